@@ -1,0 +1,38 @@
+# `make demo` and `make test` are the two commands a fresh machine needs (README).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PO := $(wildcard dangvien/locale/*/LC_MESSAGES/django.po)
+MO := $(PO:.po=.mo)
+
+.PHONY: demo test lint format messages bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+%.mo: %.po
+	msgfmt --check-format -o $@ $<
+
+messages: $(MO)
+
+demo: $(STAMP) messages
+	DEBUG=$${DEBUG:-1} $(BIN)/dangvien demo
+
+test: $(STAMP) messages
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy dangvien
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) dangvien.sqlite3* staticfiles

@@ -1,0 +1,1 @@
+"""dangvien: party-member development work for a city or province committee."""

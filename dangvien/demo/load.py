@@ -1,0 +1,249 @@
+"""Write the simulated demo organisation to the database in bulk."""
+
+import datetime as dt
+import random
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from dangvien.accounts.models import Role
+from dangvien.core.dates import add_years, years_between
+from dangvien.membership.models import Membership, Stint
+from dangvien.orgs.models import Locality, LocalityCell, OrgUnit
+from dangvien.people.models import Person, Position
+from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
+
+from .names import person_name
+from .plan import HISTORY_END, build_plan
+from .simulate import Member, Simulation
+
+SEED = 2017
+DEMO_PASSWORD = "demo-pleiku-2017"  # demo only: printed at start and in the README
+DEMO_USERS = [
+    ("btc.pleiku", "Ban Tổ chức Thành ủy", "ORG_BOARD", "PLEIKU"),
+    ("phuong.hoalu", "Đảng ủy phường Hoa Lư", "GRASSROOTS_OFFICER", "HOALU"),
+    ("phuong.tayson", "Đảng ủy phường Tây Sơn", "GRASSROOTS_OFFICER", "TAYSON"),
+]
+HEADS_WHO_ARE_MEMBERS = 0.78  # hamlet and residential-group heads who are members in 2017
+CCCD_SHARE = 0.9  # older records often lack the 12-digit number
+BATCH = 2000
+
+
+def with_paths(specs, make: Callable) -> list:
+    """Model instances in parent-first order, with materialised paths filled in."""
+    paths: dict[str, str] = {}
+    out = []
+    pending = list(specs)
+    while pending:
+        rest = []
+        for spec in pending:
+            if spec.parent and spec.parent not in paths:
+                rest.append(spec)
+                continue
+            path = (paths[spec.parent] if spec.parent else "") + spec.code + "/"
+            paths[spec.code] = path
+            obj = make(spec)
+            obj.path, obj.depth = path, path.count("/") - 1
+            out.append(obj)
+        pending = rest
+    return out
+
+
+class Loader:
+    def __init__(self, seed: int = SEED, log: Callable[[str], None] = print):
+        self.rng = random.Random(seed)
+        self.log = log
+        self.cccd_seen: set[str] = set()
+
+    @transaction.atomic
+    def load(self) -> dict[str, int]:
+        plan = build_plan(self.rng)
+        self.log(f"Plan: {len(plan.localities)} localities, {len(plan.units)} units")
+        locs = self.write_localities(plan)
+        units = self.write_units(plan, locs)
+        members = Simulation(self.rng, plan).run()
+        self.log(f"Simulated {len(members)} memberships 2010–2017")
+        persons = self.write_members(members, units, locs)
+        self.write_positions(members, persons, units, locs)
+        self.write_users(units)
+        return {"localities": len(locs), "units": len(units), "memberships": len(members)}
+
+    # ----- organisation ----------------------------------------------------------------
+    def write_localities(self, plan) -> dict[str, Locality]:
+        objs = with_paths(plan.localities, lambda s: Locality(
+            code=s.code, name=s.name, kind=s.kind, valid_from=s.valid_from, valid_to=s.valid_to))
+        by_code = {o.code: o for o in objs}
+        for spec in plan.localities:  # parents first, so parent ids exist when children go in
+            by_code[spec.code].parent = by_code.get(spec.parent) if spec.parent else None
+        for depth in sorted({o.depth for o in objs}):
+            Locality.objects.bulk_create([o for o in objs if o.depth == depth])
+            for o in objs:
+                if o.parent is not None:
+                    o.parent_id = o.parent.pk
+        through = Locality.successors.through
+        through.objects.bulk_create([
+            through(from_locality=by_code[s.code], to_locality=by_code[t])
+            for s in plan.localities for t in s.successors])
+        return by_code
+
+    def write_units(self, plan, locs) -> dict[str, OrgUnit]:
+        objs = with_paths(plan.units, lambda s: OrgUnit(
+            code=s.code, name=s.name, kind=s.kind, category=s.category,
+            valid_from=s.valid_from, valid_to=s.valid_to,
+            locality=locs[s.locality] if s.locality else None))
+        by_code = {o.code: o for o in objs}
+        for spec in plan.units:
+            by_code[spec.code].parent = by_code.get(spec.parent) if spec.parent else None
+        for depth in sorted({o.depth for o in objs}):
+            OrgUnit.objects.bulk_create([o for o in objs if o.depth == depth])
+            for o in objs:
+                if o.parent is not None:
+                    o.parent_id = o.parent.pk
+        through = OrgUnit.successors.through
+        through.objects.bulk_create([
+            through(from_orgunit=by_code[s.code], to_orgunit=by_code[t])
+            for s in plan.units for t in s.successors])
+        links = []
+        for spec in plan.units:
+            for lcode in spec.serves:
+                loc = locs[lcode]
+                ends = [d for d in (spec.valid_to, loc.valid_to) if d]
+                links.append(LocalityCell(
+                    locality=loc, cell=by_code[spec.code],
+                    valid_from=max(spec.valid_from, loc.valid_from),
+                    valid_to=min(ends) if ends else None))
+        LocalityCell.objects.bulk_create(links)
+        return by_code
+
+    # ----- people ----------------------------------------------------------------------
+    def cccd(self, sex: str, birth: dt.date, province: str) -> str | None:
+        if self.rng.random() > CCCD_SHARE:
+            return None
+        century = {1900: 0, 2000: 2}[birth.year // 100 * 100] + (1 if sex == "F" else 0)
+        while True:
+            number = f"{province}{century}{birth.year % 100:02d}{self.rng.randint(0, 999999):06d}"
+            if number not in self.cccd_seen:
+                self.cccd_seen.add(number)
+                return number
+
+    def make_person(self, attrs: dict, locs, refs) -> Person:
+        ethnicities, religions, provinces = refs
+        province = "064" if self.rng.random() < 0.7 else self.rng.choice(provinces)
+        p = Person(
+            full_name=person_name(self.rng, attrs["sex"], attrs["ethnicity"]),
+            birth_date=attrs["birth_date"], sex=attrs["sex"],
+            citizen_id=self.cccd(attrs["sex"], attrs["birth_date"], province),
+            ethnicity=ethnicities[attrs["ethnicity"]], religion=religions[attrs["religion"]],
+            general_education=attrs["general_education"], professional=attrs["professional"],
+            political_theory=attrs["political_theory"], occupation=attrs["occupation"],
+            residence=locs.get(attrs.get("residence") or ""),
+            youth_union_member=bool(attrs.get("youth_union"))
+            and years_between(attrs["birth_date"], HISTORY_END) <= 30,
+            business_owner=attrs.get("business_owner", False),
+        )
+        p.fill_keys()
+        return p
+
+    def refs(self):
+        return (
+            {e.code: e for e in Ethnicity.objects.all()},
+            {r.code: r for r in Religion.objects.all()},
+            [c for c in ProvinceCode.objects.values_list("code", flat=True)],
+        )
+
+    def write_members(self, members: list[Member], units, locs) -> list[Person]:
+        refs = self.refs()
+        persons = [self.make_person(m.person, locs, refs) for m in members]
+        Person.objects.bulk_create(persons, batch_size=BATCH)
+        card = 40_000_000
+        memberships = []
+        for m, p in zip(members, persons, strict=True):
+            number = None
+            if m.confirmed_on and m.confirmed_on <= HISTORY_END:
+                card += self.rng.randint(1, 40)
+                number = f"{card:08d}"
+            memberships.append(Membership(
+                person=p, decision_on=m.decision_on, ceremony_on=m.ceremony_on,
+                decision_number=f"{self.rng.randint(1, 999)}-QĐ/TU",
+                confirmed_on=m.confirmed_on if m.confirmed_on and m.confirmed_on <= HISTORY_END
+                else None,
+                card_number=number, exit_on=m.exit_on, exit_reason=m.exit_reason))
+        Membership.objects.bulk_create(memberships, batch_size=BATCH)
+        stints = [Stint(membership=ms, unit=units[s[0]], start_on=s[1], end_on=s[2],
+                        reason_in=s[3], reason_out=s[4])
+                  for m, ms in zip(members, memberships, strict=True) for s in m.stints]
+        Stint.objects.bulk_create(stints, batch_size=BATCH)
+        self.log(f"Wrote {len(persons)} people, {len(stints)} stints")
+        return persons
+
+    def write_positions(self, members, persons, units, locs) -> None:
+        """Heads of hamlets and residential groups, commune police, teachers."""
+        rng = self.rng
+        refs = self.refs()
+        by_residence: dict[str, list[Person]] = {}
+        for m, p in zip(members, persons, strict=True):
+            if m.exit_on is None and p.residence_id and 30 <= years_between(
+                    p.birth_date, HISTORY_END) <= 68:
+                by_residence.setdefault(p.residence.code, []).append(p)
+        positions: list[Position] = []
+        outsiders: list[tuple[Person, Position]] = []
+        for loc in locs.values():
+            if loc.kind not in Locality.BASE_KINDS or loc.valid_to:
+                continue
+            kind = ("RESIDENTIAL_GROUP_HEAD" if loc.kind == "RESIDENTIAL_GROUP"
+                    else "HAMLET_HEAD")
+            start = max(loc.valid_from, dt.date(rng.choice([2012, 2014, 2016]), 1, 1))
+            residents = by_residence.get(loc.code)
+            if residents and rng.random() < HEADS_WHO_ARE_MEMBERS:
+                positions.append(Position(person=rng.choice(residents), kind=kind,
+                                          locality=loc, start_on=start))
+            else:
+                attrs = self.outsider_attrs(loc)
+                outsiders.append((self.make_person(attrs, locs, refs),
+                                  Position(kind=kind, locality=loc, start_on=start)))
+        for m, p in zip(members, persons, strict=True):
+            if m.exit_on:
+                continue
+            unit_code = m.stints[-1][0]
+            unit = units[unit_code]
+            if unit_code.endswith("-CA") and rng.random() < 0.6:
+                positions.append(Position(person=p, kind="COMMUNE_POLICE", unit=unit,
+                                          start_on=m.stints[-1][1]))
+            elif unit_code.endswith("-QS") and rng.random() < 0.6:
+                positions.append(Position(person=p, kind="MILITIA", unit=unit,
+                                          start_on=m.stints[-1][1]))
+            elif unit_code.startswith("THCS-") or unit_code.endswith(("-TH", "-MN")):
+                positions.append(Position(person=p, kind="TEACHER", unit=unit,
+                                          start_on=add_years(p.birth_date, 23)))
+            elif unit_code.startswith("TTYTE"):
+                positions.append(Position(person=p, kind="HEALTH_WORKER", unit=unit,
+                                          start_on=add_years(p.birth_date, 24)))
+        Person.objects.bulk_create([o for o, _ in outsiders], batch_size=BATCH)
+        for person, position in outsiders:
+            position.person = person
+            positions.append(position)
+        Position.objects.bulk_create(positions, batch_size=BATCH)
+        self.log(f"Wrote {len(positions)} positions ({len(outsiders)} heads not yet members)")
+
+    def outsider_attrs(self, loc: Locality) -> dict:
+        rng = self.rng
+        village = loc.kind == "VILLAGE"
+        sex = "M" if rng.random() < 0.8 else "F"
+        return {
+            "sex": sex,
+            "birth_date": dt.date(rng.randint(1960, 1985), rng.randint(1, 12), rng.randint(1, 28)),
+            "ethnicity": ("10" if rng.random() < 0.7 else "13") if village else "01",
+            "religion": "03" if village and rng.random() < 0.3 else "00",
+            "general_education": "UPPER_SECONDARY" if rng.random() < 0.5 else "LOWER_SECONDARY",
+            "professional": "NONE", "political_theory": "NONE",
+            "occupation": "FARMER" if loc.kind != "RESIDENTIAL_GROUP" else "OTHER",
+            "residence": loc.code,
+        }
+
+    def write_users(self, units) -> None:
+        User = get_user_model()
+        for username, full_name, role, unit_code in DEMO_USERS:
+            user = User.objects.create_user(username, password=DEMO_PASSWORD,
+                                            first_name=full_name)
+            Role.objects.create(user=user, kind=role, unit=units[unit_code])

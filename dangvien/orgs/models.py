@@ -1,0 +1,201 @@
+"""The party organisation tree and the map of localities, both effective-dated.
+
+Nothing here is ever deleted: a unit or locality closes on a date (`valid_to`, the
+first day it no longer exists) and names its successors. Subtrees use a materialised
+path of codes, so "everything under X" is one indexed prefix query, for any date.
+"""
+
+import datetime as dt
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class EffectiveQuerySet(models.QuerySet):
+    def on(self, day: dt.date):
+        """Rows that exist on `day`."""
+        return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day), valid_from__lte=day)
+
+    def subtree(self, root, on: dt.date | None = None, include_root: bool = True):
+        """`root` and everything under it (on a date, if given)."""
+        qs = self.filter(path__startswith=root.path)
+        if not include_root:
+            qs = qs.exclude(pk=root.pk)
+        return qs.on(on) if on else qs
+
+
+class OrgUnitQuerySet(EffectiveQuerySet):
+    def visible_to(self, user):
+        """Units in the user's scope: the subtrees of the units they hold roles on."""
+        from dangvien.accounts.scoping import scope_filter
+
+        q = scope_filter(user, "path")
+        return self if q is None else self.filter(q)
+
+
+class LocalityQuerySet(EffectiveQuerySet):
+    def visible_to(self, user):
+        """Localities under the communes, wards or city that the user's units lead."""
+        from dangvien.accounts.scoping import locality_paths, prefix_q
+
+        paths = locality_paths(user)
+        return self if paths is None else self.filter(prefix_q("path", paths))
+
+
+class EffectiveDated(models.Model):
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    # Materialised path "PLEIKU/HOALU/HOALU-TDP1/": subtree = path prefix.
+    # Index used by subtree(), visible_to() and every report's unit filter.
+    path = models.CharField(max_length=400, db_index=True, editable=False)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(
+        _("closed on"), null=True, blank=True, help_text=_("First day it no longer exists.")
+    )
+
+    objects = EffectiveQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        indexes = [
+            # PostgreSQL needs the pattern opclass for `path LIKE 'X/%'` to use an index.
+            models.Index(
+                fields=["path"], name="%(app_label)s_%(class)s_path_like",
+                opclasses=["varchar_pattern_ops"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.path = self.compute_path()
+        self.depth = self.path.count("/") - 1
+        super().save(*args, **kwargs)
+
+    def compute_path(self) -> str:
+        parent = getattr(self, "parent", None)
+        return (parent.path if parent else "") + self.code + "/"
+
+    def exists_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or self.valid_to > day)
+
+    def ancestors(self):
+        codes = self.path.strip("/").split("/")[:-1]
+        by_code = {o.code: o for o in type(self).objects.filter(code__in=codes)}
+        return [by_code[c] for c in codes if c in by_code]
+
+
+class Locality(EffectiveDated):
+    class Kind(models.TextChoices):
+        CITY = "CITY", _("City")
+        COMMUNE = "COMMUNE", _("Commune")
+        WARD = "WARD", _("Ward")
+        HAMLET = "HAMLET", _("Hamlet")
+        VILLAGE = "VILLAGE", _("Village")
+        RESIDENTIAL_GROUP = "RESIDENTIAL_GROUP", _("Residential group")
+
+    BASE_KINDS = (Kind.HAMLET, Kind.VILLAGE, Kind.RESIDENTIAL_GROUP)
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        verbose_name=_("part of"),
+    )
+
+    objects = LocalityQuerySet.as_manager()
+    successors = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="predecessors",
+        verbose_name=_("successors"),
+    )
+
+    class Meta:
+        ordering = ["path"]
+        indexes = EffectiveDated.Meta.indexes
+        verbose_name = _("locality")
+        verbose_name_plural = _("localities")
+
+
+class OrgUnit(EffectiveDated):
+    class Kind(models.TextChoices):
+        SUPERIOR = "SUPERIOR", _("Superior committee")
+        GRASSROOTS_COMMITTEE = "GRASSROOTS_COMMITTEE", _("Grassroots committee")
+        GRASSROOTS_CELL = "GRASSROOTS_CELL", _("Grassroots cell")
+        SUB_COMMITTEE = "SUB_COMMITTEE", _("Sub-committee")
+        CELL = "CELL", _("Cell")
+        PARTY_GROUP = "PARTY_GROUP", _("Party group")
+
+    class Category(models.TextChoices):
+        COMMUNE_WARD = "COMMUNE_WARD", _("Commune or ward")
+        RESIDENTIAL = "RESIDENTIAL", _("Hamlet, village or residential group")
+        AGENCY = "AGENCY", _("Party, state or mass-organisation agency")
+        PUBLIC_SERVICE = "PUBLIC_SERVICE", _("School, hospital or public service")
+        ENTERPRISE = "ENTERPRISE", _("Enterprise")
+        POLICE = "POLICE", _("Police")
+        ARMY = "ARMY", _("Army")
+        OTHER = "OTHER", _("Other")
+
+    GRASSROOTS_KINDS = (Kind.GRASSROOTS_COMMITTEE, Kind.GRASSROOTS_CELL)
+    # Units whose members are counted in a cell (a grassroots cell is its own cell).
+    MEMBER_HOLDING_KINDS = (Kind.GRASSROOTS_CELL, Kind.CELL, Kind.PARTY_GROUP)
+
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    category = models.CharField(
+        _("sector"), max_length=20, choices=Category.choices, default=Category.OTHER
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        verbose_name=_("superior unit"),
+    )
+
+    objects = OrgUnitQuerySet.as_manager()
+    # The commune, ward or city a committee leads; scopes localities for its officers.
+    locality = models.ForeignKey(
+        Locality, on_delete=models.PROTECT, null=True, blank=True, related_name="committees",
+        verbose_name=_("locality led"),
+    )
+    successors = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="predecessors",
+        verbose_name=_("successors"),
+    )
+
+    class Meta:
+        ordering = ["path"]
+        indexes = EffectiveDated.Meta.indexes
+        verbose_name = _("party organisation")
+        verbose_name_plural = _("party organisations")
+
+    @property
+    def is_grassroots(self) -> bool:
+        return self.kind in self.GRASSROOTS_KINDS
+
+    def grassroots(self) -> "OrgUnit | None":
+        """The grassroots organisation this unit belongs to (itself if grassroots)."""
+        if self.is_grassroots:
+            return self
+        return next((a for a in reversed(self.ancestors()) if a.is_grassroots), None)
+
+
+class LocalityCell(models.Model):
+    """A cell serving a locality over a period; one cell may serve several (chi bộ ghép)."""
+
+    locality = models.ForeignKey(
+        Locality, on_delete=models.PROTECT, related_name="cell_links", verbose_name=_("locality")
+    )
+    cell = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="locality_links", verbose_name=_("cell")
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("until"), null=True, blank=True)
+
+    objects = EffectiveQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("cell serving a locality")
+        verbose_name_plural = _("cells serving localities")
+        indexes = [models.Index(fields=["locality", "valid_from"], name="loccell_loc_from")]
+
+    def __str__(self) -> str:
+        return f"{self.cell} → {self.locality}"

@@ -1,0 +1,196 @@
+"""People: identity, demographics, positions held. Membership lives in `membership`."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from dangvien.core.dates import years_between
+from dangvien.core.text import clean_name, search_key, sort_key
+from dangvien.orgs.models import Locality, OrgUnit
+from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
+
+from .cccd import validate_cccd
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class GeneralEducation(models.TextChoices):
+    PRIMARY = "PRIMARY", _("Primary")
+    LOWER_SECONDARY = "LOWER_SECONDARY", _("Lower secondary (9/12)")
+    UPPER_SECONDARY = "UPPER_SECONDARY", _("Upper secondary (12/12)")
+
+
+class Professional(models.TextChoices):
+    NONE = "NONE", _("None")
+    ELEMENTARY = "ELEMENTARY", _("Elementary")
+    INTERMEDIATE = "INTERMEDIATE", _("Intermediate")
+    COLLEGE = "COLLEGE", _("College")
+    UNIVERSITY = "UNIVERSITY", _("University")
+    MASTER = "MASTER", _("Master")
+    DOCTOR = "DOCTOR", _("Doctor")
+
+
+COLLEGE_OR_HIGHER = (
+    Professional.COLLEGE, Professional.UNIVERSITY, Professional.MASTER, Professional.DOCTOR
+)
+
+
+class PoliticalTheory(models.TextChoices):
+    NONE = "NONE", _("None")
+    ELEMENTARY = "ELEMENTARY", _("Elementary")
+    INTERMEDIATE = "INTERMEDIATE", _("Intermediate")
+    ADVANCED = "ADVANCED", _("Advanced")
+    BACHELOR = "BACHELOR", _("Bachelor")
+
+
+class Occupation(models.TextChoices):
+    STATE_OFFICIAL = "STATE_OFFICIAL", _("State official")
+    PARTY_MASS_OFFICIAL = "PARTY_MASS_OFFICIAL", _(
+        "Official of the party, Fatherland Front or mass organisations"
+    )
+    COMMUNE_OFFICIAL = "COMMUNE_OFFICIAL", _("Commune official")
+    HAMLET_STAFF = "HAMLET_STAFF", _("Hamlet non-specialised staff")
+    PUBLIC_SERVICE = "PUBLIC_SERVICE", _("Public-service employee")
+    ENTERPRISE = "ENTERPRISE", _("Enterprise manager or worker")
+    FARMER = "FARMER", _("Farmer, forester or fisherman")
+    ARMY_POLICE = "ARMY_POLICE", _("Army or police")
+    STUDENT = "STUDENT", _("Pupil or student")
+    RETIRED = "RETIRED", _("Retired")
+    OTHER = "OTHER", _("Other")
+
+
+class PersonQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """People a user may see: those whose current (or last) unit is in the user's scope."""
+        from dangvien.accounts.scoping import scope_filter
+        from dangvien.membership.models import Stint
+
+        units = scope_filter(user, "unit__path")
+        if units is None:
+            return self
+        latest = Stint.objects.filter(units, membership__person=OuterRef("pk")).filter(
+            Q(end_on__isnull=True) | Q(end_on=models.F("membership__exit_on"))
+        )
+        return self.filter(Exists(latest))
+
+    def search(self, text: str):
+        """Accent-insensitive name search: 'nguyen van an' finds 'Nguyễn Văn An'."""
+        key = search_key(text)
+        return self.filter(search_name__contains=key) if key else self
+
+
+class Person(models.Model):
+    full_name = models.CharField(_("full name"), max_length=128)
+    # Derived keys kept in step by save(): accent-free search and Vietnamese sort order.
+    search_name = models.CharField(max_length=128, db_index=True, editable=False)
+    sort_name = models.CharField(max_length=300, db_index=True, editable=False)
+    birth_date = models.DateField(_("date of birth"))
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    citizen_id = models.CharField(
+        _("citizen ID (CCCD)"), max_length=12, unique=True, null=True, blank=True
+    )
+    ethnicity = models.ForeignKey(
+        Ethnicity, on_delete=models.PROTECT, verbose_name=_("ethnicity")
+    )
+    religion = models.ForeignKey(Religion, on_delete=models.PROTECT, verbose_name=_("religion"))
+    general_education = models.CharField(
+        _("general education"), max_length=20, choices=GeneralEducation.choices
+    )
+    professional = models.CharField(
+        _("professional qualification"), max_length=20, choices=Professional.choices,
+        default=Professional.NONE,
+    )
+    political_theory = models.CharField(
+        _("political theory"), max_length=20, choices=PoliticalTheory.choices,
+        default=PoliticalTheory.NONE,
+    )
+    occupation = models.CharField(
+        _("occupation"), max_length=24, choices=Occupation.choices, default=Occupation.OTHER
+    )
+    residence = models.ForeignKey(
+        Locality, on_delete=models.PROTECT, null=True, blank=True, related_name="residents",
+        verbose_name=_("place of residence"),
+    )
+    youth_union_member = models.BooleanField(_("Youth Union member"), default=False)
+    business_owner = models.BooleanField(_("private-business owner"), default=False)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sort_name", "birth_date", "pk"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.fill_keys()
+        super().save(*args, **kwargs)
+
+    def fill_keys(self) -> None:
+        self.full_name = clean_name(self.full_name)
+        self.search_name = search_key(self.full_name)
+        self.sort_name = sort_key(self.full_name)
+
+    def clean(self) -> None:
+        if self.birth_date and self.birth_date > dt.date.today():
+            raise ValidationError({"birth_date": _("The date of birth is in the future.")})
+        if self.citizen_id:
+            codes = set(ProvinceCode.objects.values_list("code", flat=True))
+            try:
+                self.citizen_id = validate_cccd(
+                    self.citizen_id, sex=self.sex, birth_date=self.birth_date,
+                    province_codes=codes,
+                )
+            except ValidationError as e:
+                raise ValidationError({"citizen_id": e.messages}) from e
+        else:
+            self.citizen_id = None
+
+    def age_on(self, day: dt.date) -> int:
+        return years_between(self.birth_date, day)
+
+
+class Position(models.Model):
+    """A post a person holds over a period (hamlet head, commune police, teacher …)."""
+
+    class Kind(models.TextChoices):
+        HAMLET_HEAD = "HAMLET_HEAD", _("Hamlet or village head")
+        RESIDENTIAL_GROUP_HEAD = "RESIDENTIAL_GROUP_HEAD", _("Residential group head")
+        COMMUNE_POLICE = "COMMUNE_POLICE", _("Commune police")
+        MILITIA = "MILITIA", _("Militia")
+        TEAM_LEADER = "TEAM_LEADER", _("Team leader")
+        FRONT_HEAD = "FRONT_HEAD", _("Head of the Front work committee")
+        MASS_ORG_HEAD = "MASS_ORG_HEAD", _("Head of a mass organisation")
+        GRASSROOTS_OFFICIAL = "GRASSROOTS_OFFICIAL", _("Grassroots official")
+        TEACHER = "TEACHER", _("Teacher")
+        HEALTH_WORKER = "HEALTH_WORKER", _("Health worker")
+        DISCHARGED_SOLDIER = "DISCHARGED_SOLDIER", _("Discharged soldier")
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="positions", verbose_name=_("person")
+    )
+    kind = models.CharField(_("position"), max_length=24, choices=Kind.choices)
+    locality = models.ForeignKey(
+        Locality, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("locality")
+    )
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("organisation")
+    )
+    start_on = models.DateField(_("from"))
+    end_on = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-start_on"]
+        verbose_name = _("position held")
+        verbose_name_plural = _("positions held")
+
+    def __str__(self) -> str:
+        return self.get_kind_display()

@@ -1,0 +1,212 @@
+"""Structure statistics of the members of a subtree on a date.
+
+All counting happens in SQL: one aggregate for the headline figures, one GROUP BY per
+breakdown. The demo's figures, the statistics page, the CLI and the XLSX export all
+come from `structure()`; nothing is stored.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Count, IntegerField, Q, When
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.utils.translation import gettext_lazy as _
+
+from dangvien.core.dates import add_years
+from dangvien.membership.models import Stint
+from dangvien.orgs.models import OrgUnit
+from dangvien.people.models import (
+    COLLEGE_OR_HIGHER,
+    GeneralEducation,
+    Occupation,
+    PoliticalTheory,
+    Professional,
+    Sex,
+)
+from dangvien.reference.models import Ethnicity, Religion
+
+P = "membership__person__"
+YOUTH_MAX_AGE = 30  # DOMAIN.md: youth age means ≤ 30 on the report date.
+
+# Headline keys, in display order, with their labels; all are shares of `members`.
+HEADLINE = [
+    ("probationary", _("Probationary members")),
+    ("official", _("Full members")),
+    ("women", _("Women")),
+    ("ethnic_minority", _("Ethnic minorities")),
+    ("religious", _("Religious believers")),
+    ("youth", _("Youth age (≤ 30)")),
+    ("upper_secondary", _("Upper secondary education (12/12)")),
+    ("college_or_higher", _("College or higher qualification")),
+    ("youth_union", _("Youth Union members")),
+    ("business_owner", _("Private-business owners")),
+]
+PCT_KEYS = [key for key, _label in HEADLINE]
+
+AGE_BANDS = [(None, 30), (31, 35), (36, 40), (41, 45), (46, 50), (51, 55), (56, 60), (61, None)]
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    count: int
+    pct: float
+
+
+@dataclass
+class Structure:
+    unit: OrgUnit
+    day: dt.date
+    figures: dict[str, int]
+    pct: dict[str, float]
+    average_age: float | None
+    breakdowns: dict[str, list[Row]] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        out: dict = {
+            "org": self.unit.code,
+            "org_name": self.unit.name,
+            "as_of": self.day.isoformat(),
+            **self.figures,
+            "average_age": self.average_age,
+            "pct": self.pct,
+            "breakdowns": {
+                name: [{"key": r.key, "label": str(r.label), "count": r.count, "pct": r.pct}
+                       for r in rows]
+                for name, rows in self.breakdowns.items()
+            },
+        }
+        return out
+
+
+def percent(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 2) if whole else 0.0
+
+
+def member_stints(unit: OrgUnit, day: dt.date):
+    """One stint per member of `unit`'s subtree on `day`."""
+    return Stint.objects.members_on(day).in_subtree(unit)
+
+
+def headline(stints, day: dt.date) -> dict[str, int]:
+    youth_born_after = add_years(day, -(YOUTH_MAX_AGE + 1))
+    return stints.aggregate(
+        members=Count("id"),
+        official=Count("id", filter=Q(membership__confirmed_on__lte=day)),
+        women=Count("id", filter=Q(**{f"{P}sex": Sex.FEMALE})),
+        ethnic_minority=Count("id", filter=~Q(**{f"{P}ethnicity__code": Ethnicity.KINH})),
+        religious=Count("id", filter=~Q(**{f"{P}religion__code": Religion.NONE})),
+        youth=Count("id", filter=Q(**{f"{P}birth_date__gt": youth_born_after})),
+        upper_secondary=Count(
+            "id", filter=Q(**{f"{P}general_education": GeneralEducation.UPPER_SECONDARY})
+        ),
+        college_or_higher=Count("id", filter=Q(**{f"{P}professional__in": COLLEGE_OR_HIGHER})),
+        youth_union=Count("id", filter=Q(**{f"{P}youth_union_member": True})),
+        business_owner=Count("id", filter=Q(**{f"{P}business_owner": True})),
+    )
+
+
+def ages(stints, day: dt.date) -> dict[int, int]:
+    """Members by age in full years, grouped in SQL by birth year and birthday-passed."""
+    not_yet = Case(
+        When(
+            Q(bmonth__gt=day.month) | Q(bmonth=day.month, bday__gt=day.day),
+            then=1,
+        ),
+        default=0,
+        output_field=IntegerField(),
+    )
+    rows = (
+        stints.annotate(
+            byear=ExtractYear(f"{P}birth_date"),
+            bmonth=ExtractMonth(f"{P}birth_date"),
+            bday=ExtractDay(f"{P}birth_date"),
+        )
+        .annotate(not_yet=not_yet)
+        .values("byear", "not_yet")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    out: dict[int, int] = {}
+    for r in rows:
+        age = day.year - r["byear"] - r["not_yet"]
+        out[age] = out.get(age, 0) + r["n"]
+    return out
+
+
+def grouped(stints, field_name: str) -> dict[str, int]:
+    rows = stints.values(f"{P}{field_name}").annotate(n=Count("id")).order_by()
+    return {r[f"{P}{field_name}"]: r["n"] for r in rows}
+
+
+def choice_rows(counts: dict[str, int], choices, total: int) -> list[Row]:
+    return [Row(v, str(label), counts.get(v, 0), percent(counts.get(v, 0), total))
+            for v, label in choices]
+
+
+def band_label(low: int | None, high: int | None) -> str:
+    if low is None:
+        return f"≤ {high}"
+    if high is None:
+        return f"> {low - 1}"
+    return f"{low}–{high}"
+
+
+def structure(unit: OrgUnit, day: dt.date) -> Structure:
+    stints = member_stints(unit, day)
+    figures = headline(stints, day)
+    total = figures["members"]
+    figures["probationary"] = total - figures["official"]
+    units = OrgUnit.objects.subtree(unit, on=day)
+    figures["grassroots_orgs"] = units.filter(kind__in=OrgUnit.GRASSROOTS_KINDS).count()
+    figures["cells"] = units.filter(kind=OrgUnit.Kind.CELL).count()
+
+    by_age = ages(stints, day)
+    avg = round(sum(a * n for a, n in by_age.items()) / total, 1) if total else None
+    bands = []
+    for low, high in AGE_BANDS:
+        n = sum(c for a, c in by_age.items()
+                if (low is None or a >= low) and (high is None or a <= high))
+        bands.append(Row(band_label(low, high), band_label(low, high), n, percent(n, total)))
+
+    ethnic = stints.values(f"{P}ethnicity__code", f"{P}ethnicity__name").annotate(n=Count("id"))
+    religion = stints.values(f"{P}religion__code", f"{P}religion__name").annotate(n=Count("id"))
+    breakdowns = {
+        "sex": choice_rows(grouped(stints, "sex"), Sex.choices, total),
+        "age": bands,
+        "ethnicity": sorted(
+            (Row(r[f"{P}ethnicity__code"], r[f"{P}ethnicity__name"], r["n"], percent(r["n"], total))
+             for r in ethnic.order_by()),
+            key=lambda row: row.key,
+        ),
+        "religion": sorted(
+            (Row(r[f"{P}religion__code"], r[f"{P}religion__name"], r["n"], percent(r["n"], total))
+             for r in religion.order_by()),
+            key=lambda row: row.key,
+        ),
+        "general_education": choice_rows(
+            grouped(stints, "general_education"), GeneralEducation.choices, total
+        ),
+        "professional": choice_rows(grouped(stints, "professional"), Professional.choices, total),
+        "political_theory": choice_rows(
+            grouped(stints, "political_theory"), PoliticalTheory.choices, total
+        ),
+        "occupation": choice_rows(grouped(stints, "occupation"), Occupation.choices, total),
+    }
+    order = ["members", *PCT_KEYS, "grassroots_orgs", "cells"]
+    figures = {k: figures[k] for k in order}
+    pct = {k: percent(figures[k], total) for k in PCT_KEYS}
+    return Structure(unit, day, figures, pct, avg, breakdowns)
+
+
+BREAKDOWN_TITLES = {
+    "sex": _("Sex"),
+    "age": _("Age bands"),
+    "ethnicity": _("Ethnicity"),
+    "religion": _("Religion"),
+    "general_education": _("General education"),
+    "professional": _("Professional qualification"),
+    "political_theory": _("Political theory"),
+    "occupation": _("Occupation"),
+}
