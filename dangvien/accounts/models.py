@@ -16,7 +16,9 @@ class Role(models.Model):
         LEADER = "LEADER", _("Leader")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="roles",
         verbose_name=_("user"),
     )
     kind = models.CharField(_("role"), max_length=20, choices=Kind.choices)
@@ -27,9 +29,7 @@ class Role(models.Model):
     class Meta:
         verbose_name = _("role")
         verbose_name_plural = _("roles")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "kind", "unit"], name="role_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "unit"], name="role_unique")]
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_kind_display()} – {self.unit}"

@@ -71,8 +71,12 @@ class Loader:
 
     # ----- organisation ----------------------------------------------------------------
     def write_localities(self, plan) -> dict[str, Locality]:
-        objs = with_paths(plan.localities, lambda s: Locality(
-            code=s.code, name=s.name, kind=s.kind, valid_from=s.valid_from, valid_to=s.valid_to))
+        objs = with_paths(
+            plan.localities,
+            lambda s: Locality(
+                code=s.code, name=s.name, kind=s.kind, valid_from=s.valid_from, valid_to=s.valid_to
+            ),
+        )
         by_code = {o.code: o for o in objs}
         for spec in plan.localities:  # parents first, so parent ids exist when children go in
             by_code[spec.code].parent = by_code.get(spec.parent) if spec.parent else None
@@ -82,16 +86,28 @@ class Loader:
                 if o.parent is not None:
                     o.parent_id = o.parent.pk
         through = Locality.successors.through
-        through.objects.bulk_create([
-            through(from_locality=by_code[s.code], to_locality=by_code[t])
-            for s in plan.localities for t in s.successors])
+        through.objects.bulk_create(
+            [
+                through(from_locality=by_code[s.code], to_locality=by_code[t])
+                for s in plan.localities
+                for t in s.successors
+            ]
+        )
         return by_code
 
     def write_units(self, plan, locs) -> dict[str, OrgUnit]:
-        objs = with_paths(plan.units, lambda s: OrgUnit(
-            code=s.code, name=s.name, kind=s.kind, category=s.category,
-            valid_from=s.valid_from, valid_to=s.valid_to,
-            locality=locs[s.locality] if s.locality else None))
+        objs = with_paths(
+            plan.units,
+            lambda s: OrgUnit(
+                code=s.code,
+                name=s.name,
+                kind=s.kind,
+                category=s.category,
+                valid_from=s.valid_from,
+                valid_to=s.valid_to,
+                locality=locs[s.locality] if s.locality else None,
+            ),
+        )
         by_code = {o.code: o for o in objs}
         for spec in plan.units:
             by_code[spec.code].parent = by_code.get(spec.parent) if spec.parent else None
@@ -101,18 +117,26 @@ class Loader:
                 if o.parent is not None:
                     o.parent_id = o.parent.pk
         through = OrgUnit.successors.through
-        through.objects.bulk_create([
-            through(from_orgunit=by_code[s.code], to_orgunit=by_code[t])
-            for s in plan.units for t in s.successors])
+        through.objects.bulk_create(
+            [
+                through(from_orgunit=by_code[s.code], to_orgunit=by_code[t])
+                for s in plan.units
+                for t in s.successors
+            ]
+        )
         links = []
         for spec in plan.units:
             for lcode in spec.serves:
                 loc = locs[lcode]
                 ends = [d for d in (spec.valid_to, loc.valid_to) if d]
-                links.append(LocalityCell(
-                    locality=loc, cell=by_code[spec.code],
-                    valid_from=max(spec.valid_from, loc.valid_from),
-                    valid_to=min(ends) if ends else None))
+                links.append(
+                    LocalityCell(
+                        locality=loc,
+                        cell=by_code[spec.code],
+                        valid_from=max(spec.valid_from, loc.valid_from),
+                        valid_to=min(ends) if ends else None,
+                    )
+                )
         LocalityCell.objects.bulk_create(links)
         return by_code
 
@@ -132,11 +156,15 @@ class Loader:
         province = "064" if self.rng.random() < 0.7 else self.rng.choice(provinces)
         p = Person(
             full_name=person_name(self.rng, attrs["sex"], attrs["ethnicity"]),
-            birth_date=attrs["birth_date"], sex=attrs["sex"],
+            birth_date=attrs["birth_date"],
+            sex=attrs["sex"],
             citizen_id=self.cccd(attrs["sex"], attrs["birth_date"], province),
-            ethnicity=ethnicities[attrs["ethnicity"]], religion=religions[attrs["religion"]],
-            general_education=attrs["general_education"], professional=attrs["professional"],
-            political_theory=attrs["political_theory"], occupation=attrs["occupation"],
+            ethnicity=ethnicities[attrs["ethnicity"]],
+            religion=religions[attrs["religion"]],
+            general_education=attrs["general_education"],
+            professional=attrs["professional"],
+            political_theory=attrs["political_theory"],
+            occupation=attrs["occupation"],
             residence=locs.get(attrs.get("residence") or ""),
             youth_union_member=bool(attrs.get("youth_union"))
             and years_between(attrs["birth_date"], HISTORY_END) <= 30,
@@ -163,16 +191,33 @@ class Loader:
             if m.confirmed_on and m.confirmed_on <= HISTORY_END:
                 card += self.rng.randint(1, 40)
                 number = f"{card:08d}"
-            memberships.append(Membership(
-                person=p, decision_on=m.decision_on, ceremony_on=m.ceremony_on,
-                decision_number=f"{self.rng.randint(1, 999)}-QĐ/TU",
-                confirmed_on=m.confirmed_on if m.confirmed_on and m.confirmed_on <= HISTORY_END
-                else None,
-                card_number=number, exit_on=m.exit_on, exit_reason=m.exit_reason))
+            memberships.append(
+                Membership(
+                    person=p,
+                    decision_on=m.decision_on,
+                    ceremony_on=m.ceremony_on,
+                    decision_number=f"{self.rng.randint(1, 999)}-QĐ/TU",
+                    confirmed_on=m.confirmed_on
+                    if m.confirmed_on and m.confirmed_on <= HISTORY_END
+                    else None,
+                    card_number=number,
+                    exit_on=m.exit_on,
+                    exit_reason=m.exit_reason,
+                )
+            )
         Membership.objects.bulk_create(memberships, batch_size=BATCH)
-        stints = [Stint(membership=ms, unit=units[s[0]], start_on=s[1], end_on=s[2],
-                        reason_in=s[3], reason_out=s[4])
-                  for m, ms in zip(members, memberships, strict=True) for s in m.stints]
+        stints = [
+            Stint(
+                membership=ms,
+                unit=units[s[0]],
+                start_on=s[1],
+                end_on=s[2],
+                reason_in=s[3],
+                reason_out=s[4],
+            )
+            for m, ms in zip(members, memberships, strict=True)
+            for s in m.stints
+        ]
         Stint.objects.bulk_create(stints, batch_size=BATCH)
         self.log(f"Wrote {len(persons)} people, {len(stints)} stints")
         return persons
@@ -183,42 +228,60 @@ class Loader:
         refs = self.refs()
         by_residence: dict[str, list[Person]] = {}
         for m, p in zip(members, persons, strict=True):
-            if m.exit_on is None and p.residence_id and 30 <= years_between(
-                    p.birth_date, HISTORY_END) <= 68:
+            if (
+                m.exit_on is None
+                and p.residence_id
+                and 30 <= years_between(p.birth_date, HISTORY_END) <= 68
+            ):
                 by_residence.setdefault(p.residence.code, []).append(p)
         positions: list[Position] = []
         outsiders: list[tuple[Person, Position]] = []
         for loc in locs.values():
             if loc.kind not in Locality.BASE_KINDS or loc.valid_to:
                 continue
-            kind = ("RESIDENTIAL_GROUP_HEAD" if loc.kind == "RESIDENTIAL_GROUP"
-                    else "HAMLET_HEAD")
+            kind = "RESIDENTIAL_GROUP_HEAD" if loc.kind == "RESIDENTIAL_GROUP" else "HAMLET_HEAD"
             start = max(loc.valid_from, dt.date(rng.choice([2012, 2014, 2016]), 1, 1))
             residents = by_residence.get(loc.code)
             if residents and rng.random() < HEADS_WHO_ARE_MEMBERS:
-                positions.append(Position(person=rng.choice(residents), kind=kind,
-                                          locality=loc, start_on=start))
+                positions.append(
+                    Position(person=rng.choice(residents), kind=kind, locality=loc, start_on=start)
+                )
             else:
                 attrs = self.outsider_attrs(loc)
-                outsiders.append((self.make_person(attrs, locs, refs),
-                                  Position(kind=kind, locality=loc, start_on=start)))
+                outsiders.append(
+                    (
+                        self.make_person(attrs, locs, refs),
+                        Position(kind=kind, locality=loc, start_on=start),
+                    )
+                )
         for m, p in zip(members, persons, strict=True):
             if m.exit_on:
                 continue
             unit_code = m.stints[-1][0]
             unit = units[unit_code]
             if unit_code.endswith("-CA") and rng.random() < 0.6:
-                positions.append(Position(person=p, kind="COMMUNE_POLICE", unit=unit,
-                                          start_on=m.stints[-1][1]))
+                positions.append(
+                    Position(person=p, kind="COMMUNE_POLICE", unit=unit, start_on=m.stints[-1][1])
+                )
             elif unit_code.endswith("-QS") and rng.random() < 0.6:
-                positions.append(Position(person=p, kind="MILITIA", unit=unit,
-                                          start_on=m.stints[-1][1]))
+                positions.append(
+                    Position(person=p, kind="MILITIA", unit=unit, start_on=m.stints[-1][1])
+                )
             elif unit_code.startswith("THCS-") or unit_code.endswith(("-TH", "-MN")):
-                positions.append(Position(person=p, kind="TEACHER", unit=unit,
-                                          start_on=add_years(p.birth_date, 23)))
+                positions.append(
+                    Position(
+                        person=p, kind="TEACHER", unit=unit, start_on=add_years(p.birth_date, 23)
+                    )
+                )
             elif unit_code.startswith("TTYTE"):
-                positions.append(Position(person=p, kind="HEALTH_WORKER", unit=unit,
-                                          start_on=add_years(p.birth_date, 24)))
+                positions.append(
+                    Position(
+                        person=p,
+                        kind="HEALTH_WORKER",
+                        unit=unit,
+                        start_on=add_years(p.birth_date, 24),
+                    )
+                )
         Person.objects.bulk_create([o for o, _ in outsiders], batch_size=BATCH)
         for person, position in outsiders:
             position.person = person
@@ -236,7 +299,8 @@ class Loader:
             "ethnicity": ("10" if rng.random() < 0.7 else "13") if village else "01",
             "religion": "03" if village and rng.random() < 0.3 else "00",
             "general_education": "UPPER_SECONDARY" if rng.random() < 0.5 else "LOWER_SECONDARY",
-            "professional": "NONE", "political_theory": "NONE",
+            "professional": "NONE",
+            "political_theory": "NONE",
             "occupation": "FARMER" if loc.kind != "RESIDENTIAL_GROUP" else "OTHER",
             "residence": loc.code,
         }
@@ -244,6 +308,5 @@ class Loader:
     def write_users(self, units) -> None:
         User = get_user_model()
         for username, full_name, role, unit_code in DEMO_USERS:
-            user = User.objects.create_user(username, password=DEMO_PASSWORD,
-                                            first_name=full_name)
+            user = User.objects.create_user(username, password=DEMO_PASSWORD, first_name=full_name)
             Role.objects.create(user=user, kind=role, unit=units[unit_code])

@@ -19,33 +19,65 @@ D = dt.date
 
 STOCK_2010 = 7760  # members present on 1 Jan 2010
 # Admission decisions per year; 2017 covers January to mid-November (history ends 30 Nov).
-INTAKE = {2010: 148, 2011: 152, 2012: 158, 2013: 160, 2014: 164, 2015: 172, 2016: 184,
-          2017: 152}
+INTAKE = {2010: 148, 2011: 152, 2012: 158, 2013: 160, 2014: 164, 2015: 172, 2016: 184, 2017: 152}
 TRANSFERS_IN_PER_YEAR = 24
 INTERNAL_TRANSFER_RATE = 0.012
 PROBATION_FAIL_RATE = 0.015
-EXIT_RATES = {"TRANSFER_OUT": 0.006, "STRUCK_OFF": 0.0008, "EXPELLED": 0.0003,
-              "RESIGNED": 0.0001}
+EXIT_RATES = {"TRANSFER_OUT": 0.006, "STRUCK_OFF": 0.0008, "EXPELLED": 0.0003, "RESIGNED": 0.0001}
 # Yearly probability of death by age band (upper bound of the band, rate).
 DEATH_RATES = [(50, 0.0015), (60, 0.005), (70, 0.015), (80, 0.04), (200, 0.10)]
 
 # Share of women, by sector of the unit a person joins.
-WOMEN = {"RESIDENTIAL": 0.44, "COMMUNE_WARD": 0.45, "AGENCY": 0.47, "PUBLIC_SERVICE": 0.70,
-         "ENTERPRISE": 0.36, "POLICE": 0.12, "ARMY": 0.05, "OTHER": 0.45}
+WOMEN = {
+    "RESIDENTIAL": 0.44,
+    "COMMUNE_WARD": 0.45,
+    "AGENCY": 0.47,
+    "PUBLIC_SERVICE": 0.70,
+    "ENTERPRISE": 0.36,
+    "POLICE": 0.12,
+    "ARMY": 0.05,
+    "OTHER": 0.45,
+}
 WOMEN_INTAKE_BONUS = 0.06  # the priority on admitting women (article)
 # Share holding a college or higher qualification, by sector.
-COLLEGE_PLUS = {"RESIDENTIAL": 0.14, "AGENCY": 0.82, "PUBLIC_SERVICE": 0.85, "ENTERPRISE": 0.42,
-                "POLICE": 0.6, "ARMY": 0.4, "OTHER": 0.3}
+COLLEGE_PLUS = {
+    "RESIDENTIAL": 0.14,
+    "AGENCY": 0.82,
+    "PUBLIC_SERVICE": 0.85,
+    "ENTERPRISE": 0.42,
+    "POLICE": 0.6,
+    "ARMY": 0.4,
+    "OTHER": 0.3,
+}
 # Share with upper-secondary general education, for those born before / from 1960.
-UPPER_SECONDARY = {"RESIDENTIAL": (0.52, 0.80), "AGENCY": (0.97, 1.0),
-                   "PUBLIC_SERVICE": (0.97, 1.0), "ENTERPRISE": (0.75, 0.93),
-                   "POLICE": (0.95, 1.0), "ARMY": (0.9, 1.0), "OTHER": (0.6, 0.9)}
+UPPER_SECONDARY = {
+    "RESIDENTIAL": (0.52, 0.80),
+    "AGENCY": (0.97, 1.0),
+    "PUBLIC_SERVICE": (0.97, 1.0),
+    "ENTERPRISE": (0.75, 0.93),
+    "POLICE": (0.95, 1.0),
+    "ARMY": (0.9, 1.0),
+    "OTHER": (0.6, 0.9),
+}
 # Ethnic minorities: share in Jrai/Bahnar villages, elsewhere by sector.
 VILLAGE_MINORITY = 0.86
-MINORITY = {"RESIDENTIAL": 0.013, "AGENCY": 0.038, "PUBLIC_SERVICE": 0.035, "ENTERPRISE": 0.02,
-            "POLICE": 0.045, "ARMY": 0.06, "OTHER": 0.03}
-MINORITY_GROUPS = [("10", 0.62), ("13", 0.26), ("02", 0.04), ("06", 0.03), ("07", 0.03),
-                   ("03", 0.02)]  # Gia-rai, Ba-na, Tày, Mường, Nùng, Thái
+MINORITY = {
+    "RESIDENTIAL": 0.013,
+    "AGENCY": 0.038,
+    "PUBLIC_SERVICE": 0.035,
+    "ENTERPRISE": 0.02,
+    "POLICE": 0.045,
+    "ARMY": 0.06,
+    "OTHER": 0.03,
+}
+MINORITY_GROUPS = [
+    ("10", 0.62),
+    ("13", 0.26),
+    ("02", 0.04),
+    ("06", 0.03),
+    ("07", 0.03),
+    ("03", 0.02),
+]  # Gia-rai, Ba-na, Tày, Mường, Nùng, Thái
 # Religious believers: share among minorities in villages, and among everyone else.
 RELIGIOUS_MINORITY = 0.085
 RELIGIOUS_OTHER = 0.014
@@ -100,20 +132,25 @@ class Simulation:
         self.members: list[Member] = []
         self.holding = [u for u in plan.units if u.weight > 0]
         # One stream per attribute, so tuning one share does not reshuffle the others.
-        self.draw = {name: random.Random(rng.random()) for name in
-                     ("sex", "ethnicity", "religion", "education", "professional", "theory")}
+        self.draw = {
+            name: random.Random(rng.random())
+            for name in ("sex", "ethnicity", "religion", "education", "professional", "theory")
+        }
 
     # ----- choosing units -------------------------------------------------------------
     def open_units(self, day: dt.date) -> list[UnitSpec]:
-        return [u for u in self.holding
-                if u.valid_from <= day and (u.valid_to is None or u.valid_to > day)]
+        return [
+            u
+            for u in self.holding
+            if u.valid_from <= day and (u.valid_to is None or u.valid_to > day)
+        ]
 
     def choose_unit(self, day: dt.date, sectors: set[str] | None = None) -> UnitSpec:
         units = [u for u in self.open_units(day) if not sectors or u.category in sectors]
         return self.rng.choices(units, weights=[u.weight for u in units])[0]
 
     def cell_of(self, unit: UnitSpec) -> UnitSpec:
-        return self.units[unit.parent] if unit.kind == "PARTY_GROUP" else unit
+        return self.units[unit.parent or ""] if unit.kind == "PARTY_GROUP" else unit
 
     def in_village(self, unit: UnitSpec) -> bool:
         return any(self.loc_kind.get(s) == "VILLAGE" for s in self.cell_of(unit).serves)
@@ -145,23 +182,43 @@ class Simulation:
         if village and ethnicity != "01":
             uss *= 0.55
         r = draw["education"]
-        edu = ("UPPER_SECONDARY" if r.random() < uss
-               else "LOWER_SECONDARY" if r.random() < 0.75 else "PRIMARY")
+        edu = (
+            "UPPER_SECONDARY"
+            if r.random() < uss
+            else "LOWER_SECONDARY"
+            if r.random() < 0.75
+            else "PRIMARY"
+        )
         college = COLLEGE_PLUS.get(sector, 0.3) * (1.1 if intake else 1.0)
         if edu != "UPPER_SECONDARY":
             college = 0.0
         r = draw["professional"]
         if r.random() < college:
-            prof = pick(r, [("COLLEGE", 0.18), ("UNIVERSITY", 0.72), ("MASTER", 0.09),
-                            ("DOCTOR", 0.01)])
+            prof = pick(
+                r, [("COLLEGE", 0.18), ("UNIVERSITY", 0.72), ("MASTER", 0.09), ("DOCTOR", 0.01)]
+            )
         else:
             prof = pick(r, [("NONE", 0.55), ("ELEMENTARY", 0.2), ("INTERMEDIATE", 0.25)])
-        theory = pick(draw["theory"], [("NONE", 0.25), ("ELEMENTARY", 0.5), ("INTERMEDIATE", 0.2),
-                            ("ADVANCED", 0.04), ("BACHELOR", 0.01)])
+        theory = pick(
+            draw["theory"],
+            [
+                ("NONE", 0.25),
+                ("ELEMENTARY", 0.5),
+                ("INTERMEDIATE", 0.2),
+                ("ADVANCED", 0.04),
+                ("BACHELOR", 0.01),
+            ],
+        )
         return {
-            "sex": sex, "birth_date": birth, "ethnicity": ethnicity, "religion": religion,
-            "general_education": edu, "professional": prof, "political_theory": theory,
-            "occupation": self.occupation(unit, birth), "residence": self.residence(unit),
+            "sex": sex,
+            "birth_date": birth,
+            "ethnicity": ethnicity,
+            "religion": religion,
+            "general_education": edu,
+            "professional": prof,
+            "political_theory": theory,
+            "occupation": self.occupation(unit, birth),
+            "residence": self.residence(unit),
             "business_owner": sector == "ENTERPRISE" and rng.random() < 0.05,
         }
 
@@ -180,10 +237,18 @@ class Simulation:
             return pick(rng, [("STATE_OFFICIAL", 0.6), ("PARTY_MASS_OFFICIAL", 0.4)])
         if years_between(birth, HISTORY_END) >= 60 and rng.random() < 0.8:
             return "RETIRED"
-        commune = self.units[self.cell_of(unit).parent].locality
+        commune = self.units[self.cell_of(unit).parent or ""].locality
         rural = self.loc_kind.get(commune or "") == "COMMUNE" or self.in_village(unit)
-        return pick(rng, [("FARMER", 0.55 if rural else 0.03), ("HAMLET_STAFF", 0.12),
-                          ("ENTERPRISE", 0.15), ("STUDENT", 0.02), ("OTHER", 0.3)])
+        return pick(
+            rng,
+            [
+                ("FARMER", 0.55 if rural else 0.03),
+                ("HAMLET_STAFF", 0.12),
+                ("ENTERPRISE", 0.15),
+                ("STUDENT", 0.02),
+                ("OTHER", 0.3),
+            ],
+        )
 
     def youth_union(self, person: dict, day: dt.date) -> bool:
         return years_between(person["birth_date"], day) <= 30 and self.rng.random() < 0.8
@@ -220,10 +285,14 @@ class Simulation:
             person = self.person(unit, birth, intake=False)
             decision = ceremony - dt.timedelta(days=rng.randint(7, 30))
             m = Member(person, decision, ceremony, confirmed_on=add_months(ceremony, 12))
-            joined = max(ceremony, unit.valid_from,
-                         rand_day(rng, ceremony, latest) if rng.random() < 0.5 else ceremony)
-            m.stints.append([unit.code, joined, None,
-                             "ADMITTED" if joined == ceremony else "TRANSFER_IN", ""])
+            joined = max(
+                ceremony,
+                unit.valid_from,
+                rand_day(rng, ceremony, latest) if rng.random() < 0.5 else ceremony,
+            )
+            m.stints.append(
+                [unit.code, joined, None, "ADMITTED" if joined == ceremony else "TRANSFER_IN", ""]
+            )
             self.members.append(m)
 
     def intake_year(self, year: int) -> None:
@@ -245,13 +314,18 @@ class Simulation:
         rng = self.rng
         for _ in range(TRANSFERS_IN_PER_YEAR):
             day = rand_day(rng, D(year, 1, 1), min(D(year, 12, 31), HISTORY_END))
-            unit = self.choose_unit(day, {"AGENCY", "PUBLIC_SERVICE", "POLICE", "ARMY",
-                                          "RESIDENTIAL", "ENTERPRISE"})
+            unit = self.choose_unit(
+                day, {"AGENCY", "PUBLIC_SERVICE", "POLICE", "ARMY", "RESIDENTIAL", "ENTERPRISE"}
+            )
             birth = add_years(day, -rng.randint(24, 50))
             ceremony = rand_day(rng, add_years(birth, 19), day - dt.timedelta(days=400))
             person = self.person(unit, birth, intake=False)
-            m = Member(person, ceremony - dt.timedelta(days=15), ceremony,
-                       confirmed_on=add_months(ceremony, 12))
+            m = Member(
+                person,
+                ceremony - dt.timedelta(days=15),
+                ceremony,
+                confirmed_on=add_months(ceremony, 12),
+            )
             m.stints.append([unit.code, day, None, "TRANSFER_IN", ""])
             self.members.append(m)
 
@@ -281,17 +355,19 @@ class Simulation:
         return events
 
     def run(self) -> list[Member]:
-        rng = self.rng
         self.build_stock()
         reorgs = sorted(self.plan.reorganisations, key=lambda r: r.day)
-        closings = [u for u in self.plan.units if u.valid_to and u.weight > 0
-                    and not any(u.code in r.moves for r in reorgs)]
+        closings = [
+            (u.valid_to, u)
+            for u in self.plan.units
+            if u.valid_to and u.weight > 0 and not any(u.code in r.moves for r in reorgs)
+        ]
         for year in range(2010, 2018):
             self.intake_year(year)
             self.transfers_in(year)
             events = self.yearly_events(year)
             events += [(r.day, 0, r) for r in reorgs if r.day.year == year]
-            events += [(u.valid_to, 0, u) for u in closings if u.valid_to.year == year]
+            events += [(day, 0, u) for day, u in closings if day.year == year]
             events.sort(key=lambda e: (e[0], e[1]))
             for day, _, what in events:
                 self.apply(day, what)

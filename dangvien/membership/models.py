@@ -63,7 +63,9 @@ class Membership(models.Model):
     decision_number = models.CharField(_("decision number"), max_length=40, blank=True)
     ceremony_on = models.DateField(_("admission ceremony date"), db_index=True)
     confirmed_on = models.DateField(
-        _("full member since"), null=True, blank=True,
+        _("full member since"),
+        null=True,
+        blank=True,
         help_text=_("The exact end of the 12 months of probation, once confirmed."),
     )
     card_number = models.CharField(

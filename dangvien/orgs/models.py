@@ -55,14 +55,13 @@ class EffectiveDated(models.Model):
         _("closed on"), null=True, blank=True, help_text=_("First day it no longer exists.")
     )
 
-    objects = EffectiveQuerySet.as_manager()
-
     class Meta:
         abstract = True
         indexes = [
             # PostgreSQL needs the pattern opclass for `path LIKE 'X/%'` to use an index.
             models.Index(
-                fields=["path"], name="%(app_label)s_%(class)s_path_like",
+                fields=["path"],
+                name="%(app_label)s_%(class)s_path_like",
                 opclasses=["varchar_pattern_ops"],
             )
         ]
@@ -101,15 +100,23 @@ class Locality(EffectiveDated):
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("part of"),
     )
 
-    objects = LocalityQuerySet.as_manager()
     successors = models.ManyToManyField(
-        "self", symmetrical=False, blank=True, related_name="predecessors",
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="predecessors",
         verbose_name=_("successors"),
     )
+
+    objects = LocalityQuerySet.as_manager()
 
     class Meta:
         ordering = ["path"]
@@ -146,20 +153,32 @@ class OrgUnit(EffectiveDated):
         _("sector"), max_length=20, choices=Category.choices, default=Category.OTHER
     )
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("superior unit"),
     )
 
-    objects = OrgUnitQuerySet.as_manager()
     # The commune, ward or city a committee leads; scopes localities for its officers.
     locality = models.ForeignKey(
-        Locality, on_delete=models.PROTECT, null=True, blank=True, related_name="committees",
+        Locality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="committees",
         verbose_name=_("locality led"),
     )
     successors = models.ManyToManyField(
-        "self", symmetrical=False, blank=True, related_name="predecessors",
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="predecessors",
         verbose_name=_("successors"),
     )
+
+    objects = OrgUnitQuerySet.as_manager()
 
     class Meta:
         ordering = ["path"]

@@ -48,8 +48,10 @@ def validate_cccd(
         expected_female = digit4 % 2 == 1
         if expected_female != (sex == "F"):
             raise ValidationError(
-                _("Citizen ID %(value)s: digit 4 (%(d)s) means %(meant)s, but the sex recorded is "
-                  "%(sex)s.")
+                _(
+                    "Citizen ID %(value)s: digit 4 (%(d)s) means %(meant)s, "
+                    "but the sex recorded is %(sex)s."
+                )
                 % {
                     "value": value,
                     "d": digit4,
@@ -61,16 +63,25 @@ def validate_cccd(
     if birth_date is not None:
         if century != birth_date.year // 100 * 100:
             raise ValidationError(
-                _("Citizen ID %(value)s: digit 4 (%(d)s) means born in %(from)d–%(to)d, but the "
-                  "birth year recorded is %(year)d.")
-                % {"value": value, "d": digit4, "from": century, "to": century + 99,
-                   "year": birth_date.year},
+                _(
+                    "Citizen ID %(value)s: digit 4 (%(d)s) means born in %(from)d–%(to)d, but the "
+                    "birth year recorded is %(year)d."
+                )
+                % {
+                    "value": value,
+                    "d": digit4,
+                    "from": century,
+                    "to": century + 99,
+                    "year": birth_date.year,
+                },
                 code="cccd_century",
             )
         if int(value[4:6]) != birth_date.year % 100:
             raise ValidationError(
-                _("Citizen ID %(value)s: digits 5–6 (%(yy)s) must be the last two digits of the "
-                  "birth year %(year)d.")
+                _(
+                    "Citizen ID %(value)s: digits 5–6 (%(yy)s) must be the last two digits of the "
+                    "birth year %(year)d."
+                )
                 % {"value": value, "yy": value[4:6], "year": birth_date.year},
                 code="cccd_year",
             )

@@ -37,7 +37,10 @@ class Professional(models.TextChoices):
 
 
 COLLEGE_OR_HIGHER = (
-    Professional.COLLEGE, Professional.UNIVERSITY, Professional.MASTER, Professional.DOCTOR
+    Professional.COLLEGE,
+    Professional.UNIVERSITY,
+    Professional.MASTER,
+    Professional.DOCTOR,
 )
 
 
@@ -51,8 +54,9 @@ class PoliticalTheory(models.TextChoices):
 
 class Occupation(models.TextChoices):
     STATE_OFFICIAL = "STATE_OFFICIAL", _("State official")
-    PARTY_MASS_OFFICIAL = "PARTY_MASS_OFFICIAL", _(
-        "Official of the party, Fatherland Front or mass organisations"
+    PARTY_MASS_OFFICIAL = (
+        "PARTY_MASS_OFFICIAL",
+        _("Official of the party, Fatherland Front or mass organisations"),
     )
     COMMUNE_OFFICIAL = "COMMUNE_OFFICIAL", _("Commune official")
     HAMLET_STAFF = "HAMLET_STAFF", _("Hamlet non-specialised staff")
@@ -67,17 +71,20 @@ class Occupation(models.TextChoices):
 
 class PersonQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """People a user may see: those whose current (or last) unit is in the user's scope."""
-        from dangvien.accounts.scoping import scope_filter
+        """People a user may see: whose current (or last) unit is in the user's scope."""
+        from dangvien.accounts.scoping import locality_paths, prefix_q, scope_filter
         from dangvien.membership.models import Stint
 
         units = scope_filter(user, "unit__path")
         if units is None:
             return self
-        latest = Stint.objects.filter(units, membership__person=OuterRef("pk")).filter(
+        stints = Stint.objects.filter(membership__person=OuterRef("pk"))
+        latest = stints.filter(units).filter(
             Q(end_on__isnull=True) | Q(end_on=models.F("membership__exit_on"))
         )
-        return self.filter(Exists(latest))
+        # Non-members (future candidates) are seen by the committees of where they live.
+        resident = ~Exists(stints) & prefix_q("residence__path", locality_paths(user) or [])
+        return self.filter(Exists(latest) | resident)
 
     def search(self, text: str):
         """Accent-insensitive name search: 'nguyen van an' finds 'Nguyễn Văn An'."""
@@ -95,26 +102,32 @@ class Person(models.Model):
     citizen_id = models.CharField(
         _("citizen ID (CCCD)"), max_length=12, unique=True, null=True, blank=True
     )
-    ethnicity = models.ForeignKey(
-        Ethnicity, on_delete=models.PROTECT, verbose_name=_("ethnicity")
-    )
+    ethnicity = models.ForeignKey(Ethnicity, on_delete=models.PROTECT, verbose_name=_("ethnicity"))
     religion = models.ForeignKey(Religion, on_delete=models.PROTECT, verbose_name=_("religion"))
     general_education = models.CharField(
         _("general education"), max_length=20, choices=GeneralEducation.choices
     )
     professional = models.CharField(
-        _("professional qualification"), max_length=20, choices=Professional.choices,
+        _("professional qualification"),
+        max_length=20,
+        choices=Professional.choices,
         default=Professional.NONE,
     )
     political_theory = models.CharField(
-        _("political theory"), max_length=20, choices=PoliticalTheory.choices,
+        _("political theory"),
+        max_length=20,
+        choices=PoliticalTheory.choices,
         default=PoliticalTheory.NONE,
     )
     occupation = models.CharField(
         _("occupation"), max_length=24, choices=Occupation.choices, default=Occupation.OTHER
     )
     residence = models.ForeignKey(
-        Locality, on_delete=models.PROTECT, null=True, blank=True, related_name="residents",
+        Locality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="residents",
         verbose_name=_("place of residence"),
     )
     youth_union_member = models.BooleanField(_("Youth Union member"), default=False)
@@ -146,7 +159,9 @@ class Person(models.Model):
             codes = set(ProvinceCode.objects.values_list("code", flat=True))
             try:
                 self.citizen_id = validate_cccd(
-                    self.citizen_id, sex=self.sex, birth_date=self.birth_date,
+                    self.citizen_id,
+                    sex=self.sex,
+                    birth_date=self.birth_date,
                     province_codes=codes,
                 )
             except ValidationError as e:

@@ -72,8 +72,10 @@ class Structure:
             "average_age": self.average_age,
             "pct": self.pct,
             "breakdowns": {
-                name: [{"key": r.key, "label": str(r.label), "count": r.count, "pct": r.pct}
-                       for r in rows]
+                name: [
+                    {"key": r.key, "label": str(r.label), "count": r.count, "pct": r.pct}
+                    for r in rows
+                ]
                 for name, rows in self.breakdowns.items()
             },
         }
@@ -141,8 +143,10 @@ def grouped(stints, field_name: str) -> dict[str, int]:
 
 
 def choice_rows(counts: dict[str, int], choices, total: int) -> list[Row]:
-    return [Row(v, str(label), counts.get(v, 0), percent(counts.get(v, 0), total))
-            for v, label in choices]
+    return [
+        Row(v, str(label), counts.get(v, 0), percent(counts.get(v, 0), total))
+        for v, label in choices
+    ]
 
 
 def band_label(low: int | None, high: int | None) -> str:
@@ -166,8 +170,11 @@ def structure(unit: OrgUnit, day: dt.date) -> Structure:
     avg = round(sum(a * n for a, n in by_age.items()) / total, 1) if total else None
     bands = []
     for low, high in AGE_BANDS:
-        n = sum(c for a, c in by_age.items()
-                if (low is None or a >= low) and (high is None or a <= high))
+        n = sum(
+            c
+            for a, c in by_age.items()
+            if (low is None or a >= low) and (high is None or a <= high)
+        )
         bands.append(Row(band_label(low, high), band_label(low, high), n, percent(n, total)))
 
     ethnic = stints.values(f"{P}ethnicity__code", f"{P}ethnicity__name").annotate(n=Count("id"))
@@ -176,13 +183,24 @@ def structure(unit: OrgUnit, day: dt.date) -> Structure:
         "sex": choice_rows(grouped(stints, "sex"), Sex.choices, total),
         "age": bands,
         "ethnicity": sorted(
-            (Row(r[f"{P}ethnicity__code"], r[f"{P}ethnicity__name"], r["n"], percent(r["n"], total))
-             for r in ethnic.order_by()),
+            (
+                Row(
+                    r[f"{P}ethnicity__code"],
+                    r[f"{P}ethnicity__name"],
+                    r["n"],
+                    percent(r["n"], total),
+                )
+                for r in ethnic.order_by()
+            ),
             key=lambda row: row.key,
         ),
         "religion": sorted(
-            (Row(r[f"{P}religion__code"], r[f"{P}religion__name"], r["n"], percent(r["n"], total))
-             for r in religion.order_by()),
+            (
+                Row(
+                    r[f"{P}religion__code"], r[f"{P}religion__name"], r["n"], percent(r["n"], total)
+                )
+                for r in religion.order_by()
+            ),
             key=lambda row: row.key,
         ),
         "general_education": choice_rows(

@@ -25,7 +25,7 @@ def structure_xlsx(s: Structure) -> bytes:
     ws["A1"].font = Font(bold=True, size=13)
     ws.append([_("As of"), s.day.strftime("%d/%m/%Y")])
     ws.append([])
-    ws.append([_("Figure"), _("Count"), _("% of members")])
+    ws.append([_("Figure"), _("Count"), _("Share of members (%)")])
     for cell in ws[ws.max_row]:
         cell.font = bold
     ws.append([_("Members"), s.figures["members"], 100.0 if s.figures["members"] else 0.0])

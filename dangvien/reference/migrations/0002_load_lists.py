@@ -1,19 +1,14 @@
 from django.db import migrations
 
-from dangvien.reference.loader import rows
+from dangvien.reference.loader import load_reference
 
 
 def load(apps, schema_editor):
-    Ethnicity = apps.get_model("reference", "Ethnicity")
-    Religion = apps.get_model("reference", "Religion")
-    ProvinceCode = apps.get_model("reference", "ProvinceCode")
-    for model, name in ((Ethnicity, "ethnic_groups.csv"), (Religion, "religions.csv")):
-        for row in rows(name):
-            model.objects.update_or_create(
-                code=row["code"], defaults={"name": row["name"], "aliases": row["aliases"]}
-            )
-    for row in rows("cccd_birth_registration_codes.csv"):
-        ProvinceCode.objects.update_or_create(code=row["code"], defaults={"province": row["province"]})
+    load_reference(
+        apps.get_model("reference", "Ethnicity"),
+        apps.get_model("reference", "Religion"),
+        apps.get_model("reference", "ProvinceCode"),
+    )
 
 
 class Migration(migrations.Migration):

@@ -14,8 +14,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-serve", action="store_true", help="Do everything but serve.")
-        parser.add_argument("--reset", action="store_true",
-                            help="Delete the database's data and generate the demo again.")
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Delete the database's data and generate the demo again.",
+        )
         parser.add_argument("--addr", default="127.0.0.1:8000")
 
     def handle(self, *args, no_serve=False, reset=False, addr="127.0.0.1:8000", **options):

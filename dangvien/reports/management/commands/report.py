@@ -20,7 +20,9 @@ class Command(BaseCommand):
         s.add_argument("--org", required=True, help="unit code, e.g. PLEIKU")
         s.add_argument("--as-of", required=True, help="date, YYYY-MM-DD or dd/mm/yyyy")
         s.add_argument("--format", choices=["json", "xlsx"], default="json")
-        s.add_argument("--output", "-o", help="file to write (xlsx: default structure-ORG-DATE.xlsx)")
+        s.add_argument(
+            "--output", "-o", help="file to write (xlsx: default structure-ORG-DATE.xlsx)"
+        )
 
     def handle(self, *args, **opts):
         try:

@@ -1,0 +1,136 @@
+from collections import defaultdict
+
+from django.db.models import Count
+from django.shortcuts import render
+
+from dangvien.core.views import day_from, get_visible
+from dangvien.membership.models import Stint
+
+from .models import Locality, LocalityCell, OrgUnit
+
+
+def rolled_up_counts(units, day) -> dict[str, int]:
+    """Members on `day` per unit path, each unit counting its whole subtree (SQL GROUP BY)."""
+    direct = (
+        Stint.objects.members_on(day)
+        .filter(unit__in=units)
+        .values("unit__path")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    totals: dict[str, int] = defaultdict(int)
+    for row in direct:
+        parts = row["unit__path"].strip("/").split("/")
+        for i in range(1, len(parts) + 1):
+            totals["/".join(parts[:i]) + "/"] += row["n"]
+    return totals
+
+
+def unit_tree(request):
+    day, error = day_from(request)
+    show_closed = request.GET.get("closed") == "1"
+    units = OrgUnit.objects.visible_to(request.user)
+    shown = units if show_closed else units.on(day)
+    counts = rolled_up_counts(units, day)
+    rows = [(u, counts.get(u.path, 0), not u.exists_on(day)) for u in shown]
+    grassroots = sum(1 for u, _n, closed in rows if u.is_grassroots and not closed)
+    return render(
+        request,
+        "orgs/unit_tree.html",
+        {
+            "rows": rows,
+            "day": day,
+            "error": error,
+            "show_closed": show_closed,
+            "grassroots": grassroots,
+        },
+    )
+
+
+def unit_detail(request, code: str):
+    day, error = day_from(request)
+    unit = get_visible(
+        OrgUnit.objects.visible_to(request.user).select_related("parent", "locality"), code=code
+    )
+    counts = rolled_up_counts(OrgUnit.objects.subtree(unit), day)
+    children = [(c, counts.get(c.path, 0)) for c in unit.children.order_by("path")]
+    links = LocalityCell.objects.filter(cell=unit).select_related("locality")
+    members = (
+        Stint.objects.members_on(day)
+        .filter(unit=unit)
+        .select_related("membership__person")
+        .order_by("membership__person__sort_name")
+    )
+    visible_ancestors = set(
+        OrgUnit.objects.visible_to(request.user)
+        .filter(code__in=[a.code for a in unit.ancestors()])
+        .values_list("code", flat=True)
+    )
+    return render(
+        request,
+        "orgs/unit_detail.html",
+        {
+            "unit": unit,
+            "day": day,
+            "error": error,
+            "total": counts.get(unit.path, 0),
+            "children": children,
+            "links": links,
+            "members": members,
+            "ancestors": unit.ancestors(),
+            "visible_ancestors": visible_ancestors,
+            "successors": unit.successors.all(),
+            "predecessors": unit.predecessors.all(),
+        },
+    )
+
+
+def locality_list(request):
+    day, error = day_from(request)
+    localities = Locality.objects.visible_to(request.user).on(day)
+    tops = [loc for loc in localities if loc.kind in (Locality.Kind.COMMUNE, Locality.Kind.WARD)]
+    base = list(localities.filter(kind__in=Locality.BASE_KINDS))
+    cells = defaultdict(list)
+    for link in LocalityCell.objects.on(day).filter(locality__in=base).select_related("cell"):
+        cells[link.locality_id].append(link.cell)
+    residents = dict(
+        Stint.objects.members_on(day)
+        .filter(membership__person__residence__in=base)
+        .values_list("membership__person__residence")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    shared_cells = set(
+        LocalityCell.objects.on(day)
+        .values("cell")
+        .annotate(n=Count("id"))
+        .filter(n__gte=2)
+        .values_list("cell", flat=True)
+    )
+    by_parent = defaultdict(list)
+    for loc in base:
+        own = cells[loc.pk]
+        by_parent[loc.parent_id].append(
+            {
+                "loc": loc,
+                "cells": own,
+                "residents": residents.get(loc.pk, 0),
+                "shared": any(c.pk in shared_cells for c in own),
+            }
+        )
+    groups = [{"top": t, "rows": by_parent.get(t.pk, [])} for t in tops]
+    totals = {
+        "base": len(base),
+        "no_members": sum(1 for r in sum(by_parent.values(), []) if not r["residents"]),
+        "no_cell": sum(1 for r in sum(by_parent.values(), []) if not r["cells"]),
+    }
+    return render(
+        request,
+        "orgs/locality_list.html",
+        {
+            "groups": groups,
+            "day": day,
+            "error": error,
+            "totals": totals,
+        },
+    )

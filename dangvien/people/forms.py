@@ -1,0 +1,118 @@
+import datetime as dt
+from typing import cast
+
+from django import forms
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+
+from dangvien.core.dates import add_years
+from dangvien.membership.models import Membership, Stint, full_on_q, member_on_q
+from dangvien.orgs.models import OrgUnit
+from dangvien.reference.models import Ethnicity, Religion
+
+from .models import COLLEGE_OR_HIGHER, GeneralEducation, Professional, Sex
+
+STATUS_CHOICES = [
+    ("", _("Any")),
+    ("member", _("Member today")),
+    ("probationary", _("Probationary member")),
+    ("full", _("Full member")),
+    ("left", _("Left the party")),
+    ("non_member", _("Not a member")),
+]
+
+
+class PersonFilter(forms.Form):
+    q = forms.CharField(label=_("Name"), required=False, max_length=100)
+    unit = forms.CharField(label=_("Unit code"), required=False, max_length=40)
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("", _("Any")), *Sex.choices], required=False)
+    ethnicity = forms.ChoiceField(label=_("Ethnicity"), required=False)
+    religion = forms.ChoiceField(label=_("Religion"), required=False)
+    age_min = forms.IntegerField(label=_("Age from"), required=False, min_value=0, max_value=120)
+    age_max = forms.IntegerField(label=_("Age to"), required=False, min_value=0, max_value=120)
+    education = forms.ChoiceField(
+        label=_("General education"),
+        choices=[("", _("Any")), *GeneralEducation.choices],
+        required=False,
+    )
+    professional = forms.ChoiceField(
+        label=_("Qualification"),
+        choices=[("", _("Any")), ("college_plus", _("College or higher")), *Professional.choices],
+        required=False,
+    )
+
+    def __init__(self, *args, user=None, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.today = user, today
+        cast(forms.ChoiceField, self.fields["ethnicity"]).choices = [
+            ("", _("Any")),
+            ("minority", _("Ethnic minorities")),
+            *[(e.code, e.name) for e in Ethnicity.objects.all()],
+        ]
+        cast(forms.ChoiceField, self.fields["religion"]).choices = [
+            ("", _("Any")),
+            ("believer", _("Religious believers")),
+            *[(r.code, r.name) for r in Religion.objects.all()],
+        ]
+
+    def clean_unit(self):
+        code = self.cleaned_data["unit"].strip().upper()
+        if not code:
+            return None
+        unit = OrgUnit.objects.visible_to(self.user).filter(code=code).first()
+        if unit is None:
+            raise forms.ValidationError(_("Unknown unit code “%(code)s”.") % {"code": code})
+        return unit
+
+    def clean(self):
+        data = super().clean()
+        lo, hi = data.get("age_min"), data.get("age_max")
+        if lo is not None and hi is not None and lo > hi:
+            raise forms.ValidationError(_("“Age from” must not be greater than “Age to”."))
+        return data
+
+    def apply(self, qs):
+        d, day = self.cleaned_data, self.today
+        if d.get("q"):
+            qs = qs.search(d["q"])
+        memberships = Membership.objects.filter(person=OuterRef("pk"))
+        status = d.get("status")
+        if status == "member":
+            qs = qs.filter(Exists(memberships.filter(member_on_q(day))))
+        elif status == "probationary":
+            qs = qs.filter(Exists(memberships.filter(member_on_q(day) & ~full_on_q(day))))
+        elif status == "full":
+            qs = qs.filter(Exists(memberships.filter(member_on_q(day) & full_on_q(day))))
+        elif status == "left":
+            qs = qs.filter(Exists(memberships.filter(exit_on__lte=day))).exclude(
+                Exists(memberships.filter(member_on_q(day)))
+            )
+        elif status == "non_member":
+            qs = qs.exclude(Exists(memberships))
+        if d.get("unit"):
+            stints = Stint.objects.on(day).filter(
+                membership__person=OuterRef("pk"), unit__path__startswith=d["unit"].path
+            )
+            qs = qs.filter(Exists(stints))
+        if d.get("sex"):
+            qs = qs.filter(sex=d["sex"])
+        if d.get("ethnicity") == "minority":
+            qs = qs.exclude(ethnicity__code=Ethnicity.KINH)
+        elif d.get("ethnicity"):
+            qs = qs.filter(ethnicity__code=d["ethnicity"])
+        if d.get("religion") == "believer":
+            qs = qs.exclude(religion__code=Religion.NONE)
+        elif d.get("religion"):
+            qs = qs.filter(religion__code=d["religion"])
+        if d.get("age_min") is not None:  # age ≥ n  ⇔  born on or before today − n years
+            qs = qs.filter(birth_date__lte=add_years(day, -d["age_min"]))
+        if d.get("age_max") is not None:  # age ≤ n  ⇔  born after today − (n+1) years
+            qs = qs.filter(birth_date__gt=add_years(day, -(d["age_max"] + 1)))
+        if d.get("education"):
+            qs = qs.filter(general_education=d["education"])
+        if d.get("professional") == "college_plus":
+            qs = qs.filter(professional__in=COLLEGE_OR_HIGHER)
+        elif d.get("professional"):
+            qs = qs.filter(professional=d["professional"])
+        return qs

@@ -1,0 +1,74 @@
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from dangvien.core.views import day_from
+from dangvien.orgs.models import OrgUnit
+
+from .structure import BREAKDOWN_TITLES, HEADLINE, structure
+from .xlsx import structure_xlsx
+
+
+def default_unit(user) -> OrgUnit | None:
+    """The top of the user's scope: the shallowest unit they may see."""
+    return OrgUnit.objects.visible_to(user).order_by("depth", "path").first()
+
+
+def unit_depth(visible) -> int:
+    top = visible.order_by("depth").first()
+    return top.depth if top else 0
+
+
+def statistics(request):
+    day, error = day_from(request)
+    visible = OrgUnit.objects.visible_to(request.user)
+    code = request.GET.get("unit", "").strip().upper()
+    if code:
+        unit = visible.filter(code=code).first()
+        if unit is None:
+            error = _("Unknown unit code “%(code)s”.") % {"code": code}
+            unit = default_unit(request.user)
+    else:
+        unit = default_unit(request.user)
+    if unit is None:
+        return render(request, "reports/statistics.html", {"error": _("You have no unit.")})
+    result = structure(unit, day)
+    if request.GET.get("format") == "xlsx" and not error:
+        response = HttpResponse(
+            structure_xlsx(result),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        name = f"thong-ke-{unit.code}-{day.isoformat()}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    headline = [(label, result.figures[key], result.pct[key]) for key, label in HEADLINE]
+    breakdowns = [(BREAKDOWN_TITLES[k], rows) for k, rows in result.breakdowns.items()]
+    top = unit_depth(visible)
+    units = [
+        (u.code, "· " * (u.depth - top) + u.name)
+        for u in visible.on(day)
+        .exclude(kind=OrgUnit.Kind.PARTY_GROUP)
+        .only("code", "name", "depth")
+    ]
+    return render(
+        request,
+        "reports/statistics.html",
+        {
+            "s": result,
+            "unit": unit,
+            "day": day,
+            "error": error,
+            "headline": headline,
+            "breakdowns": breakdowns,
+            "units": units,
+        },
+        status=200,
+    )
+
+
+def home(request):
+    unit = default_unit(request.user)
+    day, _error = day_from(request)
+    result = structure(unit, day) if unit else None
+    roles = request.user.roles.select_related("unit") if request.user.is_authenticated else []
+    return render(request, "home.html", {"unit": unit, "s": result, "day": day, "roles": roles})

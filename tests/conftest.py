@@ -1,0 +1,103 @@
+"""Fixed personas (as healthchecks has Alice, Bob, Charlie) and their organisation.
+
+City committee CITY → ward committees WARDA and WARDB, each with cells serving
+residential groups. Personas: `city_officer` (organisation board, whole city),
+`ward_a_officer`, `ward_b_officer`, `secretary_a` (cell secretary of cell A1).
+"""
+
+import os
+from types import SimpleNamespace
+
+import pytest
+
+from dangvien.accounts.models import Role
+from dangvien.orgs.models import Locality, OrgUnit
+from dangvien.reference.loader import load_reference
+from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
+
+from . import factories as f
+
+D = f.D
+K = OrgUnit.Kind
+
+
+@pytest.fixture(autouse=True)
+def _reference_lists(db):
+    # Transactional tests flush tables, migrations' rows included: load them again.
+    if not Ethnicity.objects.exists():
+        load_reference(Ethnicity, Religion, ProvinceCode)
+
+
+@pytest.fixture
+def org(db):
+    city_loc = f.locality("CITY", "Thành phố Thử", Locality.Kind.CITY)
+    ward_a_loc = f.locality("WA", "Phường A", Locality.Kind.WARD, city_loc)
+    ward_b_loc = f.locality("WB", "Phường B", Locality.Kind.WARD, city_loc)
+    tdp_a1 = f.locality("WA-TDP1", "Tổ dân phố 1", Locality.Kind.RESIDENTIAL_GROUP, ward_a_loc)
+    tdp_a2 = f.locality("WA-TDP2", "Tổ dân phố 2", Locality.Kind.RESIDENTIAL_GROUP, ward_a_loc)
+    tdp_b1 = f.locality("WB-TDP1", "Tổ dân phố 1", Locality.Kind.RESIDENTIAL_GROUP, ward_b_loc)
+    city = f.unit("CITY", "Đảng bộ thành phố Thử", K.SUPERIOR, loc=city_loc)
+    ward_a = f.unit(
+        "WARDA",
+        "Đảng bộ phường A",
+        K.GRASSROOTS_COMMITTEE,
+        city,
+        loc=ward_a_loc,
+        category=OrgUnit.Category.COMMUNE_WARD,
+    )
+    ward_b = f.unit(
+        "WARDB",
+        "Đảng bộ phường B",
+        K.GRASSROOTS_COMMITTEE,
+        city,
+        loc=ward_b_loc,
+        category=OrgUnit.Category.COMMUNE_WARD,
+    )
+    cell_a1 = f.unit("A1", "Chi bộ Tổ dân phố 1", K.CELL, ward_a, serves=[tdp_a1])
+    cell_a2 = f.unit("A2", "Chi bộ Tổ dân phố 2", K.CELL, ward_a, serves=[tdp_a2])
+    cell_b1 = f.unit("B1", "Chi bộ Tổ dân phố 1 (B)", K.CELL, ward_b, serves=[tdp_b1])
+    an = f.person("Nguyễn Văn An", D(1980, 5, 1), "M", residence=tdp_a1, citizen_id="064080123456")
+    binh = f.person(
+        "Trần Thị Bình", D(1995, 2, 10), "F", ethnicity="10", religion="03", residence=tdp_a2
+    )
+    cuong = f.person("Lê Văn Cường", D(1960, 7, 7), "M", residence=tdp_b1)
+    dung = f.person("Phạm Thị Dung", D(1999, 9, 9), "F", residence=tdp_a1)  # not a member
+    f.member(an, cell_a1, ceremony=D(2005, 6, 1))
+    f.member(binh, cell_a2, ceremony=D(2017, 3, 1), confirmed=None)
+    f.member(cuong, cell_b1, ceremony=D(1990, 1, 15))
+    return SimpleNamespace(
+        city=city,
+        ward_a=ward_a,
+        ward_b=ward_b,
+        cell_a1=cell_a1,
+        cell_a2=cell_a2,
+        cell_b1=cell_b1,
+        an=an,
+        binh=binh,
+        cuong=cuong,
+        dung=dung,
+        city_loc=city_loc,
+        ward_a_loc=ward_a_loc,
+        ward_b_loc=ward_b_loc,
+        tdp_a1=tdp_a1,
+    )
+
+
+@pytest.fixture
+def personas(org):
+    return SimpleNamespace(
+        city_officer=f.user("btc.city", Role.Kind.ORG_BOARD, org.city),
+        ward_a_officer=f.user("ward.a", Role.Kind.GRASSROOTS_OFFICER, org.ward_a),
+        ward_b_officer=f.user("ward.b", Role.Kind.GRASSROOTS_OFFICER, org.ward_b),
+        secretary_a=f.user("secretary.a1", Role.Kind.CELL_SECRETARY, org.cell_a1),
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run where Chromium is; CI sets REQUIRE_BROWSER=1 so they never skip."""
+    if os.path.exists("/usr/bin/chromium") or os.environ.get("REQUIRE_BROWSER") == "1":
+        return
+    skip = pytest.mark.skip(reason="/usr/bin/chromium not installed")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)

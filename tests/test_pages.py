@@ -1,0 +1,126 @@
+"""Pages as users see them: figures, filters, search, and bad input."""
+
+import io
+
+from django.urls import reverse
+from django.utils import translation
+from openpyxl import load_workbook
+
+
+def test_statistics_page_shows_the_units_figures_on_a_date(client, personas, org):
+    client.force_login(personas.city_officer)
+    response = client.get(reverse("statistics"), {"unit": "CITY", "date": "2017-11-30"})
+    assert response.status_code == 200
+    assert response.context["s"].figures["members"] == 3
+    body = response.content.decode()
+    assert 'id="members-total">3<' in body
+    assert "30/11/2017" in body
+
+
+def test_statistics_default_to_today_and_the_users_unit(client, personas, org):
+    client.force_login(personas.ward_a_officer)
+    response = client.get(reverse("statistics"))
+    assert response.context["unit"].code == "WARDA"
+    from django.utils import timezone
+
+    assert response.context["day"] == timezone.localdate()
+
+
+def test_bad_date_gets_a_vietnamese_message_not_a_500(client, personas, org):
+    client.force_login(personas.city_officer)
+    with translation.override("vi"):
+        response = client.get(
+            reverse("statistics"), {"date": "31/02/2017"}, HTTP_ACCEPT_LANGUAGE="vi"
+        )
+    assert response.status_code == 200
+    assert "không phải là ngày hợp lệ" in response.content.decode()
+
+
+def test_statistics_export_to_xlsx(client, personas, org):
+    client.force_login(personas.city_officer)
+    response = client.get(
+        reverse("statistics"), {"unit": "CITY", "date": "2017-11-30", "format": "xlsx"}
+    )
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    ws = load_workbook(io.BytesIO(response.content)).active
+    rows = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r and r[0]}
+    assert rows["Đảng bộ thành phố Thử"] is None
+    assert 3 in rows.values()
+
+
+def test_accent_free_search_finds_the_person(client, personas, org):
+    client.force_login(personas.city_officer)
+    response = client.get(reverse("person_list"), {"q": "nguyen van an"})
+    assert [p.full_name for p in response.context["page"]] == ["Nguyễn Văn An"]
+    response = client.get(reverse("person_list"), {"q": "BINH"})
+    assert [p.full_name for p in response.context["page"]] == ["Trần Thị Bình"]
+
+
+def test_person_filters(client, personas, org):
+    client.force_login(personas.city_officer)
+
+    def names(**params):
+        response = client.get(reverse("person_list"), params)
+        assert response.status_code == 200
+        return [p.full_name for p in response.context["page"]]
+
+    assert names(sex="F", status="member") == ["Trần Thị Bình"]
+    assert names(status="non_member") == ["Phạm Thị Dung"]
+    assert names(ethnicity="minority") == ["Trần Thị Bình"]
+    assert names(religion="believer") == ["Trần Thị Bình"]
+    assert names(unit="WARDB") == ["Lê Văn Cường"]
+    assert names(status="probationary") == ["Trần Thị Bình"]
+    # Sorted Vietnamese-style by given name: An, Bình, Cường, Dung.
+    assert names() == ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung"]
+
+
+def test_person_filter_errors_are_shown_and_change_nothing(client, personas, org):
+    client.force_login(personas.city_officer)
+    with translation.override("vi"):
+        response = client.get(
+            reverse("person_list"), {"unit": "NOPE", "age_min": "x"}, HTTP_ACCEPT_LANGUAGE="vi"
+        )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Mã đơn vị không tồn tại" in body
+
+
+def test_person_page_shows_history_and_positions(client, personas, org):
+    from dangvien.people.models import Position
+
+    Position.objects.create(
+        person=org.an,
+        kind="RESIDENTIAL_GROUP_HEAD",
+        locality=org.tdp_a1,
+        start_on=org.an.birth_date.replace(year=2014),
+    )
+    client.force_login(personas.ward_a_officer)
+    body = client.get(reverse("person_detail", args=[org.an.pk])).content.decode()
+    assert "064080123456" in body
+    assert "01/06/2005" in body  # ceremony
+    assert "Chi bộ Tổ dân phố 1" in body
+
+
+def test_unit_tree_and_detail_show_member_counts(client, personas, org):
+    client.force_login(personas.city_officer)
+    response = client.get(reverse("unit_tree"), {"date": "2017-11-30"})
+    counts = {u.code: n for u, n, _closed in response.context["rows"]}
+    assert counts == {"CITY": 3, "WARDA": 2, "WARDB": 1, "A1": 1, "A2": 1, "B1": 1}
+    response = client.get(reverse("unit_detail", args=["WARDA"]), {"date": "2017-11-30"})
+    assert response.context["total"] == 2
+
+
+def test_localities_page_flags_localities_without_members(client, personas, org):
+    client.force_login(personas.ward_a_officer)
+    response = client.get(reverse("locality_list"), {"date": "2017-11-30"})
+    rows = {r["loc"].code: r for g in response.context["groups"] for r in g["rows"]}
+    assert rows["WA-TDP1"]["residents"] == 1 and rows["WA-TDP2"]["residents"] == 1
+    assert [c.code for c in rows["WA-TDP1"]["cells"]] == ["A1"]
+
+
+def test_english_is_selectable(client, personas, org):
+    client.force_login(personas.city_officer)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "Statistics" in client.get("/statistics/").content.decode()
+    client.post(reverse("set_language"), {"language": "vi", "next": "/"})
+    assert "Thống kê" in client.get("/statistics/").content.decode()

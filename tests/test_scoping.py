@@ -1,0 +1,104 @@
+"""The one scoping gate, proven with the fixed personas."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
+
+from dangvien.orgs.models import Locality, OrgUnit
+from dangvien.people.models import Person
+
+
+def codes(qs):
+    return set(qs.values_list("code", flat=True))
+
+
+def test_units_visible_to_each_persona(personas, org):
+    assert codes(OrgUnit.objects.visible_to(personas.city_officer)) == {
+        "CITY",
+        "WARDA",
+        "WARDB",
+        "A1",
+        "A2",
+        "B1",
+    }
+    assert codes(OrgUnit.objects.visible_to(personas.ward_a_officer)) == {"WARDA", "A1", "A2"}
+    assert codes(OrgUnit.objects.visible_to(personas.ward_b_officer)) == {"WARDB", "B1"}
+    assert codes(OrgUnit.objects.visible_to(personas.secretary_a)) == {"A1"}
+    assert not OrgUnit.objects.visible_to(AnonymousUser()).exists()
+
+
+def test_people_visible_to_each_persona(personas, org):
+    names = lambda u: set(Person.objects.visible_to(u).values_list("full_name", flat=True))  # noqa: E731
+    assert names(personas.city_officer) == {
+        "Nguyễn Văn An",
+        "Trần Thị Bình",
+        "Lê Văn Cường",
+        "Phạm Thị Dung",
+    }
+    # Dung is not a member: her ward's committee sees her because she lives there.
+    assert names(personas.ward_a_officer) == {"Nguyễn Văn An", "Trần Thị Bình", "Phạm Thị Dung"}
+    assert names(personas.ward_b_officer) == {"Lê Văn Cường"}
+    assert names(personas.secretary_a) == {"Nguyễn Văn An"}
+
+
+def test_localities_visible_to_ward_officer(personas, org):
+    assert codes(Locality.objects.visible_to(personas.ward_a_officer)) == {
+        "WA",
+        "WA-TDP1",
+        "WA-TDP2",
+    }
+    assert len(codes(Locality.objects.visible_to(personas.city_officer))) == 6
+
+
+def test_transferred_member_moves_out_of_the_old_wards_scope(personas, org):
+    from dangvien.membership.models import Stint
+
+    stint = Stint.objects.get(membership__person=org.an)
+    stint.end_on, stint.reason_out = org.an.birth_date.replace(year=2015), "TRANSFER"
+    stint.save(update_fields=["end_on", "reason_out"])
+    Stint.objects.create(
+        membership=stint.membership, unit=org.cell_b1, start_on=stint.end_on, reason_in="TRANSFER"
+    )
+    assert not Person.objects.visible_to(personas.ward_a_officer).filter(pk=org.an.pk).exists()
+    assert Person.objects.visible_to(personas.ward_b_officer).filter(pk=org.an.pk).exists()
+
+
+@pytest.mark.parametrize("name", ["person_detail"])
+def test_ward_b_officer_gets_404_for_a_ward_a_person_by_url(client, personas, org, name):
+    client.force_login(personas.ward_b_officer)
+    response = client.get(reverse(name, args=[org.an.pk]))
+    assert response.status_code == 404
+    assert "Nguyễn Văn An" not in response.content.decode()
+    client.force_login(personas.ward_a_officer)
+    assert client.get(reverse(name, args=[org.an.pk])).status_code == 200
+
+
+def test_ward_b_officer_gets_404_for_a_ward_a_unit(client, personas, org):
+    client.force_login(personas.ward_b_officer)
+    assert client.get(reverse("unit_detail", args=["A1"])).status_code == 404
+    assert client.get(reverse("unit_detail", args=["B1"])).status_code == 200
+
+
+def test_lists_and_statistics_stay_inside_scope(client, personas, org):
+    client.force_login(personas.ward_b_officer)
+    body = client.get(reverse("person_list")).content.decode()
+    assert "Lê Văn Cường" in body and "Nguyễn Văn An" not in body
+    body = client.get(reverse("unit_tree")).content.decode()
+    assert "Chi bộ Tổ dân phố 1 (B)" in body and "Đảng bộ phường A" not in body
+    response = client.get(reverse("statistics"), {"unit": "WARDA"})
+    assert response.status_code == 200
+    assert response.context["unit"].code == "WARDB"  # refused, fell back to own unit
+    assert "WARDA" in response.context["error"]
+
+
+def test_forged_ids_give_404_not_500(client, personas, org):
+    client.force_login(personas.city_officer)
+    assert client.get("/people/999999/").status_code == 404
+    assert client.get("/people/abc/").status_code == 404
+    assert client.get("/units/NOPE/").status_code == 404
+
+
+def test_anonymous_user_is_sent_to_login(client, org):
+    for url in ("/", "/people/", f"/people/{org.an.pk}/", "/statistics/", "/units/"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
