@@ -52,6 +52,7 @@ def test_accent_free_search_finds_the_person(client, personas, org):
     client.force_login(personas.city_officer)
     response = client.get(reverse("person_list"), {"q": "nguyen van an"})
     assert [p.full_name for p in response.context["page"]] == ["Nguyễn Văn An"]
+    assert [p.status_label for p in response.context["page"]] == ["Đảng viên chính thức"]
     response = client.get(reverse("person_list"), {"q": "BINH"})
     assert [p.full_name for p in response.context["page"]] == ["Trần Thị Bình"]
 

@@ -102,3 +102,20 @@ def test_anonymous_user_is_sent_to_login(client, org):
     for url in ("/", "/people/", f"/people/{org.an.pk}/", "/statistics/", "/units/"):
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_404_page_is_in_vietnamese_and_names_no_one(client, personas, org, settings):
+    settings.DEBUG = False
+    client.force_login(personas.ward_b_officer)
+    response = client.get(f"/people/{org.an.pk}/", HTTP_ACCEPT_LANGUAGE="vi")
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert "Không tìm thấy, hoặc nằm ngoài phạm vi quản lý của bạn." in body
+    assert "Nguyễn Văn An" not in body and "064080123456" not in body
+
+
+def test_admin_site_is_for_superusers_only(client, personas):
+    personas.city_officer.is_staff = True
+    personas.city_officer.save(update_fields=["is_staff"])
+    client.force_login(personas.city_officer)
+    assert client.get("/admin/people/person/").status_code == 302  # sent to the admin login

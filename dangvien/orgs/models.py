@@ -124,6 +124,13 @@ class Locality(EffectiveDated):
         verbose_name = _("locality")
         verbose_name_plural = _("localities")
 
+    @property
+    def long_name(self) -> str:
+        """'Tổ dân phố 7, Phường Hoa Lư': a base locality with its commune or ward."""
+        if self.parent is not None and self.kind in self.BASE_KINDS:
+            return f"{self.name}, {self.parent.name}"
+        return self.name
+
 
 class OrgUnit(EffectiveDated):
     class Kind(models.TextChoices):

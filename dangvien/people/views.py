@@ -1,9 +1,9 @@
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
+from django.db.models import Case, Exists, OuterRef, Subquery, Value, When
 from django.shortcuts import render
 
 from dangvien.core.views import get_visible, today
-from dangvien.membership.models import Stint
+from dangvien.membership.models import Membership, Status, Stint, full_on_q, member_on_q
 
 from .forms import PersonFilter
 from .models import Person
@@ -18,13 +18,26 @@ def person_list(request):
     if form.is_bound and form.is_valid():
         people = form.apply(people)
     latest = Stint.objects.filter(membership__person=OuterRef("pk")).order_by("-start_on")
+    memberships = Membership.objects.filter(person=OuterRef("pk"))
     people = people.select_related("ethnicity", "religion").annotate(
         unit_name=Subquery(latest.values("unit__name")[:1]),
-        unit_code=Subquery(latest.values("unit__code")[:1]),
+        unit_parent=Subquery(latest.values("unit__parent__name")[:1]),
+        status=Case(
+            When(
+                Exists(memberships.filter(member_on_q(day) & full_on_q(day))),
+                then=Value(Status.FULL),
+            ),
+            When(Exists(memberships.filter(member_on_q(day))), then=Value(Status.PROBATIONARY)),
+            When(Exists(memberships.filter(ceremony_on__lte=day)), then=Value(Status.LEFT)),
+            default=Value(""),
+        ),
     )
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    labels = dict(Status.choices)
+    for p in page:
+        p.status_label = labels.get(p.status, "")
     return render(
         request,
         "people/person_list.html",
@@ -40,7 +53,7 @@ def person_list(request):
 def person_detail(request, pk: int):
     person = get_visible(
         Person.objects.visible_to(request.user).select_related(
-            "ethnicity", "religion", "residence"
+            "ethnicity", "religion", "residence__parent"
         ),
         pk=pk,
     )
