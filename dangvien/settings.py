@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # only for its bundled Swagger UI files at /api/docs (no CDN)
     "dangvien.reference",
     "dangvien.orgs",
     "dangvien.people",
@@ -37,6 +38,8 @@ INSTALLED_APPS = [
     "dangvien.accounts",
     "dangvien.reports",
     "dangvien.demo",
+    "dangvien.rules",
+    "dangvien.api",
 ]
 
 MIDDLEWARE = [

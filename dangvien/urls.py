@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from dangvien.api.api import api
 from dangvien.orgs import views as orgs
 from dangvien.people import views as people
 from dangvien.reports import views as reports
@@ -13,6 +14,7 @@ urlpatterns = [
     path("people/", people.person_list, name="person_list"),
     path("people/<int:pk>/", people.person_detail, name="person_detail"),
     path("statistics/", reports.statistics, name="statistics"),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),

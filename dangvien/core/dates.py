@@ -1,9 +1,13 @@
-"""Civil dates: parsing user input with Vietnamese errors, ages, working days."""
+"""Civil dates: parsing user input with Vietnamese errors; arithmetic from `civil`."""
 
 import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from .civil import add_months, add_years, full_months, years_between
+
+__all__ = ["add_months", "add_years", "full_months", "parse_date", "years_between"]
 
 
 def parse_date(value: str | None, *, field: str = "") -> dt.date:
@@ -22,28 +26,3 @@ def parse_date(value: str | None, *, field: str = "") -> dt.date:
         _("%(label)s“%(value)s” is not a valid date (write dd/mm/yyyy, e.g. 30/11/2017).")
         % {"label": label, "value": text}
     )
-
-
-def years_between(born: dt.date, on: dt.date) -> int:
-    """Full years from `born` to `on` (age on a day)."""
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    """Same day `years` later; 29 February becomes 28 February in common years."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Same day `months` later, clamped to the month's last day."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")

@@ -1,0 +1,1 @@
+"""Regulation rule sets and dossier checks: pure functions, no database, no Django."""

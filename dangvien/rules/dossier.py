@@ -1,0 +1,264 @@
+"""A candidate's dossier as the checks see it, parsed from plain JSON-like data.
+
+All dates are ISO `YYYY-MM-DD`; an absent key means "not yet". Malformed input raises
+DossierError with a Vietnamese message naming the key.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class DossierError(ValueError):
+    pass
+
+
+def _date(data: dict, key: str, where: str, required: bool = False) -> dt.date | None:
+    value = data.get(key)
+    if value in (None, ""):
+        if required:
+            raise DossierError(f"Thiếu “{where}.{key}” (ngày dạng YYYY-MM-DD).")
+        return None
+    if not isinstance(value, str):
+        raise DossierError(f"“{where}.{key}” phải là ngày dạng YYYY-MM-DD, nhận được {value!r}.")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise DossierError(
+            f"“{where}.{key}” = “{value}” không phải là ngày hợp lệ (dạng YYYY-MM-DD)."
+        ) from None
+
+
+def _int(data: dict, key: str, where: str, required: bool = False) -> int | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise DossierError(f"Thiếu “{where}.{key}” (số nguyên).")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise DossierError(f"“{where}.{key}” phải là số nguyên không âm, nhận được {value!r}.")
+    return value
+
+
+def _bool(data: dict, key: str, where: str, default: bool = False) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise DossierError(f"“{where}.{key}” phải là true hoặc false, nhận được {value!r}.")
+    return value
+
+
+def _obj(data: dict, key: str) -> dict | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise DossierError(f"“{key}” phải là một đối tượng JSON.")
+    return value
+
+
+_GRADE = re.compile(r"^\s*(\d{1,2})\s*/\s*(10|12)\s*$")
+
+
+def parse_grade(text: str) -> tuple[int, int]:
+    """'12/12' -> (12, 12); '7/10' (the old 10-year system) -> (7, 10)."""
+    m = _GRADE.match(text or "")
+    if not m or int(m.group(1)) > int(m.group(2)):
+        raise DossierError(
+            f"“person.general_education” = “{text}” không hợp lệ (viết dạng lớp/hệ, ví dụ "
+            "12/12, 9/12 hoặc 7/10)."
+        )
+    return int(m.group(1)), int(m.group(2))
+
+
+@dataclass
+class Person:
+    birth_date: dt.date
+    name: str = ""
+    sex: str = ""
+    general_education: tuple[int, int] | None = None
+    difficult_area: bool = False
+    youth_union_member: bool = False
+    religion: str = "none"
+    clergy: bool = False
+    business_owner: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"Quần chúng {self.name}" if self.name else "Người xin vào Đảng"
+
+
+@dataclass
+class Introducer:
+    kind: str  # "member" or "youth_union"
+    name: str = ""
+    full_member_since: dt.date | None = None
+    worked_together_since: dt.date | None = None
+    introduced_on: dt.date | None = None
+    resolution_date: dt.date | None = None
+
+
+@dataclass
+class Vote:
+    date: dt.date
+    full_members: int
+    in_favour: int
+    present: int | None = None
+
+
+@dataclass
+class Decision:
+    date: dt.date
+    received_on: dt.date | None = None
+    extended: bool = False
+
+
+@dataclass
+class Exception_:
+    rule: str
+    approved_by: str
+    document: str
+    date: dt.date
+
+
+@dataclass
+class Dossier:
+    person: Person
+    course_certificate: dt.date | None = None
+    introducers: list[Introducer] = field(default_factory=list)
+    youth_union_exists: bool = False
+    verification_required: int | None = None
+    verification_answered: int | None = None
+    cell_vote: Vote | None = None
+    decision: Decision | None = None
+    ceremony: dt.date | None = None
+    confirmation_vote: Vote | None = None
+    confirmation_decision: Decision | None = None
+    previous_left_on: dt.date | None = None
+    previous_reason: str = ""
+    readmitted_before: bool = False
+    exceptions: list[Exception_] = field(default_factory=list)
+    as_of: dt.date | None = None
+
+    def latest_step(self) -> dt.date | None:
+        """Date of the latest step recorded: it picks the rule set in force."""
+        dates = [
+            self.confirmation_decision.date if self.confirmation_decision else None,
+            self.confirmation_vote.date if self.confirmation_vote else None,
+            self.ceremony,
+            self.decision.date if self.decision else None,
+            self.cell_vote.date if self.cell_vote else None,
+        ]
+        return next((d for d in dates if d), self.as_of)
+
+    def exception_for(self, rule: str) -> Exception_ | None:
+        return next((e for e in self.exceptions if e.rule == rule), None)
+
+
+def _vote(data: dict | None, where: str) -> Vote | None:
+    if data is None:
+        return None
+    vote = Vote(
+        date=_date(data, "date", where, required=True),  # type: ignore[arg-type]
+        full_members=_int(data, "full_members", where, required=True),  # type: ignore[arg-type]
+        in_favour=_int(data, "in_favour", where, required=True),  # type: ignore[arg-type]
+        present=_int(data, "present", where),
+    )
+    if vote.in_favour > vote.full_members:
+        raise DossierError(f"“{where}.in_favour” lớn hơn số đảng viên chính thức “full_members”.")
+    if vote.present is not None and vote.in_favour > vote.present:
+        raise DossierError(f"“{where}.in_favour” lớn hơn số có mặt “present”.")
+    return vote
+
+
+def _decision(data: dict | None, where: str) -> Decision | None:
+    if data is None:
+        return None
+    return Decision(
+        date=_date(data, "date", where, required=True),  # type: ignore[arg-type]
+        received_on=_date(data, "received_on", where),
+        extended=_bool(data, "extended", where),
+    )
+
+
+def parse(data: Any) -> Dossier:
+    """Build a Dossier from decoded JSON, or raise DossierError."""
+    if not isinstance(data, dict):
+        raise DossierError("Hồ sơ phải là một đối tượng JSON.")
+    p = _obj(data, "person")
+    if p is None:
+        raise DossierError("Thiếu “person” (thông tin người xin vào Đảng).")
+    grade = p.get("general_education")
+    person = Person(
+        birth_date=_date(p, "birth_date", "person", required=True),  # type: ignore[arg-type]
+        name=str(p.get("name") or ""),
+        sex=str(p.get("sex") or ""),
+        general_education=parse_grade(grade) if grade else None,
+        difficult_area=_bool(p, "difficult_area", "person"),
+        youth_union_member=_bool(p, "youth_union_member", "person"),
+        religion=str(p.get("religion") or "none"),
+        clergy=_bool(p, "clergy", "person"),
+        business_owner=_bool(p, "business_owner", "person"),
+    )
+    course = _obj(data, "course")
+    introducers = []
+    raw_intro = data.get("introducers") or []
+    if not isinstance(raw_intro, list):
+        raise DossierError("“introducers” phải là một danh sách.")
+    for i, item in enumerate(raw_intro, 1):
+        where = f"introducers[{i}]"
+        if not isinstance(item, dict) or item.get("kind") not in ("member", "youth_union"):
+            raise DossierError(f"“{where}.kind” phải là “member” hoặc “youth_union”.")
+        introducers.append(
+            Introducer(
+                kind=item["kind"],
+                name=str(item.get("name") or ""),
+                full_member_since=_date(item, "full_member_since", where),
+                worked_together_since=_date(item, "worked_together_since", where),
+                introduced_on=_date(item, "introduced_on", where),
+                resolution_date=_date(item, "resolution_date", where),
+            )
+        )
+    verification = _obj(data, "verification") or {}
+    confirmation = _obj(data, "confirmation") or {}
+    previous = _obj(data, "previous_membership") or {}
+    exceptions = []
+    raw_exc = data.get("exceptions") or []
+    if not isinstance(raw_exc, list):
+        raise DossierError("“exceptions” phải là một danh sách.")
+    for i, item in enumerate(raw_exc, 1):
+        where = f"exceptions[{i}]"
+        if not isinstance(item, dict) or not item.get("rule"):
+            raise DossierError(f"“{where}.rule” là bắt buộc.")
+        for key in ("approved_by", "document"):
+            if not str(item.get(key) or "").strip():
+                raise DossierError(
+                    f"“{where}.{key}” là bắt buộc: ngoại lệ phải ghi người duyệt và số văn bản."
+                )
+        exceptions.append(
+            Exception_(
+                rule=str(item["rule"]),
+                approved_by=str(item["approved_by"]),
+                document=str(item["document"]),
+                date=_date(item, "date", where, required=True),  # type: ignore[arg-type]
+            )
+        )
+    ceremony = _obj(data, "ceremony")
+    return Dossier(
+        person=person,
+        course_certificate=_date(course, "certificate_date", "course") if course else None,
+        introducers=introducers,
+        youth_union_exists=_bool(data, "youth_union_exists", "dossier"),
+        verification_required=_int(verification, "required", "verification"),
+        verification_answered=_int(verification, "answered", "verification"),
+        cell_vote=_vote(_obj(data, "cell_vote"), "cell_vote"),
+        decision=_decision(_obj(data, "decision"), "decision"),
+        ceremony=_date(ceremony, "date", "ceremony", required=True) if ceremony else None,
+        confirmation_vote=_vote(_obj(confirmation, "cell_vote"), "confirmation.cell_vote"),
+        confirmation_decision=_decision(_obj(confirmation, "decision"), "confirmation.decision"),
+        previous_left_on=_date(previous, "left_on", "previous_membership"),
+        previous_reason=str(previous.get("reason") or ""),
+        readmitted_before=_bool(previous, "readmitted_before", "previous_membership"),
+        exceptions=exceptions,
+        as_of=_date(data, "as_of", "dossier"),
+    )

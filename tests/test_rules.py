@@ -1,0 +1,350 @@
+"""Rule checks as pure functions: ages around birthdays and leap days, votes at exactly
+2/3, introducer tenure at 12 months ± 1 day, deadlines across Tết and weekends."""
+
+import datetime as dt
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from dangvien.core.civil import add_months, add_years
+from dangvien.rules import rulesets
+from dangvien.rules.calendar import add_working_days, working_days_between
+from dangvien.rules.checks import check, report
+from dangvien.rules.dossier import DossierError, parse
+
+D = dt.date
+iso = dt.date.isoformat
+
+
+def dossier(**over):
+    """A complete dossier that passes under the 2016 rules; `over` replaces top keys."""
+    base = {
+        "person": {
+            "name": "Nguyễn Thị Mai",
+            "birth_date": "1990-03-04",
+            "sex": "F",
+            "general_education": "12/12",
+            "youth_union_member": True,
+            "religion": "none",
+        },
+        "course": {"certificate_date": "2016-05-10"},
+        "introducers": [
+            {
+                "kind": "member",
+                "name": "Trần Văn Bảo",
+                "full_member_since": "2009-01-01",
+                "worked_together_since": "2015-01-01",
+            },
+            {
+                "kind": "member",
+                "name": "Lê Thị Cúc",
+                "full_member_since": "2001-01-01",
+                "worked_together_since": "2014-06-01",
+            },
+        ],
+        "youth_union_exists": False,
+        "verification": {"required": 4, "answered": 4},
+        "cell_vote": {"date": "2017-07-03", "full_members": 12, "in_favour": 8},
+        "decision": {"date": "2017-09-01"},
+        "ceremony": {"date": "2017-09-20"},
+    }
+    base.update(over)
+    return base
+
+
+def rules_of(data, rule_set=None):
+    return {f["rule"]: f for f in report(parse(data), rule_set)["findings"]}
+
+
+def with_person(**fields):
+    data = dossier()
+    data["person"] = {**data["person"], **fields}
+    return data
+
+
+def test_the_reference_dossier_passes():
+    assert report(parse(dossier())) == {"rule_set": "2016", "findings": []}
+
+
+# ----- ages -----------------------------------------------------------------------------
+birthdays = st.dates(min_value=D(1950, 1, 1), max_value=D(2005, 12, 31))
+
+
+@given(birthdays)
+def test_age_min_is_18_full_years_on_the_vote_date(born):
+    vote_ok = add_years(born, 18)
+    assume(not (born.month == 2 and born.day == 29))
+    data = with_person(birth_date=iso(born))
+    for day, blocked in ((vote_ok, False), (vote_ok - dt.timedelta(days=1), True)):
+        data["cell_vote"] = {"date": iso(day), "full_members": 9, "in_favour": 9}
+        data.pop("decision", None)
+        data.pop("ceremony", None)
+        assert ("age.min" in rules_of(data, "2016")) is blocked
+
+
+def test_leap_day_birth_counts_months_and_is_18_on_28_february():
+    data = with_person(birth_date="2000-02-29")
+    data.pop("decision")
+    data.pop("ceremony")
+    data["course"] = {"certificate_date": "2017-06-01"}
+    data["cell_vote"] = {"date": "2018-02-27", "full_members": 9, "in_favour": 9}
+    finding = rules_of(data)["age.min"]
+    assert "17 tuổi 11 tháng" in finding["message"] and finding["severity"] == "blocking"
+    data["cell_vote"]["date"] = "2018-02-28"
+    assert "age.min" not in rules_of(data)
+
+
+@given(birthdays)
+def test_age_max_is_60_full_years(born):
+    assume(not (born.month == 2 and born.day == 29))
+    data = with_person(birth_date=iso(born))
+    data.pop("decision")
+    data.pop("ceremony")
+    for day, blocked in (
+        (add_years(born, 61) - dt.timedelta(days=1), False),
+        (add_years(born, 61), True),
+    ):
+        data["cell_vote"] = {"date": iso(day), "full_members": 9, "in_favour": 9}
+        data["course"] = {"certificate_date": iso(day - dt.timedelta(days=30))}
+        data["introducers"] = []  # not what this test is about
+        assert ("age.max" in rules_of(data, "2016")) is blocked
+
+
+def test_age_max_exception_turns_the_finding_into_a_warning():
+    data = with_person(birth_date="1955-01-01")
+    assert rules_of(data)["age.max"]["severity"] == "blocking"
+    data["exceptions"] = [
+        {
+            "rule": "age.max",
+            "approved_by": "BTV Tỉnh ủy",
+            "document": "123-CV/TU",
+            "date": "2017-06-01",
+        }
+    ]
+    finding = rules_of(data)["age.max"]
+    assert finding["severity"] == "warning" and "123-CV/TU" in finding["message"]
+
+
+# ----- votes ----------------------------------------------------------------------------
+@given(st.integers(3, 200), st.data())
+def test_cell_vote_needs_two_thirds_of_full_members(full, data):
+    in_favour = data.draw(st.integers(0, full))
+    d = dossier(cell_vote={"date": "2017-07-03", "full_members": full, "in_favour": in_favour})
+    assert ("vote.cell" in rules_of(d)) is (3 * in_favour < 2 * full)
+
+
+def test_vote_at_exactly_two_thirds_passes_and_one_less_fails():
+    assert "vote.cell" not in rules_of(dossier())  # 8 of 12
+    finding = rules_of(
+        dossier(cell_vote={"date": "2017-07-03", "full_members": 12, "in_favour": 7})
+    )["vote.cell"]
+    assert "7/12" in finding["message"] and "Nguyễn Thị Mai" in finding["message"]
+    assert "29-QĐ/TW" in finding["citation"]
+
+
+# ----- introducers ----------------------------------------------------------------------
+@given(st.dates(min_value=D(2012, 1, 1), max_value=D(2016, 12, 31)))
+def test_introducer_tenure_at_twelve_months_plus_minus_a_day(since):
+    exactly = add_months(since, 12)
+    for day, blocked in (
+        (exactly, False),
+        (exactly - dt.timedelta(days=1), True),
+        (exactly + dt.timedelta(days=1), False),
+    ):
+        d = dossier()
+        d["introducers"][0] = {
+            "kind": "member",
+            "name": "Trần Văn Bảo",
+            "full_member_since": "2005-01-01",
+            "worked_together_since": iso(since),
+            "introduced_on": iso(day),
+        }
+        findings = rules_of(d)
+        assert ("introducers.tenure" in findings) is blocked
+        if blocked:
+            assert (
+                "Trần Văn Bảo mới cùng công tác 11 tháng"
+                in (findings["introducers.tenure"]["message"])
+            )
+
+
+def test_introducer_must_be_a_full_member():
+    d = dossier()
+    d["introducers"][1]["full_member_since"] = "2017-08-01"
+    assert "chưa là đảng viên chính thức" in rules_of(d)["introducers.tenure"]["message"]
+
+
+def test_two_introducers_or_youth_union_resolution_plus_one():
+    d = dossier(introducers=dossier()["introducers"][:1])
+    assert "cần 2 đảng viên" in rules_of(d)["introducers.count"]["message"]
+    d["introducers"].append({"kind": "youth_union", "resolution_date": "2017-06-01"})
+    assert "introducers.count" not in rules_of(d)
+
+
+def test_youth_union_age_where_a_union_exists():
+    d = with_person(birth_date="1995-01-01", youth_union_member=False)
+    d["youth_union_exists"] = True
+    found = rules_of(d)
+    assert found["youth_union.required"]["severity"] == "blocking"
+    assert "nghị quyết giới thiệu" in found["introducers.count"]["message"]
+    d["person"]["youth_union_member"] = True
+    d["introducers"] = [
+        d["introducers"][0],
+        {"kind": "youth_union", "resolution_date": "2017-06-01"},
+    ]
+    assert not {"youth_union.required", "introducers.count"} & set(rules_of(d))
+
+
+# ----- other eligibility ----------------------------------------------------------------
+def test_education_minimum_and_difficult_areas():
+    assert "education.min" in rules_of(with_person(general_education="8/12"))
+    assert "education.min" not in rules_of(with_person(general_education="9/12"))
+    assert "education.min" not in rules_of(
+        with_person(general_education="6/12", difficult_area=True)
+    )
+    assert "education.min" not in rules_of(with_person(general_education="7/10"), "2016")
+    assert (
+        rules_of(with_person(general_education="7/10"), "2021")["education.min"]["severity"]
+        == "warning"
+    )
+
+
+def test_course_certificate_expires_after_its_validity():
+    d = dossier(course={"certificate_date": "2012-07-02"})
+    finding = rules_of(d)["course.valid"]
+    assert "02/07/2017" in finding["message"] and finding["severity"] == "blocking"
+    assert "course.valid" not in rules_of(dossier(course={"certificate_date": "2012-07-03"}))
+    d.pop("course")
+    assert "chưa có giấy chứng nhận" in rules_of(d)["course.valid"]["message"]
+
+
+def test_verification_must_be_complete():
+    d = dossier(verification={"required": 4, "answered": 3})
+    assert "3/4" in rules_of(d)["verification.complete"]["message"]
+
+
+def test_religious_believers_and_clergy():
+    found = rules_of(with_person(religion="Công giáo"))
+    assert found["religion.believer"]["severity"] == "warning"
+    assert "123-QĐ/TW" in found["religion.believer"]["citation"]
+    d = with_person(religion="Phật giáo", clergy=True)
+    d["cell_vote"]["date"] = "2019-03-01"
+    d["decision"] = {"date": "2019-04-01"}
+    d["ceremony"] = {"date": "2019-04-15"}
+    d["course"] = {"certificate_date": "2018-05-01"}
+    found = rules_of(d)
+    assert found["religion.clergy"]["severity"] == "blocking"
+    assert "06-QĐ/TW" in found["religion.clergy"]["citation"]
+
+
+def test_readmission_rules_from_2025():
+    d = dossier(
+        previous_membership={"left_on": "2023-01-01", "reason": "moved"},
+        cell_vote={"date": "2025-09-01", "full_members": 9, "in_favour": 9},
+        course={"certificate_date": "2025-01-01"},
+    )
+    d.pop("decision")
+    d.pop("ceremony")
+    for intro in d["introducers"]:
+        intro["worked_together_since"] = "2020-01-01"
+    found = rules_of(d)
+    assert "32 tháng" in found["readmission.gap"]["message"]
+    d["previous_membership"]["reason"] = "corruption"
+    assert "readmission.forbidden" in rules_of(d)
+
+
+# ----- deadlines ------------------------------------------------------------------------
+votes = st.dates(min_value=D(2016, 8, 1), max_value=D(2020, 12, 31))
+
+
+@given(votes, st.integers(40, 90))
+def test_decision_within_60_working_days(vote, gap):
+    decision = add_working_days(vote, gap)
+    d = dossier(
+        cell_vote={"date": iso(vote), "full_members": 9, "in_favour": 9},
+        decision={"date": iso(decision)},
+        course={"certificate_date": iso(vote)},
+    )
+    d.pop("ceremony")
+    assert ("deadline.decision" in rules_of(d, "2016")) is (gap > 60)
+    d["decision"]["extended"] = True
+    assert ("deadline.decision" in rules_of(d, "2016")) is (gap > 90)
+
+
+def test_decision_deadline_across_tet_2018():
+    vote = D(2018, 1, 2)
+    due = add_working_days(vote, 60)
+    # 60 working days from 02/01/2018 skip the Tết week 14–20/02 and every weekend.
+    assert due == D(2018, 4, 3)
+    assert working_days_between(vote, due) == 60
+    d = dossier(
+        cell_vote={"date": iso(vote), "full_members": 9, "in_favour": 9},
+        decision={"date": "2018-04-04"},
+        course={"certificate_date": "2017-01-01"},
+    )
+    d.pop("ceremony")
+    assert "03/04/2018" in rules_of(d)["deadline.decision"]["message"]
+
+
+@given(st.dates(min_value=D(2016, 8, 1), max_value=D(2020, 12, 31)), st.integers(1, 50))
+def test_ceremony_within_30_working_days_of_receiving_the_decision(decided, gap):
+    ceremony = add_working_days(decided, gap)
+    vote = decided - dt.timedelta(days=20)
+    d = dossier(
+        cell_vote={"date": iso(vote), "full_members": 9, "in_favour": 9},
+        decision={"date": iso(decided)},
+        ceremony={"date": iso(ceremony)},
+        course={"certificate_date": iso(vote)},
+    )
+    assert ("deadline.ceremony" in rules_of(d, "2016")) is (gap > 30)
+
+
+def test_overdue_steps_are_reported_as_of_a_date():
+    d = dossier(as_of="2017-12-29")
+    d.pop("decision")
+    d.pop("ceremony")
+    assert "đến nay chưa có" in rules_of(d)["deadline.decision"]["message"]
+
+
+def test_confirmation_after_exactly_twelve_months():
+    d = dossier(
+        confirmation={"cell_vote": {"date": "2018-09-19", "full_members": 12, "in_favour": 12}}
+    )
+    assert "probation.length" in rules_of(d)
+    d["confirmation"]["cell_vote"]["date"] = "2018-09-20"
+    assert "probation.length" not in rules_of(d)
+    late = iso(add_working_days(D(2018, 9, 20), 31))
+    d["confirmation"]["cell_vote"]["date"] = late
+    assert "deadline.confirmation" in rules_of(d)
+
+
+# ----- rule sets and input --------------------------------------------------------------
+def test_rule_set_in_force_on_the_latest_step():
+    assert rulesets.in_force_on(D(2017, 11, 30)).id == "2016"
+    assert rulesets.in_force_on(D(2022, 3, 1)).id == "2021"
+    assert rulesets.in_force_on(D(2025, 8, 1)).id == "2025"
+    assert rulesets.in_force_on(D(2000, 1, 1)).id == "2012"
+    rs, _ = check(parse(dossier()))
+    assert rs.id == "2016"
+    rs, _ = check(parse(dossier()), "2021")
+    assert rs.id == "2021"
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        ([], "đối tượng JSON"),
+        ({}, "person"),
+        ({"person": {"birth_date": "04/03/1999"}}, "person.birth_date"),
+        ({"person": {"birth_date": "1999-02-30"}}, "không phải là ngày hợp lệ"),
+        ({"person": {"birth_date": "1999-01-01", "general_education": "twelve"}}, "12/12"),
+        (dossier(cell_vote={"date": "2017-07-03", "full_members": 5, "in_favour": 6}), "in_favour"),
+        (dossier(introducers=[{"kind": "friend"}]), "introducers[1].kind"),
+        (dossier(exceptions=[{"rule": "age.max", "date": "2017-01-01"}]), "approved_by"),
+    ],
+)
+def test_malformed_dossiers_are_refused_with_a_message(data, says):
+    with pytest.raises(DossierError) as err:
+        parse(data)
+    assert says in str(err.value)
