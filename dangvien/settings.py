@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "dangvien.people",
     "dangvien.membership",
     "dangvien.accounts",
+    "dangvien.admission",
     "dangvien.reports",
     "dangvien.demo",
     "dangvien.rules",

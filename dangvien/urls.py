@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from dangvien.admission import views as admission
 from dangvien.api.api import api
 from dangvien.orgs import views as orgs
 from dangvien.people import views as people
@@ -14,6 +15,12 @@ urlpatterns = [
     path("people/", people.person_list, name="person_list"),
     path("people/<int:pk>/", people.person_detail, name="person_detail"),
     path("statistics/", reports.statistics, name="statistics"),
+    path("candidates/", admission.candidate_list, name="candidate_list"),
+    path("candidates/new/", admission.candidate_new, name="candidate_new"),
+    path("candidates/helpers/", admission.helper_options, name="candidate_helpers"),
+    path("candidates/board/", admission.board, name="candidate_board"),
+    path("candidates/<int:pk>/", admission.candidate_detail, name="candidate_detail"),
+    path("alerts/", admission.alert_list, name="alerts"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

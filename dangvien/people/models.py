@@ -72,7 +72,12 @@ class Occupation(models.TextChoices):
 class PersonQuerySet(models.QuerySet):
     def visible_to(self, user):
         """People a user may see: whose current (or last) unit is in the user's scope."""
-        from dangvien.accounts.scoping import locality_paths, prefix_q, scope_filter
+        from dangvien.accounts.scoping import (
+            locality_paths,
+            prefix_q,
+            scope_filter,
+            scope_paths,
+        )
         from dangvien.membership.models import Stint
 
         units = scope_filter(user, "unit__path")
@@ -82,9 +87,14 @@ class PersonQuerySet(models.QuerySet):
         latest = stints.filter(units).filter(
             Q(end_on__isnull=True) | Q(end_on=models.F("membership__exit_on"))
         )
-        # Non-members (future candidates) are seen by the committees of where they live.
+        # Non-members are seen by the committees of where they live, and candidates by
+        # those of their cell.
+        from dangvien.admission.models import Candidate
+
         resident = ~Exists(stints) & prefix_q("residence__path", locality_paths(user) or [])
-        return self.filter(Exists(latest) | resident)
+        paths = scope_paths(user) or []
+        candidacy = Candidate.objects.filter(prefix_q("cell__path", paths), person=OuterRef("pk"))
+        return self.filter(Exists(latest) | resident | Exists(candidacy))
 
     def search(self, text: str):
         """Accent-insensitive name search: 'nguyen van an' finds 'Nguyễn Văn An'."""

@@ -68,3 +68,65 @@ def test_ward_officer_and_city_officer_see_their_statistics(live_server, browser
     page.click("form.filters button[type=submit]")
     assert page.inner_text("#members-total") == "1"
     page.close()
+
+
+def record(page, kind, date, **fields):
+    page.select_option("select[name=kind]", kind)
+    page.fill("input[name=date]", date)
+    for name, value in fields.items():
+        selector = f"[name={name}]"
+        if page.locator(f"select{selector}").count():
+            page.select_option(f"select{selector}", value)
+        else:
+            page.fill(f"input{selector}", value)
+    page.click("form.step-form button[type=submit]")
+    page.wait_for_load_state()
+    errors = page.locator(".error").all_inner_texts()
+    assert not errors, errors
+
+
+def test_candidate_from_source_list_to_ceremony(live_server, browser, org):
+    f.user("ward.a", Role.Kind.GRASSROOTS_OFFICER, org.ward_a)
+    base = live_server.url
+    page = browser.new_page(locale="vi-VN")
+    log_in(page, base, "ward.a")
+    page.click("text=Danh sách nguồn")
+    page.click("text=Thêm quần chúng")
+    page.select_option("select[name=cell]", "A1")
+    # htmx fills the helper list with the cell's full members.
+    page.wait_for_selector(f"select[name=helper] option[value='{org.an.pk}']", state="attached")
+    page.select_option("select[name=helper]", str(org.an.pk))
+    page.fill("input[name=listed_on]", "2016-06-01")
+    page.fill("input[name=full_name]", "Đỗ Thị Hạnh")
+    page.fill("input[name=birth_date]", "1996-03-12")
+    page.select_option("select[name=sex]", "F")
+    page.fill("input[name=citizen_id]", "064196000123")
+    page.check("input[name=youth_union_member]")
+    page.check("input[value=WOMAN]")
+    page.click("form.stack button[type=submit]")
+    page.wait_for_load_state()
+    assert "Hồ sơ: Đỗ Thị Hạnh" in page.inner_text("h1")
+
+    record(page, "COURSE_CERTIFICATE", "2016-08-10", document_number="CN-0815")
+    record(page, "APPLICATION", "2017-01-05")
+    record(page, "DECLARATION", "2017-01-05")
+    record(page, "VERIFICATION_REQUEST", "2017-01-10", subject="Bản thân")
+    record(page, "VERIFICATION_ANSWER", "2017-03-01", subject="Bản thân")
+    record(page, "YOUTH_UNION_RESOLUTION", "2017-04-01", document_number="12-NQ/ĐTN")
+    record(
+        page,
+        "INTRODUCTION",
+        "2017-04-05",
+        introducer=str(org.an.pk),
+        worked_together_since="2016-01-01",
+    )
+    record(page, "RESIDENCE_COMMENT", "2017-04-20")
+    record(page, "CELL_VOTE", "2017-05-10", full_members="12", present="11", in_favour="10")
+    record(page, "GRASSROOTS_VOTE", "2017-05-25", full_members="9", in_favour="8")
+    record(page, "DECISION", "2017-07-03", document_number="456-QĐ/TU")
+    record(page, "CEREMONY", "2017-07-20")
+    assert "Đã tổ chức lễ kết nạp" in page.inner_text("#stage")
+    assert "9-KNĐ" in page.inner_text(".checklist")
+    page.click("text=Đảng viên dự bị từ")
+    assert "20/07/2017" in page.content()
+    page.close()

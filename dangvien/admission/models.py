@@ -1,0 +1,249 @@
+"""Candidates on the source list and the dated events of their admission dossier.
+
+The events are the record; `Candidate.stage` caches the stage the latest event put the
+candidate in, so the pipeline board is one indexed query. Only `services.record()`
+writes events and stages (with an optimistic version check).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+
+from dangvien.membership.models import Membership
+from dangvien.orgs.models import OrgUnit
+from dangvien.people.models import Person
+
+
+class Stage(models.TextChoices):
+    LISTED = "LISTED", _("Listed")
+    COURSE_DONE = "COURSE_DONE", _("Course done")
+    APPLIED = "APPLIED", _("Applied")
+    VERIFYING = "VERIFYING", _("Verifying background")
+    INTRODUCED = "INTRODUCED", _("Introduced")
+    COMMENTED = "COMMENTED", _("Residence comments")
+    CELL_VOTED = "CELL_VOTED", _("Cell voted")
+    SUB_COMMITTEE = "SUB_COMMITTEE", _("Sub-committee appraised")
+    GRASSROOTS_VOTED = "GRASSROOTS_VOTED", _("Grassroots committee voted")
+    DECIDED = "DECIDED", _("Admission decided")
+    CEREMONY_HELD = "CEREMONY_HELD", _("Ceremony held")
+    PROBATION = "PROBATION", _("On probation")
+    CONFIRMED = "CONFIRMED", _("Confirmed as full member")
+    CARD_ISSUED = "CARD_ISSUED", _("Party card issued")
+    WITHDRAWN = "WITHDRAWN", _("Withdrawn")
+    REJECTED = "REJECTED", _("Rejected")
+    STRUCK_OFF = "STRUCK_OFF", _("Struck off")
+
+
+ORDER = list(Stage)
+EXITS = (Stage.WITHDRAWN, Stage.REJECTED, Stage.STRUCK_OFF)
+CLOSED = (*EXITS, Stage.CARD_ISSUED)
+
+
+class Tag(models.TextChoices):
+    ETHNIC_MINORITY = "ETHNIC_MINORITY", _("Ethnic minority")
+    YOUTH_UNION = "YOUTH_UNION", _("Youth Union member")
+    ENLISTING = "ENLISTING", _("About to enlist")
+    WOMAN = "WOMAN", _("Woman")
+    GRASSROOTS_OFFICIAL = "GRASSROOTS_OFFICIAL", _("Grassroots official")
+    MILITIA = "MILITIA", _("Militia")
+    COMMUNE_POLICE = "COMMUNE_POLICE", _("Commune police")
+    DISCHARGED_SOLDIER = "DISCHARGED_SOLDIER", _("Discharged soldier")
+    TEACHER = "TEACHER", _("Teacher")
+    HEALTH_WORKER = "HEALTH_WORKER", _("Health worker")
+    LOCALITY_HEAD = "LOCALITY_HEAD", _("Hamlet or residential-group head")
+    RELIGIOUS = "RELIGIOUS", _("Religious believer")
+    PRIVATE_ENTERPRISE = "PRIVATE_ENTERPRISE", _("Private-enterprise worker")
+    BUSINESS_OWNER = "BUSINESS_OWNER", _("Business owner")
+
+
+class CandidateQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Candidates of cells in the user's scope."""
+        from dangvien.accounts.scoping import scope_filter
+
+        q = scope_filter(user, "cell__path")
+        return self if q is None else self.filter(q)
+
+    def editable_by(self, user):
+        """Candidates the user may change: in scope, and not as a read-only leader."""
+        from dangvien.accounts.models import Role
+        from dangvien.accounts.scoping import is_unrestricted, prefix_q
+
+        if is_unrestricted(user):
+            return self
+        paths = list(user.roles.exclude(kind=Role.Kind.LEADER).values_list("unit__path", flat=True))
+        return self.filter(prefix_q("cell__path", paths))
+
+    def active(self):
+        return self.exclude(stage__in=CLOSED)
+
+    def tagged(self, tag: str):
+        return self.filter(Exists(CandidateTag.objects.filter(candidate=OuterRef("pk"), tag=tag)))
+
+
+class Candidate(models.Model):
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="candidacies", verbose_name=_("person")
+    )
+    cell = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="candidates", verbose_name=_("cell")
+    )
+    listed_on = models.DateField(_("listed on"))
+    helper = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="helping",
+        verbose_name=_("helper"),
+    )
+    difficult_area = models.BooleanField(
+        _("difficult or ethnic-minority area"),
+        default=False,
+        help_text=_("Primary school then suffices (education rule)."),
+    )
+    youth_union_exists = models.BooleanField(
+        _("a Youth Union exists where they work"), default=True
+    )
+    stage = models.CharField(
+        _("stage"), max_length=20, choices=Stage.choices, default=Stage.LISTED, db_index=True
+    )
+    stage_since = models.DateField(_("in this stage since"))
+    membership = models.OneToOneField(
+        Membership,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="candidacy",
+        verbose_name=_("membership"),
+    )
+    # Optimistic concurrency: a transition updates only the version it read.
+    version = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = CandidateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["person__sort_name"]
+        verbose_name = _("candidate")
+        verbose_name_plural = _("candidates")
+        indexes = [
+            # The pipeline board: candidates of a subtree grouped by stage.
+            models.Index(fields=["cell", "stage"], name="candidate_cell_stage"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.person)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.stage in CLOSED
+
+
+class CandidateTag(models.Model):
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="tags")
+    tag = models.CharField(_("priority group"), max_length=24, choices=Tag.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "tag"], name="candidate_tag_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.get_tag_display()
+
+
+class Event(models.Model):
+    """One dated step of a dossier, with its document (form) and number."""
+
+    class Kind(models.TextChoices):
+        LISTED = "LISTED", _("Put on the source list")
+        HELPER_ASSIGNED = "HELPER_ASSIGNED", _("Helper assigned")
+        COURSE_CERTIFICATE = "COURSE_CERTIFICATE", _("Party awareness course certificate")
+        APPLICATION = "APPLICATION", _("Application (1-KNĐ)")
+        DECLARATION = "DECLARATION", _("Background declaration (2-KNĐ)")
+        VERIFICATION_REQUEST = "VERIFICATION_REQUEST", _("Verification request sent")
+        VERIFICATION_ANSWER = "VERIFICATION_ANSWER", _("Verification answer received")
+        INTRODUCTION = "INTRODUCTION", _("Introduction by a full member (3-KNĐ)")
+        YOUTH_UNION_RESOLUTION = (
+            "YOUTH_UNION_RESOLUTION",
+            _("Youth Union resolution introducing (4-KNĐ)"),
+        )
+        RESIDENCE_COMMENT = "RESIDENCE_COMMENT", _("Comments of the residence (5-KNĐ)")
+        CELL_VOTE = "CELL_VOTE", _("Cell resolution proposing admission (6-KNĐ)")
+        SUB_COMMITTEE_APPRAISAL = "SUB_COMMITTEE_APPRAISAL", _("Sub-committee appraisal (7-KNĐ)")
+        GRASSROOTS_VOTE = "GRASSROOTS_VOTE", _("Grassroots committee resolution (8-KNĐ)")
+        DECISION = "DECISION", _("Admission decision (9-KNĐ)")
+        CEREMONY = "CEREMONY", _("Admission ceremony held")
+        SELF_REVIEW = "SELF_REVIEW", _("Self-review after probation (10-KNĐ)")
+        HELPER_COMMENT = "HELPER_COMMENT", _("Helper's comments (11-KNĐ)")
+        CONFIRMATION_RESIDENCE = (
+            "CONFIRMATION_RESIDENCE",
+            _("Comments of the residence on probation (12-KNĐ)"),
+        )
+        CONFIRMATION_CELL_VOTE = (
+            "CONFIRMATION_CELL_VOTE",
+            _("Cell resolution proposing confirmation (13-KNĐ)"),
+        )
+        CONFIRMATION_SUB_COMMITTEE = (
+            "CONFIRMATION_SUB_COMMITTEE",
+            _("Sub-committee appraisal for confirmation (14-KNĐ)"),
+        )
+        CONFIRMATION_GRASSROOTS_VOTE = (
+            "CONFIRMATION_GRASSROOTS_VOTE",
+            _("Grassroots resolution proposing confirmation (15-KNĐ)"),
+        )
+        CONFIRMATION_DECISION = (
+            "CONFIRMATION_DECISION",
+            _("Decision confirming full membership (16-KNĐ)"),
+        )
+        CARD_ISSUED = "CARD_ISSUED", _("Party card handed over")
+        EXCEPTION = "EXCEPTION", _("Exception approved")
+        WITHDRAWN = "WITHDRAWN", _("Withdrawn from the list")
+        REJECTED = "REJECTED", _("Admission rejected")
+        STRUCK_OFF = "STRUCK_OFF", _("Struck off after probation")
+
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.CASCADE, related_name="events", verbose_name=_("candidate")
+    )
+    kind = models.CharField(_("step"), max_length=32, choices=Kind.choices)
+    date = models.DateField(_("date"))
+    document_number = models.CharField(_("document number"), max_length=60, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    # Votes (6-KNĐ, 8-KNĐ, 13-KNĐ, …).
+    full_members = models.PositiveIntegerField(_("full members of the cell"), null=True, blank=True)
+    present = models.PositiveIntegerField(_("present"), null=True, blank=True)
+    in_favour = models.PositiveIntegerField(_("in favour"), null=True, blank=True)
+    # Introductions and helpers.
+    introducer = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="introductions",
+        verbose_name=_("introducer / helper"),
+    )
+    worked_together_since = models.DateField(_("worked together since"), null=True, blank=True)
+    # Verification: whose background (the applicant, a parent, the spouse, …).
+    subject = models.CharField(_("person verified"), max_length=120, blank=True)
+    # Decisions.
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    extended = models.BooleanField(_("deadline extended once"), default=False)
+    card_number = models.CharField(_("party card number"), max_length=20, blank=True)
+    # Exceptions to a rule.
+    rule = models.CharField(_("rule"), max_length=40, blank=True)
+    approved_by = models.CharField(_("approved by"), max_length=120, blank=True)
+
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "pk"]
+        verbose_name = _("dossier event")
+        verbose_name_plural = _("dossier events")
+        indexes = [models.Index(fields=["candidate", "kind"], name="event_candidate_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.date:%d/%m/%Y}"

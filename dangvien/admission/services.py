@@ -1,0 +1,332 @@
+"""The one way to change a dossier: each action checks order, dates and the rule set in
+force on the step's date, writes the event and the stage, and keeps membership right."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from dangvien.core.civil import add_months
+from dangvien.membership.models import ExitReason, Membership, Stint
+from dangvien.orgs.models import OrgUnit
+from dangvien.people.models import Person
+from dangvien.rules import rulesets
+from dangvien.rules.checks import BLOCKING, Finding, check
+from dangvien.rules.dossier import parse
+
+from . import dossier
+from .models import CLOSED, ORDER, Candidate, CandidateTag, Event, Stage
+
+K = Event.Kind
+STAGE_OF = {
+    K.LISTED: Stage.LISTED,
+    K.COURSE_CERTIFICATE: Stage.COURSE_DONE,
+    K.APPLICATION: Stage.APPLIED,
+    K.DECLARATION: Stage.APPLIED,
+    K.VERIFICATION_REQUEST: Stage.VERIFYING,
+    K.VERIFICATION_ANSWER: Stage.VERIFYING,
+    K.INTRODUCTION: Stage.INTRODUCED,
+    K.YOUTH_UNION_RESOLUTION: Stage.INTRODUCED,
+    K.RESIDENCE_COMMENT: Stage.COMMENTED,
+    K.CELL_VOTE: Stage.CELL_VOTED,
+    K.SUB_COMMITTEE_APPRAISAL: Stage.SUB_COMMITTEE,
+    K.GRASSROOTS_VOTE: Stage.GRASSROOTS_VOTED,
+    K.DECISION: Stage.DECIDED,
+    K.CEREMONY: Stage.CEREMONY_HELD,
+    K.SELF_REVIEW: Stage.PROBATION,
+    K.HELPER_COMMENT: Stage.PROBATION,
+    K.CONFIRMATION_RESIDENCE: Stage.PROBATION,
+    K.CONFIRMATION_CELL_VOTE: Stage.PROBATION,
+    K.CONFIRMATION_SUB_COMMITTEE: Stage.PROBATION,
+    K.CONFIRMATION_GRASSROOTS_VOTE: Stage.PROBATION,
+    K.CONFIRMATION_DECISION: Stage.CONFIRMED,
+    K.CARD_ISSUED: Stage.CARD_ISSUED,
+    K.WITHDRAWN: Stage.WITHDRAWN,
+    K.REJECTED: Stage.REJECTED,
+    K.STRUCK_OFF: Stage.STRUCK_OFF,
+}
+PREPARATION = (
+    K.COURSE_CERTIFICATE,
+    K.APPLICATION,
+    K.DECLARATION,
+    K.VERIFICATION_REQUEST,
+    K.VERIFICATION_ANSWER,
+    K.INTRODUCTION,
+    K.YOUTH_UNION_RESOLUTION,
+    K.RESIDENCE_COMMENT,
+)
+PROBATION_STEPS = (
+    K.SELF_REVIEW,
+    K.HELPER_COMMENT,
+    K.CONFIRMATION_RESIDENCE,
+    K.CONFIRMATION_CELL_VOTE,
+    K.CONFIRMATION_SUB_COMMITTEE,
+    K.CONFIRMATION_GRASSROOTS_VOTE,
+)
+VOTES = (K.CELL_VOTE, K.GRASSROOTS_VOTE, K.CONFIRMATION_CELL_VOTE, K.CONFIRMATION_GRASSROOTS_VOTE)
+
+
+def rank(stage: str) -> int:
+    return ORDER.index(Stage(stage))
+
+
+class TransitionError(Exception):
+    """A change refused before anything was written; the message is for the user."""
+
+
+class Blocked(TransitionError):
+    def __init__(self, findings: list[Finding], rule_set: str):
+        self.findings, self.rule_set = findings, rule_set
+        super().__init__(" ".join(f"{f.message} ({f.citation})" for f in findings))
+
+
+class ChangedMeanwhile(TransitionError):
+    pass
+
+
+@dataclass
+class Step:
+    """What a user records: the event's fields (the ones that apply to its kind)."""
+
+    kind: str
+    date: dt.date
+    document_number: str = ""
+    note: str = ""
+    full_members: int | None = None
+    present: int | None = None
+    in_favour: int | None = None
+    introducer: Person | None = None
+    worked_together_since: dt.date | None = None
+    subject: str = ""
+    received_on: dt.date | None = None
+    extended: bool = False
+    card_number: str = ""
+    rule: str = ""
+    approved_by: str = ""
+
+
+def has_sub_committee(cell: OrgUnit) -> bool:
+    return bool(cell.parent and cell.parent.kind == OrgUnit.Kind.SUB_COMMITTEE)
+
+
+def check_order(c: Candidate, step: Step, events: list[Event], today: dt.date) -> None:
+    """Refuse a step out of order or wrongly dated, saying why."""
+    kind, stage = step.kind, c.stage
+    name = c.person.full_name
+    if step.date > today:
+        raise TransitionError(
+            _("The date %(d)s is in the future.") % {"d": step.date.strftime("%d/%m/%Y")}
+        )
+    if c.stage in CLOSED:
+        raise TransitionError(
+            _("The dossier of %(name)s is closed (%(stage)s).")
+            % {"name": name, "stage": c.get_stage_display()}
+        )
+    at = rank(stage)
+    need = {
+        K.CELL_VOTE: at < rank(Stage.CELL_VOTED),
+        K.SUB_COMMITTEE_APPRAISAL: stage == Stage.CELL_VOTED and has_sub_committee(c.cell),
+        K.GRASSROOTS_VOTE: stage
+        == (Stage.SUB_COMMITTEE if has_sub_committee(c.cell) else Stage.CELL_VOTED)
+        and c.cell.kind != OrgUnit.Kind.GRASSROOTS_CELL,
+        K.DECISION: stage
+        == (
+            Stage.CELL_VOTED
+            if c.cell.kind == OrgUnit.Kind.GRASSROOTS_CELL
+            else Stage.GRASSROOTS_VOTED
+        ),
+        K.CEREMONY: stage == Stage.DECIDED,
+        K.CONFIRMATION_DECISION: stage == Stage.PROBATION
+        and any(e.kind == K.CONFIRMATION_CELL_VOTE for e in events),
+        K.CARD_ISSUED: stage == Stage.CONFIRMED,
+        K.WITHDRAWN: at < rank(Stage.CEREMONY_HELD),
+        K.REJECTED: at < rank(Stage.CEREMONY_HELD),
+        K.STRUCK_OFF: stage in (Stage.CEREMONY_HELD, Stage.PROBATION),
+    }
+    if kind in PREPARATION:
+        allowed = at < rank(Stage.CELL_VOTED)
+    elif kind in PROBATION_STEPS:
+        allowed = stage in (Stage.CEREMONY_HELD, Stage.PROBATION)
+    else:
+        allowed = need.get(K(kind), True)
+    if not allowed:
+        raise TransitionError(
+            _("“%(step)s” cannot be recorded for %(name)s at the stage “%(stage)s”.")
+            % {"step": K(kind).label, "name": name, "stage": c.get_stage_display()}
+        )
+    milestone = kind not in PREPARATION and kind not in (K.HELPER_ASSIGNED, K.EXCEPTION)
+    if milestone and step.date < c.stage_since:
+        raise TransitionError(
+            _("The date %(d)s is before the previous step (%(prev)s).")
+            % {"d": step.date.strftime("%d/%m/%Y"), "prev": c.stage_since.strftime("%d/%m/%Y")}
+        )
+    if kind in VOTES and (step.full_members is None or step.in_favour is None):
+        raise TransitionError(_("A vote needs the number of full members and of votes in favour."))
+    if kind in VOTES and step.in_favour > step.full_members:  # type: ignore[operator]
+        raise TransitionError(_("More votes in favour than full members."))
+    if kind == K.INTRODUCTION and step.introducer is None:
+        raise TransitionError(_("Choose the full member who introduces."))
+    if kind in (K.VERIFICATION_REQUEST, K.VERIFICATION_ANSWER) and not step.subject.strip():
+        raise TransitionError(_("Say whose background is verified (e.g. the father)."))
+    if kind == K.CARD_ISSUED and not step.card_number.strip():
+        raise TransitionError(_("Enter the party card number."))
+    if kind == K.EXCEPTION and not (step.rule and step.approved_by and step.document_number):
+        raise TransitionError(
+            _("An exception needs the rule, who approved it and the document number.")
+        )
+
+
+def findings_for(
+    c: Candidate, events: list[Event], on: dt.date | None = None, rule_set: str | None = None
+) -> tuple[str, list[Finding]]:
+    """Rule-check findings of the dossier as recorded (rule set in force on `on`)."""
+    data = dossier.build(c, events)
+    chosen = rule_set or (rulesets.in_force_on(on).id if on else None)
+    rs, found = check(parse(data), chosen)
+    return rs.id, found
+
+
+@transaction.atomic
+def record(c: Candidate, step: Step, *, by, version: int, today: dt.date) -> Event:
+    """Record one step of `c`'s dossier, or raise TransitionError and write nothing."""
+    events = list(c.events.select_related("introducer"))
+    check_order(c, step, events, today)
+    event = Event(candidate=c, recorded_by=by, **step.__dict__)
+    if step.kind != K.EXCEPTION:
+        rule_set, found = findings_for(c, [*events, event], on=step.date)
+        blocking = [f for f in found if f.severity == BLOCKING]
+        if blocking:
+            raise Blocked(blocking, rule_set)
+    new_stage = STAGE_OF.get(K(step.kind))
+    fields: dict = {"version": version + 1}
+    if new_stage and (rank(new_stage) > rank(c.stage) or new_stage in CLOSED):
+        fields.update(stage=new_stage, stage_since=step.date)
+    if step.kind == K.HELPER_ASSIGNED:
+        fields["helper"] = step.introducer
+    updated = Candidate.objects.filter(pk=c.pk, version=version).update(**fields)
+    if not updated:
+        raise ChangedMeanwhile(
+            _(
+                "The dossier of %(name)s was changed by someone else "
+                "meanwhile. Reload the page and try again."
+            )
+            % {"name": c.person.full_name}
+        )
+    for key, value in fields.items():
+        setattr(c, key, value)
+    event.save()
+    membership_effects(c, event, events)
+    return event
+
+
+def membership_effects(c: Candidate, event: Event, events: list[Event]) -> None:
+    """The ceremony creates the probationary membership; later steps keep it right."""
+    if event.kind == K.CEREMONY:
+        decision = next(e for e in reversed(events) if e.kind == K.DECISION)
+        if Membership.objects.on(event.date).filter(person=c.person).exists():
+            raise TransitionError(
+                _("%(name)s is already a party member.") % {"name": c.person.full_name}
+            )
+        m = Membership.objects.create(
+            person=c.person,
+            decision_on=decision.date,
+            decision_number=decision.document_number,
+            ceremony_on=event.date,
+        )
+        Stint.objects.create(
+            membership=m, unit=c.cell, start_on=event.date, reason_in=Stint.ReasonIn.ADMITTED
+        )
+        c.membership = m
+        c.save(update_fields=["membership"])
+        return
+    if c.membership is None:
+        return
+    m = c.membership
+    if event.kind == K.CONFIRMATION_DECISION:
+        # Full as of the exact end of the 12 months, even when the meeting was late.
+        m.confirmed_on = add_months(m.ceremony_on, 12)
+        m.save(update_fields=["confirmed_on"])
+    elif event.kind == K.CARD_ISSUED:
+        if Membership.objects.filter(card_number=event.card_number).exclude(pk=m.pk).exists():
+            raise TransitionError(
+                _("Party card number %(n)s is already used.") % {"n": event.card_number}
+            )
+        m.card_number = event.card_number
+        try:
+            with transaction.atomic():
+                m.save(update_fields=["card_number"])
+        except IntegrityError:
+            raise TransitionError(
+                _("Party card number %(n)s is already used.") % {"n": event.card_number}
+            ) from None
+    elif event.kind == K.STRUCK_OFF:
+        m.exit_on, m.exit_reason = event.date, ExitReason.STRUCK_OFF
+        m.save(update_fields=["exit_on", "exit_reason"])
+        m.stints.filter(end_on__isnull=True).update(
+            end_on=event.date, reason_out=Stint.ReasonOut.EXIT
+        )
+
+
+def eligible_helpers(cell: OrgUnit, day: dt.date):
+    """Full members of the candidate's grassroots organisation on `day`."""
+    grassroots = cell.grassroots() or cell
+    return Person.objects.filter(
+        memberships__stints__in=Stint.objects.members_on(day).in_subtree(grassroots),
+        memberships__confirmed_on__lte=day,
+    ).distinct()
+
+
+@transaction.atomic
+def list_candidate(
+    person: Person,
+    cell: OrgUnit,
+    *,
+    listed_on: dt.date,
+    tags: list[str],
+    helper: Person | None,
+    by,
+    today: dt.date,
+    difficult_area: bool = False,
+    youth_union_exists: bool = True,
+) -> Candidate:
+    """Put an outstanding non-member on a cell's source list."""
+    if listed_on > today:
+        raise TransitionError(
+            _("The date %(d)s is in the future.") % {"d": listed_on.strftime("%d/%m/%Y")}
+        )
+    if cell.kind not in (OrgUnit.Kind.CELL, OrgUnit.Kind.GRASSROOTS_CELL):
+        raise TransitionError(
+            _("Candidates are listed in a cell, not in “%(u)s”.") % {"u": cell.name}
+        )
+    if not cell.exists_on(listed_on):
+        raise TransitionError(
+            _("%(u)s does not exist on %(d)s.")
+            % {"u": cell.name, "d": listed_on.strftime("%d/%m/%Y")}
+        )
+    if Membership.objects.on(listed_on).filter(person=person).exists():
+        raise TransitionError(_("%(name)s is already a party member.") % {"name": person.full_name})
+    if Candidate.objects.active().filter(person=person).exists():
+        raise TransitionError(
+            _("%(name)s is already on a source list.") % {"name": person.full_name}
+        )
+    if helper is not None and not eligible_helpers(cell, listed_on).filter(pk=helper.pk).exists():
+        raise TransitionError(
+            _("%(name)s is not a full member of this organisation.") % {"name": helper.full_name}
+        )
+    c = Candidate.objects.create(
+        person=person,
+        cell=cell,
+        listed_on=listed_on,
+        stage_since=listed_on,
+        helper=helper,
+        difficult_area=difficult_area,
+        youth_union_exists=youth_union_exists,
+    )
+    CandidateTag.objects.bulk_create([CandidateTag(candidate=c, tag=t) for t in set(tags)])
+    Event.objects.create(candidate=c, kind=K.LISTED, date=listed_on, recorded_by=by)
+    if helper is not None:
+        Event.objects.create(
+            candidate=c, kind=K.HELPER_ASSIGNED, date=listed_on, introducer=helper, recorded_by=by
+        )
+    return c

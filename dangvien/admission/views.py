@@ -1,0 +1,294 @@
+"""Pages of the admission pipeline: source list, board, dossier, alerts."""
+
+from collections import Counter
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from dangvien.core.text import search_key
+from dangvien.core.views import day_from, get_visible, today
+from dangvien.orgs.models import Locality, OrgUnit
+from dangvien.people.models import Person
+from dangvien.reports.views import default_unit
+
+from . import deadlines, services
+from .forms import CandidateForm, StepForm
+from .models import CLOSED, EXITS, ORDER, Candidate, Event, Stage, Tag
+from .services import Step, TransitionError
+
+FORMS = [  # the checklist of a dossier: form number → the events that fill it
+    ("1-KNĐ", [Event.Kind.APPLICATION]),
+    ("2-KNĐ", [Event.Kind.DECLARATION]),
+    ("3-KNĐ", [Event.Kind.INTRODUCTION]),
+    ("4-KNĐ", [Event.Kind.YOUTH_UNION_RESOLUTION]),
+    ("5-KNĐ", [Event.Kind.RESIDENCE_COMMENT]),
+    ("6-KNĐ", [Event.Kind.CELL_VOTE]),
+    ("7-KNĐ", [Event.Kind.SUB_COMMITTEE_APPRAISAL]),
+    ("8-KNĐ", [Event.Kind.GRASSROOTS_VOTE]),
+    ("9-KNĐ", [Event.Kind.DECISION]),
+    ("10-KNĐ", [Event.Kind.SELF_REVIEW]),
+    ("11-KNĐ", [Event.Kind.HELPER_COMMENT]),
+    ("12-KNĐ", [Event.Kind.CONFIRMATION_RESIDENCE]),
+    ("13-KNĐ", [Event.Kind.CONFIRMATION_CELL_VOTE]),
+    ("14-KNĐ", [Event.Kind.CONFIRMATION_SUB_COMMITTEE]),
+    ("15-KNĐ", [Event.Kind.CONFIRMATION_GRASSROOTS_VOTE]),
+    ("16-KNĐ", [Event.Kind.CONFIRMATION_DECISION]),
+]
+
+
+def chosen_unit(request) -> tuple[OrgUnit | None, str | None]:
+    visible = OrgUnit.objects.visible_to(request.user)
+    code = request.GET.get("unit", "").strip().upper()
+    if code:
+        unit = visible.filter(code=code).first()
+        if unit is None:
+            return default_unit(request.user), _("Unknown unit code “%(code)s”.") % {"code": code}
+        return unit, None
+    return default_unit(request.user), None
+
+
+def scoped(request, unit):
+    qs = Candidate.objects.visible_to(request.user).select_related("person", "cell", "helper")
+    return qs.filter(cell__path__startswith=unit.path) if unit else qs.none()
+
+
+def communes_with_lists(request, unit, day):
+    """Commune and ward committees in the subtree, and how many have a source list."""
+    communes = OrgUnit.objects.subtree(unit, on=day).filter(
+        category=OrgUnit.Category.COMMUNE_WARD, kind__in=OrgUnit.GRASSROOTS_KINDS
+    )
+    listed = Candidate.objects.active().filter(cell__path__startswith=OuterRef("path"))
+    with_list = communes.filter(Exists(listed)).count()
+    return with_list, communes.count()
+
+
+def candidate_list(request):
+    unit, error = chosen_unit(request)
+    day = today()
+    qs = scoped(request, unit).prefetch_related("tags", "events__introducer")
+    stage = request.GET.get("stage", "active")
+    if stage == "active":
+        qs = qs.active()
+    elif stage in Stage.values:
+        qs = qs.filter(stage=stage)
+    tag = request.GET.get("tag", "")
+    if tag in Tag.values:
+        qs = qs.tagged(tag)
+    rows = [(c, deadlines.next_deadline(c, list(c.events.all()))) for c in qs]
+    with_list, communes = communes_with_lists(request, unit, day) if unit else (0, 0)
+    return render(
+        request,
+        "admission/candidate_list.html",
+        {
+            "unit": unit,
+            "rows": rows,
+            "error": error,
+            "stage": stage,
+            "tag": tag,
+            "stages": Stage.choices,
+            "tags": Tag.choices,
+            "with_list": with_list,
+            "communes": communes,
+            "day": day,
+            "printing": request.GET.get("print") == "1",
+            "can_add": editable_cells(request.user).exists(),
+        },
+    )
+
+
+def editable_cells(user):
+    from dangvien.accounts.models import Role
+    from dangvien.accounts.scoping import is_unrestricted, prefix_q
+
+    cells = OrgUnit.objects.on(today()).filter(
+        kind__in=[OrgUnit.Kind.CELL, OrgUnit.Kind.GRASSROOTS_CELL]
+    )
+    if is_unrestricted(user):
+        return cells
+    paths = list(user.roles.exclude(kind=Role.Kind.LEADER).values_list("unit__path", flat=True))
+    return cells.filter(prefix_q("path", paths))
+
+
+def candidate_new(request):
+    cells = editable_cells(request.user)
+    if not cells.exists():
+        raise PermissionDenied
+    day = today()
+    cell_code = (request.POST.get("cell") or request.GET.get("cell") or "").strip().upper()
+    cell = cells.filter(code=cell_code).first()
+    helpers = services.eligible_helpers(cell, day) if cell else Person.objects.none()
+    form = CandidateForm(
+        request.POST or None,
+        cells=cells,
+        localities=Locality.objects.visible_to(request.user)
+        .on(day)
+        .filter(kind__in=Locality.BASE_KINDS),
+        helpers=helpers,
+        initial={"listed_on": day, "cell": cell_code},
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            person = person_for(d)
+            c = services.list_candidate(
+                person,
+                d["cell"],
+                listed_on=d["listed_on"],
+                tags=d["tags"],
+                helper=d["helper"],
+                by=request.user,
+                today=day,
+                difficult_area=d["difficult_area"],
+                youth_union_exists=d["youth_union_exists"],
+            )
+        except TransitionError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(
+                request, _("%(name)s is on the source list.") % {"name": person.full_name}
+            )
+            return redirect("candidate_detail", pk=c.pk)
+    return render(request, "admission/candidate_new.html", {"form": form})
+
+
+def person_for(d) -> Person:
+    """The person by citizen ID if already known (same name and birth date), else new."""
+    number = d.get("citizen_id") or None
+    if number:
+        existing = Person.objects.filter(citizen_id=number).first()
+        if existing:
+            if existing.birth_date != d["birth_date"] or existing.search_name != search_key(
+                d["full_name"]
+            ):
+                # Never name the other person: they may be outside the user's scope.
+                raise TransitionError(
+                    _("Citizen ID %(n)s is already recorded for another person.") % {"n": number}
+                )
+            return existing
+    p = Person(
+        full_name=d["full_name"],
+        birth_date=d["birth_date"],
+        sex=d["sex"],
+        citizen_id=number,
+        ethnicity=d["ethnicity"],
+        religion=d["religion"],
+        general_education=d["general_education"],
+        professional=d["professional"],
+        occupation=d["occupation"],
+        residence=d["residence"],
+        youth_union_member=d["youth_union_member"],
+    )
+    p.save()
+    return p
+
+
+def helper_options(request):
+    """htmx: the helper <select> options for the chosen cell."""
+    cell = (
+        editable_cells(request.user)
+        .filter(code=request.GET.get("cell", "").strip().upper())
+        .first()
+    )
+    helpers = services.eligible_helpers(cell, today()) if cell else Person.objects.none()
+    return render(request, "admission/_helper_options.html", {"helpers": helpers[:500]})
+
+
+def board(request):
+    unit, error = chosen_unit(request)
+    qs = scoped(request, unit).prefetch_related("events")
+    tag = request.GET.get("tag", "")
+    if tag in Tag.values:
+        qs = qs.tagged(tag)
+    columns: dict[str, list] = {s: [] for s in ORDER}
+    for c in qs:
+        columns[c.stage].append((c, deadlines.next_deadline(c, list(c.events.all()))))
+    counts = Counter({s: len(v) for s, v in columns.items()})
+    cols = [(Stage(s), columns[s]) for s in ORDER if s not in EXITS]
+    exits = [(Stage(s), columns[s]) for s in EXITS]
+    return render(
+        request,
+        "admission/board.html",
+        {
+            "unit": unit,
+            "error": error,
+            "columns": cols,
+            "exits": exits,
+            "tag": tag,
+            "tags": Tag.choices,
+            "total": sum(counts.values()),
+            "day": today(),
+        },
+    )
+
+
+def candidate_detail(request, pk: int):
+    c = get_visible(
+        Candidate.objects.visible_to(request.user).select_related(
+            "person__ethnicity", "person__religion", "cell__parent", "helper", "membership"
+        ),
+        pk=pk,
+    )
+    day = today()
+    introducers = services.eligible_helpers(c.cell, day)
+    form = StepForm(
+        request.POST or None, introducers=introducers, initial={"date": day, "version": c.version}
+    )
+    blocked = None
+    if request.method == "POST":
+        if not Candidate.objects.editable_by(request.user).filter(pk=c.pk).exists():
+            raise PermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            step = Step(**{k: v for k, v in d.items() if k != "version"})
+            step.document_number = step.document_number.strip()
+            try:
+                services.record(c, step, by=request.user, version=d["version"], today=day)
+            except services.Blocked as e:
+                blocked = e
+                form.add_error(None, _("Not recorded: the rule check blocks this step."))
+            except TransitionError as e:
+                form.add_error(None, str(e))
+            else:
+                messages.success(request, _("Recorded."))
+                return redirect("candidate_detail", pk=c.pk)
+    events = list(c.events.select_related("introducer", "recorded_by"))
+    rule_set, findings = services.findings_for(c, events, on=day)
+    present = {e.kind for e in events}
+    checklist = [(number, any(k in present for k in kinds)) for number, kinds in FORMS]
+    return render(
+        request,
+        "admission/candidate_detail.html",
+        {
+            "c": c,
+            "events": events,
+            "form": form,
+            "findings": findings,
+            "rule_set": rule_set,
+            "blocked": blocked,
+            "checklist": checklist,
+            "day": day,
+            "deadline": deadlines.next_deadline(c, events),
+            "can_edit": Candidate.objects.editable_by(request.user).filter(pk=c.pk).exists()
+            and c.stage not in CLOSED,
+            "tags": c.tags.all(),
+        },
+    )
+
+
+def alert_list(request):
+    day, error = day_from(request)
+    items = deadlines.alerts(Candidate.objects.visible_to(request.user), day)
+    by_kind = Counter(a.kind for a in items)
+    return render(
+        request,
+        "admission/alerts.html",
+        {
+            "alerts": items,
+            "day": day,
+            "error": error,
+            "by_kind": by_kind,
+        },
+    )
