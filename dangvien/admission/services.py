@@ -178,12 +178,21 @@ def check_order(c: Candidate, step: Step, events: list[Event], today: dt.date) -
 
 
 def findings_for(
-    c: Candidate, events: list[Event], on: dt.date | None = None, rule_set: str | None = None
+    c: Candidate,
+    events: list[Event],
+    *,
+    on: dt.date | None = None,
+    as_of: dt.date | None = None,
 ) -> tuple[str, list[Finding]]:
-    """Rule-check findings of the dossier as recorded (rule set in force on `on`)."""
+    """Rule-check findings of the dossier as recorded.
+
+    `on`: check a step of that date, with the rule set in force then. `as_of`: review the
+    dossier on a day (overdue steps are findings), with the set of its latest step.
+    """
     data = dossier.build(c, events)
-    chosen = rule_set or (rulesets.in_force_on(on).id if on else None)
-    rs, found = check(parse(data), chosen)
+    if as_of:
+        data["as_of"] = as_of.isoformat()
+    rs, found = check(parse(data), rulesets.in_force_on(on).id if on else None)
     return rs.id, found
 
 

@@ -255,9 +255,18 @@ def candidate_detail(request, pk: int):
                 messages.success(request, _("Recorded."))
                 return redirect("candidate_detail", pk=c.pk)
     events = list(c.events.select_related("introducer", "recorded_by"))
-    rule_set, findings = services.findings_for(c, events, on=day)
+    as_of, error = day_from(request)
+    rule_set, findings = services.findings_for(c, events, as_of=as_of)
     present = {e.kind for e in events}
-    checklist = [(number, any(k in present for k in kinds)) for number, kinds in FORMS]
+    # None: the form does not apply (7-KNĐ and 14-KNĐ only where a sub-committee exists).
+    sub = services.has_sub_committee(c.cell)
+    checklist = [
+        (
+            number,
+            None if number in ("7-KNĐ", "14-KNĐ") and not sub else any(k in present for k in kinds),
+        )
+        for number, kinds in FORMS
+    ]
     return render(
         request,
         "admission/candidate_detail.html",
@@ -270,6 +279,8 @@ def candidate_detail(request, pk: int):
             "blocked": blocked,
             "checklist": checklist,
             "day": day,
+            "as_of": as_of,
+            "error": error,
             "deadline": deadlines.next_deadline(c, events),
             "can_edit": Candidate.objects.editable_by(request.user).filter(pk=c.pk).exists()
             and c.stage not in CLOSED,

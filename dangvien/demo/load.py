@@ -14,6 +14,7 @@ from dangvien.orgs.models import Locality, LocalityCell, OrgUnit
 from dangvien.people.models import Person, Position
 from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
 
+from .candidates import CandidateGenerator
 from .names import person_name
 from .plan import HISTORY_END, build_plan
 from .simulate import Member, Simulation
@@ -67,6 +68,7 @@ class Loader:
         persons = self.write_members(members, units, locs)
         self.write_positions(members, persons, units, locs)
         self.write_users(units)
+        CandidateGenerator(SEED + 1, self.log).run()
         return {"localities": len(locs), "units": len(units), "memberships": len(members)}
 
     # ----- organisation ----------------------------------------------------------------

@@ -71,14 +71,15 @@ def test_ward_officer_and_city_officer_see_their_statistics(live_server, browser
 
 
 def record(page, kind, date, **fields):
-    page.select_option("select[name=kind]", kind)
-    page.fill("input[name=date]", date)
+    form = "form.step-form"
+    page.select_option(f"{form} select[name=kind]", kind)
+    page.fill(f"{form} input[name=date]", date)
     for name, value in fields.items():
-        selector = f"[name={name}]"
-        if page.locator(f"select{selector}").count():
-            page.select_option(f"select{selector}", value)
+        selector = f"{form} [name={name}]"
+        if page.locator(f"{form} select[name={name}]").count():
+            page.select_option(selector, value)
         else:
-            page.fill(f"input{selector}", value)
+            page.fill(selector, value)
     page.click("form.step-form button[type=submit]")
     page.wait_for_load_state()
     errors = page.locator(".error").all_inner_texts()

@@ -1,0 +1,293 @@
+"""Candidates in the admission pipeline on 30 Nov 2017, recorded step by step through
+the same `services` a user goes through, so every demo dossier passes the rule checks.
+
+Stated distributions: candidates per commune/ward committee and per other grassroots
+organisation, the stage each candidate is heading for, and the days between steps.
+Candidates stop before the ceremony, so the calibrated membership figures stay as they
+are; a step the rules refuse is logged and the candidate stays where it is.
+"""
+
+import datetime as dt
+import random
+from collections.abc import Callable
+
+from dangvien.admission import services
+from dangvien.admission.models import Candidate, Event, Stage, Tag
+from dangvien.admission.services import Step, TransitionError
+from dangvien.core.civil import add_years, years_between
+from dangvien.membership.models import Stint
+from dangvien.orgs.models import Locality, OrgUnit
+from dangvien.people.models import GeneralEducation, Occupation, Person, Professional, Sex
+from dangvien.reference.models import Ethnicity, Religion
+
+from .names import person_name
+from .plan import HISTORY_END
+
+K = Event.Kind
+PER_COMMUNE = (5, 12)  # candidates per commune/ward committee (uniform)
+PER_OTHER = (0, 3)  # per other grassroots organisation
+# The stage each candidate is heading for on 30/11/2017, with its weight.
+TARGETS = [
+    (Stage.LISTED, 24),
+    (Stage.COURSE_DONE, 14),
+    (Stage.APPLIED, 10),
+    (Stage.VERIFYING, 10),
+    (Stage.INTRODUCED, 8),
+    (Stage.COMMENTED, 6),
+    (Stage.CELL_VOTED, 9),
+    (Stage.GRASSROOTS_VOTED, 6),
+    (Stage.DECIDED, 6),
+    (Stage.WITHDRAWN, 4),
+    (Stage.REJECTED, 3),
+]
+EXTRA_TAGS = [
+    Tag.MILITIA,
+    Tag.COMMUNE_POLICE,
+    Tag.TEACHER,
+    Tag.HEALTH_WORKER,
+    Tag.LOCALITY_HEAD,
+    Tag.DISCHARGED_SOLDIER,
+    Tag.ENLISTING,
+    Tag.GRASSROOTS_OFFICIAL,
+    Tag.PRIVATE_ENTERPRISE,
+]
+
+
+class CandidateGenerator:
+    def __init__(self, seed: int, log: Callable[[str], None]):
+        self.rng = random.Random(seed)
+        self.log = log
+        self.eth = {e.code: e for e in Ethnicity.objects.all()}
+        self.rel = {r.code: r for r in Religion.objects.all()}
+        self.blocked = 0
+
+    def run(self) -> int:
+        rng = self.rng
+        cells_by_grassroots: dict[int, list[OrgUnit]] = {}
+        cells = (
+            OrgUnit.objects.on(HISTORY_END)
+            .filter(kind__in=[OrgUnit.Kind.CELL, OrgUnit.Kind.GRASSROOTS_CELL])
+            .select_related("parent")
+        )
+        grassroots = {
+            u.path: u
+            for u in OrgUnit.objects.on(HISTORY_END).filter(kind__in=OrgUnit.GRASSROOTS_KINDS)
+        }
+        for cell in cells:
+            top = next((g for p, g in grassroots.items() if cell.path.startswith(p)), None)
+            if top:
+                cells_by_grassroots.setdefault(top.pk, []).append(cell)
+        total = 0
+        for g in sorted(grassroots.values(), key=lambda u: u.path):
+            n = rng.randint(
+                *(PER_COMMUNE if g.category == OrgUnit.Category.COMMUNE_WARD else PER_OTHER)
+            )
+            own = [c for c in cells_by_grassroots.get(g.pk, []) if self.full_members(c)]
+            for _ in range(n if own else 0):
+                if self.candidate(rng.choice(own)):
+                    total += 1
+        self.log(f"Candidates in the pipeline: {total} ({self.blocked} steps refused)")
+        return total
+
+    def full_members(self, cell: OrgUnit, day: dt.date = HISTORY_END) -> list[Stint]:
+        return list(
+            Stint.objects.members_on(day)
+            .in_subtree(cell)
+            .filter(membership__confirmed_on__lte=day)
+            .select_related("membership__person")
+        )
+
+    def person(self, cell: OrgUnit, listed: dt.date) -> Person:
+        rng = self.rng
+        sex = "F" if rng.random() < 0.5 else "M"
+        village = Locality.objects.filter(cell_links__cell=cell, kind="VILLAGE").first()
+        minority = rng.random() < (0.8 if village else 0.06)
+        eth = rng.choice(["10", "13"]) if minority else "01"
+        religion = (
+            "03" if minority and rng.random() < 0.2 else "02" if rng.random() < 0.02 else "00"
+        )
+        age = 19 + int(rng.gammavariate(2.0, 3.5))
+        born = add_years(HISTORY_END, -age) - dt.timedelta(days=rng.randint(0, 364))
+        residence = Locality.objects.filter(cell_links__cell=cell).first()
+        p = Person(
+            full_name=person_name(rng, sex, eth),
+            birth_date=born,
+            sex=sex,
+            ethnicity=self.eth[eth],
+            religion=self.rel[religion],
+            general_education=(
+                GeneralEducation.UPPER_SECONDARY
+                if rng.random() < 0.85
+                else GeneralEducation.LOWER_SECONDARY
+            ),
+            professional=rng.choice(
+                [Professional.NONE, Professional.INTERMEDIATE, Professional.UNIVERSITY]
+            ),
+            occupation=rng.choice(
+                [
+                    Occupation.OTHER,
+                    Occupation.FARMER,
+                    Occupation.ENTERPRISE,
+                    Occupation.PUBLIC_SERVICE,
+                ]
+            ),
+            residence=residence,
+            youth_union_member=years_between(born, listed) <= 30,
+        )
+        p.save()
+        return p
+
+    def tags(self, p: Person) -> list[str]:
+        tags = []
+        if p.sex == Sex.FEMALE:
+            tags.append(Tag.WOMAN)
+        if p.ethnicity.code != Ethnicity.KINH:
+            tags.append(Tag.ETHNIC_MINORITY)
+        if p.youth_union_member:
+            tags.append(Tag.YOUTH_UNION)
+        if p.religion.code != Religion.NONE:
+            tags.append(Tag.RELIGIOUS)
+        if self.rng.random() < 0.35:
+            tags.append(self.rng.choice(EXTRA_TAGS))
+        return tags
+
+    def candidate(self, cell: OrgUnit) -> Candidate | None:
+        rng = self.rng
+        target = rng.choices([s for s, _ in TARGETS], weights=[w for _, w in TARGETS])[0]
+        listed = HISTORY_END - dt.timedelta(days=rng.randint(30, 900))
+        members = self.full_members(cell, listed)
+        if not members:
+            return None
+        helper = rng.choice(members).membership.person
+        p = self.person(cell, listed)
+        try:
+            c = services.list_candidate(
+                p,
+                cell,
+                listed_on=listed,
+                tags=self.tags(p),
+                helper=helper,
+                by=None,
+                today=HISTORY_END,
+                youth_union_exists=True,
+                difficult_area=p.ethnicity.code != Ethnicity.KINH,
+            )
+        except TransitionError as e:
+            self.log(f"  not listed: {e}")
+            return None
+        self.advance(c, target, listed, members)
+        return c
+
+    def advance(self, c: Candidate, target: str, day: dt.date, members: list[Stint]) -> None:
+        rng = self.rng
+        exit_kind = {Stage.WITHDRAWN: K.WITHDRAWN, Stage.REJECTED: K.REJECTED}.get(Stage(target))
+        if exit_kind:
+            target = rng.choice([Stage.COURSE_DONE, Stage.APPLIED, Stage.CELL_VOTED])
+        plan = self.steps(c, day, members)
+        for stage, step in plan:
+            if ORDER_RANK[stage] > ORDER_RANK[target]:
+                break
+            if step.date > HISTORY_END:
+                return
+            if not self.record(c, step):
+                return
+        if exit_kind:
+            when = min(HISTORY_END, c.stage_since + dt.timedelta(days=rng.randint(10, 120)))
+            self.record(c, Step(kind=exit_kind, date=when, note="Dữ liệu mẫu"))
+
+    def record(self, c: Candidate, step: Step) -> bool:
+        c.refresh_from_db(fields=["stage", "stage_since", "version"])
+        try:
+            services.record(c, step, by=None, version=c.version, today=HISTORY_END)
+        except services.Blocked as e:
+            self.blocked += 1
+            self.log(f"  refused for {c.person.full_name}: {e}")
+            return False
+        return True
+
+    def steps(self, c: Candidate, start: dt.date, members: list[Stint]):
+        """The dated steps from the listing to the decision, in order."""
+        rng = self.rng
+        day = start
+        gap = lambda lo, hi: dt.timedelta(days=rng.randint(lo, hi))  # noqa: E731
+        out: list[tuple[str, Step]] = []
+        day += gap(20, 120)
+        out.append(
+            (
+                Stage.COURSE_DONE,
+                Step(K.COURSE_CERTIFICATE, day, "CN-" + str(rng.randint(100, 9999))),
+            )
+        )
+        day += gap(10, 90)
+        out.append((Stage.APPLIED, Step(K.APPLICATION, day)))
+        out.append((Stage.APPLIED, Step(K.DECLARATION, day)))
+        day += gap(5, 20)
+        subjects = ["Bản thân", "Cha đẻ", "Mẹ đẻ"]
+        for s in subjects:
+            out.append((Stage.VERIFYING, Step(K.VERIFICATION_REQUEST, day, subject=s)))
+        answered = day + gap(20, 60)
+        for s in subjects:
+            out.append((Stage.VERIFYING, Step(K.VERIFICATION_ANSWER, answered, subject=s)))
+        day = answered + gap(5, 20)
+        introducers = [
+            m
+            for m in members
+            if m.start_on <= add_years(day, -1) and m.membership.person_id != c.helper_id
+        ]
+        rng.shuffle(introducers)
+        if years_between(c.person.birth_date, day) <= 30:
+            out.append(
+                (
+                    Stage.INTRODUCED,
+                    Step(K.YOUTH_UNION_RESOLUTION, day, f"{rng.randint(1, 99)}-NQ/ĐTN"),
+                )
+            )
+            chosen = introducers[:1]
+        else:
+            chosen = introducers[:2]
+        for st in chosen:
+            out.append(
+                (
+                    Stage.INTRODUCED,
+                    Step(
+                        K.INTRODUCTION,
+                        day,
+                        introducer=st.membership.person,
+                        worked_together_since=st.start_on,
+                    ),
+                )
+            )
+        day += gap(5, 25)
+        out.append((Stage.COMMENTED, Step(K.RESIDENCE_COMMENT, day)))
+        day += gap(10, 40)
+        full = len(self.full_members(c.cell, day)) or len(members)
+        in_favour = rng.randint(-(-2 * full // 3), full)
+        out.append(
+            (
+                Stage.CELL_VOTED,
+                Step(K.CELL_VOTE, day, full_members=full, present=full, in_favour=in_favour),
+            )
+        )
+        if services.has_sub_committee(c.cell):
+            day += gap(5, 15)
+            out.append((Stage.GRASSROOTS_VOTED, Step(K.SUB_COMMITTEE_APPRAISAL, day)))
+        if c.cell.kind == OrgUnit.Kind.CELL:
+            day += gap(7, 25)
+            committee = rng.randint(7, 15)
+            out.append(
+                (
+                    Stage.GRASSROOTS_VOTED,
+                    Step(
+                        K.GRASSROOTS_VOTE,
+                        day,
+                        full_members=committee,
+                        in_favour=rng.randint(-(-2 * committee // 3), committee),
+                    ),
+                )
+            )
+        day += gap(15, 45)
+        out.append((Stage.DECIDED, Step(K.DECISION, day, f"{rng.randint(100, 999)}-QĐ/TU")))
+        return out
+
+
+ORDER_RANK = {s: i for i, s in enumerate(Stage)}
