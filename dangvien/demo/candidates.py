@@ -138,7 +138,7 @@ class CandidateGenerator:
         return p
 
     def tags(self, p: Person) -> list[str]:
-        tags = []
+        tags: list[str] = []
         if p.sex == Sex.FEMALE:
             tags.append(Tag.WOMAN)
         if p.ethnicity.code != Ethnicity.KINH:
@@ -290,4 +290,4 @@ class CandidateGenerator:
         return out
 
 
-ORDER_RANK = {s: i for i, s in enumerate(Stage)}
+ORDER_RANK: dict[str, int] = {s.value: i for i, s in enumerate(Stage)}
