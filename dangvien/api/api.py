@@ -12,8 +12,9 @@ from dangvien.rules.dossier import DossierError, parse
 api = NinjaAPI(
     title="dangvien API",
     version="1",
-    description="Party-member development: rule checks (more endpoints come with the "
-    "admission pipeline). Log in to the web app first: the API uses the same session.",
+    description="Party-member development: candidates and their dossiers, rule checks. "
+    "Log in to the web app first: the API uses the same session (and its CSRF token for "
+    "writes). Every answer is limited to the user's scope.",
     auth=django_auth,
     urls_namespace="api",
 )
@@ -64,6 +65,9 @@ class RuleSetOut(Schema):
     id: str
     name: str
     in_force_from: str
+
+
+api.add_router("/candidates", "dangvien.api.candidates.router")
 
 
 @api.post(

@@ -1,0 +1,251 @@
+"""Candidates and their dossier events, scoped like the pages (visible_to/editable_by)."""
+
+import datetime as dt
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from ninja import Query, Router, Schema, Status
+
+from dangvien.admission import deadlines, services
+from dangvien.admission.models import Candidate, Event, Stage, Tag
+from dangvien.admission.services import Step, TransitionError
+from dangvien.orgs.models import OrgUnit
+from dangvien.people.models import Person
+
+router = Router(tags=["candidates"])
+
+
+class PersonOut(Schema):
+    id: int
+    full_name: str
+    birth_date: dt.date
+    sex: str
+
+
+class CellOut(Schema):
+    code: str
+    name: str
+
+
+class DeadlineOut(Schema):
+    label: str
+    due: dt.date
+
+
+class CandidateOut(Schema):
+    id: int
+    person: PersonOut
+    cell: CellOut
+    stage: str
+    stage_since: dt.date
+    listed_on: dt.date
+    tags: list[str]
+    helper: str | None
+    next_deadline: DeadlineOut | None
+    version: int
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    date: dt.date
+    document_number: str
+    note: str
+    full_members: int | None
+    present: int | None
+    in_favour: int | None
+    introducer: str | None
+    worked_together_since: dt.date | None
+    subject: str
+    received_on: dt.date | None
+    extended: bool
+    card_number: str
+    rule: str
+    approved_by: str
+
+
+class FindingOut(Schema):
+    rule: str
+    severity: str
+    message: str
+    citation: str
+
+
+class CandidateDetailOut(CandidateOut):
+    events: list[EventOut]
+    rule_set: str
+    findings: list[FindingOut]
+
+
+class EventIn(Schema):
+    kind: Event.Kind
+    date: dt.date
+    version: int
+    document_number: str = ""
+    note: str = ""
+    full_members: int | None = None
+    present: int | None = None
+    in_favour: int | None = None
+    introducer_id: int | None = None
+    worked_together_since: dt.date | None = None
+    subject: str = ""
+    received_on: dt.date | None = None
+    extended: bool = False
+    card_number: str = ""
+    rule: str = ""
+    approved_by: str = ""
+
+
+class ErrorOut(Schema):
+    error: str
+
+
+class BlockedOut(Schema):
+    error: str
+    rule_set: str
+    findings: list[FindingOut]
+
+
+class Filters(Schema):
+    unit: str | None = None
+    stage: Stage | None = None
+    tag: Tag | None = None
+    q: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+def candidate_out(c: Candidate, events: list[Event]) -> dict:
+    dl = deadlines.next_deadline(c, events)
+    return {
+        "id": c.pk,
+        "person": c.person,
+        "cell": c.cell,
+        "stage": c.stage,
+        "stage_since": c.stage_since,
+        "listed_on": c.listed_on,
+        "tags": [t.tag for t in c.tags.all()],
+        "helper": c.helper.full_name if c.helper else None,
+        "next_deadline": {"label": dl.label, "due": dl.due} if dl else None,
+        "version": c.version,
+    }
+
+
+def event_out(e: Event) -> dict:
+    data = {f: getattr(e, f) for f in EventOut.model_fields if f not in ("id", "introducer")}
+    return {**data, "id": e.pk, "introducer": e.introducer.full_name if e.introducer else None}
+
+
+@router.get(
+    "",
+    response={200: list[CandidateOut], 400: ErrorOut},
+    summary="Candidates in the user's scope, filtered",
+)
+def list_candidates(request, filters: Query[Filters]):
+    qs = Candidate.objects.visible_to(request.user).select_related("person", "cell", "helper")
+    if filters.unit:
+        code = filters.unit.strip().upper()
+        unit = OrgUnit.objects.visible_to(request.user).filter(code=code).first()
+        if unit is None:
+            return Status(400, {"error": f"Mã đơn vị không tồn tại hoặc ngoài phạm vi: “{code}”."})
+        qs = qs.filter(cell__path__startswith=unit.path)
+    if filters.stage:
+        qs = qs.filter(stage=filters.stage)
+    if filters.tag:
+        qs = qs.tagged(filters.tag)
+    if filters.q:
+        qs = qs.filter(person__in=Person.objects.search(filters.q))
+    limit = max(1, min(filters.limit, 500))
+    qs = qs.prefetch_related("tags", Prefetch("events", queryset=Event.objects.all()))
+    page = qs[max(filters.offset, 0) : max(filters.offset, 0) + limit]
+    return Status(200, [candidate_out(c, list(c.events.all())) for c in page])
+
+
+def get_candidate(request, pk: int) -> Candidate | None:
+    return (
+        Candidate.objects.visible_to(request.user)
+        .select_related("person", "cell__parent", "helper")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+@router.get(
+    "/{pk}",
+    response={200: CandidateDetailOut, 404: ErrorOut},
+    summary="One candidate's dossier: events and rule-check findings as of today",
+)
+def candidate_detail(request, pk: int):
+    c = get_candidate(request, pk)
+    if c is None:
+        return Status(404, {"error": "Không tìm thấy, hoặc nằm ngoài phạm vi quản lý."})
+    events = list(c.events.select_related("introducer"))
+    rule_set, findings = services.findings_for(c, events, as_of=timezone.localdate())
+    return Status(
+        200,
+        {
+            **candidate_out(c, events),
+            "events": [event_out(e) for e in events],
+            "rule_set": rule_set,
+            "findings": [f.as_dict() for f in findings],
+        },
+    )
+
+
+@router.post(
+    "/{pk}/events",
+    response={
+        201: EventOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: BlockedOut,
+    },
+    summary="Record one step of the dossier (checked like the page)",
+    description="`version` is the candidate's version you read; if someone changed the "
+    "dossier since, the answer is 409. A step the rule check blocks is 422 with the "
+    "findings; record an EXCEPTION step first to pass one.",
+)
+def add_event(request, pk: int, body: EventIn):
+    c = get_candidate(request, pk)
+    if c is None:
+        return Status(404, {"error": "Không tìm thấy, hoặc nằm ngoài phạm vi quản lý."})
+    if not Candidate.objects.editable_by(request.user).filter(pk=pk).exists():
+        return Status(403, {"error": "Bạn không có quyền thay đổi hồ sơ này."})
+    fields = body.dict(exclude={"version", "introducer_id"})
+    introducer = None
+    if body.introducer_id is not None:
+        introducer = (
+            services.eligible_helpers(c.cell, body.date).filter(pk=body.introducer_id).first()
+        )
+        if introducer is None:
+            return Status(
+                400,
+                {
+                    "error": "Người giới thiệu/giúp đỡ không phải là đảng viên "
+                    "chính thức của tổ chức đảng này."
+                },
+            )
+    try:
+        event = services.record(
+            c,
+            Step(**fields, introducer=introducer),
+            by=request.user,
+            version=body.version,
+            today=timezone.localdate(),
+        )
+    except services.Blocked as e:
+        return Status(
+            422,
+            {
+                "error": "Kiểm tra theo quy định chặn bước này.",
+                "rule_set": e.rule_set,
+                "findings": [f.as_dict() for f in e.findings],
+            },
+        )
+    except services.ChangedMeanwhile as e:
+        return Status(409, {"error": str(e)})
+    except TransitionError as e:
+        return Status(400, {"error": str(e)})
+    return Status(201, event_out(event))
