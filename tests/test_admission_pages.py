@@ -176,3 +176,17 @@ def test_alerts_command_json(org, capsys):
     assert [(a["kind"], a["overdue"], a["person"]) for a in data["alerts"]] == [
         ("deadline", True, "Vũ Thị Lan")
     ]
+
+
+def test_dossier_checked_as_of_a_date_and_against_another_rule_set(client, personas, org):
+    c = lan(org)
+    prepare(c, org)
+    step(c, K.CELL_VOTE, D(2017, 5, 10), full_members=12, in_favour=10)
+    client.force_login(personas.city_officer)
+    url = reverse("candidate_detail", args=[c.pk])
+    response = client.get(url, {"date": "2017-06-01"})
+    assert response.context["rule_set"] == "2016" and response.context["findings"] == []
+    response = client.get(url, {"date": "2017-09-01"})
+    assert [f.rule for f in response.context["findings"]] == ["deadline.decision"]
+    response = client.get(url, {"date": "2017-06-01", "rule_set": "2021"})
+    assert response.context["rule_set"] == "2021"

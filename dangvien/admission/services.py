@@ -183,16 +183,19 @@ def findings_for(
     *,
     on: dt.date | None = None,
     as_of: dt.date | None = None,
+    rule_set: str | None = None,
 ) -> tuple[str, list[Finding]]:
     """Rule-check findings of the dossier as recorded.
 
     `on`: check a step of that date, with the rule set in force then. `as_of`: review the
     dossier on a day (overdue steps are findings), with the set of its latest step.
+    `rule_set`: check against that set instead (a user comparing regulations).
     """
     data = dossier.build(c, events)
     if as_of:
         data["as_of"] = as_of.isoformat()
-    rs, found = check(parse(data), rulesets.in_force_on(on).id if on else None)
+    chosen = rule_set or (rulesets.in_force_on(on).id if on else None)
+    rs, found = check(parse(data), chosen)
     return rs.id, found
 
 

@@ -13,6 +13,7 @@ from dangvien.core.views import day_from, get_visible, today
 from dangvien.orgs.models import Locality, OrgUnit
 from dangvien.people.models import Person
 from dangvien.reports.views import default_unit
+from dangvien.rules import rulesets
 
 from . import deadlines, services
 from .forms import CandidateForm, StepForm
@@ -256,7 +257,10 @@ def candidate_detail(request, pk: int):
                 return redirect("candidate_detail", pk=c.pk)
     events = list(c.events.select_related("introducer", "recorded_by"))
     as_of, error = day_from(request)
-    rule_set, findings = services.findings_for(c, events, as_of=as_of)
+    asked = request.GET.get("rule_set", "")
+    rule_set, findings = services.findings_for(
+        c, events, as_of=as_of, rule_set=asked if asked in rulesets.BY_ID else None
+    )
     present = {e.kind for e in events}
     # None: the form does not apply (7-KNĐ and 14-KNĐ only where a sub-committee exists).
     sub = services.has_sub_committee(c.cell)
@@ -280,6 +284,7 @@ def candidate_detail(request, pk: int):
             "checklist": checklist,
             "day": day,
             "as_of": as_of,
+            "rule_sets": rulesets.RULE_SETS,
             "error": error,
             "deadline": deadlines.next_deadline(c, events),
             "can_edit": Candidate.objects.editable_by(request.user).filter(pk=c.pk).exists()
