@@ -26,6 +26,10 @@ demo: $(STAMP) messages
 test: $(STAMP) messages
 	$(BIN)/pytest
 
+# Timings on the demo organisation, in its own SQLite file (or DATABASE_URL).
+bench: $(STAMP) messages
+	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/bench.sqlite3} $(BIN)/dangvien bench
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

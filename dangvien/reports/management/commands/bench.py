@@ -1,0 +1,116 @@
+"""`dangvien bench`: time the paths users wait on, on the demo organisation.
+
+Wall-clock medians over repeated runs on this machine; run on an otherwise idle machine
+(`make bench` uses its own SQLite file, or DATABASE_URL).
+"""
+
+import datetime as dt
+import io
+import json
+import statistics
+import time
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+
+from dangvien.admission.deadlines import alerts
+from dangvien.admission.models import Candidate
+from dangvien.orgs.models import OrgUnit
+from dangvien.reports.structure import structure
+from dangvien.rules.checks import report
+from dangvien.rules.dossier import parse
+
+DAY = dt.date(2017, 11, 30)
+DOSSIER = {
+    "person": {
+        "birth_date": "1995-03-04",
+        "general_education": "12/12",
+        "youth_union_member": True,
+    },
+    "course": {"certificate_date": "2016-05-10"},
+    "introducers": [
+        {
+            "kind": "member",
+            "full_member_since": "2009-01-01",
+            "worked_together_since": "2015-01-01",
+        },
+        {"kind": "youth_union", "resolution_date": "2017-06-01"},
+    ],
+    "youth_union_exists": True,
+    "verification": {"required": 4, "answered": 4},
+    "cell_vote": {"date": "2017-07-03", "full_members": 12, "in_favour": 8},
+    "decision": {"date": "2017-09-01"},
+    "ceremony": {"date": "2017-09-20"},
+}
+
+
+def median_ms(fn: Callable[[], object], runs: int) -> tuple[float, float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), max(times)
+
+
+class Command(BaseCommand):
+    help = "Benchmark demo generation, reports, pages and rule checks."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--runs", type=int, default=10)
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args, runs=10, **opts):
+        results: list[tuple[str, float, float]] = []
+        start = time.perf_counter()
+        call_command("demo", "--no-serve", "--reset", stdout=io.StringIO())
+        results.append(("demo generation (whole)", (time.perf_counter() - start) * 1000, 0))
+        city = OrgUnit.objects.get(code="PLEIKU")
+        ward = OrgUnit.objects.get(code="HOALU")
+        results.append(
+            ("structure(PLEIKU, 30/11/2017)", *median_ms(lambda: structure(city, DAY), runs))
+        )
+        results.append(
+            ("structure(HOALU, 30/11/2017)", *median_ms(lambda: structure(ward, DAY), runs))
+        )
+        results.append(
+            ("alerts, whole city", *median_ms(lambda: alerts(Candidate.objects.all(), DAY), runs))
+        )
+        results.append(
+            ("rules check, 1 dossier", *median_ms(lambda: report(parse(DOSSIER)), runs * 10))
+        )
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(get_user_model().objects.get(username="btc.pleiku"))
+        for label, url in [
+            ("page /statistics/ (city)", "/statistics/?unit=PLEIKU&date=2017-11-30"),
+            ("page /units/ (490 units)", "/units/?date=2017-11-30"),
+            ("page /people/?q=nguyen van", "/people/?q=nguyen+van"),
+            ("page /localities/", "/localities/?date=2017-11-30"),
+            ("page /candidates/board/", "/candidates/board/"),
+        ]:
+            if client.get(url).status_code != 200:
+                raise CommandError(f"{url} did not answer 200")
+            results.append((label, *median_ms(lambda url=url: client.get(url), runs)))
+        if opts["json"]:
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "database": connection.vendor,
+                        "runs": runs,
+                        "results": [
+                            {"what": w, "median_ms": round(m, 1), "max_ms": round(x, 1)}
+                            for w, m, x in results
+                        ],
+                    },
+                    indent=2,
+                )
+            )
+            return
+        self.stdout.write(f"database: {connection.vendor}, runs: {runs}")
+        self.stdout.write(f"{'what':40} {'median ms':>10} {'max ms':>10}")
+        for what, med, worst in results:
+            self.stdout.write(f"{what:40} {med:10.1f} {worst:10.1f}")
