@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from dangvien.accounts import views as accounts
 from dangvien.admission import views as admission
 from dangvien.api.api import api
 from dangvien.orgs import views as orgs
@@ -21,6 +22,7 @@ urlpatterns = [
     path("candidates/board/", admission.board, name="candidate_board"),
     path("candidates/<int:pk>/", admission.candidate_detail, name="candidate_detail"),
     path("alerts/", admission.alert_list, name="alerts"),
+    path("audit/", accounts.audit_log, name="audit_log"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

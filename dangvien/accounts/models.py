@@ -33,3 +33,71 @@ class Role(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_kind_display()} – {self.unit}"
+
+
+class AuditQuerySet(models.QuerySet):
+    """Append-only: no bulk update or delete through the ORM."""
+
+    def update(self, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit log is append-only.")
+
+
+class AuditEntry(models.Model):
+    """Who did or read what, when, from where; with the values before and after.
+
+    Append-only: save() refuses to change a stored entry, delete() refuses, and on
+    PostgreSQL a trigger refuses UPDATE and DELETE (migration 0003).
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "CREATE", _("Created")
+        UPDATE = "UPDATE", _("Changed")
+        DELETE = "DELETE", _("Deleted")
+        READ = "READ", _("Read a dossier or record")
+        EXPORT = "EXPORT", _("Exported")
+        DENIED = "DENIED", _("Denied")
+        LOGIN = "LOGIN", _("Logged in")
+        LOGIN_FAILED = "LOGIN_FAILED", _("Failed login")
+        LOGOUT = "LOGOUT", _("Logged out")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    # Plain ids, no foreign keys: deleting a user or a person never touches the log.
+    user_id = models.IntegerField(_("user id"), null=True, db_index=True)
+    username = models.CharField(_("user"), max_length=150, blank=True)
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices, db_index=True)
+    model = models.CharField(_("record type"), max_length=60, blank=True)
+    object_id = models.CharField(_("record id"), max_length=40, blank=True)
+    object_repr = models.CharField(_("record"), max_length=200, blank=True)
+    person_id = models.IntegerField(_("person id"), null=True, blank=True, db_index=True)
+    unit_path = models.CharField(_("unit"), max_length=400, blank=True, db_index=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    detail = models.CharField(_("detail"), max_length=400, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.username} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+    def changes(self) -> list[tuple[str, object, object]]:
+        """(field, before, after) for the fields that differ."""
+        before, after = self.before or {}, self.after or {}
+        keys = sorted(set(before) | set(after))
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]

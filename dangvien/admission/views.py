@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from dangvien.accounts.audit import A, log
 from dangvien.core.text import search_key
 from dangvien.core.views import day_from, get_visible, today
 from dangvien.orgs.models import Locality, OrgUnit
@@ -233,6 +234,8 @@ def candidate_detail(request, pk: int):
         pk=pk,
     )
     day = today()
+    if request.method == "GET":
+        log(A.READ, c)
     introducers = services.eligible_helpers(c.cell, day)
     form = StepForm(
         request.POST or None, introducers=introducers, initial={"date": day, "version": c.version}

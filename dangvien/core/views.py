@@ -26,8 +26,20 @@ def day_from(request, param: str = "date") -> tuple[dt.date, str | None]:
 
 
 def get_visible(queryset, **lookup):
-    """One object from a visible_to() queryset, or 404 (never a hint that it exists)."""
+    """One object from a visible_to() queryset, or 404 (never a hint that it exists).
+
+    Asking for an existing object outside one's scope is logged as a denial.
+    """
     try:
         return queryset.get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
+        from dangvien.accounts.audit import A, log
+
+        model = queryset.model
+        try:
+            hidden = model._default_manager.filter(**lookup).first()
+        except (ValueError, TypeError):
+            hidden = None
+        if hidden is not None:
+            log(A.DENIED, hidden, detail=f"404: outside scope ({model._meta.label_lower})")
         raise Http404(_("Not found, or outside your scope.")) from None

@@ -2,6 +2,8 @@ from django.core.paginator import Paginator
 from django.db.models import Case, Exists, OuterRef, Subquery, Value, When
 from django.shortcuts import render
 
+from dangvien.accounts.audit import A, log
+from dangvien.accounts.models import AuditEntry
 from dangvien.core.views import get_visible, today
 from dangvien.membership.models import Membership, Status, Stint, full_on_q, member_on_q
 
@@ -69,6 +71,8 @@ def person_detail(request, pk: int):
         for m in memberships
     ]
     positions = person.positions.select_related("locality", "unit")
+    log(A.READ, person)
+    changes = AuditEntry.objects.filter(person_id=person.pk).exclude(action=A.READ)[:50]
     return render(
         request,
         "people/person_detail.html",
@@ -78,5 +82,6 @@ def person_detail(request, pk: int):
             "positions": positions,
             "day": day,
             "age": person.age_on(day),
+            "audit": changes,
         },
     )

@@ -2,6 +2,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from dangvien.accounts.audit import A, log
 from dangvien.core.views import day_from
 from dangvien.orgs.models import OrgUnit
 
@@ -34,6 +35,7 @@ def statistics(request):
         return render(request, "reports/statistics.html", {"error": _("You have no unit.")})
     result = structure(unit, day)
     if request.GET.get("format") == "xlsx" and not error:
+        log(A.EXPORT, unit, detail=f"structure statistics {day.isoformat()} (xlsx)")
         response = HttpResponse(
             structure_xlsx(result),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -1,7 +1,5 @@
 """Browser tests: Playwright driving Debian's Chromium against the live server."""
 
-import os
-
 import pytest
 
 from dangvien.accounts.models import Role
@@ -9,9 +7,6 @@ from tests import factories as f
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the live
-# server makes happen in other threads, so Django's async-safety check does not apply.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -26,9 +21,12 @@ PASSWORD = "pw-test-2017!"
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the live
+    # server makes happen in other threads, so Django's async-safety check does not apply.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield b

@@ -1,0 +1,205 @@
+"""The audit trail: every change to people, memberships, candidates, units, localities,
+users and roles (with before/after values), every dossier read, export and denial.
+
+A middleware puts the request's user and address in a context variable; model signals
+and `log()` read it. Bulk inserts (the demo generator) send no signals: they are not
+user actions.
+"""
+
+import contextvars
+import datetime as dt
+import decimal
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.http import HttpRequest, HttpResponse
+
+from .models import AuditEntry
+
+_request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
+    "audit_request", default=None
+)
+A = AuditEntry.Action
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class AuditMiddleware:
+    """Makes the request available to the audit signals; logs refusals (403)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _request.reset(token)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if isinstance(exception, PermissionDenied):
+            log(A.DENIED, detail=f"403 {request.method} {request.path}"[:400])
+        return None
+
+
+def log(
+    action: str,
+    obj: models.Model | None = None,
+    *,
+    detail: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    person_id: int | None = None,
+    unit_path: str = "",
+    user=None,
+) -> AuditEntry:
+    """Append one entry, with the current request's user and address."""
+    request = _request.get()
+    user = user or (getattr(request, "user", None) if request else None)
+    authenticated = bool(user is not None and user.is_authenticated)
+    entry = AuditEntry(
+        user_id=user.pk if authenticated else None,
+        username=user.get_username() if authenticated else ("" if request else "system"),
+        ip=client_ip(request),
+        action=action,
+        detail=detail[:400],
+        before=before,
+        after=after,
+        person_id=person_id,
+        unit_path=unit_path[:400],
+    )
+    if obj is not None:
+        entry.model = obj._meta.label_lower
+        entry.object_id = str(obj.pk)
+        entry.object_repr = str(obj)[:200]
+        if person_id is None or not unit_path:
+            pid, path = subject_of(obj)
+            entry.person_id = person_id if person_id is not None else pid
+            entry.unit_path = unit_path or path
+    entry.save()
+    return entry
+
+
+def subject_of(obj: models.Model) -> tuple[int | None, str]:
+    """The person a record is about, and the unit path it belongs to (for filtering)."""
+    from dangvien.admission.models import Candidate, CandidateTag, Event
+    from dangvien.membership.models import Membership, Stint
+    from dangvien.orgs.models import LocalityCell, OrgUnit
+    from dangvien.people.models import Person, Position
+
+    from .models import Role
+
+    if isinstance(obj, Person):
+        return obj.pk, ""
+    if isinstance(obj, Position | Membership):
+        return obj.person_id, ""
+    if isinstance(obj, Stint):
+        return obj.membership.person_id, obj.unit.path
+    if isinstance(obj, Candidate):
+        return obj.person_id, obj.cell.path
+    if isinstance(obj, Event | CandidateTag):
+        return obj.candidate.person_id, obj.candidate.cell.path
+    if isinstance(obj, OrgUnit):
+        return None, obj.path
+    if isinstance(obj, LocalityCell):
+        return None, obj.cell.path
+    if isinstance(obj, Role):
+        return None, obj.unit.path
+    return None, ""
+
+
+SECRET_FIELDS = {"password"}
+
+
+def snapshot(obj: models.Model) -> dict:
+    """The concrete field values of a record, JSON-safe; secrets only as 'changed'."""
+    out: dict = {}
+    for f in obj._meta.concrete_fields:
+        value = getattr(obj, f.attname)
+        if f.name in SECRET_FIELDS:
+            value = "••••" if value else ""
+        elif isinstance(value, dt.date | dt.datetime | decimal.Decimal):
+            value = str(value)
+        out[f.attname] = value
+    return out
+
+
+def audited_models() -> list[type[models.Model]]:
+    from dangvien.admission.models import Candidate, CandidateTag, Event
+    from dangvien.membership.models import Membership, Stint
+    from dangvien.orgs.models import Locality, LocalityCell, OrgUnit
+    from dangvien.people.models import Person, Position
+
+    from .models import Role
+
+    return [
+        Person,
+        Position,
+        Membership,
+        Stint,
+        Candidate,
+        CandidateTag,
+        Event,
+        OrgUnit,
+        Locality,
+        LocalityCell,
+        Role,
+        get_user_model(),
+    ]
+
+
+def _pre_save(sender, instance, raw=False, **kwargs):
+    if raw or instance.pk is None:
+        instance._audit_before = None
+        return
+    old = sender._default_manager.filter(pk=instance.pk).first()
+    instance._audit_before = snapshot(old) if old else None
+
+
+def _post_save(sender, instance, created, raw=False, update_fields=None, **kwargs):
+    if raw:
+        return
+    before = getattr(instance, "_audit_before", None)
+    after = snapshot(instance)
+    if not created and before == after:
+        return
+    if update_fields == frozenset({"last_login"}):
+        return  # the login itself is logged by the login signal
+    log(A.CREATE if created else A.UPDATE, instance, before=before, after=after)
+
+
+def _post_delete(sender, instance, **kwargs):
+    log(A.DELETE, instance, before=snapshot(instance))
+
+
+def _logged_in(sender, request, user, **kwargs):
+    log(A.LOGIN, user=user)
+
+
+def _logged_out(sender, request, user, **kwargs):
+    if user is not None:
+        log(A.LOGOUT, user=user)
+
+
+def _login_failed(sender, credentials, request=None, **kwargs):
+    log(A.LOGIN_FAILED, detail=f"user name: {credentials.get('username', '')}"[:400])
+
+
+def connect() -> None:
+    for model in audited_models():
+        uid = f"audit-{model._meta.label_lower}"
+        pre_save.connect(_pre_save, sender=model, dispatch_uid=uid + "-pre")
+        post_save.connect(_post_save, sender=model, dispatch_uid=uid + "-post")
+        post_delete.connect(_post_delete, sender=model, dispatch_uid=uid + "-del")
+    user_logged_in.connect(_logged_in, dispatch_uid="audit-login")
+    user_logged_out.connect(_logged_out, dispatch_uid="audit-logout")
+    user_login_failed.connect(_login_failed, dispatch_uid="audit-login-failed")

@@ -1,0 +1,104 @@
+"""The audit page: administrators filter and export the audit log."""
+
+import csv
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from dangvien.core.dates import parse_date
+from dangvien.orgs.models import OrgUnit
+from dangvien.reports.xlsx import safe_cell
+
+from .audit import A, log
+from .models import AuditEntry
+from .scoping import is_unrestricted
+
+
+def audit_log(request):
+    if not is_unrestricted(request.user):
+        raise PermissionDenied
+    qs = AuditEntry.objects.all()
+    errors = []
+    g = request.GET
+    if g.get("user"):
+        qs = qs.filter(username__iexact=g["user"].strip())
+    if g.get("action") in A.values:
+        qs = qs.filter(action=g["action"])
+    if g.get("person", "").strip():
+        if g["person"].strip().isdigit():
+            qs = qs.filter(person_id=int(g["person"]))
+        else:
+            errors.append(_("The person id must be a number."))
+    if g.get("unit", "").strip():
+        unit = OrgUnit.objects.filter(code=g["unit"].strip().upper()).first()
+        if unit is None:
+            errors.append(_("Unknown unit code “%(code)s”.") % {"code": g["unit"]})
+        else:
+            qs = qs.filter(unit_path__startswith=unit.path)
+    for key, lookup in (("from", "at__date__gte"), ("to", "at__date__lte")):
+        if g.get(key, "").strip():
+            try:
+                qs = qs.filter(**{lookup: parse_date(g[key], field=key)})
+            except ValidationError as e:
+                errors.append(e.messages[0])
+    if errors:
+        qs = qs.none()
+    if g.get("format") == "csv" and not errors:
+        log(A.EXPORT, detail=f"audit log csv {request.GET.urlencode()}"[:400])
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="nhat-ky.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                "at",
+                "user",
+                "ip",
+                "action",
+                "model",
+                "object_id",
+                "object",
+                "person_id",
+                "unit_path",
+                "detail",
+                "before",
+                "after",
+            ]
+        )
+        for row in qs.iterator():
+            writer.writerow(
+                [
+                    safe_cell(str(v)) if v is not None else ""
+                    for v in (
+                        row.at.isoformat(),
+                        row.username,
+                        row.ip,
+                        row.action,
+                        row.model,
+                        row.object_id,
+                        row.object_repr,
+                        row.person_id,
+                        row.unit_path,
+                        row.detail,
+                        row.before,
+                        row.after,
+                    )
+                ]
+            )
+        return response
+    page = Paginator(qs, 100).get_page(g.get("page"))
+    query = g.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/audit.html",
+        {
+            "page": page,
+            "actions": A.choices,
+            "error": " ".join(errors),
+            "query": query.urlencode(),
+        },
+    )
