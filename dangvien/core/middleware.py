@@ -51,3 +51,35 @@ class SecurityHeadersMiddleware:
             # Personal data: never keep authenticated pages in shared caches.
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+class RejectNulMiddleware:
+    """A NUL character is never valid input (PostgreSQL text cannot hold it): answer 400
+    before any view sees it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.has_nul(request):
+            message = _("The request contains a NUL character, which is not allowed.")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"error": message}, status=400)
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def has_nul(request: HttpRequest) -> bool:
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            return True
+        if any("\x00" in v for values in request.GET.lists() for v in values[1]):
+            return True
+        if request.method in ("POST", "PUT", "PATCH"):
+            content_type = request.META.get("CONTENT_TYPE", "")
+            if content_type.startswith("application/json"):
+                return b"\\u0000" in request.body or b"\x00" in request.body
+            if content_type.startswith(
+                ("application/x-www-form-urlencoded", "multipart/form-data")
+            ):
+                return any("\x00" in v for values in request.POST.lists() for v in values[1])
+        return False
