@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 messages: $(MO)
 
 demo: $(STAMP) messages
-	DEBUG=$${DEBUG:-1} $(BIN)/dangvien demo
+	DEBUG=$${DEBUG:-1} REQUIRE_TWO_FACTOR=$${REQUIRE_TWO_FACTOR:-0} $(BIN)/dangvien demo
 
 test: $(STAMP) messages
 	$(BIN)/pytest

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "ninja",  # only for its bundled Swagger UI files at /api/docs (no CDN)
     "dangvien.reference",
     "dangvien.orgs",
@@ -53,10 +55,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dangvien.core.middleware.LoginRequiredMiddleware",
+    "dangvien.accounts.twofactor.RequireTwoFactorMiddleware",
     "dangvien.core.middleware.SecurityHeadersMiddleware",
     "dangvien.accounts.audit.AuditMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
@@ -120,6 +124,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # Lockout (django-axes): 5 failures lock that user name, and separately that address,
 # for LOCKOUT_HOURS; an administrator unlocks earlier (admin "Access attempts", or
 # `dangvien axes_reset_username NAME` / `axes_reset_ip ADDRESS`).
+# Administrators and organisation-board officers must pass a TOTP code at each login.
+# Only the local demo turns this off (`make demo`); never in production.
+REQUIRE_TWO_FACTOR = env_bool("REQUIRE_TWO_FACTOR", True)
+OTP_TOTP_ISSUER = "dangvien"
+
 AXES_FAILURE_LIMIT = int(os.environ.get("LOCKOUT_FAILURES", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("LOCKOUT_HOURS", "1"))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]

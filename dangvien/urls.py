@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from dangvien.accounts import twofactor
 from dangvien.accounts import views as accounts
 from dangvien.admission import views as admission
 from dangvien.api.api import api
@@ -26,5 +27,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/2fa/setup/", twofactor.setup, name="two_factor_setup"),
+    path("accounts/2fa/verify/", twofactor.verify, name="two_factor_verify"),
     path("accounts/", include("django.contrib.auth.urls")),
 ]

@@ -8,7 +8,10 @@ residential groups. Personas: `city_officer` (organisation board, whole city),
 import os
 from types import SimpleNamespace
 
+import django.test
 import pytest
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dangvien.accounts.models import Role
 from dangvien.orgs.models import Locality, OrgUnit
@@ -83,10 +86,33 @@ def org(db):
     )
 
 
+class Client(django.test.Client):
+    """The test client; force_login also passes the two-factor step when the user has a
+    confirmed TOTP device (as the city officer persona has)."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is not None:
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+
+@pytest.fixture
+def client():
+    return Client()
+
+
+def with_totp(user):
+    TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    return user
+
+
 @pytest.fixture
 def personas(org):
     return SimpleNamespace(
-        city_officer=f.user("btc.city", Role.Kind.ORG_BOARD, org.city),
+        city_officer=with_totp(f.user("btc.city", Role.Kind.ORG_BOARD, org.city)),
         ward_a_officer=f.user("ward.a", Role.Kind.GRASSROOTS_OFFICER, org.ward_a),
         ward_b_officer=f.user("ward.b", Role.Kind.GRASSROOTS_OFFICER, org.ward_b),
         secretary_a=f.user("secretary.a1", Role.Kind.CELL_SECRETARY, org.cell_a1),

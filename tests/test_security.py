@@ -18,6 +18,7 @@ from dangvien.people.models import Person
 
 from . import factories as f
 from .admission_helpers import lan
+from .conftest import with_totp
 
 
 def test_passwords_are_hashed_with_argon2(db):
@@ -171,7 +172,7 @@ def test_audit_page_is_for_administrators(client, personas, org):
     touch(org.an)
     client.force_login(personas.city_officer)
     assert client.get(reverse("audit_log")).status_code == 403
-    admin = get_user_model().objects.create_superuser("root", password="pw-admin-2017!")
+    admin = with_totp(get_user_model().objects.create_superuser("root", password="pw-admin-2017!"))
     client.force_login(admin)
     response = client.get(reverse("audit_log"), {"person": org.an.pk, "action": "UPDATE"})
     assert response.status_code == 200 and response.context["page"].paginator.count == 1

@@ -1,5 +1,6 @@
 import time
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection
@@ -39,6 +40,13 @@ class Command(BaseCommand):
         self.stdout.write(_("Demo logins (demo only), password: %(pw)s") % {"pw": DEMO_PASSWORD})
         for username, name, _role, _unit in DEMO_USERS:
             self.stdout.write(f"  {username:15} {name}")
+        if not settings.REQUIRE_TWO_FACTOR:
+            self.stdout.write(
+                _(
+                    "Two-factor login is off for this demo (REQUIRE_TWO_FACTOR=0); "
+                    "production requires it for the organisation board."
+                )
+            )
         if not no_serve:
             self.stdout.write(f"http://{addr}/")
             call_command("runserver", addr, use_reloader=False)
