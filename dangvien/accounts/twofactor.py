@@ -39,11 +39,9 @@ class RequireTwoFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if (
-            not request.path.startswith(OPEN)
-            and requires_two_factor(user)
-            and not user.is_verified()
-        ):  # type: ignore[union-attr]
+        # OTPMiddleware gives every user `is_verified()`.
+        verified = getattr(user, "is_verified", lambda: False)()
+        if not request.path.startswith(OPEN) and requires_two_factor(user) and not verified:
             if request.path.startswith("/api/"):
                 return JsonResponse({"error": _("Two-factor login required.")}, status=401)
             confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
