@@ -125,3 +125,11 @@ def test_english_is_selectable(client, personas, org):
     assert "Statistics" in client.get("/statistics/").content.decode()
     client.post(reverse("set_language"), {"language": "vi", "next": "/"})
     assert "Thống kê" in client.get("/statistics/").content.decode()
+
+
+def test_home_shows_the_units_figures_and_pipeline(client, personas, org):
+    client.force_login(personas.ward_a_officer)
+    response = client.get("/", {"date": "2017-11-30"})
+    assert response.context["unit"].code == "WARDA"
+    assert response.context["s"].figures["members"] == 2
+    assert response.context["pipeline"] == {"active": 0, "with_list": 0, "communes": 1}

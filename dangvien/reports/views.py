@@ -73,4 +73,20 @@ def home(request):
     day, _error = day_from(request)
     result = structure(unit, day) if unit else None
     roles = request.user.roles.select_related("unit") if request.user.is_authenticated else []
-    return render(request, "home.html", {"unit": unit, "s": result, "day": day, "roles": roles})
+    pipeline = None
+    if unit:
+        from dangvien.admission.models import Candidate
+        from dangvien.admission.views import communes_with_lists
+
+        active = (
+            Candidate.objects.visible_to(request.user)
+            .active()
+            .filter(cell__path__startswith=unit.path)
+        )
+        with_list, communes = communes_with_lists(request, unit, day)
+        pipeline = {"active": active.count(), "with_list": with_list, "communes": communes}
+    return render(
+        request,
+        "home.html",
+        {"unit": unit, "s": result, "day": day, "roles": roles, "pipeline": pipeline},
+    )
