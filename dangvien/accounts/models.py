@@ -25,6 +25,11 @@ class Role(models.Model):
     unit = models.ForeignKey(
         OrgUnit, on_delete=models.PROTECT, related_name="roles", verbose_name=_("unit")
     )
+    personal_data = models.BooleanField(
+        _("may see personal details"),
+        default=False,
+        help_text=_("For leaders: without it they see names only."),
+    )
 
     class Meta:
         verbose_name = _("role")

@@ -18,23 +18,33 @@ def is_unrestricted(user) -> bool:
     )
 
 
-def scope_paths(user) -> list[str] | None:
+def roles_for(user, personal: bool):
+    """The user's roles; with `personal`, only those that show personal details (a
+    leader sees names only, unless granted)."""
+    roles = user.roles.all()
+    if personal:
+        roles = roles.exclude(kind=Role.Kind.LEADER, personal_data=False)
+    return roles
+
+
+def scope_paths(user, personal: bool = False) -> list[str] | None:
     """Paths of the units whose subtrees the user sees; None means everything."""
     if not user.is_authenticated:
         return []
     if is_unrestricted(user):
         return None
-    return list(user.roles.values_list("unit__path", flat=True).distinct())
+    return list(roles_for(user, personal).values_list("unit__path", flat=True).distinct())
 
 
-def locality_paths(user) -> list[str] | None:
+def locality_paths(user, personal: bool = False) -> list[str] | None:
     """Paths of the localities led by the user's units; None means everything."""
     if not user.is_authenticated:
         return []
     if is_unrestricted(user):
         return None
     return list(
-        user.roles.filter(unit__locality__isnull=False)
+        roles_for(user, personal)
+        .filter(unit__locality__isnull=False)
         .values_list("unit__locality__path", flat=True)
         .distinct()
     )
@@ -46,7 +56,7 @@ def prefix_q(field: str, paths: list[str]) -> Q:
     return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in paths))
 
 
-def scope_filter(user, field: str) -> Q | None:
+def scope_filter(user, field: str, personal: bool = False) -> Q | None:
     """Q restricting `field` (a unit path) to the user's scope; None when unrestricted."""
-    paths = scope_paths(user)
+    paths = scope_paths(user, personal)
     return None if paths is None else prefix_q(field, paths)

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from dangvien.accounts.audit import A, log
+from dangvien.accounts.scoping import scope_paths
 from dangvien.core.text import search_key
 from dangvien.core.views import day_from, get_visible, today
 from dangvien.orgs.models import Locality, OrgUnit
@@ -79,7 +80,11 @@ def candidate_list(request):
     tag = request.GET.get("tag", "")
     if tag in Tag.values:
         qs = qs.tagged(tag)
-    rows = [(c, deadlines.next_deadline(c, list(c.events.all()))) for c in qs]
+    paths = scope_paths(request.user, personal=True)
+    rows = []
+    for c in qs:
+        c.personal = paths is None or any(c.cell.path.startswith(p) for p in paths)
+        rows.append((c, deadlines.next_deadline(c, list(c.events.all()))))
     with_list, communes = communes_with_lists(request, unit, day) if unit else (0, 0)
     return render(
         request,
@@ -234,8 +239,11 @@ def candidate_detail(request, pk: int):
         pk=pk,
     )
     day = today()
+    personal = (
+        Person.objects.visible_to(request.user, personal=True).filter(pk=c.person_id).exists()
+    )
     if request.method == "GET":
-        log(A.READ, c)
+        log(A.READ, c, detail="" if personal else "names only")
     introducers = services.eligible_helpers(c.cell, day)
     form = StepForm(
         request.POST or None, introducers=introducers, initial={"date": day, "version": c.version}
@@ -287,6 +295,7 @@ def candidate_detail(request, pk: int):
             "checklist": checklist,
             "day": day,
             "as_of": as_of,
+            "personal": personal,
             "rule_sets": rulesets.RULE_SETS,
             "error": error,
             "deadline": deadlines.next_deadline(c, events),

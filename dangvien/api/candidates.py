@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
+from dangvien.accounts.audit import A, log
 from dangvien.admission import deadlines, services
 from dangvien.admission.models import Candidate, Event, Stage, Tag
 from dangvien.admission.services import Step, TransitionError
@@ -172,13 +173,16 @@ def get_candidate(request, pk: int) -> Candidate | None:
 
 @router.get(
     "/{pk}",
-    response={200: CandidateDetailOut, 404: ErrorOut},
+    response={200: CandidateDetailOut, 403: ErrorOut, 404: ErrorOut},
     summary="One candidate's dossier: events and rule-check findings as of today",
 )
 def candidate_detail(request, pk: int):
     c = get_candidate(request, pk)
     if c is None:
         return Status(404, {"error": "Không tìm thấy, hoặc nằm ngoài phạm vi quản lý."})
+    if not Person.objects.visible_to(request.user, personal=True).filter(pk=c.person_id).exists():
+        return Status(403, {"error": "Vai trò của bạn chỉ xem được họ tên."})
+    log(A.READ, c, detail="api")
     events = list(c.events.select_related("introducer"))
     rule_set, findings = services.findings_for(c, events, as_of=timezone.localdate())
     return Status(

@@ -26,11 +26,12 @@ class EffectiveQuerySet(models.QuerySet):
 
 
 class OrgUnitQuerySet(EffectiveQuerySet):
-    def visible_to(self, user):
-        """Units in the user's scope: the subtrees of the units they hold roles on."""
+    def visible_to(self, user, personal: bool = False):
+        """Units in the user's scope: the subtrees of the units they hold roles on (with
+        `personal`, those where they may see personal details)."""
         from dangvien.accounts.scoping import scope_filter
 
-        q = scope_filter(user, "path")
+        q = scope_filter(user, "path", personal)
         return self if q is None else self.filter(q)
 
 

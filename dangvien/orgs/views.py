@@ -66,6 +66,7 @@ def unit_detail(request, code: str):
         .filter(code__in=[a.code for a in unit.ancestors()])
         .values_list("code", flat=True)
     )
+    personal = OrgUnit.objects.visible_to(request.user, personal=True).filter(pk=unit.pk).exists()
     return render(
         request,
         "orgs/unit_detail.html",
@@ -81,6 +82,7 @@ def unit_detail(request, code: str):
             "visible_ancestors": visible_ancestors,
             "successors": unit.successors.all(),
             "predecessors": unit.predecessors.all(),
+            "personal": personal,
         },
     )
 

@@ -70,29 +70,27 @@ class Occupation(models.TextChoices):
 
 
 class PersonQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """People a user may see: whose current (or last) unit is in the user's scope."""
-        from dangvien.accounts.scoping import (
-            locality_paths,
-            prefix_q,
-            scope_filter,
-            scope_paths,
-        )
+    def visible_to(self, user, personal: bool = False):
+        """People a user may see: whose current (or last) unit is in the user's scope.
+
+        With `personal`, only those whose personal details the user may see (a leader
+        sees names only unless granted).
+        """
+        from dangvien.accounts.scoping import locality_paths, prefix_q, scope_paths
+        from dangvien.admission.models import Candidate
         from dangvien.membership.models import Stint
 
-        units = scope_filter(user, "unit__path")
-        if units is None:
+        paths = scope_paths(user, personal)
+        if paths is None:
             return self
         stints = Stint.objects.filter(membership__person=OuterRef("pk"))
-        latest = stints.filter(units).filter(
+        latest = stints.filter(prefix_q("unit__path", paths)).filter(
             Q(end_on__isnull=True) | Q(end_on=models.F("membership__exit_on"))
         )
         # Non-members are seen by the committees of where they live, and candidates by
         # those of their cell.
-        from dangvien.admission.models import Candidate
-
-        resident = ~Exists(stints) & prefix_q("residence__path", locality_paths(user) or [])
-        paths = scope_paths(user) or []
+        places = locality_paths(user, personal) or []
+        resident = ~Exists(stints) & prefix_q("residence__path", places)
         candidacy = Candidate.objects.filter(prefix_q("cell__path", paths), person=OuterRef("pk"))
         return self.filter(Exists(latest) | resident | Exists(candidacy))
 

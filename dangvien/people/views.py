@@ -38,8 +38,14 @@ def person_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     labels = dict(Status.choices)
+    personal_ids = set(
+        Person.objects.visible_to(request.user, personal=True)
+        .filter(pk__in=[p.pk for p in page])
+        .values_list("pk", flat=True)
+    )
     for p in page:
         p.status_label = labels.get(p.status, "")
+        p.personal = p.pk in personal_ids
     return render(
         request,
         "people/person_list.html",
@@ -71,7 +77,8 @@ def person_detail(request, pk: int):
         for m in memberships
     ]
     positions = person.positions.select_related("locality", "unit")
-    log(A.READ, person)
+    personal = Person.objects.visible_to(request.user, personal=True).filter(pk=person.pk).exists()
+    log(A.READ, person, detail="" if personal else "names only")
     changes = AuditEntry.objects.filter(person_id=person.pk).exclude(action=A.READ)[:50]
     return render(
         request,
@@ -82,6 +89,11 @@ def person_detail(request, pk: int):
             "positions": positions,
             "day": day,
             "age": person.age_on(day),
-            "audit": changes,
+            "audit": changes if personal else [],
+            "personal": personal,
+            "current_unit": Stint.objects.filter(membership__person=person)
+            .order_by("-start_on")
+            .select_related("unit")
+            .first(),
         },
     )

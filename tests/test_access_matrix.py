@@ -1,0 +1,151 @@
+"""The access matrix: every URL pattern and API route × every persona, with an object
+inside and outside their scope: the expected status, and no personal field of an
+out-of-scope person in any response body."""
+
+import json
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from dangvien.accounts.models import Role
+
+from . import factories as f
+from .admission_helpers import lan
+
+PERSONAS = ["anonymous", "city", "ward_a", "ward_b", "secretary_a", "leader_a"]
+# (route name or API path, how to call it, expected status per persona)
+OK = 200
+
+
+def matrix(o):
+    a = o.an.pk
+    c = o.candidate.pk
+    everyone = dict.fromkeys(PERSONAS[1:], OK) | {"anonymous": 302}
+    return [
+        ("home", "GET", "/", everyone),
+        ("unit_tree", "GET", "/units/", everyone),
+        ("unit_detail", "GET", "/units/A1/", everyone | {"ward_b": 404}),
+        ("locality_list", "GET", "/localities/", everyone),
+        ("person_list", "GET", "/people/", everyone),
+        ("person_detail", "GET", f"/people/{a}/", everyone | {"ward_b": 404}),
+        ("statistics", "GET", "/statistics/?unit=WARDA", everyone),
+        ("candidate_list", "GET", "/candidates/", everyone),
+        ("candidate_new", "GET", "/candidates/new/", everyone | {"leader_a": 403}),
+        ("candidate_helpers", "GET", "/candidates/helpers/?cell=A1", everyone),
+        ("candidate_board", "GET", "/candidates/board/", everyone),
+        ("candidate_detail", "GET", f"/candidates/{c}/", everyone | {"ward_b": 404}),
+        (
+            "candidate_detail",
+            "POST",
+            f"/candidates/{c}/",
+            everyone | {"ward_b": 404, "leader_a": 403},
+        ),
+        ("alerts", "GET", "/alerts/", everyone),
+        ("audit_log", "GET", "/audit/", dict.fromkeys(PERSONAS[1:], 403) | {"anonymous": 302}),
+        (
+            "two_factor_setup",
+            "GET",
+            "/accounts/2fa/setup/",
+            everyone | {"city": 302},
+        ),  # the city officer is enrolled: sent to verify
+        ("two_factor_verify", "GET", "/accounts/2fa/verify/", everyone),
+        ("api", "GET", "/api/candidates", everyone | {"anonymous": 401}),
+        (
+            "api",
+            "GET",
+            f"/api/candidates/{c}",
+            everyone | {"anonymous": 401, "ward_b": 404, "leader_a": 403},
+        ),
+        (
+            "api",
+            "POST",
+            f"/api/candidates/{c}/events",
+            dict.fromkeys(PERSONAS, 409) | {"anonymous": 401, "ward_b": 404, "leader_a": 403},
+        ),
+        ("api", "POST", "/api/rules/check", everyone | {"anonymous": 401}),
+        ("api", "GET", "/api/rules/sets", everyone | {"anonymous": 401}),
+        ("api", "GET", "/api/docs", everyone | {"anonymous": 401}),
+        ("api", "GET", "/api/openapi.json", everyone | {"anonymous": 401}),
+    ]
+
+
+def named_routes() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns, namespace=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace in ("admin",) or "i18n" in str(p.pattern):
+                    continue
+                walk(p.url_patterns, p.namespace or namespace)
+            elif isinstance(p, URLPattern) and p.name and not namespace:
+                names.add(p.name)
+
+    walk(get_resolver().url_patterns)
+    auth = {
+        "login",
+        "logout",
+        "password_change",
+        "password_change_done",
+        "password_reset",
+        "password_reset_done",
+        "password_reset_confirm",
+        "password_reset_complete",
+    }
+    return names - auth
+
+
+@pytest.fixture
+def world(org, personas):
+    org.candidate = lan(org)
+    personas.leader_a = f.user("leader.a", Role.Kind.LEADER, org.ward_a)
+    return org, personas
+
+
+def test_every_route_is_in_the_matrix(world):
+    org, _ = world
+    covered = {name for name, *_ in matrix(org)}
+    assert named_routes() <= covered, named_routes() - covered
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_access_matrix(client, world, persona):
+    org, personas = world
+    user = {
+        "city": personas.city_officer,
+        "ward_a": personas.ward_a_officer,
+        "ward_b": personas.ward_b_officer,
+        "secretary_a": personas.secretary_a,
+        "leader_a": personas.leader_a,
+    }.get(persona)
+    if user:
+        client.force_login(user)
+    # Personal fields of people outside the persona's personal scope.
+    an, lan_ = org.an, org.candidate.person
+    hidden = {
+        "ward_b": [an.full_name, an.citizen_id, "01/05/1980", lan_.full_name],
+        "leader_a": [an.citizen_id, "01/05/1980", "15/08/1995"],
+        "anonymous": [an.full_name, lan_.full_name],
+    }.get(persona, [])
+    failures = []
+    for _name, method, url, expected in matrix(org):
+        if method == "GET":
+            response = client.get(url)
+        elif url.startswith("/api/"):
+            payload = (
+                {"kind": "APPLICATION", "date": "2017-01-05", "version": 99}
+                if "events" in url
+                else {"person": {"birth_date": "1990-01-01"}}
+            )
+            response = client.post(url, json.dumps(payload), content_type="application/json")
+        else:
+            response = client.post(
+                url, {"kind": "APPLICATION", "date": "05/01/2017", "version": 99}
+            )
+        if response.status_code != expected[persona]:
+            failures.append(f"{method} {url}: {response.status_code} != {expected[persona]}")
+        body = response.content.decode(errors="replace")
+        for secret in hidden:
+            if secret and secret in body:
+                failures.append(f"{method} {url} shows “{secret}” to {persona}")
+    assert not failures, "\n".join(failures)
