@@ -1,0 +1,44 @@
+"""Schemathesis against the API's own OpenAPI schema: no input reaches a server error.
+
+Bounded (a few dozen cases per operation, no deadline), in-process through the WSGI
+app, logged in as the city officer (with the CSRF token the session API needs).
+"""
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import HealthCheck, settings
+
+from dangvien.api.api import api
+
+from .admission_helpers import lan
+
+schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/"))
+schema.app = get_wsgi_application()
+
+
+@pytest.fixture
+def credentials(personas, org):
+    lan(org)  # something to read and to write to
+    client = Client()
+    client.force_login(personas.city_officer)
+    device = TOTPDevice.objects.get(user=personas.city_officer)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    token = "a" * 32
+    return {
+        "cookies": {"sessionid": client.cookies["sessionid"].value, "csrftoken": token},
+        "headers": {"X-CSRFToken": token, "Referer": "http://localhost/"},
+    }
+
+
+@schema.parametrize()
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_server_errors(case, credentials):
+    response = case.call(headers=credentials["headers"], cookies=credentials["cookies"])
+    assert response.status_code < 500, (case.method, case.path, response.text[:500])
+    assert response.status_code not in (401, 403) or "/events" in case.path, response.text
