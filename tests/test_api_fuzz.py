@@ -6,7 +6,9 @@ app, logged in as the city officer (with the CSRF token the session API needs).
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -16,8 +18,30 @@ from dangvien.api.api import api
 
 from .admission_helpers import lan
 
+
+class KeepTestConnection:
+    """The WSGI app as Django's test client runs it: the real handler closes the database
+    connection around each request, and with it the test's transaction."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            result = self.app(environ, start_response)
+            try:
+                return list(result)
+            finally:
+                result.close()
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+
+
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/"))
-schema.app = get_wsgi_application()
+schema.app = KeepTestConnection(get_wsgi_application())
 
 
 @pytest.fixture
