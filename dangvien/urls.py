@@ -16,6 +16,7 @@ urlpatterns = [
     path("localities/", orgs.locality_list, name="locality_list"),
     path("people/", people.person_list, name="person_list"),
     path("people/<int:pk>/", people.person_detail, name="person_detail"),
+    path("people/<int:pk>/export/", people.person_export, name="person_export"),
     path("statistics/", reports.statistics, name="statistics"),
     path("candidates/", admission.candidate_list, name="candidate_list"),
     path("candidates/new/", admission.candidate_new, name="candidate_new"),

@@ -28,6 +28,14 @@ def matrix(o):
         ("locality_list", "GET", "/localities/", everyone),
         ("person_list", "GET", "/people/", everyone),
         ("person_detail", "GET", f"/people/{a}/", everyone | {"ward_b": 404}),
+        # Without a purpose the export sends back to the person page (302); a leader may
+        # not export personal data at all.
+        (
+            "person_export",
+            "POST",
+            f"/people/{a}/export/",
+            dict.fromkeys(PERSONAS, 302) | {"ward_b": 404, "leader_a": 404},
+        ),
         ("statistics", "GET", "/statistics/?unit=WARDA", everyone),
         ("candidate_list", "GET", "/candidates/", everyone),
         ("candidate_new", "GET", "/candidates/new/", everyone | {"leader_a": 403}),

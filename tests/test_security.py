@@ -251,3 +251,46 @@ def test_backup_restores_every_table_and_the_members(org, tmp_path):
     assert member_checksum(rows) == checksum
     db.close()
     assert Person.objects.count() == 5
+
+
+def test_full_record_export_needs_a_purpose_and_is_logged(client, personas, org):
+    client.force_login(personas.ward_a_officer)
+    url = reverse("person_export", args=[org.an.pk])
+    assert client.get(url).status_code == 405
+    response = client.post(url, {"purpose": ""})
+    assert response.status_code == 302 and not AuditEntry.objects.filter(action=A.EXPORT).exists()
+    response = client.post(url, {"purpose": "Đơn đề nghị ngày 01/12/2026 của đương sự"})
+    data = response.json()
+    assert data["person"]["citizen_id"] == "064080123456"
+    assert data["memberships"][0]["stints"][0]["unit_code"] == "A1"
+    entry = AuditEntry.objects.get(action=A.EXPORT)
+    assert "Đơn đề nghị" in entry.detail and entry.person_id == org.an.pk
+    client.force_login(personas.ward_b_officer)
+    assert client.post(url, {"purpose": "tò mò muốn xem"}).status_code == 404
+
+
+def test_retention_erases_old_withdrawn_candidates_and_keeps_counts(org, capsys):
+    import datetime as dt
+
+    from django.core.management import call_command
+
+    from dangvien.admission.models import Candidate, Stage
+
+    from .admission_helpers import K, step
+
+    c = lan(org)
+    step(c, K.WITHDRAWN, dt.date(2017, 3, 1), note="chuyển đi nơi khác")
+    call_command("retention", "--dry-run")
+    assert "sẽ ẩn danh: hồ sơ" in capsys.readouterr().out
+    c.person.refresh_from_db()
+    assert c.person.full_name == "Vũ Thị Lan"
+    call_command("retention")
+    c.person.refresh_from_db()
+    assert c.person.full_name.startswith("Đã ẩn danh") and c.person.citizen_id is None
+    assert c.person.birth_date == dt.date(1995, 1, 1)
+    assert not c.events.exclude(note="").exists()
+    assert Candidate.objects.filter(stage=Stage.WITHDRAWN).count() == 1  # counts stay
+    call_command("retention")
+    assert "0 hồ sơ" in capsys.readouterr().out.splitlines()[-1]
+    # Members are never erased.
+    assert org.an.full_name == "Nguyễn Văn An"

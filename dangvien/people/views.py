@@ -1,6 +1,11 @@
+import json
+
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Case, Exists, OuterRef, Subquery, Value, When
-from django.shortcuts import render
+from django.http import HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from dangvien.accounts.audit import A, log
 from dangvien.accounts.models import AuditEntry
@@ -9,6 +14,7 @@ from dangvien.membership.models import Membership, Status, Stint, full_on_q, mem
 
 from .forms import PersonFilter
 from .models import Person
+from .record import full_record
 
 PAGE_SIZE = 50
 
@@ -97,3 +103,19 @@ def person_detail(request, pk: int):
             .first(),
         },
     )
+
+
+def person_export(request, pk: int):
+    """The person's full record as JSON, for a lawful request: POST with a purpose."""
+    person = get_visible(Person.objects.visible_to(request.user, personal=True), pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    purpose = " ".join((request.POST.get("purpose") or "").split())
+    if len(purpose) < 5:
+        messages.error(request, _("State the purpose of the export (the request it answers)."))
+        return redirect("person_detail", pk=pk)
+    log(A.EXPORT, person, detail=f"full record; purpose: {purpose}"[:400])
+    body = json.dumps(full_record(person), ensure_ascii=False, indent=2, default=str)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ho-so-{person.pk}.json"'
+    return response

@@ -1,0 +1,36 @@
+import os
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from dangvien.admission.retention import anonymise, due
+
+
+class Command(BaseCommand):
+    help = (
+        "Erase personal data of withdrawn or rejected candidates after the retention "
+        "period (RETENTION_YEARS, default 5). --dry-run shows what would go."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true")
+        parser.add_argument(
+            "--years", type=int, default=int(os.environ.get("RETENTION_YEARS", "5"))
+        )
+
+    def handle(self, *args, dry_run=False, years=5, **opts):
+        if years < 1:
+            raise CommandError("Thời hạn lưu giữ phải ít nhất 1 năm.", returncode=2)
+        candidates = list(due(timezone.localdate(), years))
+        for c in candidates:
+            self.stdout.write(
+                f"{'sẽ ẩn danh' if dry_run else 'ẩn danh'}: hồ sơ {c.pk} "
+                f"({c.get_stage_display()} từ {c.stage_since:%d/%m/%Y}, "
+                f"{c.cell.code})"
+            )
+            if not dry_run:
+                anonymise(c)
+        self.stdout.write(
+            f"{len(candidates)} hồ sơ quá {years} năm"
+            + (" (chạy thử, chưa xóa gì)." if dry_run else " đã được ẩn danh.")
+        )

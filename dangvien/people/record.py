@@ -1,0 +1,53 @@
+"""A person's full record, for a lawful request (Decree 13/2023, PDP Law)."""
+
+from dangvien.accounts.audit import snapshot
+from dangvien.accounts.models import AuditEntry
+from dangvien.admission.models import Candidate
+
+from .models import Person
+
+
+def full_record(person: Person) -> dict:
+    """Everything stored about a person, as JSON-safe data."""
+    memberships = []
+    for m in person.memberships.prefetch_related("stints__unit"):
+        memberships.append(
+            {
+                **snapshot(m),
+                "stints": [
+                    {**snapshot(s), "unit_code": s.unit.code, "unit_name": s.unit.name}
+                    for s in m.stints.all()
+                ],
+            }
+        )
+    candidacies = []
+    for c in Candidate.objects.filter(person=person).prefetch_related("events", "tags"):
+        candidacies.append(
+            {
+                **snapshot(c),
+                "cell": c.cell.code,
+                "tags": [t.tag for t in c.tags.all()],
+                "events": [snapshot(e) for e in c.events.all()],
+            }
+        )
+    return {
+        "person": {
+            **snapshot(person),
+            "ethnicity": person.ethnicity.name,
+            "religion": person.religion.name,
+            "residence": person.residence.long_name if person.residence else None,
+        },
+        "positions": [snapshot(p) for p in person.positions.all()],
+        "memberships": memberships,
+        "candidacies": candidacies,
+        "audit": [
+            {
+                "at": e.at.isoformat(),
+                "user": e.username,
+                "action": e.action,
+                "record": e.object_repr,
+                "detail": e.detail,
+            }
+            for e in AuditEntry.objects.filter(person_id=person.pk).order_by("at")
+        ],
+    }
