@@ -178,8 +178,13 @@ def test_audit_page_is_for_administrators(client, personas, org):
     assert response.status_code == 200 and response.context["page"].paginator.count == 1
     response = client.get(reverse("audit_log"), {"from": "not a date"})
     assert response.status_code == 200 and response.context["page"].paginator.count == 0
-    csv_body = client.get(reverse("audit_log"), {"format": "csv"}).content.decode()
-    assert "people.person" in csv_body
+    refused = client.get(reverse("audit_log"), {"format": "csv"})
+    assert refused["Content-Type"].startswith("text/html")  # no purpose, no export
+    csv_body = client.get(
+        reverse("audit_log"), {"format": "csv", "purpose": "Thanh tra định kỳ 2026"}
+    )
+    assert "people.person" in csv_body.content.decode()
+    assert AuditEntry.objects.filter(action=A.EXPORT, detail__contains="Thanh tra").exists()
 
 
 def member_checksum(rows) -> str:
@@ -294,3 +299,18 @@ def test_retention_erases_old_withdrawn_candidates_and_keeps_counts(org, capsys)
     assert "0 hồ sơ" in capsys.readouterr().out.splitlines()[-1]
     # Members are never erased.
     assert org.an.full_name == "Nguyễn Văn An"
+
+
+def test_session_ends_after_inactivity(client, personas, settings):
+    import datetime as dt
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    client.force_login(personas.ward_a_officer)
+    assert client.get("/statistics/").status_code == 200
+    # 30 minutes without a request: the stored session has expired.
+    Session.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    response = client.get("/statistics/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]

@@ -203,3 +203,13 @@ def connect() -> None:
     user_logged_in.connect(_logged_in, dispatch_uid="audit-login")
     user_logged_out.connect(_logged_out, dispatch_uid="audit-logout")
     user_login_failed.connect(_login_failed, dispatch_uid="audit-login-failed")
+
+
+MIN_PURPOSE = 5
+
+
+def export_purpose(request: HttpRequest) -> str | None:
+    """The purpose a user states for exporting personal data (Decree 13/2023), or None
+    when it is missing or too short; every export of personal fields asks for one."""
+    purpose = " ".join((request.POST.get("purpose") or request.GET.get("purpose") or "").split())
+    return purpose if len(purpose) >= MIN_PURPOSE else None

@@ -12,7 +12,7 @@ from dangvien.core.dates import parse_date
 from dangvien.orgs.models import OrgUnit
 from dangvien.reports.xlsx import safe_cell
 
-from .audit import A, log
+from .audit import A, export_purpose, log
 from .models import AuditEntry
 from .scoping import is_unrestricted
 
@@ -46,8 +46,11 @@ def audit_log(request):
                 errors.append(e.messages[0])
     if errors:
         qs = qs.none()
+    purpose = export_purpose(request)
+    if g.get("format") == "csv" and not purpose:
+        errors.append(_("State the purpose of the export (the request it answers)."))
     if g.get("format") == "csv" and not errors:
-        log(A.EXPORT, detail=f"audit log csv {request.GET.urlencode()}"[:400])
+        log(A.EXPORT, detail=f"audit log csv; purpose: {purpose}; {request.GET.urlencode()}"[:400])
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="nhat-ky.csv"'
         response.write("\ufeff")

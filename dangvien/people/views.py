@@ -7,7 +7,7 @@ from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from dangvien.accounts.audit import A, log
+from dangvien.accounts.audit import A, export_purpose, log
 from dangvien.accounts.models import AuditEntry
 from dangvien.core.views import get_visible, today
 from dangvien.membership.models import Membership, Status, Stint, full_on_q, member_on_q
@@ -110,8 +110,8 @@ def person_export(request, pk: int):
     person = get_visible(Person.objects.visible_to(request.user, personal=True), pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    purpose = " ".join((request.POST.get("purpose") or "").split())
-    if len(purpose) < 5:
+    purpose = export_purpose(request)
+    if purpose is None:
         messages.error(request, _("State the purpose of the export (the request it answers)."))
         return redirect("person_detail", pk=pk)
     log(A.EXPORT, person, detail=f"full record; purpose: {purpose}"[:400])
