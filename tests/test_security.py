@@ -314,3 +314,13 @@ def test_session_ends_after_inactivity(client, personas, settings):
     Session.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
     response = client.get("/statistics/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_pipeline_steps_audit_the_candidate_change(org):
+    from .admission_helpers import K, step
+
+    c = lan(org)
+    step(c, K.APPLICATION, org.an.birth_date.replace(year=2017))
+    change = AuditEntry.objects.filter(model="admission.candidate", action=A.UPDATE).last()
+    assert ("stage", "LISTED", "APPLIED") in change.changes()
+    assert AuditEntry.objects.filter(model="admission.event", action=A.CREATE).exists()

@@ -42,7 +42,10 @@ def anonymise(candidate: Candidate) -> None:
     p.citizen_id = None
     p.birth_date = p.birth_date.replace(month=1, day=1)  # the year stays, for age bands
     p.save()
-    Event.objects.filter(candidate__person=p).update(
-        note="", subject="", document_number="", card_number="", approved_by=""
-    )
+    for event in Event.objects.filter(candidate__person=p):  # one by one: each audited
+        event.note = event.subject = event.document_number = ""
+        event.card_number = event.approved_by = ""
+        event.save(
+            update_fields=["note", "subject", "document_number", "card_number", "approved_by"]
+        )
     log(A.DELETE, p, detail="retention: personal data erased")

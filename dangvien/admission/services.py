@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from dangvien.accounts.audit import A, log, snapshot
 from dangvien.core.civil import add_months
 from dangvien.membership.models import ExitReason, Membership, Stint
 from dangvien.orgs.models import OrgUnit
@@ -225,8 +226,11 @@ def record(c: Candidate, step: Step, *, by, version: int, today: dt.date) -> Eve
             )
             % {"name": c.person.full_name}
         )
+    before = snapshot(c)
     for key, value in fields.items():
         setattr(c, key, value)
+    # The versioned UPDATE above sends no signal: record the change in the audit here.
+    log(A.UPDATE, c, before=before, after=snapshot(c))
     event.save()
     membership_effects(c, event, events)
     return event
@@ -275,9 +279,9 @@ def membership_effects(c: Candidate, event: Event, events: list[Event]) -> None:
     elif event.kind == K.STRUCK_OFF:
         m.exit_on, m.exit_reason = event.date, ExitReason.STRUCK_OFF
         m.save(update_fields=["exit_on", "exit_reason"])
-        m.stints.filter(end_on__isnull=True).update(
-            end_on=event.date, reason_out=Stint.ReasonOut.EXIT
-        )
+        for stint in m.stints.filter(end_on__isnull=True):  # saved one by one: audited
+            stint.end_on, stint.reason_out = event.date, Stint.ReasonOut.EXIT
+            stint.save(update_fields=["end_on", "reason_out"])
 
 
 def eligible_helpers(cell: OrgUnit, day: dt.date):
