@@ -133,3 +133,28 @@ def test_home_shows_the_units_figures_and_pipeline(client, personas, org):
     assert response.context["unit"].code == "WARDA"
     assert response.context["s"].figures["members"] == 2
     assert response.context["pipeline"] == {"active": 0, "with_list": 0, "communes": 1}
+
+
+def test_people_list_exports_with_a_purpose_and_neutralised_cells(client, personas, org):
+    from dangvien.accounts.models import AuditEntry
+
+    org.dung.full_name = '=HYPERLINK("http://x")'
+    org.dung.save()
+    client.force_login(personas.ward_a_officer)
+    refused = client.get(reverse("person_list"), {"format": "xlsx"})
+    assert refused["Content-Type"].startswith("text/html")
+    response = client.get(
+        reverse("person_list"), {"format": "xlsx", "purpose": "Báo cáo quý IV/2026"}
+    )
+    ws = load_workbook(io.BytesIO(response.content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][0] == "Họ và tên" and len(rows) == 4  # header + An, Bình, Dung
+    names = [r[0] for r in rows[1:]]
+    assert "Nguyễn Văn An" in names and '\'=HYPERLINK("http://x")' in names
+    assert "Lê Văn Cường" not in names  # ward B
+    csv_body = client.get(
+        reverse("person_list"), {"format": "csv", "sex": "F", "purpose": "Báo cáo quý IV/2026"}
+    )
+    text = csv_body.content.decode("utf-8-sig")
+    assert "Trần Thị Bình" in text and "Nguyễn Văn An" not in text
+    assert AuditEntry.objects.filter(action="EXPORT", detail__contains="quý IV").count() == 2

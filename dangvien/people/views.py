@@ -11,6 +11,7 @@ from dangvien.accounts.audit import A, export_purpose, log
 from dangvien.accounts.models import AuditEntry
 from dangvien.core.views import get_visible, today
 from dangvien.membership.models import Membership, Status, Stint, full_on_q, member_on_q
+from dangvien.reports.exports import table_response
 
 from .forms import PersonFilter
 from .models import Person
@@ -40,6 +41,13 @@ def person_list(request):
             default=Value(""),
         ),
     )
+    fmt = request.GET.get("format", "")
+    export_error = None
+    if fmt in ("xlsx", "csv"):
+        purpose = export_purpose(request)
+        if purpose and not form.errors:
+            return export_people(request, people, fmt, purpose)
+        export_error = _("State the purpose of the export (the request it answers).")
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -58,6 +66,7 @@ def person_list(request):
         {
             "form": form,
             "page": page,
+            "error": export_error,
             "query": query.urlencode(),
             "day": day,
         },
@@ -119,3 +128,47 @@ def person_export(request, pk: int):
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="ho-so-{person.pk}.json"'
     return response
+
+
+EXPORT_LIMIT = 100_000
+
+
+def export_people(request, people, fmt: str, purpose: str):
+    """The filtered list; personal columns only where the user may see them."""
+    personal = (
+        set(Person.objects.visible_to(request.user, personal=True).values_list("pk", flat=True))
+        if people.exists()
+        else set()
+    )
+    labels = dict(Status.choices)
+    rows = []
+    for p in people[:EXPORT_LIMIT]:
+        shown = p.pk in personal
+        rows.append(
+            [
+                p.full_name,
+                p.birth_date.strftime("%d/%m/%Y") if shown else "",
+                p.get_sex_display() if shown else "",
+                (p.citizen_id or "") if shown else "",
+                p.ethnicity.name if shown else "",
+                p.religion.name if shown else "",
+                labels.get(p.status, "") or _("Not a member"),
+                p.unit_name or "",
+            ]
+        )
+    log(
+        A.EXPORT,
+        detail=f"people list {fmt}, {len(rows)} rows; purpose: {purpose}; "
+        f"{request.GET.urlencode()}"[:400],
+    )
+    headers = [
+        _("Full name"),
+        _("Date of birth"),
+        _("Sex"),
+        _("Citizen ID (CCCD)"),
+        _("Ethnicity"),
+        _("Religion"),
+        _("Status"),
+        _("Unit"),
+    ]
+    return table_response(fmt, "danh-sach", headers, rows)

@@ -1,0 +1,52 @@
+"""Tabular exports (XLSX and CSV) of any list; text that a spreadsheet would run as a
+formula (starting with = + - @) is neutralised."""
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+
+from django.http import HttpResponse
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from .xlsx import safe_cell
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def plain(value):
+    """Cells hold numbers, dates or text; anything else (a lazy translation) as text."""
+    if value is None or isinstance(value, int | float | dt.date):
+        return value
+    return str(value)
+
+
+def table_response(
+    fmt: str, name: str, headers: Sequence[str], rows: Iterable[Sequence[object]]
+) -> HttpResponse:
+    """An attachment `name.xlsx` or `name.csv` (UTF-8 with BOM, for Excel)."""
+    if fmt == "xlsx":
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet()
+        header = []
+        for h in headers:
+            cell = WriteOnlyCell(ws, value=str(h))
+            cell.font = Font(bold=True)
+            header.append(cell)
+        ws.append(header)
+        for row in rows:
+            ws.append([safe_cell(plain(v)) for v in row])
+        out = io.BytesIO()
+        wb.save(out)
+        response = HttpResponse(out.getvalue(), content_type=XLSX)
+    else:
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow([str(h) for h in headers])
+        for row in rows:
+            writer.writerow(["" if v is None else safe_cell(str(v)) for v in row])
+        response = HttpResponse("\ufeff" + text.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
