@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "dangvien.reports",
     "dangvien.demo",
     "dangvien.rules",
+    "dangvien.imports",
     "dangvien.api",
 ]
 

@@ -1,0 +1,95 @@
+"""Read a spreadsheet (XLSX, or CSV in UTF-8 with or without BOM) row by row, streaming."""
+
+import csv
+import datetime as dt
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+
+class UnreadableFile(ValueError):
+    pass
+
+
+def clean(value) -> object:
+    """Text NFC with single spaces; other cell values as they are."""
+    if isinstance(value, str):
+        text = " ".join(unicodedata.normalize("NFC", value).split())
+        return text or None
+    return value
+
+
+@dataclass
+class Problem:
+    row: int
+    column: str
+    value: object
+    message: str
+    fix: str = ""
+
+    def line(self) -> str:
+        value = "" if self.value is None else f" “{self.value}”"
+        fix = f" Cách sửa: {self.fix}" if self.fix else ""
+        return f"Dòng {self.row}, cột “{self.column}”{value}: {self.message}.{fix}"
+
+
+def rows(path: str | Path) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    """(headers, iterator of (row number in the file, {header: value}))."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        try:
+            handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+            reader = csv.reader(handle)
+            header_row = next(reader, None)
+        except (OSError, UnicodeDecodeError) as e:
+            raise UnreadableFile(f"Không đọc được tệp CSV (cần mã hóa UTF-8): {e}") from e
+        if header_row is None:
+            raise UnreadableFile("Tệp CSV trống.")
+        headers = [str(clean(h) or "") for h in header_row]
+
+        def csv_rows():
+            with handle:
+                for number, values in enumerate(reader, start=2):
+                    if any(v.strip() for v in values):
+                        yield number, dict(zip(headers, (clean(v) for v in values), strict=False))
+
+        return headers, csv_rows()
+    if suffix in (".xlsx", ".xlsm"):
+        try:
+            wb = load_workbook(path, read_only=True, data_only=True)
+        except Exception as e:  # openpyxl raises many kinds for a broken file
+            raise UnreadableFile(f"Không đọc được tệp Excel: {e}") from e
+        ws = wb.worksheets[0]
+        it = ws.iter_rows(values_only=True)
+        first = next(it, None)
+        if first is None:
+            raise UnreadableFile("Trang tính đầu tiên trống.")
+        headers = [str(clean(h) or "") for h in first]
+
+        def xlsx_rows():
+            for number, values in enumerate(it, start=2):
+                if any(v not in (None, "") for v in values):
+                    yield number, dict(zip(headers, (clean(v) for v in values), strict=False))
+            wb.close()
+
+        return headers, xlsx_rows()
+    raise UnreadableFile(f"Chỉ nhận tệp .xlsx hoặc .csv, không nhận “{path.suffix}”.")
+
+
+def parse_day(value) -> dt.date | None:
+    """A date from an Excel date cell, dd/mm/yyyy or yyyy-mm-dd; None if not a date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
+            try:
+                return dt.datetime.strptime(value, fmt).date()
+            except ValueError:
+                continue
+    return None

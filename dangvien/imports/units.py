@@ -1,0 +1,204 @@
+"""Import organisation units: validate every row first, then write all or nothing.
+
+Columns (Vietnamese headers, as in the template): Mã đơn vị, Tên đơn vị, Loại, Mã đơn
+vị cấp trên, Ngày thành lập. Rows match existing units by code; a second import of the
+same file changes nothing.
+"""
+
+import datetime as dt
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from dangvien.accounts.audit import A, log
+from dangvien.orgs.models import OrgUnit
+
+from .reader import Problem, parse_day, rows
+
+CODE, NAME, KIND, PARENT, FOUNDED = (
+    "Mã đơn vị",
+    "Tên đơn vị",
+    "Loại",
+    "Mã đơn vị cấp trên",
+    "Ngày thành lập",
+)
+COLUMNS = [CODE, NAME, KIND, PARENT, FOUNDED]
+K = OrgUnit.Kind
+KINDS = {
+    "Cấp trên cơ sở": K.SUPERIOR,
+    "Đảng bộ cơ sở": K.GRASSROOTS_COMMITTEE,
+    "Chi bộ cơ sở": K.GRASSROOTS_CELL,
+    "Đảng bộ bộ phận": K.SUB_COMMITTEE,
+    "Chi bộ": K.CELL,
+    "Tổ đảng": K.PARTY_GROUP,
+}
+# Which kinds may sit under which.
+PARENTS: dict[str, set[str | None]] = {
+    K.SUPERIOR: {None, K.SUPERIOR},
+    K.GRASSROOTS_COMMITTEE: {K.SUPERIOR},
+    K.GRASSROOTS_CELL: {K.SUPERIOR},
+    K.SUB_COMMITTEE: {K.GRASSROOTS_COMMITTEE},
+    K.CELL: {K.GRASSROOTS_COMMITTEE, K.SUB_COMMITTEE},
+    K.PARTY_GROUP: {K.CELL, K.GRASSROOTS_CELL},
+}
+CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
+
+
+@dataclass
+class Plan:
+    new: list[dict] = field(default_factory=list)
+    updated: list[dict] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    sha256: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def suggest(value: str, allowed: list[str]) -> str:
+    close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.5)
+    return f"có phải “{close[0]}”?" if close else "một trong: " + ", ".join(allowed)
+
+
+def file_hash(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def validate(path, today: dt.date) -> Plan:
+    plan = Plan(sha256=file_hash(path))
+    headers, stream = rows(path)
+    missing = [c for c in COLUMNS if c not in headers]
+    if missing:
+        plan.problems.append(
+            Problem(1, ", ".join(missing), None, "thiếu cột", "dùng đúng tiêu đề của tệp mẫu")
+        )
+        return plan
+    existing = {u.code: u for u in OrgUnit.objects.select_related("parent")}
+    # A units file is small: read it whole, so a row may name a parent listed below it.
+    items = list(stream)
+    kinds_in_file = {
+        str(r.get(CODE) or "").upper(): KINDS.get(str(r.get(KIND) or "")) for _n, r in items
+    }
+    in_file: dict[str, dict] = {}
+    for number, row in items:
+        code = str(row.get(CODE) or "").upper()
+        before = len(plan.problems)
+
+        def bad(column, value, message, fix="", number=number):
+            plan.problems.append(Problem(number, column, value, message, fix))
+
+        if not CODE_RE.match(code):
+            bad(
+                CODE,
+                row.get(CODE),
+                "mã đơn vị không hợp lệ",
+                "chỉ chữ in hoa không dấu, số và dấu gạch ngang, tối đa 40 ký tự",
+            )
+        elif code in in_file:
+            bad(CODE, code, f"trùng với dòng {in_file[code]['row']}", "mỗi đơn vị một dòng")
+        name = row.get(NAME)
+        if not name:
+            bad(NAME, None, "thiếu tên đơn vị")
+        kind = KINDS.get(str(row.get(KIND) or ""))
+        if kind is None:
+            bad(
+                KIND,
+                row.get(KIND),
+                "loại không có trong danh mục",
+                suggest(str(row.get(KIND) or ""), list(KINDS)),
+            )
+        founded = parse_day(row.get(FOUNDED))
+        if founded is None:
+            bad(FOUNDED, row.get(FOUNDED), "không phải là ngày", "viết dd/mm/yyyy")
+        elif founded > today:
+            bad(FOUNDED, row.get(FOUNDED), "ngày ở tương lai")
+        parent_code = str(row.get(PARENT) or "").upper() or None
+        parent_kind: str | None = None
+        if parent_code:
+            if parent_code in kinds_in_file and kinds_in_file[parent_code]:
+                parent_kind = kinds_in_file[parent_code]
+            elif parent_code in existing:
+                parent_kind = existing[parent_code].kind
+            else:
+                bad(
+                    PARENT,
+                    parent_code,
+                    "mã đơn vị cấp trên không tồn tại",
+                    "kiểm tra mã, hoặc thêm dòng của đơn vị cấp trên vào tệp",
+                )
+        if kind and (parent_code is None or parent_kind) and parent_kind not in PARENTS[kind]:
+            bad(PARENT, parent_code, f"“{row.get(KIND)}” không thể trực thuộc đơn vị này")
+        if len(plan.problems) > before:
+            continue
+        record = {
+            "row": number,
+            "code": code,
+            "name": name,
+            "kind": kind,
+            "parent": parent_code,
+            "valid_from": founded,
+        }
+        in_file[code] = record
+        old = existing.get(code)
+        if old is None:
+            plan.new.append(record)
+        elif (old.parent.code if old.parent else None) != parent_code:
+            bad(
+                PARENT,
+                parent_code,
+                "đổi đơn vị cấp trên của một đơn vị đã có",
+                "giải thể đơn vị cũ và lập đơn vị kế thừa",
+            )
+        elif (old.name, old.kind, old.valid_from) != (name, kind, founded):
+            plan.updated.append(record)
+        else:
+            plan.unchanged += 1
+    return plan
+
+
+@transaction.atomic
+def commit(plan: Plan, *, by=None) -> None:
+    """Write a valid plan (parents before children, since the file may list them so)."""
+    assert plan.ok
+    created: dict[str, OrgUnit] = {}
+    pending = list(plan.new)
+    while pending:
+        rest = []
+        for r in pending:
+            parent = None
+            if r["parent"]:
+                parent = (
+                    created.get(r["parent"]) or OrgUnit.objects.filter(code=r["parent"]).first()
+                )
+                if parent is None:
+                    rest.append(r)
+                    continue
+            created[r["code"]] = OrgUnit.objects.create(
+                code=r["code"],
+                name=r["name"],
+                kind=r["kind"],
+                parent=parent,
+                valid_from=r["valid_from"],
+            )
+        if len(rest) == len(pending):
+            raise AssertionError("validated parents must resolve")
+        pending = rest
+    for r in plan.updated:
+        unit = OrgUnit.objects.get(code=r["code"])
+        unit.name, unit.kind, unit.valid_from = r["name"], r["kind"], r["valid_from"]
+        unit.save()
+    log(
+        A.CREATE,
+        user=by,
+        detail=f"import units sha256={plan.sha256[:16]} new="
+        f"{len(plan.new)} updated={len(plan.updated)} unchanged={plan.unchanged}",
+    )
