@@ -1,10 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from dangvien.imports import units
+from dangvien.imports import members, units
 from dangvien.imports.reader import UnreadableFile
 
-IMPORTERS = {"units": units}
+IMPORTERS = {"units": units, "members": members}
 
 
 class Command(BaseCommand):
@@ -32,6 +32,12 @@ class Command(BaseCommand):
                 f"{len(plan.problems)} lỗi: chưa ghi gì vào cơ sở dữ liệu.", returncode=1
             )
         summary = f"{len(plan.new)} mới, {len(plan.updated)} cập nhật, {plan.unchanged} không đổi"
+        review = getattr(plan, "review", [])
+        if review:
+            summary += (
+                f"; {len(review)} dòng khớp theo họ tên và ngày sinh, cần rà soát: "
+                + ", ".join(map(str, review[:20]))
+            )
         if dry_run:
             self.stdout.write(f"Chạy thử: {summary}. Chưa ghi gì.")
             return
