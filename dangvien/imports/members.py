@@ -6,7 +6,6 @@ unit (flagged for review). A second import of the same file changes nothing.
 
 import datetime as dt
 import difflib
-from dataclasses import dataclass, field
 from typing import cast
 
 from django.core.exceptions import ValidationError
@@ -28,7 +27,7 @@ from dangvien.people.models import (
 )
 from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
 
-from .reader import Problem, parse_day, rows
+from .reader import Plan, Problem, parse_day, rows
 from .units import file_hash
 
 COLUMNS = [
@@ -110,20 +109,6 @@ def choice(value, allowed: dict, column: str, bad) -> object:
             f"có phải “{close[0]}”?" if close else "một trong: " + ", ".join(allowed),
         )
     return found
-
-
-@dataclass
-class Plan:
-    new: list[dict] = field(default_factory=list)
-    updated: list[dict] = field(default_factory=list)
-    unchanged: int = 0
-    review: list[int] = field(default_factory=list)  # rows matched by name and birth only
-    problems: list[Problem] = field(default_factory=list)
-    sha256: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
 
 def validate(path, today: dt.date) -> Plan:

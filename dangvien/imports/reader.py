@@ -4,7 +4,7 @@ import csv
 import datetime as dt
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -93,3 +93,19 @@ def parse_day(value) -> dt.date | None:
             except ValueError:
                 continue
     return None
+
+
+@dataclass
+class Plan:
+    """What an import would do: rows new, updated, unchanged; or the problems found."""
+
+    new: list[dict] = field(default_factory=list)
+    updated: list[dict] = field(default_factory=list)
+    unchanged: int = 0
+    review: list[int] = field(default_factory=list)  # rows matched by name and birth only
+    problems: list[Problem] = field(default_factory=list)
+    sha256: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems

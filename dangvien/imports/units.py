@@ -9,14 +9,13 @@ import datetime as dt
 import difflib
 import hashlib
 import re
-from dataclasses import dataclass, field
 
 from django.db import transaction
 
 from dangvien.accounts.audit import A, log
 from dangvien.orgs.models import OrgUnit
 
-from .reader import Problem, parse_day, rows
+from .reader import Plan, Problem, parse_day, rows
 
 CODE, NAME, KIND, PARENT, FOUNDED = (
     "Mã đơn vị",
@@ -45,19 +44,6 @@ PARENTS: dict[str, set[str | None]] = {
     K.PARTY_GROUP: {K.CELL, K.GRASSROOTS_CELL},
 }
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
-
-
-@dataclass
-class Plan:
-    new: list[dict] = field(default_factory=list)
-    updated: list[dict] = field(default_factory=list)
-    unchanged: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    sha256: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
 
 def suggest(value: str, allowed: list[str]) -> str:

@@ -32,7 +32,7 @@ class Command(BaseCommand):
                 f"{len(plan.problems)} lỗi: chưa ghi gì vào cơ sở dữ liệu.", returncode=1
             )
         summary = f"{len(plan.new)} mới, {len(plan.updated)} cập nhật, {plan.unchanged} không đổi"
-        review = getattr(plan, "review", [])
+        review = plan.review
         if review:
             summary += (
                 f"; {len(review)} dòng khớp theo họ tên và ngày sinh, cần rà soát: "
