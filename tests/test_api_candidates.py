@@ -119,3 +119,10 @@ def test_introducer_must_be_a_full_member_of_the_organisation(client, personas, 
         },
     )
     assert response.status_code == 400
+
+
+def test_paging_bounds_are_refused_not_500(client, personas, org):
+    client.force_login(personas.city_officer)
+    assert client.get("/api/candidates", {"offset": 2**63}).status_code == 422
+    assert client.get("/api/candidates", {"limit": 0}).status_code == 422
+    assert client.get("/api/candidates", {"limit": 500, "offset": 0}).status_code == 200

@@ -35,8 +35,13 @@ junk = st.one_of(
         ]
     ),
 )
+# Derandomised: CI explores the same cases each run, so a red run always means a change
+# broke something (new cases appear when the code or the strategies change).
 fuzz = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 

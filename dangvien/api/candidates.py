@@ -5,6 +5,7 @@ import datetime as dt
 from django.db.models import Prefetch
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
+from pydantic import Field
 
 from dangvien.accounts.audit import A, log
 from dangvien.admission import deadlines, services
@@ -112,8 +113,9 @@ class Filters(Schema):
     stage: Stage | None = None
     tag: Tag | None = None
     q: str | None = None
-    limit: int = 100
-    offset: int = 0
+    # Bounded: a huge offset once overflowed SQLite's integers (found by schemathesis).
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=1_000_000)
 
 
 def candidate_out(c: Candidate, events: list[Event]) -> dict:
@@ -156,9 +158,9 @@ def list_candidates(request, filters: Query[Filters]):
         qs = qs.tagged(filters.tag)
     if filters.q:
         qs = qs.filter(person__in=Person.objects.search(filters.q))
-    limit = max(1, min(filters.limit, 500))
+    limit = filters.limit
     qs = qs.prefetch_related("tags", Prefetch("events", queryset=Event.objects.all()))
-    page = qs[max(filters.offset, 0) : max(filters.offset, 0) + limit]
+    page = qs[filters.offset : filters.offset + limit]
     return Status(200, [candidate_out(c, list(c.events.all())) for c in page])
 
 
