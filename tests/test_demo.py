@@ -85,7 +85,7 @@ def test_demo_pipeline_has_source_lists_in_every_commune_and_ward(demo):
     from dangvien.admission.views import communes_with_lists
 
     pleiku = OrgUnit.objects.get(code="PLEIKU")
-    assert communes_with_lists(None, pleiku, D(2017, 11, 30)) == (23, 23)
+    assert communes_with_lists(pleiku, D(2017, 11, 30)) == (23, 23)
     stages = set(Candidate.objects.values_list("stage", flat=True))
     assert {Stage.LISTED, Stage.CELL_VOTED, Stage.DECIDED, Stage.WITHDRAWN} <= stages
     # Demo candidates stop before the ceremony: the calibrated figures stay as they are.

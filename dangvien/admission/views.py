@@ -58,7 +58,7 @@ def scoped(request, unit):
     return qs.filter(cell__path__startswith=unit.path) if unit else qs.none()
 
 
-def communes_with_lists(request, unit, day):
+def communes_with_lists(unit, day):
     """Commune and ward committees in the subtree, and how many have a source list."""
     communes = OrgUnit.objects.subtree(unit, on=day).filter(
         category=OrgUnit.Category.COMMUNE_WARD, kind__in=OrgUnit.GRASSROOTS_KINDS
@@ -85,7 +85,7 @@ def candidate_list(request):
     for c in qs:
         c.personal = paths is None or any(c.cell.path.startswith(p) for p in paths)
         rows.append((c, deadlines.next_deadline(c, list(c.events.all()))))
-    with_list, communes = communes_with_lists(request, unit, day) if unit else (0, 0)
+    with_list, communes = communes_with_lists(unit, day) if unit else (0, 0)
     return render(
         request,
         "admission/candidate_list.html",

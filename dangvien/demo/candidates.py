@@ -11,6 +11,8 @@ import datetime as dt
 import random
 from collections.abc import Callable
 
+from django.utils.translation import gettext as _
+
 from dangvien.admission import services
 from dangvien.admission.models import Candidate, Event, Stage, Tag
 from dangvien.admission.services import Step, TransitionError
@@ -83,10 +85,13 @@ class CandidateGenerator:
                 *(PER_COMMUNE if g.category == OrgUnit.Category.COMMUNE_WARD else PER_OTHER)
             )
             own = [c for c in cells_by_grassroots.get(g.pk, []) if self.full_members(c)]
-            for _ in range(n if own else 0):
+            for _i in range(n if own else 0):
                 if self.candidate(rng.choice(own)):
                     total += 1
-        self.log(f"Candidates in the pipeline: {total} ({self.blocked} steps refused)")
+        self.log(
+            _("Candidates in the pipeline: %(n)d (%(b)d steps refused)")
+            % {"n": total, "b": self.blocked}
+        )
         return total
 
     def full_members(self, cell: OrgUnit, day: dt.date = HISTORY_END) -> list[Stint]:
@@ -173,7 +178,7 @@ class CandidateGenerator:
                 difficult_area=p.ethnicity.code != Ethnicity.KINH,
             )
         except TransitionError as e:
-            self.log(f"  not listed: {e}")
+            self.log(_("  not listed: %(e)s") % {"e": e})
             return None
         self.advance(c, target, listed, members)
         return c
@@ -201,7 +206,7 @@ class CandidateGenerator:
             services.record(c, step, by=None, version=c.version, today=HISTORY_END)
         except services.Blocked as e:
             self.blocked += 1
-            self.log(f"  refused for {c.person.full_name}: {e}")
+            self.log(_("  refused for %(name)s: %(e)s") % {"name": c.person.full_name, "e": e})
             return False
         return True
 

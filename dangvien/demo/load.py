@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from dangvien.accounts.models import Role
 from dangvien.core.dates import add_years, years_between
@@ -60,11 +61,14 @@ class Loader:
     @transaction.atomic
     def load(self) -> dict[str, int]:
         plan = build_plan(self.rng)
-        self.log(f"Plan: {len(plan.localities)} localities, {len(plan.units)} units")
+        self.log(
+            _("Plan: %(l)d localities, %(u)d units")
+            % {"l": len(plan.localities), "u": len(plan.units)}
+        )
         locs = self.write_localities(plan)
         units = self.write_units(plan, locs)
         members = Simulation(self.rng, plan).run()
-        self.log(f"Simulated {len(members)} memberships 2010–2017")
+        self.log(_("Simulated %(n)d memberships 2010–2017") % {"n": len(members)})
         persons = self.write_members(members, units, locs)
         self.write_positions(members, persons, units, locs)
         self.write_users(units)
@@ -221,7 +225,7 @@ class Loader:
             for s in m.stints
         ]
         Stint.objects.bulk_create(stints, batch_size=BATCH)
-        self.log(f"Wrote {len(persons)} people, {len(stints)} stints")
+        self.log(_("Wrote %(p)d people, %(s)d stints") % {"p": len(persons), "s": len(stints)})
         return persons
 
     def write_positions(self, members, persons, units, locs) -> None:
@@ -289,7 +293,10 @@ class Loader:
             position.person = person
             positions.append(position)
         Position.objects.bulk_create(positions, batch_size=BATCH)
-        self.log(f"Wrote {len(positions)} positions ({len(outsiders)} heads not yet members)")
+        self.log(
+            _("Wrote %(n)d positions (%(h)d heads not yet members)")
+            % {"n": len(positions), "h": len(outsiders)}
+        )
 
     def outsider_attrs(self, loc: Locality) -> dict:
         rng = self.rng

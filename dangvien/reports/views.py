@@ -83,7 +83,7 @@ def home(request):
             .active()
             .filter(cell__path__startswith=unit.path)
         )
-        with_list, communes = communes_with_lists(request, unit, day)
+        with_list, communes = communes_with_lists(unit, day)
         pipeline = {"active": active.count(), "with_list": with_list, "communes": communes}
     return render(
         request,
