@@ -184,3 +184,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Imports from the upload page: files wait here (personal data: removed once written or
+# cancelled); checking and writing run in a thread while the page shows progress.
+IMPORT_DIR = Path(os.environ.get("IMPORT_DIR") or Path.cwd() / "imports")
+IMPORT_BACKGROUND = env_bool("IMPORT_BACKGROUND", True)
+IMPORT_MAX_MB = int(os.environ.get("IMPORT_MAX_MB", "50"))

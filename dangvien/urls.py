@@ -5,6 +5,7 @@ from dangvien.accounts import twofactor
 from dangvien.accounts import views as accounts
 from dangvien.admission import views as admission
 from dangvien.api.api import api
+from dangvien.imports import views as imports
 from dangvien.orgs import views as orgs
 from dangvien.people import views as people
 from dangvien.reports import views as reports
@@ -25,6 +26,14 @@ urlpatterns = [
     path("candidates/<int:pk>/", admission.candidate_detail, name="candidate_detail"),
     path("alerts/", admission.alert_list, name="alerts"),
     path("audit/", accounts.audit_log, name="audit_log"),
+    path("imports/", imports.import_list, name="import_list"),
+    path("imports/new/", imports.import_new, name="import_new"),
+    path("imports/template/<slug:kind>.xlsx", imports.import_template, name="import_template"),
+    path("imports/export/", imports.import_export, name="import_export"),
+    path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("imports/<int:pk>/write/", imports.import_write, name="import_write"),
+    path("imports/<int:pk>/cancel/", imports.import_cancel, name="import_cancel"),
+    path("imports/<int:pk>/report.xlsx", imports.import_report, name="import_report"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -31,6 +31,13 @@ def _reference_lists(db):
         load_reference(Ethnicity, Religion, ProvinceCode)
 
 
+@pytest.fixture(autouse=True)
+def _imports_inline(settings, tmp_path):
+    # Upload-page imports run inline in tests, with their files in a temporary folder.
+    settings.IMPORT_BACKGROUND = False
+    settings.IMPORT_DIR = tmp_path / "imports"
+
+
 @pytest.fixture
 def org(db):
     city_loc = f.locality("CITY", "Thành phố Thử", Locality.Kind.CITY)

@@ -8,6 +8,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from dangvien.accounts.models import Role
+from dangvien.imports.models import ImportRun
 
 from . import factories as f
 from .admission_helpers import lan
@@ -20,7 +21,10 @@ OK = 200
 def matrix(o):
     a = o.an.pk
     c = o.candidate.pk
+    r = o.run.pk
     everyone = dict.fromkeys(PERSONAS[1:], OK) | {"anonymous": 302}
+    importers = everyone | {"leader_a": 403}
+    ward_a_run = importers | {"ward_b": 404, "secretary_a": 404}
     return [
         ("home", "GET", "/", everyone),
         ("unit_tree", "GET", "/units/", everyone),
@@ -49,6 +53,25 @@ def matrix(o):
             everyone | {"ward_b": 404, "leader_a": 403},
         ),
         ("alerts", "GET", "/alerts/", everyone),
+        ("import_list", "GET", "/imports/", importers),
+        ("import_template", "GET", "/imports/template/members.xlsx", importers),
+        (
+            "import_export",
+            "GET",
+            "/imports/export/?kind=members&format=csv&purpose=ki%E1%BB%83m+tra",
+            importers,
+        ),
+        ("import_export", "GET", "/imports/export/?kind=units&format=xlsx", importers),
+        ("import_new", "POST", "/imports/new/", importers | dict.fromkeys(PERSONAS[1:5], 400)),
+        ("import_detail", "GET", f"/imports/{r}/", ward_a_run),
+        ("import_report", "GET", f"/imports/{r}/report.xlsx", ward_a_run),
+        ("import_write", "POST", f"/imports/{r}/write/", ward_a_run | {"city": 409, "ward_a": 409}),
+        (
+            "import_cancel",
+            "POST",
+            f"/imports/{r}/cancel/",
+            ward_a_run | {"city": 302, "ward_a": 302},
+        ),
         ("audit_log", "GET", "/audit/", dict.fromkeys(PERSONAS[1:], 403) | {"anonymous": 302}),
         (
             "two_factor_setup",
@@ -104,9 +127,23 @@ def named_routes() -> set[str]:
 
 
 @pytest.fixture
-def world(org, personas):
+def world(org, personas, settings):
     org.candidate = lan(org)
     personas.leader_a = f.user("leader.a", Role.Kind.LEADER, org.ward_a)
+    # An import by the ward A officer that found a problem: its file waits for the report.
+    folder = settings.IMPORT_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "upload.csv").write_text("Mã đơn vị,Tên đơn vị\nA9,Chi bộ 9\n", encoding="utf-8")
+    org.run = ImportRun.objects.create(
+        kind="units",
+        file_name="units.csv",
+        stored="upload.csv",
+        sha256="0" * 64,
+        user=personas.ward_a_officer,
+        status=ImportRun.Status.INVALID,
+        problem_count=1,
+        problems=[{"row": 1, "column": "Loại", "value": None, "message": "thiếu cột", "fix": ""}],
+    )
     return org, personas
 
 

@@ -89,6 +89,32 @@ def log(
     return entry
 
 
+def log_created(objs: list[models.Model], *, user=None, detail: str = "") -> None:
+    """One CREATE entry per record written in bulk (bulk_create sends no signals)."""
+    request = _request.get()
+    user = user or (getattr(request, "user", None) if request else None)
+    authenticated = bool(user is not None and user.is_authenticated)
+    entries = []
+    for obj in objs:
+        pid, path = subject_of(obj)
+        entries.append(
+            AuditEntry(
+                user_id=user.pk if authenticated else None,
+                username=user.get_username() if authenticated else ("" if request else "system"),
+                ip=client_ip(request),
+                action=A.CREATE,
+                model=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                object_repr=str(obj)[:200],
+                person_id=pid,
+                unit_path=path,
+                after=snapshot(obj),
+                detail=detail[:400],
+            )
+        )
+    AuditEntry.objects.bulk_create(entries, batch_size=500)
+
+
 def subject_of(obj: models.Model) -> tuple[int | None, str]:
     """The person a record is about, and the unit path it belongs to (for filtering)."""
     from dangvien.admission.models import Candidate, CandidateTag, Event

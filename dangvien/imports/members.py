@@ -6,13 +6,14 @@ unit (flagged for review). A second import of the same file changes nothing.
 
 import datetime as dt
 import difflib
+from collections.abc import Callable, Iterator
 from typing import cast
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import translation
 
-from dangvien.accounts.audit import A, log
+from dangvien.accounts.audit import A, log, log_created
 from dangvien.core.civil import add_years
 from dangvien.core.text import clean_name, search_key
 from dangvien.membership.models import ExitReason, Membership, Stint
@@ -27,6 +28,7 @@ from dangvien.people.models import (
 )
 from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
 
+from .base import EVERYWHERE, OUT_OF_SCOPE, Changed, Progress, Scope, missing_columns
 from .reader import Plan, Problem, parse_day, rows
 from .units import file_hash
 
@@ -74,6 +76,9 @@ EXIT = {
     "Khai trừ": ExitReason.EXPELLED,
     "Xin ra khỏi Đảng": ExitReason.RESIGNED,
 }
+SLUG = "members"
+TITLE = "đảng viên"
+OPTIONAL: set[str] = set()
 MEMBER_UNITS = (OrgUnit.Kind.CELL, OrgUnit.Kind.GRASSROOTS_CELL, OrgUnit.Kind.PARTY_GROUP)
 
 
@@ -111,82 +116,139 @@ def choice(value, allowed: dict, column: str, bad) -> object:
     return found
 
 
-def validate(path, today: dt.date) -> Plan:
-    plan = Plan(sha256=file_hash(path))
-    headers, stream = rows(path)
-    missing = [c for c in COLUMNS if c not in headers]
-    if missing:
-        plan.problems.append(
-            Problem(1, ", ".join(missing), None, "thiếu cột", "dùng đúng tiêu đề của tệp mẫu")
+def reference_index(model) -> dict[str, object]:
+    """Every official name and other spelling, accent- and case-free → the entry."""
+    index: dict[str, object] = {}
+    for entry in model.objects.all():
+        for name in [entry.name, *filter(None, entry.aliases.split("|"))]:
+            index[search_key(name).replace("-", " ")] = entry
+    return index
+
+
+class Lookups:
+    """The lists a row is checked against, read once per import (not once per row)."""
+
+    def __init__(self, scope: Scope = EVERYWHERE, unit_kinds=MEMBER_UNITS):
+        self.scope = scope
+        self.units = {u.code: u for u in OrgUnit.objects.filter(kind__in=unit_kinds)}
+        self.localities = {x.code: x for x in Locality.objects.all()}
+        self.codes = set(ProvinceCode.objects.values_list("code", flat=True))
+        self.jobs = occupations()
+        self.ethnicities = reference_index(Ethnicity)
+        self.ethnicity_names = list(Ethnicity.objects.values_list("name", flat=True))
+        self.religions = reference_index(Religion)
+        self.religion_names = list(Religion.objects.values_list("name", flat=True))
+
+    def reference(self, index, text: str):
+        return index.get(search_key(text).replace("-", " "))
+
+
+def birth_date(raw) -> dt.date | None:
+    born = parse_day(raw)
+    if born is None and isinstance(raw, int | str) and str(raw).isdigit() and len(str(raw)) == 4:
+        born = dt.date(int(str(raw)), 1, 1)  # old records: the year only
+    return born
+
+
+def person_fields(row: dict, bad: Callable, lk: Lookups, today: dt.date) -> dict:
+    """The person columns shared by the member and candidate templates, checked."""
+    name = clean_name(str(row.get("Họ và tên") or ""))
+    if not name:
+        bad("Họ và tên", None, "thiếu họ tên")
+    born_raw = row.get("Ngày sinh")
+    born = birth_date(born_raw)
+    if born is None:
+        bad("Ngày sinh", born_raw, "không phải là ngày", "viết dd/mm/yyyy hoặc năm")
+    elif born > today:
+        bad("Ngày sinh", born_raw, "ngày ở tương lai")
+    sex = cast(str | None, choice(row.get("Giới tính"), SEX, "Giới tính", bad))
+    ethnicity = lk.reference(lk.ethnicities, str(row.get("Dân tộc") or ""))
+    if ethnicity is None:
+        close = difflib.get_close_matches(str(row.get("Dân tộc") or ""), lk.ethnicity_names, n=1)
+        bad(
+            "Dân tộc",
+            row.get("Dân tộc"),
+            "không có trong danh mục 54 dân tộc",
+            f"có phải “{close[0]}”?" if close else "dùng tên chính thức",
         )
-        return plan
-    units = {u.code: u for u in OrgUnit.objects.filter(kind__in=MEMBER_UNITS)}
-    localities = {loc.code: loc for loc in Locality.objects.all()}
-    codes = set(ProvinceCode.objects.values_list("code", flat=True))
-    jobs = occupations()
+    religion = lk.reference(lk.religions, str(row.get("Tôn giáo") or "Không"))
+    if religion is None:
+        close = difflib.get_close_matches(str(row.get("Tôn giáo") or ""), lk.religion_names, n=1)
+        bad(
+            "Tôn giáo",
+            row.get("Tôn giáo"),
+            "không có trong danh mục tôn giáo",
+            f"có phải “{close[0]}”?" if close else "dùng tên chính thức hoặc “Không”",
+        )
+    edu = education(str(row.get("Trình độ giáo dục phổ thông") or ""))
+    if edu is None:
+        bad(
+            "Trình độ giáo dục phổ thông",
+            row.get("Trình độ giáo dục phổ thông"),
+            "không hợp lệ",
+            "viết lớp/hệ, ví dụ 12/12 hoặc 9/12",
+        )
+    prof = choice(
+        row.get("Trình độ chuyên môn") or "Không", PROFESSIONAL, "Trình độ chuyên môn", bad
+    )
+    theory = choice(row.get("Lý luận chính trị") or "Không", THEORY, "Lý luận chính trị", bad)
+    occupation = (
+        choice(row.get("Nghề nghiệp"), lk.jobs, "Nghề nghiệp", bad)
+        if row.get("Nghề nghiệp")
+        else Occupation.OTHER
+    )
+    loc_code = str(row.get("Mã địa bàn cư trú") or "").upper()
+    residence = lk.localities.get(loc_code) if loc_code else None
+    if loc_code and residence is None:
+        bad("Mã địa bàn cư trú", loc_code, "mã địa bàn không tồn tại")
+    cccd = str(row.get("Số CCCD") or "").replace(" ", "") or None
+    if cccd and born and sex:
+        try:
+            cccd = validate_cccd(cccd, sex=sex, birth_date=born, province_codes=lk.codes)
+        except ValidationError as e:
+            bad("Số CCCD", cccd, e.messages[0].rstrip("."))
+    return {
+        "full_name": name,
+        "birth_date": born,
+        "sex": sex,
+        "citizen_id": cccd,
+        "ethnicity": ethnicity,
+        "religion": religion,
+        "general_education": edu,
+        "professional": prof,
+        "political_theory": theory,
+        "residence": residence,
+        "occupation": occupation,
+    }
+
+
+CHUNK = 1000
+
+
+def checked_rows(
+    path, today: dt.date, lk: Lookups, plan: Plan, progress: Progress | None
+) -> Iterator[list[dict]]:
+    """Stream the file and yield its valid rows a chunk at a time, each checked on its
+    own and against the rows before it; problems go to `plan`."""
+    headers, stream = rows(path)
+    missing = missing_columns(headers, COLUMNS, OPTIONAL)
+    if missing:
+        plan.problems.append(missing)
+        return
     seen_cccd: dict[str, int] = {}
     seen_card: dict[str, int] = {}
-    for number, row in stream:
+    chunk: list[dict] = []
+    for index, (number, row) in enumerate(stream, start=1):
+        plan.rows = index
+        if progress and index % 200 == 0:
+            progress(index)
         before = len(plan.problems)
 
         def bad(column, value, message, fix="", number=number):
             plan.problems.append(Problem(number, column, value, message, fix))
 
-        name = clean_name(str(row.get("Họ và tên") or ""))
-        if not name:
-            bad("Họ và tên", None, "thiếu họ tên")
-        born_raw = row.get("Ngày sinh")
-        born = parse_day(born_raw)
-        if (
-            born is None
-            and isinstance(born_raw, int | str)
-            and str(born_raw).isdigit()
-            and len(str(born_raw)) == 4
-        ):
-            born = dt.date(int(str(born_raw)), 1, 1)  # old records: the year only
-        if born is None:
-            bad("Ngày sinh", born_raw, "không phải là ngày", "viết dd/mm/yyyy hoặc năm")
-        elif born > today:
-            bad("Ngày sinh", born_raw, "ngày ở tương lai")
-        sex = cast(str | None, choice(row.get("Giới tính"), SEX, "Giới tính", bad))
-        ethnicity = Ethnicity.objects.match(str(row.get("Dân tộc") or ""))
-        if ethnicity is None:
-            names = list(Ethnicity.objects.values_list("name", flat=True))
-            close = difflib.get_close_matches(str(row.get("Dân tộc") or ""), names, n=1)
-            bad(
-                "Dân tộc",
-                row.get("Dân tộc"),
-                "không có trong danh mục 54 dân tộc",
-                f"có phải “{close[0]}”?" if close else "dùng tên chính thức",
-            )
-        religion = Religion.objects.match(str(row.get("Tôn giáo") or "Không"))
-        if religion is None:
-            names = list(Religion.objects.values_list("name", flat=True))
-            close = difflib.get_close_matches(str(row.get("Tôn giáo") or ""), names, n=1)
-            bad(
-                "Tôn giáo",
-                row.get("Tôn giáo"),
-                "không có trong danh mục tôn giáo",
-                f"có phải “{close[0]}”?" if close else "dùng tên chính thức hoặc “Không”",
-            )
-        edu = education(str(row.get("Trình độ giáo dục phổ thông") or ""))
-        if edu is None:
-            bad(
-                "Trình độ giáo dục phổ thông",
-                row.get("Trình độ giáo dục phổ thông"),
-                "không hợp lệ",
-                "viết lớp/hệ, ví dụ 12/12 hoặc 9/12",
-            )
-        prof = choice(
-            row.get("Trình độ chuyên môn") or "Không", PROFESSIONAL, "Trình độ chuyên môn", bad
-        )
-        theory = choice(row.get("Lý luận chính trị") or "Không", THEORY, "Lý luận chính trị", bad)
-        occupation = (
-            choice(row.get("Nghề nghiệp"), jobs, "Nghề nghiệp", bad)
-            if row.get("Nghề nghiệp")
-            else Occupation.OTHER
-        )
-        unit = units.get(str(row.get("Mã đơn vị") or "").upper())
+        person = person_fields(row, bad, lk, today)
+        unit = lk.units.get(str(row.get("Mã đơn vị") or "").upper())
         if unit is None:
             bad(
                 "Mã đơn vị",
@@ -194,10 +256,8 @@ def validate(path, today: dt.date) -> Plan:
                 "không phải mã của một chi bộ",
                 "dùng mã chi bộ, chi bộ cơ sở hoặc tổ đảng đã có",
             )
-        loc_code = str(row.get("Mã địa bàn cư trú") or "").upper()
-        residence = localities.get(loc_code) if loc_code else None
-        if loc_code and residence is None:
-            bad("Mã địa bàn cư trú", loc_code, "mã địa bàn không tồn tại")
+        elif not lk.scope.unit_ok(unit.path):
+            bad("Mã đơn vị", row.get("Mã đơn vị"), OUT_OF_SCOPE)
         dates = {}
         for column, required in (
             ("Ngày quyết định kết nạp", True),
@@ -216,6 +276,7 @@ def validate(path, today: dt.date) -> Plan:
             dates[column] = day
         decided, ceremony = dates["Ngày quyết định kết nạp"], dates["Ngày vào Đảng"]
         confirmed, left = dates["Ngày chính thức"], dates["Ngày ra khỏi Đảng"]
+        born = person["birth_date"]
         if born and ceremony and ceremony < add_years(born, 18):
             bad("Ngày vào Đảng", row.get("Ngày vào Đảng"), "trước khi đủ 18 tuổi")
         if decided and ceremony and decided > ceremony:
@@ -227,12 +288,9 @@ def validate(path, today: dt.date) -> Plan:
         reason = None
         if row.get("Lý do ra khỏi Đảng") or left:
             reason = choice(row.get("Lý do ra khỏi Đảng"), EXIT, "Lý do ra khỏi Đảng", bad)
-        cccd = str(row.get("Số CCCD") or "").replace(" ", "") or None
-        if cccd and born and sex:
-            try:
-                cccd = validate_cccd(cccd, sex=sex, birth_date=born, province_codes=codes)
-            except ValidationError as e:
-                bad("Số CCCD", cccd, e.messages[0].rstrip("."))
+        if reason and not left:
+            bad("Ngày ra khỏi Đảng", None, "có lý do ra khỏi Đảng nhưng thiếu ngày")
+        cccd = person["citizen_id"]
         if cccd and cccd in seen_cccd:
             bad("Số CCCD", cccd, f"trùng với dòng {seen_cccd[cccd]}")
         card = str(row.get("Số thẻ đảng viên") or "") or None
@@ -244,78 +302,109 @@ def validate(path, today: dt.date) -> Plan:
             seen_cccd[cccd] = number
         if card:
             seen_card[card] = number
-        record = {
-            "row": number,
-            "person": {
-                "full_name": name,
-                "birth_date": born,
-                "sex": sex,
-                "citizen_id": cccd,
-                "ethnicity": ethnicity,
-                "religion": religion,
-                "general_education": edu,
-                "professional": prof,
-                "political_theory": theory,
-                "residence": residence,
-                "occupation": occupation,
-            },
-            "unit": unit,
-            "decision_on": decided,
-            "ceremony_on": ceremony,
-            "confirmed_on": confirmed,
-            "card_number": card,
-            "exit_on": left,
-            "exit_reason": reason or "",
-        }
-        existing, by_name = match(record)
-        if existing is None:
-            if cccd and Person.objects.filter(citizen_id=cccd).exists():
-                bad("Số CCCD", cccd, "đã có người khác mang số CCCD này")
-                continue
-            plan.new.append(record)
-        elif existing.search_name != search_key(name) or existing.birth_date != born:
-            # Same citizen ID or card, another name or birth date: never merge two people.
-            bad(
-                "Số CCCD" if cccd else "Số thẻ đảng viên",
-                cccd or card,
-                "đã có người khác mang số này (họ tên hoặc ngày sinh khác)",
-                "kiểm tra lại số, họ tên và ngày sinh",
-            )
+        chunk.append(
+            {
+                "row": number,
+                "person": person,
+                "unit": unit,
+                "decision_on": decided,
+                "ceremony_on": ceremony,
+                "confirmed_on": confirmed,
+                "card_number": card,
+                "exit_on": left,
+                "exit_reason": reason or "",
+            }
+        )
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+    if progress:
+        progress(plan.rows)
+
+
+def classify(chunk: list[dict], plan: Plan) -> tuple[list[dict], list[dict]]:
+    """Match a chunk's rows with the database in a few queries: (new, changed)."""
+    ids = [r["person"]["citizen_id"] for r in chunk if r["person"]["citizen_id"]]
+    cards = [r["card_number"] for r in chunk if r["card_number"]]
+    by_cccd = {p.citizen_id: p for p in Person.objects.filter(citizen_id__in=ids)}
+    card_owner = {
+        m.card_number: m.person
+        for m in Membership.objects.filter(card_number__in=cards).select_related("person")
+    }
+    unmatched = [
+        r
+        for r in chunk
+        if r["person"]["citizen_id"] not in by_cccd and r["card_number"] not in card_owner
+    ]
+    by_name: dict[tuple, Person] = {}
+    if unmatched:
+        keys = {search_key(r["person"]["full_name"]) for r in unmatched}
+        candidates = Person.objects.filter(
+            search_name__in=keys, memberships__stints__unit__in={r["unit"] for r in unmatched}
+        ).annotate(unit_id=models.F("memberships__stints__unit"))
+        for p in candidates:
+            by_name.setdefault((p.search_name, p.birth_date, p.unit_id), p)
+    matched: dict[int, tuple[Person, bool]] = {}
+    for r in chunk:
+        p = r["person"]
+        if p["citizen_id"] in by_cccd:
+            matched[r["row"]] = (by_cccd[p["citizen_id"]], False)
+        elif r["card_number"] in card_owner:
+            matched[r["row"]] = (card_owner[r["card_number"]], False)
         else:
-            if by_name:
-                plan.review.append(number)
-            record["existing"] = existing
-            if differs(existing, record):
-                plan.updated.append(record)
-            else:
-                plan.unchanged += 1
-    return plan
-
-
-def match(record) -> tuple[Person | None, bool]:
-    """The person a row is about: by CCCD, by card, else by name + birth + unit."""
-    p = record["person"]
-    if p["citizen_id"]:
-        found = Person.objects.filter(citizen_id=p["citizen_id"]).first()
-        if found:
-            return found, False
-    if record["card_number"]:
-        m = Membership.objects.filter(card_number=record["card_number"]).first()
-        if m:
-            return m.person, False
-    found = Person.objects.filter(
-        search_name=search_key(p["full_name"]),
-        birth_date=p["birth_date"],
-        memberships__stints__unit=record["unit"],
-    ).first()
-    return found, found is not None
+            found = by_name.get((search_key(p["full_name"]), p["birth_date"], r["unit"].pk))
+            if found is not None:
+                matched[r["row"]] = (found, True)
+    memberships = {
+        (m.person_id, m.ceremony_on): m
+        for m in Membership.objects.filter(person_id__in={p.pk for p, _ in matched.values()})
+    }
+    new, changed = [], []
+    for r in chunk:
+        number = r["row"]
+        p = r["person"]
+        if number not in matched:
+            new.append(r)
+            continue
+        existing, by_name_only = matched[number]
+        if (
+            existing.search_name != search_key(p["full_name"])
+            or existing.birth_date != (p["birth_date"])
+        ):
+            # Same citizen ID or card, another name or birth date: never merge two people.
+            plan.problems.append(
+                Problem(
+                    number,
+                    "Số CCCD" if p["citizen_id"] else "Số thẻ đảng viên",
+                    p["citizen_id"] or r["card_number"],
+                    "đã có người khác mang số này (họ tên hoặc ngày sinh khác)",
+                    "kiểm tra lại số, họ tên và ngày sinh",
+                )
+            )
+            continue
+        owner = card_owner.get(r["card_number"])
+        if owner is not None and owner.pk != existing.pk:
+            plan.problems.append(
+                Problem(number, "Số thẻ đảng viên", r["card_number"], "thẻ của một người khác")
+            )
+            continue
+        if by_name_only:
+            plan.review.append(number)
+        r["existing"] = existing
+        r["membership"] = memberships.get((existing.pk, r["ceremony_on"]))
+        if differs(existing, r):
+            changed.append(r)
+        else:
+            plan.unchanged += 1
+    return new, changed
 
 
 def differs(person: Person, record) -> bool:
-    p = record["person"]
-    if any(getattr(person, k) != v for k, v in p.items()):
+    if any(getattr(person, k) != v for k, v in record["person"].items()):
         return True
-    m = person.memberships.filter(ceremony_on=record["ceremony_on"]).first()
+    m = record["membership"]
     if m is None:
         return True
     return (m.decision_on, m.confirmed_on, m.card_number, m.exit_on, m.exit_reason) != (
@@ -327,35 +416,156 @@ def differs(person: Person, record) -> bool:
     )
 
 
+def validate(
+    path, today: dt.date, *, scope: Scope = EVERYWHERE, progress: Progress | None = None
+) -> Plan:
+    """Check the whole file (streaming) and count what a commit would do."""
+    plan = Plan(sha256=file_hash(path))
+    lk = Lookups(scope)
+    for chunk in checked_rows(path, today, lk, plan, progress):
+        new, changed = classify(chunk, plan)
+        for r in new:
+            plan.add_new(r, keep=False)
+        for r in changed:
+            plan.add_updated(r, keep=False)
+    return plan
+
+
 @transaction.atomic
-def commit(plan: Plan, *, by=None) -> None:
+def commit(plan: Plan, path, *, by=None, today: dt.date | None = None, progress=None) -> None:
+    """Read the file again and write it in chunks, in one transaction: bulk inserts for
+    new members (with one audit entry per record), ordinary saves for changed ones."""
     assert plan.ok
-    for record in plan.new + plan.updated:
-        person: Person = record.get("existing") or Person()
-        for key, value in record["person"].items():
-            setattr(person, key, value)
-        person.save()
-        m = person.memberships.filter(ceremony_on=record["ceremony_on"]).first() or Membership(
-            person=person, ceremony_on=record["ceremony_on"]
-        )
-        m.decision_on, m.confirmed_on = record["decision_on"], record["confirmed_on"]
-        m.card_number, m.exit_on = record["card_number"], record["exit_on"]
-        m.exit_reason = record["exit_reason"]
-        created = m.pk is None
-        m.save()
-        if created:
-            Stint.objects.create(
-                membership=m,
-                unit=record["unit"],
-                start_on=m.ceremony_on,
-                end_on=m.exit_on,
-                reason_in=Stint.ReasonIn.EXISTING,
-                reason_out=Stint.ReasonOut.EXIT if m.exit_on else "",
-            )
+    today = today or dt.date.today()
+    if file_hash(path) != plan.sha256:
+        raise Changed([Problem(1, "", None, "tệp đã đổi sau khi kiểm tra", "kiểm tra lại tệp")])
+    again = Plan(sha256=plan.sha256)
+    lk = Lookups(EVERYWHERE)
+    for chunk in checked_rows(path, today, lk, again, progress):
+        new, changed = classify(chunk, again)
+        if not again.ok:
+            break
+        again.n_new += len(new)
+        again.n_updated += len(changed)
+        write_new(new, by)
+        for record in changed:
+            write_changed(record)
+    if not again.ok:
+        raise Changed(again.problems)  # rolls the transaction back
+    if (again.n_new, again.n_updated) != (plan.n_new, plan.n_updated):
+        raise Changed([Problem(1, "", None, "dữ liệu đã đổi sau khi kiểm tra", "kiểm tra lại tệp")])
     log(
         A.CREATE,
         user=by,
         detail=f"import members sha256={plan.sha256[:16]} new="
-        f"{len(plan.new)} updated={len(plan.updated)} unchanged={plan.unchanged} "
+        f"{plan.n_new} updated={plan.n_updated} unchanged={plan.unchanged} "
         f"review={len(plan.review)}",
     )
+
+
+def write_new(records: list[dict], by) -> None:
+    people = []
+    for r in records:
+        person = Person(**r["person"])
+        person.fill_keys()
+        people.append(person)
+    Person.objects.bulk_create(people)
+    memberships = [
+        Membership(
+            person=person,
+            decision_on=r["decision_on"],
+            ceremony_on=r["ceremony_on"],
+            confirmed_on=r["confirmed_on"],
+            card_number=r["card_number"],
+            exit_on=r["exit_on"],
+            exit_reason=r["exit_reason"],
+        )
+        for person, r in zip(people, records, strict=True)
+    ]
+    Membership.objects.bulk_create(memberships)
+    stints = [
+        Stint(
+            membership=m,
+            unit=r["unit"],
+            start_on=m.ceremony_on,
+            end_on=m.exit_on,
+            reason_in=Stint.ReasonIn.EXISTING,
+            reason_out=Stint.ReasonOut.EXIT if m.exit_on else "",
+        )
+        for m, r in zip(memberships, records, strict=True)
+    ]
+    Stint.objects.bulk_create(stints)
+    log_created([*people, *memberships, *stints], user=by, detail="import members")
+
+
+def write_changed(record: dict) -> None:
+    person: Person = record["existing"]
+    for key, value in record["person"].items():
+        setattr(person, key, value)
+    person.save()
+    m = record["membership"] or Membership(person=person, ceremony_on=record["ceremony_on"])
+    m.decision_on, m.confirmed_on = record["decision_on"], record["confirmed_on"]
+    m.card_number, m.exit_on = record["card_number"], record["exit_on"]
+    m.exit_reason = record["exit_reason"]
+    created = m.pk is None
+    m.save()
+    if created:
+        Stint.objects.create(
+            membership=m,
+            unit=record["unit"],
+            start_on=m.ceremony_on,
+            end_on=m.exit_on,
+            reason_in=Stint.ReasonIn.EXISTING,
+            reason_out=Stint.ReasonOut.EXIT if m.exit_on else "",
+        )
+
+
+ALLOWED = {
+    "Giới tính": list(SEX),
+    "Trình độ chuyên môn": list(PROFESSIONAL),
+    "Lý luận chính trị": list(THEORY),
+    "Lý do ra khỏi Đảng": list(EXIT),
+}
+EXAMPLE: list[object] = [
+    "Nguyễn Văn An",
+    "02/09/1985",
+    "Nam",
+    "064085000123",
+    "Kinh",
+    "Không",
+    "12/12",
+    "Đại học",
+    "Trung cấp",
+    "",
+    "PHUONGA-CB01",
+    "PHUONGA-TDP01",
+    "10/05/2010",
+    "19/05/2010",
+    "19/05/2011",
+    "",
+    "",
+    "",
+]
+HINTS = {
+    "Ngày sinh": "dd/mm/yyyy; hồ sơ cũ có thể chỉ ghi năm.",
+    "Số CCCD": "12 chữ số; mã tỉnh, thế kỷ và giới tính, năm sinh phải khớp.",
+    "Dân tộc": "Tên chính thức trong danh mục 54 dân tộc (Kinh, Gia Rai, Ba Na, …).",
+    "Tôn giáo": "Không, Phật giáo, Công giáo, Tin lành, …",
+    "Trình độ giáo dục phổ thông": "lớp/hệ: 12/12, 9/12; hệ cũ 10/10.",
+    "Mã đơn vị": "Mã chi bộ, chi bộ cơ sở hoặc tổ đảng.",
+    "Mã địa bàn cư trú": "Có thể để trống.",
+    "Ngày chính thức": "Có thể để trống.",
+    "Số thẻ đảng viên": "Có thể để trống.",
+    "Ngày ra khỏi Đảng": "Có thể để trống.",
+    "Lý do ra khỏi Đảng": "Để trống, hoặc một giá trị trong danh mục.",
+}
+
+
+def allowed_lists() -> dict[str, list[str]]:
+    """The allowed values, with the lists kept in the database."""
+    return {
+        **ALLOWED,
+        "Dân tộc": list(Ethnicity.objects.values_list("name", flat=True)),
+        "Tôn giáo": list(Religion.objects.values_list("name", flat=True)),
+        "Nghề nghiệp": list(occupations()),
+    }

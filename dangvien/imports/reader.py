@@ -18,6 +18,8 @@ def clean(value) -> object:
     """Text NFC with single spaces; other cell values as they are."""
     if isinstance(value, str):
         text = " ".join(unicodedata.normalize("NFC", value).split())
+        if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
+            text = text[1:]  # neutralised by our own export: the value is what follows
         return text or None
     return value
 
@@ -97,15 +99,42 @@ def parse_day(value) -> dt.date | None:
 
 @dataclass
 class Plan:
-    """What an import would do: rows new, updated, unchanged; or the problems found."""
+    """What an import would do: rows new, updated, unchanged; or the problems found.
+
+    Small imports keep the checked records (`new`, `updated`) to write them; the member
+    import, which may hold 100,000 rows, keeps only the counts and reads the file again
+    to write it."""
 
     new: list[dict] = field(default_factory=list)
     updated: list[dict] = field(default_factory=list)
     unchanged: int = 0
+    n_new: int = 0
+    n_updated: int = 0
     review: list[int] = field(default_factory=list)  # rows matched by name and birth only
     problems: list[Problem] = field(default_factory=list)
     sha256: str = ""
+    rows: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def add_new(self, record: dict, keep: bool = True) -> None:
+        self.n_new += 1
+        if keep:
+            self.new.append(record)
+
+    def add_updated(self, record: dict, keep: bool = True) -> None:
+        self.n_updated += 1
+        if keep:
+            self.updated.append(record)
+
+    def summary(self) -> str:
+        text = f"{self.n_new} mới, {self.n_updated} cập nhật, {self.unchanged} không đổi"
+        if self.review:
+            text += (
+                f"; {len(self.review)} dòng khớp theo họ tên và ngày sinh, cần rà soát: "
+                + ", ".join(map(str, self.review[:20]))
+                + (" …" if len(self.review) > 20 else "")
+            )
+        return text

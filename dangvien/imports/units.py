@@ -15,6 +15,7 @@ from django.db import transaction
 from dangvien.accounts.audit import A, log
 from dangvien.orgs.models import OrgUnit
 
+from .base import EVERYWHERE, OUT_OF_SCOPE, Progress, Scope, missing_columns
 from .reader import Plan, Problem, parse_day, rows
 
 CODE, NAME, KIND, PARENT, FOUNDED = (
@@ -25,6 +26,9 @@ CODE, NAME, KIND, PARENT, FOUNDED = (
     "Ngày thành lập",
 )
 COLUMNS = [CODE, NAME, KIND, PARENT, FOUNDED]
+SLUG = "units"
+TITLE = "đơn vị (tổ chức đảng)"
+OPTIONAL: set[str] = set()
 K = OrgUnit.Kind
 KINDS = {
     "Cấp trên cơ sở": K.SUPERIOR,
@@ -43,6 +47,19 @@ PARENTS: dict[str, set[str | None]] = {
     K.CELL: {K.GRASSROOTS_COMMITTEE, K.SUB_COMMITTEE},
     K.PARTY_GROUP: {K.CELL, K.GRASSROOTS_CELL},
 }
+ALLOWED = {KIND: list(KINDS)}
+EXAMPLE: list[object] = ["PHUONGA-CB01", "Chi bộ Tổ dân phố 1", "Chi bộ", "PHUONGA", "15/03/1990"]
+HINTS = {
+    CODE: "Chữ in hoa không dấu, số, dấu gạch ngang; duy nhất.",
+    PARENT: "Để trống chỉ với đơn vị cao nhất.",
+    FOUNDED: "dd/mm/yyyy.",
+}
+
+
+def allowed_lists() -> dict[str, list[str]]:
+    return ALLOWED
+
+
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
 
 
@@ -59,14 +76,14 @@ def file_hash(path) -> str:
     return digest.hexdigest()
 
 
-def validate(path, today: dt.date) -> Plan:
+def validate(
+    path, today: dt.date, *, scope: Scope = EVERYWHERE, progress: Progress | None = None
+) -> Plan:
     plan = Plan(sha256=file_hash(path))
     headers, stream = rows(path)
-    missing = [c for c in COLUMNS if c not in headers]
+    missing = missing_columns(headers, COLUMNS, OPTIONAL)
     if missing:
-        plan.problems.append(
-            Problem(1, ", ".join(missing), None, "thiếu cột", "dùng đúng tiêu đề của tệp mẫu")
-        )
+        plan.problems.append(missing)
         return plan
     existing = {u.code: u for u in OrgUnit.objects.select_related("parent")}
     # A units file is small: read it whole, so a row may name a parent listed below it.
@@ -75,7 +92,9 @@ def validate(path, today: dt.date) -> Plan:
         str(r.get(CODE) or "").upper(): KINDS.get(str(r.get(KIND) or "")) for _n, r in items
     }
     in_file: dict[str, dict] = {}
-    for number, row in items:
+    for index, (number, row) in enumerate(items, start=1):
+        if progress:
+            progress(index)
         code = str(row.get(CODE) or "").upper()
         before = len(plan.problems)
 
@@ -114,6 +133,8 @@ def validate(path, today: dt.date) -> Plan:
                 parent_kind = kinds_in_file[parent_code]
             elif parent_code in existing:
                 parent_kind = existing[parent_code].kind
+                if not scope.unit_ok(existing[parent_code].path):
+                    bad(PARENT, parent_code, OUT_OF_SCOPE)
             else:
                 bad(
                     PARENT,
@@ -121,6 +142,10 @@ def validate(path, today: dt.date) -> Plan:
                     "mã đơn vị cấp trên không tồn tại",
                     "kiểm tra mã, hoặc thêm dòng của đơn vị cấp trên vào tệp",
                 )
+        if parent_code is None and scope.units is not None:
+            bad(PARENT, None, "chỉ quản trị hệ thống được lập đơn vị cao nhất")
+        if code in existing and not scope.unit_ok(existing[code].path):
+            bad(CODE, code, OUT_OF_SCOPE)
         if kind and (parent_code is None or parent_kind) and parent_kind not in PARENTS[kind]:
             bad(PARENT, parent_code, f"“{row.get(KIND)}” không thể trực thuộc đơn vị này")
         if len(plan.problems) > before:
@@ -136,7 +161,7 @@ def validate(path, today: dt.date) -> Plan:
         in_file[code] = record
         old = existing.get(code)
         if old is None:
-            plan.new.append(record)
+            plan.add_new(record)
         elif (old.parent.code if old.parent else None) != parent_code:
             bad(
                 PARENT,
@@ -145,14 +170,14 @@ def validate(path, today: dt.date) -> Plan:
                 "giải thể đơn vị cũ và lập đơn vị kế thừa",
             )
         elif (old.name, old.kind, old.valid_from) != (name, kind, founded):
-            plan.updated.append(record)
+            plan.add_updated(record)
         else:
             plan.unchanged += 1
     return plan
 
 
 @transaction.atomic
-def commit(plan: Plan, *, by=None) -> None:
+def commit(plan: Plan, path=None, *, by=None, today: dt.date | None = None, progress=None) -> None:
     """Write a valid plan (parents before children, since the file may list them so)."""
     assert plan.ok
     created: dict[str, OrgUnit] = {}

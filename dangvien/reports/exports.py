@@ -23,10 +23,8 @@ def plain(value):
     return str(value)
 
 
-def table_response(
-    fmt: str, name: str, headers: Sequence[str], rows: Iterable[Sequence[object]]
-) -> HttpResponse:
-    """An attachment `name.xlsx` or `name.csv` (UTF-8 with BOM, for Excel)."""
+def table_bytes(fmt: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """XLSX (written streaming) or CSV in UTF-8 with BOM, for Excel."""
     if fmt == "xlsx":
         wb = Workbook(write_only=True)
         ws = wb.create_sheet()
@@ -40,13 +38,25 @@ def table_response(
             ws.append([safe_cell(plain(v)) for v in row])
         out = io.BytesIO()
         wb.save(out)
-        response = HttpResponse(out.getvalue(), content_type=XLSX)
-    else:
-        text = io.StringIO()
-        writer = csv.writer(text)
-        writer.writerow([str(h) for h in headers])
-        for row in rows:
-            writer.writerow(["" if v is None else safe_cell(str(v)) for v in row])
-        response = HttpResponse("\ufeff" + text.getvalue(), content_type="text/csv; charset=utf-8")
+        return out.getvalue()
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow([str(h) for h in headers])
+    for row in rows:
+        writer.writerow(
+            [
+                "" if v is None else v if isinstance(v, int | float) else safe_cell(str(v))
+                for v in row
+            ]
+        )
+    return ("\ufeff" + text.getvalue()).encode("utf-8")
+
+
+def table_response(
+    fmt: str, name: str, headers: Sequence[str], rows: Iterable[Sequence[object]]
+) -> HttpResponse:
+    """An attachment `name.xlsx` or `name.csv` (UTF-8 with BOM, for Excel)."""
+    content_type = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"
+    response = HttpResponse(table_bytes(fmt, headers, rows), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response

@@ -1,45 +1,77 @@
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from dangvien.imports import members, units
+from dangvien.imports.base import Bar, Changed, count_rows
 from dangvien.imports.reader import UnreadableFile
-
-IMPORTERS = {"units": units, "members": members}
+from dangvien.imports.registry import IMPORTERS
+from dangvien.imports.runs import record_run
 
 
 class Command(BaseCommand):
     help = (
-        "Import a spreadsheet: every row is checked first; any invalid row writes "
-        "nothing. `import units FILE [--dry-run]` (members, localities and candidates "
-        "follow)."
+        "Import a spreadsheet (XLSX or CSV): every row is checked first; any invalid row "
+        "writes nothing. `import units|localities|members|candidates FILE [--dry-run]`. "
+        "`import template KIND FILE.xlsx` writes the template."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=sorted(IMPORTERS))
-        parser.add_argument("file")
+        parser.add_argument("kind", choices=[*sorted(IMPORTERS), "template"])
+        parser.add_argument("file", nargs="+")
         parser.add_argument("--dry-run", action="store_true")
+        parser.add_argument(
+            "--no-progress", action="store_true", help="no progress bar (logs, cron)"
+        )
 
-    def handle(self, *args, kind, file, dry_run=False, **opts):
+    def handle(self, *args, kind, file, dry_run=False, no_progress=False, **opts):
+        if kind == "template":
+            return self.template(file)
+        (path,) = file
         importer = IMPORTERS[kind]
+        today = timezone.localdate()
+        show = not no_progress and sys.stderr.isatty()
         try:
-            plan = importer.validate(file, timezone.localdate())
+            total = count_rows(path) if show else None
+            bar = Bar(sys.stderr, total, "Kiểm tra") if show else None
+            plan = importer.validate(path, today, progress=bar)
+            if bar:
+                bar.close()
         except (UnreadableFile, OSError) as e:
             raise CommandError(str(e), returncode=2) from e
         if not plan.ok:
-            for problem in plan.problems:
+            for problem in plan.problems[:1000]:
                 self.stderr.write(problem.line())
+            if len(plan.problems) > 1000:
+                self.stderr.write(f"… và {len(plan.problems) - 1000} lỗi khác.")
+            record_run(kind, path, plan, status="INVALID")
             raise CommandError(
                 f"{len(plan.problems)} lỗi: chưa ghi gì vào cơ sở dữ liệu.", returncode=1
             )
-        summary = f"{len(plan.new)} mới, {len(plan.updated)} cập nhật, {plan.unchanged} không đổi"
-        review = plan.review
-        if review:
-            summary += (
-                f"; {len(review)} dòng khớp theo họ tên và ngày sinh, cần rà soát: "
-                + ", ".join(map(str, review[:20]))
-            )
         if dry_run:
-            self.stdout.write(f"Chạy thử: {summary}. Chưa ghi gì.")
+            self.stdout.write(f"Chạy thử: {plan.summary()}. Chưa ghi gì.")
             return
-        importer.commit(plan)
-        self.stdout.write(f"Đã nhập: {summary}.")
+        bar = Bar(sys.stderr, plan.rows or total, "Ghi") if show else None
+        try:
+            importer.commit(plan, path, today=today, progress=bar)
+        except Changed as e:
+            record_run(kind, path, plan, status="FAILED", problems=e.problems)
+            raise CommandError(f"Không ghi gì: {e}", returncode=1) from e
+        finally:
+            if bar:
+                bar.close()
+        record_run(kind, path, plan, status="DONE")
+        self.stdout.write(f"Đã nhập: {plan.summary()}.")
+
+    def template(self, args):
+        from dangvien.imports.base import template_xlsx
+
+        if len(args) != 2 or args[0] not in IMPORTERS:
+            raise CommandError(
+                "Cách dùng: import template units|localities|members|candidates FILE.xlsx",
+                returncode=2,
+            )
+        kind, out = args
+        with open(out, "wb") as f:
+            f.write(template_xlsx(IMPORTERS[kind]))
+        self.stdout.write(f"Đã ghi tệp mẫu {out}.")

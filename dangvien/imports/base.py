@@ -1,0 +1,221 @@
+"""What every importer shares: the scope a user may write in, progress, the downloadable
+template and the error report with the bad cells highlighted."""
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from dangvien.reports.xlsx import safe_cell
+
+from .reader import Plan, Problem, rows
+
+Progress = Callable[[int], None]  # called with the number of rows read so far
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where an import may write: unit paths and locality paths; None = anywhere (the
+    command line, administrators)."""
+
+    units: list[str] | None = None
+    localities: list[str] | None = None
+
+    def unit_ok(self, path: str) -> bool:
+        return self.units is None or any(path.startswith(p) for p in self.units)
+
+    def locality_ok(self, path: str) -> bool:
+        return self.localities is None or any(path.startswith(p) for p in self.localities)
+
+
+class Changed(Exception):
+    """At the commit, the file or the database is no longer what was checked: nothing
+    was written (the transaction rolled back); `problems` say what differs."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(p.line() for p in problems[:5]))
+        self.problems = problems
+
+
+EVERYWHERE = Scope()
+OUT_OF_SCOPE = "ngoài phạm vi bạn được giao"
+
+
+class Importer(Protocol):
+    SLUG: str
+    TITLE: str
+    COLUMNS: list[str]
+    OPTIONAL: set[str]
+    ALLOWED: dict[str, list[str]]
+    EXAMPLE: list[object]
+    HINTS: dict[str, str]
+
+    def allowed_lists(self) -> dict[str, list[str]]: ...
+
+    def validate(
+        self, path, today: dt.date, *, scope: Scope = ..., progress: Progress | None = ...
+    ) -> Plan: ...
+
+    def commit(
+        self, plan: Plan, path, *, by=None, today: dt.date, progress: Progress | None = ...
+    ) -> None: ...
+
+
+def missing_columns(headers: list[str], columns: list[str], optional: set[str]) -> Problem | None:
+    missing = [c for c in columns if c not in headers and c not in optional]
+    if not missing:
+        return None
+    return Problem(1, ", ".join(missing), None, "thiếu cột", "dùng đúng tiêu đề của tệp mẫu")
+
+
+def count_rows(path) -> int | None:
+    """Rows below the header, for a progress bar: exact for CSV, from the sheet's
+    recorded dimension for XLSX (None when the file does not say)."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        with open(path, "rb") as f:
+            return max(sum(1 for _ in f) - 1, 0)
+    try:
+        wb = load_workbook(path, read_only=True)
+        ws = wb.worksheets[0]
+        n = ws.max_row
+        wb.close()
+    except Exception:
+        return None
+    return max(n - 1, 0) if n else None
+
+
+BOLD = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="FFDDE6F0")
+BAD_FILL = PatternFill("solid", fgColor="FFFFC7CE")
+
+
+def template_xlsx(importer: Importer) -> bytes:
+    """The template: headers in the first sheet with an example row and a hint on each
+    header, and a second sheet listing the allowed values of every list column."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Dữ liệu"
+    ws.append(importer.COLUMNS)
+    allowed = importer.allowed_lists()
+    for i, column in enumerate(importer.COLUMNS, start=1):
+        cell = ws.cell(row=1, column=i)
+        cell.font = BOLD
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        hint = importer.HINTS.get(column, "")
+        if column in importer.OPTIONAL:
+            hint = (hint + " " if hint else "") + "Có thể để trống."
+        if column in allowed:
+            hint = (hint + " " if hint else "") + "Giá trị: xem trang “Danh mục”."
+        if hint:
+            cell.comment = Comment(hint, "dangvien")
+        ws.column_dimensions[get_column_letter(i)].width = max(14, min(len(column) + 4, 32))
+    ws.append(importer.EXAMPLE)
+    ws.freeze_panes = "A2"
+    lists = wb.create_sheet("Danh mục")
+    for i, (column, values) in enumerate(allowed.items(), start=1):
+        head = lists.cell(row=1, column=i, value=column)
+        head.font = BOLD
+        head.fill = HEADER_FILL
+        for j, value in enumerate(values, start=2):
+            lists.cell(row=j, column=i, value=value)
+        lists.column_dimensions[get_column_letter(i)].width = max(16, len(column) + 4)
+    guide = wb.create_sheet("Hướng dẫn")
+    for line in (
+        f"Tệp mẫu nhập {importer.TITLE}.",
+        "Giữ nguyên dòng tiêu đề; xóa dòng ví dụ; mỗi dòng một bản ghi.",
+        "Ngày viết dd/mm/yyyy (ví dụ 02/09/1990), yyyy-mm-dd hoặc ô kiểu ngày của Excel.",
+        "Tệp được kiểm tra toàn bộ trước: chỉ cần một dòng sai là không ghi gì, và có báo cáo "
+        "lỗi theo từng ô.",
+        "Nhập lại cùng một tệp không thay đổi gì.",
+    ):
+        guide.append([line])
+    guide.column_dimensions["A"].width = 100
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def report_xlsx(path, problems: list[Problem]) -> bytes:
+    """The file as it was uploaded, with every bad cell filled red and explained in a
+    comment, and a sheet listing the problems (row, column, value, what, how to fix)."""
+    by_cell: dict[tuple[int, str], list[Problem]] = {}
+    for p in problems:
+        by_cell.setdefault((p.row, p.column), []).append(p)
+    wb = Workbook(write_only=False)
+    ws = wb.active
+    ws.title = "Dữ liệu"
+    headers, stream = rows(path)
+    ws.append([safe_cell(h) for h in headers])
+    for cell in ws[1]:
+        cell.font = BOLD
+    col_of = {h: i for i, h in enumerate(headers, start=1)}
+    written = 1
+    for number, row in stream:
+        while written < number - 1:  # keep the file's row numbers (blank rows skipped)
+            ws.append([])
+            written += 1
+        ws.append([safe_cell(row.get(h)) for h in headers])
+        written += 1
+    for (number, column), found in by_cell.items():
+        for name in column.split(", "):
+            index = col_of.get(name)
+            if index is None:
+                continue
+            cell = ws.cell(row=number, column=index)
+            cell.fill = BAD_FILL
+            cell.comment = Comment("\n".join(f"{p.message}. {p.fix}".strip() for p in found), "")
+    errors = wb.create_sheet("Lỗi")
+    errors.append(["Dòng", "Cột", "Giá trị", "Lỗi", "Cách sửa"])
+    for cell in errors[1]:
+        cell.font = BOLD
+    for p in problems:
+        value = p.value
+        if isinstance(value, dt.datetime | dt.date):
+            value = value.strftime("%d/%m/%Y")
+        errors.append(
+            [p.row, p.column, safe_cell(None if value is None else str(value)), p.message, p.fix]
+        )
+    for letter, width in zip("ABCDE", (8, 28, 24, 60, 50), strict=True):
+        errors.column_dimensions[letter].width = width
+    wb.move_sheet(errors, offset=-1)  # the list of problems opens first
+    wb.active = 0
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+class Bar:
+    """A progress bar on a terminal (stderr), redrawn at most every 1 %."""
+
+    def __init__(self, stream, total: int | None, label: str = ""):
+        self.stream, self.total, self.label, self.shown = stream, total, label, -1
+
+    def __call__(self, done: int) -> None:
+        if self.total:
+            pct = min(100, done * 100 // self.total)
+            if pct != self.shown:
+                self.shown = pct
+                filled = pct * 30 // 100
+                self.stream.write(
+                    f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {pct:3d}% "
+                    f"{done:,}/{self.total:,}".replace(",", ".")
+                )
+                self.stream.flush()
+        elif done - self.shown >= 1000:
+            self.shown = done
+            self.stream.write(f"\r{self.label} {done:,} dòng".replace(",", "."))
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.shown >= 0:
+            self.stream.write("\n")
+            self.stream.flush()

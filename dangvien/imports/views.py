@@ -1,0 +1,212 @@
+"""The upload page: choose data and file → checked (with progress) → preview of new,
+updated and unchanged rows, or the problems with a downloadable report → write."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dangvien.accounts.audit import A, log
+from dangvien.accounts.models import Role
+from dangvien.accounts.scoping import is_unrestricted, prefix_q
+from dangvien.reports.exports import XLSX
+
+from . import runs
+from .base import EVERYWHERE, Scope, report_xlsx, template_xlsx
+from .models import ImportRun
+from .registry import IMPORTERS, LABELS
+
+S = ImportRun.Status
+
+
+def writable_scope(user) -> Scope | None:
+    """Where the user may import: administrators anywhere, officers and secretaries in
+    their units' subtrees (and those units' localities), leaders nowhere."""
+    if is_unrestricted(user):
+        return EVERYWHERE
+    roles = user.roles.exclude(kind=Role.Kind.LEADER).select_related("unit__locality")
+    units = sorted({r.unit.path for r in roles})
+    if not units:
+        return None
+    localities = sorted({r.unit.locality.path for r in roles if r.unit.locality})
+    return Scope(units=units, localities=localities)
+
+
+def need_scope(request) -> Scope:
+    scope = writable_scope(request.user)
+    if scope is None:
+        raise PermissionDenied
+    return scope
+
+
+def visible_runs(user):
+    """Administrators see every import; others their own and those of users whose units
+    lie in their subtrees (a city officer sees the wards' imports)."""
+    runs_qs = ImportRun.objects.select_related("user")
+    if is_unrestricted(user):
+        return runs_qs
+    paths = list(user.roles.exclude(kind=Role.Kind.LEADER).values_list("unit__path", flat=True))
+    below = ImportRun.objects.filter(prefix_q("user__roles__unit__path", paths))
+    return runs_qs.filter(Q(user=user) | Q(pk__in=below.values("pk")))
+
+
+def import_list(request):
+    need_scope(request)
+    return render(
+        request,
+        "imports/import_list.html",
+        {
+            "runs": visible_runs(request.user)[:100],
+            "kinds": list(LABELS.items()),
+            "max_mb": settings.IMPORT_MAX_MB,
+        },
+    )
+
+
+@require_POST
+def import_new(request):
+    scope = need_scope(request)
+    kind = request.POST.get("kind", "")
+    upload = request.FILES.get("file")
+    error = None
+    if kind not in IMPORTERS:
+        error = _("Choose what the file holds.")
+    elif upload is None:
+        error = _("Choose a file.")
+    elif Path(upload.name).suffix.lower() not in (".xlsx", ".csv"):
+        error = _("Only .xlsx or .csv files are accepted.")
+    elif upload.size > settings.IMPORT_MAX_MB * 1024 * 1024:
+        error = _("The file is larger than %(mb)d MB.") % {"mb": settings.IMPORT_MAX_MB}
+    if error:
+        response = render(
+            request,
+            "imports/import_list.html",
+            {
+                "runs": visible_runs(request.user)[:100],
+                "kinds": list(LABELS.items()),
+                "max_mb": settings.IMPORT_MAX_MB,
+                "error": error,
+                "chosen": kind,
+            },
+        )
+        response.status_code = 400
+        return response
+    run = runs.save_upload(kind, upload, request.user, scope)
+    runs.in_background(runs.check, run)
+    return redirect("import_detail", pk=run.pk)
+
+
+def visible_run(request, pk: int) -> ImportRun:
+    need_scope(request)
+    return get_object_or_404(visible_runs(request.user), pk=pk)
+
+
+def import_detail(request, pk: int):
+    run = visible_run(request, pk)
+    done, total = runs.progress_of(run) if run.busy else (0, 0)
+    return render(
+        request,
+        "imports/import_detail.html",
+        {
+            "run": run,
+            "label": LABELS.get(run.kind, run.kind),
+            "done": done,
+            "total": total,
+            "has_file": bool(run.stored) and runs.stored_path(run).exists(),
+            "problems": run.problems[:500],
+        },
+    )
+
+
+@require_POST
+def import_write(request, pk: int):
+    run = visible_run(request, pk)
+    if run.status != S.READY:
+        return HttpResponse(
+            _("This import is not waiting for confirmation."),
+            status=409,
+            content_type="text/plain; charset=utf-8",
+        )
+    updated = ImportRun.objects.filter(pk=run.pk, status=S.READY).update(status=S.WRITING)
+    if updated:  # a double click writes once
+        run.status = S.WRITING
+        runs.in_background(runs.write, run, request.user)
+    return redirect("import_detail", pk=run.pk)
+
+
+@require_POST
+def import_cancel(request, pk: int):
+    run = visible_run(request, pk)
+    if run.status in (S.READY, S.INVALID, S.FAILED):
+        run.status = S.CANCELLED
+        run.save(update_fields=["status"])
+        runs.discard(run)
+    return redirect("import_list")
+
+
+def import_report(request, pk: int):
+    run = visible_run(request, pk)
+    path = runs.stored_path(run) if run.stored else None
+    if not run.problems or path is None or not path.exists():
+        raise Http404
+    log(A.EXPORT, run, detail=f"import error report {run.file_name}")
+    response = HttpResponse(report_xlsx(path, runs.problems_of(run)), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="bao-cao-loi-{run.pk}.xlsx"'
+    return response
+
+
+def import_template(request, kind: str):
+    need_scope(request)
+    if kind not in IMPORTERS:
+        raise Http404
+    response = HttpResponse(template_xlsx(IMPORTERS[kind]), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="mau-nhap-{kind}.xlsx"'
+    return response
+
+
+PERSONAL = ("members", "candidates")
+
+
+def import_export(request):
+    """The data the user sees, in the template's format (it imports again unchanged)."""
+    from dangvien.accounts.audit import export_purpose
+    from dangvien.admission.models import Candidate
+    from dangvien.membership.models import Membership
+    from dangvien.orgs.models import Locality, OrgUnit
+    from dangvien.people.models import Person
+    from dangvien.reports.exports import table_response
+
+    from .exporters import ROWS
+
+    need_scope(request)
+    kind, fmt = request.GET.get("kind", ""), request.GET.get("format", "xlsx")
+    if kind not in ROWS or fmt not in ("xlsx", "csv"):
+        raise Http404
+    purpose = export_purpose(request)
+    if kind in PERSONAL and not purpose:
+        return HttpResponse(
+            _("State the purpose of the export (the request it answers)."),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    user = request.user
+    qs = {
+        "units": lambda: OrgUnit.objects.visible_to(user),
+        "localities": lambda: Locality.objects.visible_to(user),
+        "members": lambda: Membership.objects.filter(
+            person__in=Person.objects.visible_to(user, personal=True)
+        ),
+        "candidates": lambda: Candidate.objects.visible_to(user).filter(
+            person__in=Person.objects.visible_to(user, personal=True)
+        ),
+    }[kind]()
+    log(A.EXPORT, detail=f"export {kind}.{fmt}" + (f" purpose: {purpose}" if purpose else ""))
+    return table_response(
+        fmt, f"{kind}-{timezone.localdate():%Y%m%d}", IMPORTERS[kind].COLUMNS, ROWS[kind](qs)
+    )
