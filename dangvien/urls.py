@@ -24,6 +24,18 @@ urlpatterns = [
     path("candidates/helpers/", admission.helper_options, name="candidate_helpers"),
     path("candidates/board/", admission.board, name="candidate_board"),
     path("candidates/<int:pk>/", admission.candidate_detail, name="candidate_detail"),
+    path(
+        "candidates/<int:pk>/forms/<str:code>.docx",
+        admission.candidate_form,
+        name="candidate_form",
+    ),
+    path("candidates/<int:pk>/forms.zip", admission.candidate_forms_zip, name="candidate_forms"),
+    path(
+        "units/<str:code>/candidates.docx",
+        admission.unit_candidates_docx,
+        name="unit_candidates_docx",
+    ),
+    path("units/<str:code>/cards.docx", admission.unit_cards_docx, name="unit_cards_docx"),
     path("alerts/", admission.alert_list, name="alerts"),
     path("audit/", accounts.audit_log, name="audit_log"),
     path("imports/", imports.import_list, name="import_list"),

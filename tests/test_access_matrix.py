@@ -52,6 +52,26 @@ def matrix(o):
             f"/candidates/{c}/",
             everyone | {"ward_b": 404, "leader_a": 403},
         ),
+        # Word documents hold personal data: a names-only leader gets 403.
+        (
+            "candidate_form",
+            "GET",
+            f"/candidates/{c}/forms/6-KNĐ.docx",
+            ward_a_run | {"secretary_a": OK},
+        ),
+        ("candidate_forms", "GET", f"/candidates/{c}/forms.zip", ward_a_run | {"secretary_a": OK}),
+        (
+            "unit_candidates_docx",
+            "GET",
+            "/units/A1/candidates.docx",
+            ward_a_run | {"secretary_a": OK, "leader_a": 404},
+        ),
+        (
+            "unit_cards_docx",
+            "GET",
+            "/units/A1/cards.docx",
+            ward_a_run | {"secretary_a": OK, "leader_a": 404},
+        ),
         ("alerts", "GET", "/alerts/", everyone),
         ("import_list", "GET", "/imports/", importers),
         ("import_template", "GET", "/imports/template/members.xlsx", importers),

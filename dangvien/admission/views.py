@@ -4,7 +4,8 @@ from collections import Counter
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -17,7 +18,7 @@ from dangvien.people.models import Person
 from dangvien.reports.views import default_unit
 from dangvien.rules import rulesets
 
-from . import deadlines, services
+from . import deadlines, documents, services
 from .forms import CandidateForm, StepForm
 from .models import CLOSED, EXITS, ORDER, Candidate, Event, Stage, Tag
 from .services import Step, TransitionError
@@ -302,6 +303,7 @@ def candidate_detail(request, pk: int):
             "can_edit": Candidate.objects.editable_by(request.user).filter(pk=c.pk).exists()
             and c.stage not in CLOSED,
             "tags": c.tags.all(),
+            "printable": list(documents.FORMS),
         },
     )
 
@@ -319,4 +321,96 @@ def alert_list(request):
             "error": error,
             "by_kind": by_kind,
         },
+    )
+
+
+# ----- Word documents -------------------------------------------------------------------
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def attachment(content: bytes, name: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def personal_candidate(request, pk: int) -> Candidate:
+    """A candidate in the user's scope whose personal details the user may see."""
+    c = get_visible(
+        Candidate.objects.visible_to(request.user).select_related(
+            "person__ethnicity",
+            "person__religion",
+            "person__residence__parent",
+            "cell__parent",
+            "helper",
+            "membership",
+        ),
+        pk=pk,
+    )
+    if not Person.objects.visible_to(request.user, personal=True).filter(pk=c.person_id).exists():
+        raise PermissionDenied
+    return c
+
+
+def candidate_form(request, pk: int, code: str):
+    c = personal_candidate(request, pk)
+    if code not in documents.FORMS:
+        raise Http404
+    log(A.EXPORT, c, detail=f"form {code}")
+    return attachment(documents.form_docx(c, code), documents.file_name(code, c.person), DOCX)
+
+
+def candidate_forms_zip(request, pk: int):
+    c = personal_candidate(request, pk)
+    log(A.EXPORT, c, detail="forms " + ", ".join(documents.FORMS))
+    name = documents.file_name("ho-so", c.person).replace(".docx", ".zip")
+    return attachment(documents.forms_zip(c), name, "application/zip")
+
+
+def personal_unit(request, code: str) -> OrgUnit:
+    return get_visible(OrgUnit.objects.visible_to(request.user, personal=True), code=code.upper())
+
+
+def unit_candidates_docx(request, code: str):
+    """The source list of a unit (its subtree), active candidates, as a Word table."""
+    unit = personal_unit(request, code)
+    qs = (
+        Candidate.objects.visible_to(request.user)
+        .active()
+        .filter(cell__path__startswith=unit.path)
+        .filter(person__in=Person.objects.visible_to(request.user, personal=True))
+        .select_related("person__ethnicity", "person__religion", "person__residence__parent")
+        .select_related("cell", "helper")
+        .prefetch_related("tags")
+        .order_by("cell__path", "person__sort_name")
+    )
+    log(A.EXPORT, unit, detail="candidate list (docx)")
+    day = today()
+    return attachment(
+        documents.candidate_list_docx(unit, list(qs), day),
+        f"danh-sach-nguon-{unit.code}-{day:%Y%m%d}.docx",
+        DOCX,
+    )
+
+
+def unit_cards_docx(request, code: str):
+    """Mẫu 1-TĐV: full members in the unit's subtree who hold no card yet."""
+    from dangvien.membership.models import Membership, Stint, full_on_q, member_on_q
+
+    unit = personal_unit(request, code)
+    day = today()
+    stints = Stint.objects.on(day).in_subtree(unit)
+    qs = (
+        Membership.objects.filter(member_on_q(day, "") & full_on_q(day, ""))
+        .filter(pk__in=stints.values("membership_id"))
+        .filter(person__in=Person.objects.visible_to(request.user, personal=True))
+        .filter(Q(card_number__isnull=True) | Q(card_number=""))
+        .select_related("person")
+        .order_by("person__sort_name")
+    )
+    log(A.EXPORT, unit, detail="card list 1-TĐV (docx)")
+    return attachment(
+        documents.card_list_docx(unit, list(qs), day),
+        f"1-TDV-{unit.code}-{day:%Y%m%d}.docx",
+        DOCX,
     )

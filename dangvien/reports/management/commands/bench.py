@@ -7,9 +7,12 @@ Wall-clock medians over repeated runs on this machine; run on an otherwise idle 
 import datetime as dt
 import io
 import json
+import resource
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -59,12 +62,52 @@ def median_ms(fn: Callable[[], object], runs: int) -> tuple[float, float]:
     return statistics.median(times), max(times)
 
 
+def rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def import_bench(n: int) -> list[tuple[str, float, float]]:
+    """Check then write a member file of `n` rows (XLSX) into the demo database; a small
+    file first, so the peak memory of both can be compared (flat: no growth per row)."""
+    from dangvien.imports import members
+    from dangvien.imports.bigfile import write_member_file
+
+    out = []
+    with tempfile.TemporaryDirectory() as folder:
+        for prefix, rows in enumerate(sorted({min(n, 10_000), n}), start=8):
+            path = write_member_file(
+                Path(folder) / f"members-{rows}.xlsx", rows, seed=rows, card_prefix=str(prefix)
+            )
+            start = time.perf_counter()
+            plan = members.validate(path, DAY.today())
+            checked = time.perf_counter()
+            if not plan.ok:
+                raise CommandError("; ".join(p.line() for p in plan.problems[:5]))
+            members.commit(plan, path)
+            done = time.perf_counter()
+            out.append(
+                (f"import {rows:,} members: check".replace(",", "."), (checked - start) * 1000, 0.0)
+            )
+            out.append(
+                (f"import {rows:,} members: write".replace(",", "."), (done - checked) * 1000, 0.0)
+            )
+            out.append((f"  peak memory after {rows:,} rows (MB)".replace(",", "."), rss_mb(), 0.0))
+    return out
+
+
 class Command(BaseCommand):
     help = "Benchmark demo generation, reports, pages and rule checks."
 
     def add_arguments(self, parser):
         parser.add_argument("--runs", type=int, default=10)
         parser.add_argument("--json", action="store_true")
+        parser.add_argument(
+            "--import-rows",
+            type=int,
+            default=100_000,
+            help="rows of the member-import benchmark (0: skip it)",
+        )
 
     def handle(self, *args, runs=10, **opts):
         results: list[tuple[str, float, float]] = []
@@ -103,6 +146,8 @@ class Command(BaseCommand):
             if client.get(url).status_code != 200:
                 raise CommandError(f"{url} did not answer 200")
             results.append((label, *median_ms(lambda url=url: client.get(url), runs)))
+        if opts["import_rows"]:
+            results += import_bench(opts["import_rows"])
         if opts["json"]:
             self.stdout.write(
                 json.dumps(

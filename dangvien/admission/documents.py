@@ -1,0 +1,681 @@
+"""The admission forms (KNĐ) and the unit lists as Word documents, from what the dossier
+holds, in the party document layout: issuing body and number on the left, the Party's
+name and the place and date on the right, the title, the body, the signature block.
+
+A value the dossier does not hold is a dotted blank to complete by hand, never a guess.
+The wording follows the forms of Hướng dẫn 12-HD/BTCTW (2022); parts the law wants in
+handwriting (self-review, comments) are left as ruled lines.
+"""
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
+from dangvien.membership.models import Membership, Stint
+from dangvien.orgs.models import Locality, OrgUnit
+from dangvien.people.models import Person
+
+from .models import Candidate, Event, Tag
+
+K = Event.Kind
+BLANK = "…………………"
+LINE = "……………………………………………………………………………………………"
+
+
+def day_text(d: dt.date | None) -> str:
+    return d.strftime("%d/%m/%Y") if d else BLANK
+
+
+def date_line(place: str, d: dt.date | None) -> str:
+    """'Pleiku, ngày 03 tháng 7 năm 2017', or blanks to write by hand."""
+    if d is None:
+        return f"{place or '…………'}, ngày …… tháng …… năm 20……"
+    return f"{place}, ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"
+
+
+def or_blank(value) -> str:
+    return str(value) if value not in (None, "") else BLANK
+
+
+def place_of(unit: OrgUnit | None) -> str:
+    """The city or province the unit sits in, as the place of the date line."""
+    for u in reversed([*(unit.ancestors() if unit else []), *([unit] if unit else [])]):
+        loc: Locality | None = u.locality
+        while loc is not None:
+            if loc.kind == Locality.Kind.CITY:
+                return loc.name.removeprefix("Thành phố ").removeprefix("Tỉnh ")
+            loc = loc.parent
+    return ""
+
+
+class Centered(str):
+    """A body line set centred and bold ("QUYẾT ĐỊNH:")."""
+
+
+@dataclass
+class Form:
+    """One document to lay out: heading, title, body lines, signature."""
+
+    number: str  # "6-KNĐ"
+    title: str
+    subtitle: str = ""
+    upper: str = ""  # the body above the issuer ("ĐẢNG BỘ PHƯỜNG HOA LƯ")
+    issuer: str = ""  # "CHI BỘ TỔ DÂN PHỐ 1"
+    doc_number: str = ""  # "Số: 12-NQ/CB"
+    place: str = ""
+    date: dt.date | None = None
+    body: list[str | tuple[str, str]] = field(default_factory=list)  # text or (label, value)
+    table: tuple[list[str], list[list[str]]] | None = None
+    widths: list[float] = field(default_factory=list)  # of the table's columns, in cm
+    sign_for: str = ""  # "T/M CHI BỘ"
+    sign_role: str = ""  # "BÍ THƯ"
+    sign_name: str = ""
+    landscape: bool = False
+
+
+def _no_borders(table) -> None:
+    tbl_pr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:val"), "nil")
+        borders.append(el)
+    tbl_pr.append(borders)
+
+
+def _para(cell_or_doc, text: str, *, bold=False, italic=False, size=13, align=None, under=False):
+    p = cell_or_doc.add_paragraph()
+    if align is not None:
+        p.alignment = align
+    p.paragraph_format.space_after = Pt(0)
+    run = p.add_run(text)
+    run.bold, run.italic, run.underline = bold, italic, under
+    run.font.size = Pt(size)
+    return p
+
+
+def render(form: Form) -> bytes:
+    doc = Document()
+    section = doc.sections[0]
+    if form.landscape:
+        section.page_width, section.page_height = Cm(29.7), Cm(21)
+    else:
+        section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.top_margin = section.bottom_margin = Cm(2)
+    section.left_margin, section.right_margin = Cm(3), Cm(1.5)
+    style = doc.styles["Normal"]
+    style.font.name = "Times New Roman"
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "Times New Roman")
+    style.font.size = Pt(13)
+    doc.core_properties.title = f"{form.number} {form.title}"
+    doc.core_properties.subject = form.number
+    _para(doc, f"Mẫu {form.number}", italic=True, size=11, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    head = doc.add_table(rows=1, cols=2)
+    head.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _no_borders(head)
+    left, right = head.rows[0].cells
+    left.paragraphs[0].text = ""
+    right.paragraphs[0].text = ""
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    if form.upper:
+        _para(left, form.upper.upper(), align=center, size=13)
+    _para(left, (form.issuer or BLANK).upper(), bold=True, align=center)
+    _para(left, "*", align=center)
+    _para(left, form.doc_number or "Số: ……………", align=center)
+    _para(right, "ĐẢNG CỘNG SẢN VIỆT NAM", bold=True, under=True, align=center, size=14)
+    _para(right, "")
+    _para(right, date_line(form.place, form.date), italic=True, align=center)
+    _para(doc, "")
+    _para(doc, form.title.upper(), bold=True, align=center, size=14)
+    if form.subtitle:
+        _para(doc, form.subtitle, bold=True, align=center)
+    _para(doc, "")
+    for item in form.body:
+        if isinstance(item, tuple):
+            label, value = item
+            p = doc.add_paragraph()
+            p.paragraph_format.space_after = Pt(3)
+            p.add_run(f"{label}: ").bold = False
+            p.add_run(value)
+        elif isinstance(item, Centered):
+            _para(doc, item, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+        else:
+            p = doc.add_paragraph(item)
+            p.paragraph_format.space_after = Pt(3)
+            p.paragraph_format.first_line_indent = Cm(1)
+    if form.table is not None:
+        headers, rows = form.table
+        t = doc.add_table(rows=1, cols=len(headers))
+        t.style = "Table Grid"
+        for cell, h in zip(t.rows[0].cells, headers, strict=True):
+            cell.text = ""
+            run = cell.paragraphs[0].add_run(h)
+            run.bold = True
+            run.font.size = Pt(10)
+        for row in rows:
+            cells = t.add_row().cells
+            for cell, value in zip(cells, row, strict=True):
+                cell.text = ""
+                cell.paragraphs[0].add_run(value).font.size = Pt(10)
+        if form.widths:
+            t.autofit = False
+            for column, width in zip(t.columns, form.widths, strict=True):
+                column.width = Cm(width)  # the grid, which LibreOffice reads
+            for row in t.rows:
+                for cell, width in zip(row.cells, form.widths, strict=True):
+                    cell.width = Cm(width)
+    _para(doc, "")
+    sign = doc.add_table(rows=1, cols=2)
+    _no_borders(sign)
+    recipients, signer = sign.rows[0].cells
+    recipients.paragraphs[0].text = ""
+    _para(recipients, "Nơi nhận:", bold=True, italic=True, size=12)
+    _para(recipients, "- …………………,", size=11)
+    _para(recipients, "- Lưu hồ sơ.", size=11)
+    signer.paragraphs[0].text = ""
+    if form.sign_for:
+        _para(signer, form.sign_for, bold=True, align=center)
+    _para(signer, form.sign_role or "NGƯỜI VIẾT", bold=True, align=center)
+    _para(signer, "(Ký, ghi rõ họ và tên)", italic=True, align=center, size=12)
+    for _ in range(3):
+        _para(signer, "")
+    _para(signer, form.sign_name or "……………………………", bold=True, align=center)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+# ----- from the dossier -------------------------------------------------------------------
+@dataclass
+class Dossier:
+    candidate: Candidate
+    events: list[Event]
+
+    def last(self, kind: str) -> Event | None:
+        found = [e for e in self.events if e.kind == kind]
+        return found[-1] if found else None
+
+    @property
+    def person(self) -> Person:
+        return self.candidate.person
+
+    @property
+    def cell(self) -> OrgUnit:
+        return self.candidate.cell
+
+    @property
+    def grassroots(self) -> OrgUnit:
+        return self.cell.grassroots() or self.cell
+
+
+def load(candidate: Candidate) -> Dossier:
+    events = list(candidate.events.select_related("introducer").order_by("date", "pk"))
+    return Dossier(candidate, events)
+
+
+def who(p: Person) -> list[tuple[str, str]]:
+    return [
+        ("Họ và tên", p.full_name),
+        ("Ngày sinh", day_text(p.birth_date)),
+        ("Giới tính", "Nữ" if p.sex == "F" else "Nam"),
+        ("Dân tộc", p.ethnicity.name),
+        ("Tôn giáo", p.religion.name),
+        ("Nơi cư trú", p.residence.long_name if p.residence else BLANK),
+    ]
+
+
+def votes(e: Event | None) -> list[str]:
+    if e is None:
+        return [
+            f"Tổng số đảng viên chính thức: {BLANK}; có mặt: {BLANK}.",
+            f"Số đồng ý: {BLANK}; không đồng ý: {BLANK}.",
+        ]
+    against = (
+        str(e.present - e.in_favour) if e.present is not None and e.in_favour is not None else BLANK
+    )
+    share = (
+        f" ({e.in_favour * 100 // e.full_members}% so với tổng số)"
+        if e.full_members and e.in_favour is not None
+        else ""
+    )
+    return [
+        f"Tổng số đảng viên chính thức: {or_blank(e.full_members)}; có mặt: {or_blank(e.present)}.",
+        f"Số đồng ý: {or_blank(e.in_favour)}{share}; không đồng ý: {against}.",
+    ]
+
+
+def cell_heading(d: Dossier) -> dict:
+    parent = d.cell.parent
+    return {
+        "upper": f"Đảng bộ {parent.name.removeprefix('Đảng bộ ')}" if parent else "",
+        "issuer": d.cell.name,
+        "place": place_of(d.cell),
+    }
+
+
+def grassroots_heading(d: Dossier) -> dict:
+    g = d.grassroots
+    upper = g.parent.name if g.parent else ""
+    return {"upper": upper, "issuer": committee(g), "place": place_of(g)}
+
+
+def number(e: Event | None, suffix: str) -> str:
+    return f"Số: {e.document_number}" if e and e.document_number else f"Số: ……-{suffix}"
+
+
+def f3(d: Dossier) -> Form:
+    e = d.last(K.INTRODUCTION)
+    intro = e.introducer if e else None
+    m = (
+        intro.memberships.filter(exit_on__isnull=True).order_by("-ceremony_on").first()
+        if intro
+        else None
+    )
+    return Form(
+        "3-KNĐ",
+        "Giấy giới thiệu người vào Đảng",
+        date=e.date if e else None,
+        **cell_heading(d),
+        doc_number="",
+        body=[
+            ("Tôi là", intro.full_name if intro else BLANK),
+            ("Vào Đảng ngày", day_text(m.ceremony_on if m else None)),
+            ("Chính thức ngày", day_text(m.confirmed_on if m else None)),
+            ("Sinh hoạt tại", d.cell.name),
+            ("Giới thiệu quần chúng", d.person.full_name),
+            ("Sinh ngày", day_text(d.person.birth_date)),
+            ("Công tác cùng nhau từ", day_text(e.worked_together_since if e else None)),
+            "Qua thời gian công tác, rèn luyện cùng nhau, tôi giới thiệu quần chúng có tên "
+            "trên vào Đảng Cộng sản Việt Nam. Nhận xét về lịch sử, phẩm chất, năng lực, "
+            "quan hệ quần chúng (viết tay):",
+            LINE,
+            LINE,
+            LINE,
+        ],
+        sign_role="NGƯỜI GIỚI THIỆU",
+        sign_name=intro.full_name if intro else "",
+    )
+
+
+def f4(d: Dossier) -> Form:
+    e = d.last(K.YOUTH_UNION_RESOLUTION)
+    return Form(
+        "4-KNĐ",
+        "Nghị quyết",
+        "giới thiệu đoàn viên ưu tú vào Đảng",
+        upper="Đoàn TNCS Hồ Chí Minh",
+        issuer="Ban Chấp hành Đoàn " + BLANK,
+        doc_number=number(e, "NQ/ĐTN"),
+        place=place_of(d.cell),
+        date=e.date if e else None,
+        body=[
+            f"Ngày {day_text(e.date if e else None)}, Ban Chấp hành Đoàn đã họp xét, giới "
+            "thiệu đoàn viên ưu tú vào Đảng.",
+            *votes(e),
+            ("Giới thiệu đoàn viên", ""),
+            *who(d.person),
+            ("Gửi", d.cell.name),
+        ],
+        sign_for="T/M BAN CHẤP HÀNH",
+        sign_role="BÍ THƯ",
+    )
+
+
+def f5(d: Dossier) -> Form:
+    e = d.last(K.RESIDENCE_COMMENT)
+    residence = d.person.residence
+    return Form(
+        "5-KNĐ",
+        "Tổng hợp ý kiến nhận xét",
+        "của tổ chức đoàn thể và chi bộ nơi cư trú đối với người vào Đảng",
+        **cell_heading(d),
+        doc_number=number(e, "CB"),
+        date=e.date if e else None,
+        body=[
+            *who(d.person),
+            ("Nơi lấy ý kiến", residence.long_name if residence else BLANK),
+            ("Ngày lấy ý kiến", day_text(e.date if e else None)),
+            ("Ghi chú", e.note if e and e.note else BLANK),
+            "Tổng hợp ý kiến nhận xét (ưu điểm, khuyết điểm, kiến nghị):",
+            LINE,
+            LINE,
+            LINE,
+        ],
+        sign_for="T/M CHI ỦY (CHI BỘ)",
+        sign_role="BÍ THƯ",
+    )
+
+
+def f6(d: Dossier) -> Form:
+    e = d.last(K.CELL_VOTE)
+    return Form(
+        "6-KNĐ",
+        "Nghị quyết",
+        "đề nghị kết nạp đảng viên",
+        **cell_heading(d),
+        doc_number=number(e, "NQ/CB"),
+        date=e.date if e else None,
+        body=[
+            f"Ngày {day_text(e.date if e else None)}, {d.cell.name} đã họp để xét đề nghị "
+            "kết nạp quần chúng sau vào Đảng:",
+            *who(d.person),
+            *votes(e),
+            f"{d.cell.name} đề nghị {d.grassroots.name} xét, đề nghị cấp ủy có thẩm quyền "
+            f"kết nạp quần chúng {d.person.full_name} vào Đảng Cộng sản Việt Nam.",
+        ],
+        sign_for="T/M CHI BỘ",
+        sign_role="BÍ THƯ",
+    )
+
+
+def f8(d: Dossier) -> Form:
+    e = d.last(K.GRASSROOTS_VOTE)
+    return Form(
+        "8-KNĐ",
+        "Nghị quyết",
+        "đề nghị kết nạp đảng viên",
+        **grassroots_heading(d),
+        doc_number=number(e, "NQ/ĐU"),
+        date=e.date if e else None,
+        body=[
+            f"Ngày {day_text(e.date if e else None)}, {grassroots_heading(d)['issuer']} đã "
+            f"xét đề nghị của {d.cell.name} về việc kết nạp quần chúng:",
+            *who(d.person),
+            *votes(e),
+            "Đảng ủy đề nghị cấp ủy có thẩm quyền xét, quyết định kết nạp quần chúng có tên "
+            "trên vào Đảng Cộng sản Việt Nam.",
+        ],
+        sign_for="T/M ĐẢNG ỦY",
+        sign_role="BÍ THƯ",
+    )
+
+
+def f9(d: Dossier) -> Form:
+    e = d.last(K.DECISION)
+    g = d.grassroots
+    superior = g.parent
+    issuer = (
+        f"Ban Thường vụ {superior.name.replace('Đảng bộ', 'Đảng ủy', 1)}" if superior else BLANK
+    )
+    return Form(
+        "9-KNĐ",
+        "Quyết định",
+        "kết nạp đảng viên",
+        upper=superior.parent.name if superior and superior.parent else "",
+        issuer=issuer,
+        doc_number=number(e, "QĐ/TU"),
+        place=place_of(g),
+        date=e.date if e else None,
+        body=[
+            "Căn cứ Điều lệ Đảng Cộng sản Việt Nam và các quy định, hướng dẫn thi hành;",
+            f"Xét đề nghị của {g.name} và của Ban Tổ chức,",
+            Centered("QUYẾT ĐỊNH:"),
+            f"Điều 1. Kết nạp quần chúng {d.person.full_name}, sinh ngày "
+            f"{day_text(d.person.birth_date)}, vào Đảng Cộng sản Việt Nam.",
+            "Điều 2. Thời gian dự bị 12 tháng, kể từ ngày chi bộ tổ chức lễ kết nạp.",
+            f"Điều 3. {g.name}, {d.cell.name} và đồng chí có tên trên thi hành quyết định này.",
+        ],
+        sign_for="T/M BAN THƯỜNG VỤ",
+        sign_role="BÍ THƯ",
+    )
+
+
+def probation(d: Dossier) -> Membership | None:
+    return d.candidate.membership
+
+
+def f10(d: Dossier) -> Form:
+    e = d.last(K.SELF_REVIEW)
+    m = probation(d)
+    return Form(
+        "10-KNĐ",
+        "Bản tự kiểm điểm",
+        "của đảng viên dự bị",
+        **cell_heading(d),
+        date=e.date if e else None,
+        body=[
+            ("Họ và tên", d.person.full_name),
+            ("Ngày sinh", day_text(d.person.birth_date)),
+            ("Ngày vào Đảng", day_text(m.ceremony_on if m else None)),
+            ("Sinh hoạt tại", d.cell.name),
+            "Tự kiểm điểm trong thời gian dự bị (viết tay): nhận thức, phẩm chất chính trị, "
+            "đạo đức, lối sống, thực hiện nhiệm vụ, ưu điểm, khuyết điểm, hướng khắc phục.",
+            LINE,
+            LINE,
+            LINE,
+            LINE,
+        ],
+        sign_role="NGƯỜI TỰ KIỂM ĐIỂM",
+        sign_name=d.person.full_name,
+    )
+
+
+def f11(d: Dossier) -> Form:
+    e = d.last(K.HELPER_COMMENT)
+    m = probation(d)
+    helper = (e.introducer if e and e.introducer else None) or d.candidate.helper
+    return Form(
+        "11-KNĐ",
+        "Bản nhận xét đảng viên dự bị",
+        "của đảng viên chính thức được phân công giúp đỡ",
+        **cell_heading(d),
+        date=e.date if e else None,
+        body=[
+            ("Người nhận xét", helper.full_name if helper else BLANK),
+            ("Đảng viên dự bị", d.person.full_name),
+            ("Ngày vào Đảng", day_text(m.ceremony_on if m else None)),
+            "Nhận xét trong thời gian dự bị (viết tay):",
+            LINE,
+            LINE,
+            LINE,
+        ],
+        sign_role="NGƯỜI NHẬN XÉT",
+        sign_name=helper.full_name if helper else "",
+    )
+
+
+def f13(d: Dossier) -> Form:
+    e = d.last(K.CONFIRMATION_CELL_VOTE)
+    m = probation(d)
+    return Form(
+        "13-KNĐ",
+        "Nghị quyết",
+        "đề nghị công nhận đảng viên chính thức",
+        **cell_heading(d),
+        doc_number=number(e, "NQ/CB"),
+        date=e.date if e else None,
+        body=[
+            f"Ngày {day_text(e.date if e else None)}, {d.cell.name} đã họp xét đề nghị công "
+            "nhận đảng viên chính thức cho đảng viên dự bị:",
+            ("Họ và tên", d.person.full_name),
+            ("Ngày sinh", day_text(d.person.birth_date)),
+            ("Ngày vào Đảng", day_text(m.ceremony_on if m else None)),
+            *votes(e),
+            f"{d.cell.name} đề nghị cấp ủy có thẩm quyền công nhận đồng chí "
+            f"{d.person.full_name} là đảng viên chính thức.",
+        ],
+        sign_for="T/M CHI BỘ",
+        sign_role="BÍ THƯ",
+    )
+
+
+def f15(d: Dossier) -> Form:
+    e = d.last(K.CONFIRMATION_GRASSROOTS_VOTE)
+    m = probation(d)
+    head = grassroots_heading(d)
+    return Form(
+        "15-KNĐ",
+        "Nghị quyết",
+        "đề nghị công nhận đảng viên chính thức",
+        **head,
+        doc_number=number(e, "NQ/ĐU"),
+        date=e.date if e else None,
+        body=[
+            f"Ngày {day_text(e.date if e else None)}, {head['issuer']} đã xét đề nghị của "
+            f"{d.cell.name} về việc công nhận đảng viên chính thức:",
+            ("Họ và tên", d.person.full_name),
+            ("Ngày sinh", day_text(d.person.birth_date)),
+            ("Ngày vào Đảng", day_text(m.ceremony_on if m else None)),
+            *votes(e),
+            "Đề nghị cấp ủy có thẩm quyền quyết định công nhận đảng viên chính thức.",
+        ],
+        sign_for="T/M ĐẢNG ỦY",
+        sign_role="BÍ THƯ",
+    )
+
+
+FORMS: dict[str, Callable[[Dossier], Form]] = {
+    "3-KNĐ": f3,
+    "4-KNĐ": f4,
+    "5-KNĐ": f5,
+    "6-KNĐ": f6,
+    "8-KNĐ": f8,
+    "9-KNĐ": f9,
+    "10-KNĐ": f10,
+    "11-KNĐ": f11,
+    "13-KNĐ": f13,
+    "15-KNĐ": f15,
+}
+
+
+def file_name(code: str, person: Person) -> str:
+    from dangvien.core.text import search_key
+
+    return f"{code.replace('Đ', 'D')}-{search_key(person.full_name).replace(' ', '-')}.docx"
+
+
+def form_docx(candidate: Candidate, code: str) -> bytes:
+    return render(FORMS[code](load(candidate)))
+
+
+def forms_zip(candidate: Candidate) -> bytes:
+    dossier = load(candidate)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for code, build in FORMS.items():
+            z.writestr(file_name(code, candidate.person), render(build(dossier)))
+    return out.getvalue()
+
+
+# ----- unit lists -------------------------------------------------------------------------
+def candidate_list_docx(unit: OrgUnit, candidates: list[Candidate], day: dt.date) -> bytes:
+    tags = dict(Tag.choices)
+    rows = []
+    for i, c in enumerate(candidates, start=1):
+        p = c.person
+        rows.append(
+            [
+                str(i),
+                p.full_name,
+                day_text(p.birth_date),
+                "Nữ" if p.sex == "F" else "Nam",
+                p.ethnicity.name,
+                p.religion.name,
+                p.residence.long_name if p.residence else "",
+                c.cell.name,
+                day_text(c.listed_on),
+                "; ".join(str(tags[t.tag]) for t in c.tags.all()),
+                c.helper.full_name if c.helper else "",
+                str(c.get_stage_display()),
+            ]
+        )
+    form = Form(
+        "DS-QCƯT",
+        "Danh sách quần chúng ưu tú",
+        f"(nguồn phát triển đảng viên) đến ngày {day_text(day)}",
+        upper=unit.parent.name if unit.parent else "",
+        issuer=committee(unit),
+        place=place_of(unit),
+        date=day,
+        body=[f"Tổng số: {len(rows)} quần chúng."],
+        table=(
+            [
+                "STT",
+                "Họ và tên",
+                "Ngày sinh",
+                "Giới tính",
+                "Dân tộc",
+                "Tôn giáo",
+                "Nơi cư trú",
+                "Chi bộ",
+                "Vào danh sách",
+                "Nhóm ưu tiên",
+                "Người giúp đỡ",
+                "Giai đoạn",
+            ],
+            rows,
+        ),
+        widths=[1.1, 3.3, 2.3, 1.3, 1.4, 1.5, 2.8, 2.5, 2.3, 2.4, 2.3, 2.3],
+        sign_for="T/M CẤP ỦY",
+        sign_role="BÍ THƯ",
+        landscape=True,
+    )
+    return render(form)
+
+
+def committee(unit: OrgUnit) -> str:
+    """The body that signs for a unit: 'Đảng bộ phường X' → 'Đảng ủy phường X'."""
+    if unit.kind in (OrgUnit.Kind.SUPERIOR, OrgUnit.Kind.GRASSROOTS_COMMITTEE):
+        return unit.name.replace("Đảng bộ", "Đảng ủy", 1)
+    return unit.name
+
+
+def card_list_docx(unit: OrgUnit, memberships: list[Membership], day: dt.date) -> bytes:
+    """Mẫu 1-TĐV: full members of the unit proposed for (or holding) a party card."""
+    units = dict(
+        Stint.objects.filter(membership__in=memberships)
+        .order_by("start_on")
+        .values_list("membership_id", "unit__name")
+    )
+    rows = [
+        [
+            str(i),
+            m.person.full_name,
+            day_text(m.person.birth_date),
+            "Nữ" if m.person.sex == "F" else "Nam",
+            units.get(m.pk, ""),
+            day_text(m.ceremony_on),
+            day_text(m.confirmed_on),
+            m.card_number or "",
+            "",
+        ]
+        for i, m in enumerate(memberships, start=1)
+    ]
+    form = Form(
+        "1-TĐV",
+        "Danh sách đề nghị cấp thẻ đảng viên",
+        f"đến ngày {day_text(day)}",
+        upper=unit.parent.name if unit.parent else "",
+        issuer=committee(unit),
+        place=place_of(unit),
+        date=day,
+        body=[f"Tổng số: {len(rows)} đảng viên."],
+        table=(
+            [
+                "STT",
+                "Họ và tên",
+                "Ngày sinh",
+                "Giới tính",
+                "Chi bộ",
+                "Ngày vào Đảng",
+                "Ngày chính thức",
+                "Số thẻ",
+                "Ghi chú",
+            ],
+            rows,
+        ),
+        widths=[1.1, 4.5, 2.4, 1.6, 4.1, 2.6, 2.6, 2.6, 3.5],
+        sign_for="T/M CẤP ỦY",
+        sign_role="BÍ THƯ",
+        landscape=True,
+    )
+    return render(form)
