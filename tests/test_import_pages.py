@@ -3,6 +3,7 @@ scoping of what an officer may import, and the list of imports."""
 
 import io
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
@@ -96,3 +97,67 @@ def test_the_city_officer_sees_the_wards_imports_a_ward_officer_not_the_others(c
     client.force_login(personas.ward_b_officer)
     assert client.get(f"/imports/{run.pk}/").status_code == 404
     assert "dang-vien.csv" not in client.get("/imports/").content.decode()
+
+
+def test_the_page_shows_progress_while_busy(client, personas, settings):
+    from dangvien.imports import runs
+
+    client.force_login(personas.ward_a_officer)
+    run = ImportRun.objects.create(
+        kind="members",
+        file_name="big.xlsx",
+        sha256="0" * 64,
+        user=personas.ward_a_officer,
+        status=S.CHECKING,
+    )
+    write = runs.progress_writer(run, 100_000)
+    write(40_000)
+    page = client.get(f"/imports/{run.pk}/").content.decode()
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert '<progress max="100000" value="40000">' in page and "40.000/100.000 dòng" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_background_check_and_write_finish_on_their_own(client, org, personas, settings):
+    import time
+
+    settings.IMPORT_BACKGROUND = True
+    client.force_login(personas.ward_a_officer)
+    client.post("/imports/new/", {"kind": "members", "file": csv_upload([members_row()])})
+    run = ImportRun.objects.get()
+
+    def wait_for(*states):
+        for _ in range(200):
+            run.refresh_from_db()
+            if run.status in states:
+                return
+            time.sleep(0.05)
+        raise AssertionError(run.status)
+
+    wait_for(S.READY, S.INVALID, S.FAILED)
+    assert run.status == S.READY, run.problems
+    client.post(f"/imports/{run.pk}/write/")
+    wait_for(S.DONE, S.FAILED)
+    assert run.status == S.DONE, run.problems
+    assert Person.objects.filter(citizen_id="064185000777").exists()
+
+
+def test_retention_deletes_uploads_left_waiting(client, personas, settings, capsys):
+    import datetime as dt
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    client.force_login(personas.ward_a_officer)
+    client.post("/imports/new/", {"kind": "members", "file": csv_upload([members_row()])})
+    run = ImportRun.objects.get()
+    assert list(settings.IMPORT_DIR.glob("*.csv"))
+    call_command("retention")
+    assert list(settings.IMPORT_DIR.glob("*.csv"))  # a fresh upload stays
+    ImportRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - dt.timedelta(days=8))
+    call_command("retention", "--dry-run")
+    assert "1 tệp nhập dữ liệu bỏ dở" in capsys.readouterr().out
+    assert list(settings.IMPORT_DIR.glob("*.csv"))
+    call_command("retention")
+    run.refresh_from_db()
+    assert run.status == S.CANCELLED and not list(settings.IMPORT_DIR.glob("*.csv"))

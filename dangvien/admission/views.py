@@ -9,12 +9,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from dangvien.accounts.audit import A, log
+from dangvien.accounts.audit import A, export_purpose, log
 from dangvien.accounts.scoping import scope_paths
 from dangvien.core.text import search_key
 from dangvien.core.views import day_from, get_visible, today
 from dangvien.orgs.models import Locality, OrgUnit
 from dangvien.people.models import Person
+from dangvien.reports.exports import table_response
 from dangvien.reports.views import default_unit
 from dangvien.rules import rulesets
 
@@ -87,6 +88,42 @@ def candidate_list(request):
         c.personal = paths is None or any(c.cell.path.startswith(p) for p in paths)
         rows.append((c, deadlines.next_deadline(c, list(c.events.all()))))
     with_list, communes = communes_with_lists(unit, day) if unit else (0, 0)
+    fmt = request.GET.get("format", "")
+    if fmt in ("xlsx", "csv"):
+        purpose = export_purpose(request)
+        if not purpose:
+            error = _("State the purpose of the export (the request it answers).")
+        else:
+            log(A.EXPORT, unit, detail=f"source list {fmt} purpose: {purpose}")
+            return table_response(
+                fmt,
+                f"danh-sach-nguon-{day:%Y%m%d}",
+                [
+                    _("Full name"),
+                    _("Date of birth"),
+                    _("Cell"),
+                    _("Listed on"),
+                    _("Priority groups"),
+                    _("Helper"),
+                    _("Stage"),
+                    _("Next deadline"),
+                    _("Due"),
+                ],
+                (
+                    [
+                        c.person.full_name,
+                        c.person.birth_date if c.personal else None,
+                        c.cell.name,
+                        c.listed_on,
+                        "; ".join(str(t.get_tag_display()) for t in c.tags.all()),
+                        c.helper.full_name if c.helper else "",
+                        c.get_stage_display(),
+                        dl.label if dl else "",
+                        dl.due if dl else None,
+                    ]
+                    for c, dl in rows
+                ),
+            )
     return render(
         request,
         "admission/candidate_list.html",
@@ -312,6 +349,28 @@ def alert_list(request):
     day, error = day_from(request)
     items = deadlines.alerts(Candidate.objects.visible_to(request.user), day)
     by_kind = Counter(a.kind for a in items)
+    fmt = request.GET.get("format", "")
+    if fmt in ("xlsx", "csv") and not error:
+        purpose = export_purpose(request)
+        if not purpose:
+            error = _("State the purpose of the export (the request it answers).")
+        else:
+            log(A.EXPORT, detail=f"alerts {fmt} purpose: {purpose}")
+            return table_response(
+                fmt,
+                f"canh-bao-{day:%Y%m%d}",
+                [_("Candidate"), _("Cell"), _("Alert"), _("Due"), _("Overdue")],
+                (
+                    [
+                        a.candidate.person.full_name,
+                        a.candidate.cell.name,
+                        a.message,
+                        a.due,
+                        _("yes") if a.overdue else "",
+                    ]
+                    for a in items
+                ),
+            )
     return render(
         request,
         "admission/alerts.html",

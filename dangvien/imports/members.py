@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import cast
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import translation
 
 from dangvien.accounts.audit import A, log, log_created
@@ -341,11 +341,21 @@ def classify(chunk: list[dict], plan: Plan) -> tuple[list[dict], list[dict]]:
     by_name: dict[tuple, Person] = {}
     if unmatched:
         keys = {search_key(r["person"]["full_name"]) for r in unmatched}
-        candidates = Person.objects.filter(
-            search_name__in=keys, memberships__stints__unit__in={r["unit"] for r in unmatched}
-        ).annotate(unit_id=models.F("memberships__stints__unit"))
-        for p in candidates:
-            by_name.setdefault((p.search_name, p.birth_date, p.unit_id), p)
+        # Two indexed queries (names, then their units): one join lets SQLite walk every
+        # stint of the units instead.
+        same_name = {
+            p.pk: p
+            for p in Person.objects.filter(
+                search_name__in=keys,
+                birth_date__in={r["person"]["birth_date"] for r in unmatched},
+            ).order_by()
+        }
+        stints = Stint.objects.filter(membership__person__in=list(same_name)).values_list(
+            "membership__person_id", "unit_id"
+        )
+        for person_id, unit_id in stints:
+            p = same_name[person_id]
+            by_name.setdefault((p.search_name, p.birth_date, unit_id), p)
     matched: dict[int, tuple[Person, bool]] = {}
     for r in chunk:
         p = r["person"]
@@ -401,9 +411,16 @@ def classify(chunk: list[dict], plan: Plan) -> tuple[list[dict], list[dict]]:
     return new, changed
 
 
+FOREIGN_KEYS = ("ethnicity", "religion", "residence")
+
+
 def differs(person: Person, record) -> bool:
-    if any(getattr(person, k) != v for k, v in record["person"].items()):
-        return True
+    for key, value in record["person"].items():
+        if key in FOREIGN_KEYS:  # compare ids: never a query per row
+            if getattr(person, f"{key}_id") != (value.pk if value else None):
+                return True
+        elif getattr(person, key) != value:
+            return True
     m = record["membership"]
     if m is None:
         return True

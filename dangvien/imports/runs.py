@@ -183,6 +183,25 @@ def discard(run: ImportRun) -> None:
         path.unlink(missing_ok=True)
 
 
+def purge_uploads(days: int, dry_run: bool = False) -> int:
+    """Delete uploaded files of imports left unfinished for more than `days` (they hold
+    personal data); the runs stay listed, marked cancelled."""
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    stale = ImportRun.objects.filter(created_at__lt=cutoff).exclude(stored="")
+    stale = stale.exclude(status__in=[S.CHECKING, S.WRITING])
+    count = 0
+    for run in stale:
+        if not stored_path(run).exists():
+            continue
+        count += 1
+        if not dry_run:
+            discard(run)
+            if run.status in (S.READY, S.INVALID, S.FAILED):
+                run.status = S.CANCELLED
+                run.save(update_fields=["status"])
+    return count
+
+
 def in_background(func, run: ImportRun, *args) -> None:
     if not settings.IMPORT_BACKGROUND:
         func(run, *args)

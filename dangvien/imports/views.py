@@ -56,13 +56,20 @@ def visible_runs(user):
     return runs_qs.filter(Q(user=user) | Q(pk__in=below.values("pk")))
 
 
+def listed(user) -> list[ImportRun]:
+    runs_list = list(visible_runs(user)[:100])
+    for run in runs_list:
+        run.label = LABELS.get(run.kind, run.kind)  # type: ignore[attr-defined]
+    return runs_list
+
+
 def import_list(request):
     need_scope(request)
     return render(
         request,
         "imports/import_list.html",
         {
-            "runs": visible_runs(request.user)[:100],
+            "runs": listed(request.user),
             "kinds": list(LABELS.items()),
             "max_mb": settings.IMPORT_MAX_MB,
         },
@@ -88,7 +95,7 @@ def import_new(request):
             request,
             "imports/import_list.html",
             {
-                "runs": visible_runs(request.user)[:100],
+                "runs": listed(request.user),
                 "kinds": list(LABELS.items()),
                 "max_mb": settings.IMPORT_MAX_MB,
                 "error": error,

@@ -2,9 +2,11 @@ from collections import defaultdict
 
 from django.db.models import Count
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from dangvien.core.views import day_from, get_visible
 from dangvien.membership.models import Stint
+from dangvien.reports.exports import table_response
 
 from .models import Locality, LocalityCell, OrgUnit
 
@@ -34,6 +36,34 @@ def unit_tree(request):
     counts = rolled_up_counts(units, day)
     rows = [(u, counts.get(u.path, 0), not u.exists_on(day)) for u in shown]
     grassroots = sum(1 for u, _n, closed in rows if u.is_grassroots and not closed)
+    fmt = request.GET.get("format", "")
+    if fmt in ("xlsx", "csv") and not error:
+        parents = dict(OrgUnit.objects.values_list("pk", "code"))
+        return table_response(
+            fmt,
+            f"to-chuc-dang-{day:%Y%m%d}",
+            [
+                _("Code"),
+                _("Unit"),
+                _("Kind"),
+                _("Part of"),
+                _("Valid from"),
+                _("Closed on"),
+                _("Members"),
+            ],
+            (
+                [
+                    u.code,
+                    u.name,
+                    u.get_kind_display(),
+                    parents.get(u.parent_id, ""),
+                    u.valid_from,
+                    u.valid_to,
+                    n,
+                ]
+                for u, n, _closed in rows
+            ),
+        )
     return render(
         request,
         "orgs/unit_tree.html",
@@ -121,6 +151,34 @@ def locality_list(request):
             }
         )
     groups = [{"top": t, "rows": by_parent.get(t.pk, [])} for t in tops]
+    fmt = request.GET.get("format", "")
+    if fmt in ("xlsx", "csv") and not error:
+        return table_response(
+            fmt,
+            f"dia-ban-{day:%Y%m%d}",
+            [
+                _("Commune or ward"),
+                _("Code"),
+                _("Locality"),
+                _("Kind"),
+                _("Cell serving it"),
+                _("Shared cell"),
+                _("Members living there"),
+            ],
+            (
+                [
+                    g["top"].name,
+                    r["loc"].code,
+                    r["loc"].name,
+                    r["loc"].get_kind_display(),
+                    "; ".join(c.name for c in r["cells"]),
+                    _("yes") if r["shared"] else "",
+                    r["residents"],
+                ]
+                for g in groups
+                for r in g["rows"]
+            ),
+        )
     totals = {
         "base": len(base),
         "no_members": sum(1 for r in sum(by_parent.values(), []) if not r["residents"]),

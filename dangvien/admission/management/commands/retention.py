@@ -4,12 +4,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from dangvien.admission.retention import anonymise, due
+from dangvien.imports.runs import purge_uploads
 
 
 class Command(BaseCommand):
     help = (
         "Erase personal data of withdrawn or rejected candidates after the retention "
-        "period (RETENTION_YEARS, default 5). --dry-run shows what would go."
+        "period (RETENTION_YEARS, default 5), and uploaded import files left waiting "
+        "more than 7 days. --dry-run shows what would go."
     )
 
     def add_arguments(self, parser):
@@ -33,4 +35,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{len(candidates)} hồ sơ quá {years} năm"
             + (" (chạy thử, chưa xóa gì)." if dry_run else " đã được ẩn danh.")
+        )
+        uploads = purge_uploads(days=7, dry_run=dry_run)
+        self.stdout.write(
+            f"{uploads} tệp nhập dữ liệu bỏ dở quá 7 ngày"
+            + (" (chạy thử, chưa xóa gì)." if dry_run else " đã được xóa.")
         )

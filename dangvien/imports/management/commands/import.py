@@ -1,3 +1,4 @@
+import resource
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -7,6 +8,19 @@ from dangvien.imports.base import Bar, Changed, count_rows
 from dangvien.imports.reader import UnreadableFile
 from dangvien.imports.registry import IMPORTERS
 from dangvien.imports.runs import record_run
+
+
+def peak_mb() -> float:
+    """This program's peak resident memory: VmHWM on Linux (ru_maxrss would also count
+    the parent that forked us before exec), else ru_maxrss."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 class Command(BaseCommand):
@@ -50,6 +64,7 @@ class Command(BaseCommand):
             )
         if dry_run:
             self.stdout.write(f"Chạy thử: {plan.summary()}. Chưa ghi gì.")
+            self.peak(opts)
             return
         bar = Bar(sys.stderr, plan.rows or total, "Ghi") if show else None
         try:
@@ -62,6 +77,12 @@ class Command(BaseCommand):
                 bar.close()
         record_run(kind, path, plan, status="DONE")
         self.stdout.write(f"Đã nhập: {plan.summary()}.")
+        self.peak(opts)
+
+    def peak(self, opts) -> None:
+        """With -v 2: the process's peak memory (for the benchmark)."""
+        if opts.get("verbosity", 1) >= 2:
+            self.stdout.write(f"Bộ nhớ tối đa: {peak_mb():.1f} MB")
 
     def template(self, args):
         from dangvien.imports.base import template_xlsx

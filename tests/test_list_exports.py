@@ -1,0 +1,57 @@
+"""Every list exports its filtered view to XLSX and CSV; lists with personal data ask
+for a purpose (recorded) and stay inside the user's scope."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from dangvien.accounts.models import AuditEntry
+
+from .admission_helpers import lan
+
+
+def rows_of(response):
+    if response["Content-Type"].startswith("text/csv"):
+        return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    return [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_unit_tree_and_localities_export_what_the_page_shows(client, personas, fmt):
+    client.force_login(personas.ward_a_officer)
+    units = rows_of(client.get(f"/units/?date=2017-11-30&format={fmt}"))
+    assert units[0][:2] == ["Mã", "Đơn vị"]
+    assert [r[0] for r in units[1:]] == ["WARDA", "A1", "A2"]  # ward A's subtree only
+    assert units[1][-1] in (2, "2")  # members on the date, rolled up
+    localities = rows_of(client.get(f"/localities/?date=2017-11-30&format={fmt}"))
+    assert [r[1] for r in localities[1:]] == ["WA-TDP1", "WA-TDP2"]
+    assert localities[1][4] == "Chi bộ Tổ dân phố 1"
+
+
+def test_source_list_export_needs_a_purpose_and_keeps_to_scope(client, personas, org):
+    lan(org)
+    client.force_login(personas.ward_a_officer)
+    page = client.get("/candidates/?unit=WARDA&format=csv")
+    assert page["Content-Type"].startswith("text/html") and "mục đích" in page.content.decode()
+    response = client.get("/candidates/?unit=WARDA&format=csv&purpose=báo cáo cấp ủy")
+    rows = rows_of(response)
+    assert rows[1][:2] == ["Vũ Thị Lan", "15/08/1995"] or rows[1][:2] == [
+        "Vũ Thị Lan",
+        "1995-08-15",
+    ]
+    assert AuditEntry.objects.filter(action="EXPORT", detail__contains="báo cáo cấp ủy").exists()
+    client.force_login(personas.ward_b_officer)
+    response = client.get("/candidates/?format=xlsx&purpose=báo cáo cấp ủy")
+    assert "Vũ Thị Lan" not in str(rows_of(response))
+
+
+def test_alerts_export(client, personas, org):
+    lan(org, birth=dt.date(2000, 1, 1))
+    client.force_login(personas.ward_a_officer)
+    rows = rows_of(client.get("/alerts/?date=2017-12-15&format=xlsx&purpose=rà soát hạn"))
+    assert rows[0][:3] == ["Quần chúng", "Chi bộ", "Cảnh báo"]
+    assert any(r[0] == "Vũ Thị Lan" and "18" in r[2] for r in rows[1:]), rows
