@@ -33,6 +33,15 @@ def admitted(org):
     step(c, K.SELF_REVIEW, D(2018, 7, 1))
     step(c, K.HELPER_COMMENT, D(2018, 7, 2), introducer=org.an)
     step(c, K.CONFIRMATION_CELL_VOTE, D(2018, 7, 25), full_members=12, present=12, in_favour=12)
+    step(
+        c,
+        K.CONFIRMATION_GRASSROOTS_VOTE,
+        D(2018, 8, 6),
+        full_members=9,
+        present=9,
+        in_favour=9,
+        document_number="31-NQ/ĐU",
+    )
     c.refresh_from_db()
     return c
 
@@ -64,6 +73,15 @@ def test_every_form_has_the_party_layout_and_the_dossier_fields(admitted, org):
     assert "Ngày vào Đảng: 20/07/2017" in ten
     eleven = text_of(documents.form_docx(c, "11-KNĐ"))
     assert "Người nhận xét: Nguyễn Văn An" in eleven
+    five = text_of(documents.form_docx(c, "5-KNĐ"))
+    assert "Nơi lấy ý kiến: Tổ dân phố 1, Phường A" in five
+    assert "Ngày lấy ý kiến: 20/04/2017" in five
+    eight = text_of(documents.form_docx(c, "8-KNĐ"))
+    assert "ĐẢNG ỦY PHƯỜNG A" in eight and "ngày 25 tháng 05 năm 2017" in eight
+    assert "Tổng số đảng viên chính thức: 9" in eight and "Số đồng ý: 8" in eight
+    fifteen = text_of(documents.form_docx(c, "15-KNĐ"))
+    assert "Số: 31-NQ/ĐU" in fifteen and "Ngày vào Đảng: 20/07/2017" in fifteen
+    assert "Số đồng ý: 9 (100% so với tổng số); không đồng ý: 0." in fifteen
     thirteen = text_of(documents.form_docx(c, "13-KNĐ"))
     assert "có mặt: 12" in thirteen and "ngày 25 tháng 07 năm 2018" in thirteen
 
