@@ -22,6 +22,7 @@ from dangvien.reference.models import Ethnicity
 from dangvien.reports.exports import table_bytes
 
 from . import factories as f
+from .test_import_members import ROW
 
 TODAY = dt.date(2026, 11, 29)
 
@@ -217,26 +218,7 @@ def test_the_error_report_highlights_the_bad_cells(org, tmp_path):
 
 # ----- round trips ----------------------------------------------------------------------
 def members_row(card="41234567"):
-    return {
-        "Họ và tên": "Đinh Thị Hoa",
-        "Ngày sinh": "12/03/1985",
-        "Giới tính": "Nữ",
-        "Số CCCD": "064185000777",
-        "Dân tộc": "Ba Na",
-        "Tôn giáo": "Không",
-        "Trình độ giáo dục phổ thông": "12/12",
-        "Trình độ chuyên môn": "Đại học",
-        "Lý luận chính trị": "Trung cấp",
-        "Nghề nghiệp": "Viên chức sự nghiệp",
-        "Mã đơn vị": "A2",
-        "Mã địa bàn cư trú": "WA-TDP2",
-        "Ngày quyết định kết nạp": "01/03/2010",
-        "Ngày vào Đảng": "15/03/2010",
-        "Ngày chính thức": "15/03/2011",
-        "Số thẻ đảng viên": card,
-        "Ngày ra khỏi Đảng": "",
-        "Lý do ra khỏi Đảng": "",
-    }
+    return {**ROW, "Số thẻ đảng viên": card}
 
 
 def read_csv(path):

@@ -6,7 +6,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
@@ -66,6 +66,27 @@ class Importer(Protocol):
     def commit(
         self, plan: Plan, path, *, by=None, today: dt.date, progress: Progress | None = ...
     ) -> None: ...
+
+
+def create_parents_first(records: list[dict], model, make: Callable[[dict, Any], object]):
+    """Create tree records (units, localities) whose parents may come later in the file:
+    `make(record, parent)` creates one; a parent is one created here or already stored."""
+    created: dict[str, object] = {}
+    pending = list(records)
+    while pending:
+        rest = []
+        for r in pending:
+            parent = None
+            if r["parent"]:
+                parent = created.get(r["parent"]) or model.objects.filter(code=r["parent"]).first()
+                if parent is None:
+                    rest.append(r)
+                    continue
+            created[r["code"]] = make(r, parent)
+        if len(rest) == len(pending):
+            raise AssertionError("validated parents must resolve")
+        pending = rest
+    return created
 
 
 def missing_columns(headers: list[str], columns: list[str], optional: set[str]) -> Problem | None:

@@ -23,6 +23,7 @@ from dangvien.orgs.models import OrgUnit
 from dangvien.people.models import Person
 
 from .base import EVERYWHERE, OUT_OF_SCOPE, Changed, Progress, Scope, missing_columns
+from .members import COLUMNS as MEMBER_COLUMNS
 from .members import PROFESSIONAL, SEX, THEORY, Lookups, person_fields
 from .reader import Plan, Problem, parse_day, rows
 from .units import file_hash
@@ -36,24 +37,8 @@ CELL, LISTED, TAGS, YOUTH, HELPER = (
     "Đoàn viên",
     "Số CCCD người giúp đỡ",
 )
-COLUMNS = [
-    "Họ và tên",
-    "Ngày sinh",
-    "Giới tính",
-    "Số CCCD",
-    "Dân tộc",
-    "Tôn giáo",
-    "Trình độ giáo dục phổ thông",
-    "Trình độ chuyên môn",
-    "Lý luận chính trị",
-    "Nghề nghiệp",
-    "Mã địa bàn cư trú",
-    CELL,
-    LISTED,
-    TAGS,
-    YOUTH,
-    HELPER,
-]
+# The member template's person columns (name … occupation), the residence, then the list's.
+COLUMNS = [*MEMBER_COLUMNS[:10], "Mã địa bàn cư trú", CELL, LISTED, TAGS, YOUTH, HELPER]
 OPTIONAL = {"Lý luận chính trị", YOUTH, HELPER, TAGS}
 YES_NO = {"Có": True, "Không": False}
 CELL_KINDS = (OrgUnit.Kind.CELL, OrgUnit.Kind.GRASSROOTS_CELL)

@@ -15,7 +15,14 @@ from django.db import transaction
 from dangvien.accounts.audit import A, log
 from dangvien.orgs.models import Locality, LocalityCell, OrgUnit
 
-from .base import EVERYWHERE, OUT_OF_SCOPE, Progress, Scope, missing_columns
+from .base import (
+    EVERYWHERE,
+    OUT_OF_SCOPE,
+    Progress,
+    Scope,
+    create_parents_first,
+    missing_columns,
+)
 from .reader import Plan, Problem, parse_day, rows
 from .units import file_hash, suggest
 
@@ -196,36 +203,22 @@ def validate(
 def commit(plan: Plan, path=None, *, by=None, today: dt.date | None = None, progress=None) -> None:
     assert plan.ok
     today = today or dt.date.today()
-    created: dict[str, Locality] = {}
-    pending = list(plan.new)
-    while pending:
-        rest = []
-        for r in pending:
-            parent = None
-            if r["parent"]:
-                parent = (
-                    created.get(r["parent"]) or Locality.objects.filter(code=r["parent"]).first()
-                )
-                if parent is None:
-                    rest.append(r)
-                    continue
-            loc = Locality.objects.create(
-                code=r["code"],
-                name=r["name"],
-                kind=r["kind"],
-                parent=parent,
-                valid_from=r["valid_from"] or (parent.valid_from if parent else today),
+
+    def make(r: dict, parent) -> Locality:
+        loc = Locality.objects.create(
+            code=r["code"],
+            name=r["name"],
+            kind=r["kind"],
+            parent=parent,
+            valid_from=r["valid_from"] or (parent.valid_from if parent else today),
+        )
+        if r["cell"] is not None:
+            LocalityCell.objects.create(
+                locality=loc, cell=r["cell"], valid_from=max(loc.valid_from, r["cell"].valid_from)
             )
-            created[r["code"]] = loc
-            if r["cell"] is not None:
-                LocalityCell.objects.create(
-                    locality=loc,
-                    cell=r["cell"],
-                    valid_from=max(loc.valid_from, r["cell"].valid_from),
-                )
-        if len(rest) == len(pending):
-            raise AssertionError("validated parents must resolve")
-        pending = rest
+        return loc
+
+    create_parents_first(plan.new, Locality, make)
     for r in plan.updated:
         loc = Locality.objects.get(pk=r["existing"].pk)
         loc.name, loc.kind, loc.valid_from = r["name"], r["kind"], r["valid_from"]

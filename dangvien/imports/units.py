@@ -15,7 +15,14 @@ from django.db import transaction
 from dangvien.accounts.audit import A, log
 from dangvien.orgs.models import OrgUnit
 
-from .base import EVERYWHERE, OUT_OF_SCOPE, Progress, Scope, missing_columns
+from .base import (
+    EVERYWHERE,
+    OUT_OF_SCOPE,
+    Progress,
+    Scope,
+    create_parents_first,
+    missing_columns,
+)
 from .reader import Plan, Problem, parse_day, rows
 
 CODE, NAME, KIND, PARENT, FOUNDED = (
@@ -180,29 +187,17 @@ def validate(
 def commit(plan: Plan, path=None, *, by=None, today: dt.date | None = None, progress=None) -> None:
     """Write a valid plan (parents before children, since the file may list them so)."""
     assert plan.ok
-    created: dict[str, OrgUnit] = {}
-    pending = list(plan.new)
-    while pending:
-        rest = []
-        for r in pending:
-            parent = None
-            if r["parent"]:
-                parent = (
-                    created.get(r["parent"]) or OrgUnit.objects.filter(code=r["parent"]).first()
-                )
-                if parent is None:
-                    rest.append(r)
-                    continue
-            created[r["code"]] = OrgUnit.objects.create(
-                code=r["code"],
-                name=r["name"],
-                kind=r["kind"],
-                parent=parent,
-                valid_from=r["valid_from"],
-            )
-        if len(rest) == len(pending):
-            raise AssertionError("validated parents must resolve")
-        pending = rest
+    create_parents_first(
+        plan.new,
+        OrgUnit,
+        lambda r, parent: OrgUnit.objects.create(
+            code=r["code"],
+            name=r["name"],
+            kind=r["kind"],
+            parent=parent,
+            valid_from=r["valid_from"],
+        ),
+    )
     for r in plan.updated:
         unit = OrgUnit.objects.get(code=r["code"])
         unit.name, unit.kind, unit.valid_from = r["name"], r["kind"], r["valid_from"]
