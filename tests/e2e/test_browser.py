@@ -137,3 +137,48 @@ def test_candidate_from_source_list_to_ceremony(live_server, browser, org):
     page.click("text=Đảng viên dự bị từ")
     assert "20/07/2017" in page.content()
     page.close()
+
+
+def test_ward_officer_imports_members_from_the_upload_page(live_server, browser, org, tmp_path):
+    from dangvien.imports.members import COLUMNS
+    from dangvien.people.models import Person
+    from tests.test_import_members import ROW
+
+    f.user("ward.a", Role.Kind.GRASSROOTS_OFFICER, org.ward_a)
+    good = tmp_path / "dang-vien.csv"
+    good.write_text(
+        ",".join(COLUMNS) + "\n" + ",".join(str(ROW[c] or "") for c in COLUMNS) + "\n",
+        encoding="utf-8-sig",
+    )
+    bad = tmp_path / "sai.csv"
+    bad.write_text(
+        ",".join(COLUMNS)
+        + "\n"
+        + ",".join(str({**ROW, "Mã đơn vị": "B1"}[c] or "") for c in COLUMNS)
+        + "\n",
+        encoding="utf-8-sig",
+    )
+    base = live_server.url
+    page = browser.new_page(locale="vi-VN")
+    log_in(page, base, "ward.a")
+    page.click("text=Nhập dữ liệu")
+    page.select_option("select[name=kind]", "members")
+    page.set_input_files("input[name=file]", str(bad))
+    page.click("text=Kiểm tra tệp")
+    assert "chưa ghi gì" in page.inner_text("main")
+    assert "ngoài phạm vi" in page.inner_text("#problems")  # ward B's cell
+    with page.expect_download() as download:
+        page.click("text=Tải báo cáo lỗi")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    page.goto(f"{base}/imports/")
+    page.select_option("select[name=kind]", "members")
+    page.set_input_files("input[name=file]", str(good))
+    page.click("text=Kiểm tra tệp")
+    assert page.inner_text("#count-new") == "1"
+    assert not Person.objects.filter(citizen_id=ROW["Số CCCD"]).exists()
+    page.click("text=Ghi vào cơ sở dữ liệu")
+    page.wait_for_selector("p.notice")
+    assert Person.objects.filter(citizen_id=ROW["Số CCCD"]).exists()
+    page.goto(f"{base}/imports/")
+    assert "dang-vien.csv" in page.inner_text("main") and "sai.csv" in page.inner_text("main")
+    page.close()
