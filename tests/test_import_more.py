@@ -291,3 +291,37 @@ def test_formula_like_text_is_neutralised_in_both_formats_and_imports_back(org, 
     capsys.readouterr()
     call_command("import", "members", str(out))
     assert " 0 cập nhật" in capsys.readouterr().out
+
+
+def test_a_commit_after_the_database_moved_writes_nothing(org, tmp_path, settings):
+    from dangvien.imports.base import Changed
+
+    path = xlsx(
+        tmp_path,
+        members.COLUMNS,
+        [
+            members_row(),
+            {**members_row(card="2"), "Số CCCD": "064185000778", "Họ và tên": "Đinh Thị Hai"},
+        ],
+    )
+    plan = members.validate(path, TODAY)
+    assert plan.ok and plan.n_new == 2 and plan.spill
+    # Meanwhile someone records another person with the first row's citizen ID.
+    f.person("Người Khác", f.D(1985, 1, 1), "F", citizen_id="064185000777")
+    people = Person.objects.count()
+    with pytest.raises(Changed) as refused:
+        members.commit(plan, path, today=TODAY)
+    assert "đã có người khác mang số này" in str(refused.value)
+    assert Person.objects.count() == people
+    assert not list(settings.IMPORT_DIR.glob("*.spill"))
+
+
+def test_no_checked_rows_are_left_on_disk(org, tmp_path, settings, capsys):
+    good = xlsx(tmp_path, members.COLUMNS, [members_row()], "good.xlsx")
+    bad = xlsx(tmp_path, members.COLUMNS, [{**members_row(), "Ngày sinh": "x"}], "bad.xlsx")
+    call_command("import", "members", good, "--dry-run")
+    with pytest.raises(CommandError):
+        call_command("import", "members", bad)
+    call_command("import", "members", good)
+    assert Person.objects.filter(citizen_id="064185000777").exists()
+    assert not list(settings.IMPORT_DIR.glob("*.spill"))

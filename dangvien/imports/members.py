@@ -6,9 +6,13 @@ unit (flagged for review). A second import of the same file changes nothing.
 
 import datetime as dt
 import difflib
+import pickle
+import tempfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import cast
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
@@ -212,12 +216,12 @@ def person_fields(row: dict, bad: Callable, lk: Lookups, today: dt.date) -> dict
         "birth_date": born,
         "sex": sex,
         "citizen_id": cccd,
-        "ethnicity": ethnicity,
-        "religion": religion,
+        "ethnicity_id": ethnicity.pk if ethnicity else None,
+        "religion_id": religion.pk if religion else None,
         "general_education": edu,
         "professional": prof,
         "political_theory": theory,
-        "residence": residence,
+        "residence_id": residence.pk if residence else None,
         "occupation": occupation,
     }
 
@@ -306,7 +310,7 @@ def checked_rows(
             {
                 "row": number,
                 "person": person,
-                "unit": unit,
+                "unit_id": unit.pk if unit else None,
                 "decision_on": decided,
                 "ceremony_on": ceremony,
                 "confirmed_on": confirmed,
@@ -364,7 +368,7 @@ def classify(chunk: list[dict], plan: Plan) -> tuple[list[dict], list[dict]]:
         elif r["card_number"] in card_owner:
             matched[r["row"]] = (card_owner[r["card_number"]], False)
         else:
-            found = by_name.get((search_key(p["full_name"]), p["birth_date"], r["unit"].pk))
+            found = by_name.get((search_key(p["full_name"]), p["birth_date"], r["unit_id"]))
             if found is not None:
                 matched[r["row"]] = (found, True)
     memberships = {
@@ -411,16 +415,9 @@ def classify(chunk: list[dict], plan: Plan) -> tuple[list[dict], list[dict]]:
     return new, changed
 
 
-FOREIGN_KEYS = ("ethnicity", "religion", "residence")
-
-
 def differs(person: Person, record) -> bool:
-    for key, value in record["person"].items():
-        if key in FOREIGN_KEYS:  # compare ids: never a query per row
-            if getattr(person, f"{key}_id") != (value.pk if value else None):
-                return True
-        elif getattr(person, key) != value:
-            return True
+    if any(getattr(person, k) != v for k, v in record["person"].items()):
+        return True  # plain values and ids: never a query per row
     m = record["membership"]
     if m is None:
         return True
@@ -436,37 +433,76 @@ def differs(person: Person, record) -> bool:
 def validate(
     path, today: dt.date, *, scope: Scope = EVERYWHERE, progress: Progress | None = None
 ) -> Plan:
-    """Check the whole file (streaming) and count what a commit would do."""
+    """Check the whole file (streaming) and count what a commit would do. The checked
+    rows go to a spill file in IMPORT_DIR (plain values, a chunk at a time), so the
+    commit need not parse the spreadsheet again; memory stays that of one chunk. A plan
+    that will not be committed is `discard()`ed."""
     plan = Plan(sha256=file_hash(path))
     lk = Lookups(scope)
-    for chunk in checked_rows(path, today, lk, plan, progress):
-        new, changed = classify(chunk, plan)
-        for r in new:
-            plan.add_new(r, keep=False)
-        for r in changed:
-            plan.add_updated(r, keep=False)
+    folder = Path(settings.IMPORT_DIR)  # with the uploads: personal data, not /tmp
+    folder.mkdir(parents=True, exist_ok=True)
+    spill = tempfile.NamedTemporaryFile(  # noqa: SIM115 (handed to the plan, closed below)
+        prefix="checked-", suffix=".spill", dir=folder, delete=False
+    )
+    try:
+        with spill:
+            for chunk in checked_rows(path, today, lk, plan, progress):
+                new, changed = classify(chunk, plan)
+                for r in new:
+                    plan.add_new(r, keep=False)
+                for r in changed:
+                    plan.add_updated(r, keep=False)
+                if plan.ok:
+                    for r in chunk:  # the matches are made again at the commit
+                        r.pop("existing", None), r.pop("membership", None)
+                    pickle.dump(chunk, spill, protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException:
+        Path(spill.name).unlink(missing_ok=True)
+        raise
+    if plan.ok:
+        plan.spill = spill.name
+    else:
+        Path(spill.name).unlink(missing_ok=True)
     return plan
+
+
+def spilled(plan: Plan, progress: Progress | None) -> Iterator[list[dict]]:
+    assert plan.spill
+    done = 0
+    with open(plan.spill, "rb") as f:
+        while True:
+            try:
+                chunk = pickle.load(f)  # our own file, written by validate() just before
+            except EOFError:
+                return
+            done += len(chunk)
+            if progress:
+                progress(done)
+            yield chunk
 
 
 @transaction.atomic
 def commit(plan: Plan, path, *, by=None, today: dt.date | None = None, progress=None) -> None:
-    """Read the file again and write it in chunks, in one transaction: bulk inserts for
-    new members (with one audit entry per record), ordinary saves for changed ones."""
-    assert plan.ok
-    today = today or dt.date.today()
+    """Write the checked rows in chunks, in one transaction: each chunk matched again
+    with the database (it may have moved since the check), then bulk inserts for new
+    members (with one audit entry per record) and ordinary saves for changed ones."""
+    assert plan.ok and plan.spill
     if file_hash(path) != plan.sha256:
         raise Changed([Problem(1, "", None, "tệp đã đổi sau khi kiểm tra", "kiểm tra lại tệp")])
     again = Plan(sha256=plan.sha256)
-    lk = Lookups(EVERYWHERE)
-    for chunk in checked_rows(path, today, lk, again, progress):
-        new, changed = classify(chunk, again)
-        if not again.ok:
-            break
-        again.n_new += len(new)
-        again.n_updated += len(changed)
-        write_new(new, by)
-        for record in changed:
-            write_changed(record)
+    units = OrgUnit.objects.in_bulk()
+    try:
+        for chunk in spilled(plan, progress):
+            new, changed = classify(chunk, again)
+            if not again.ok:
+                break
+            again.n_new += len(new)
+            again.n_updated += len(changed)
+            write_new(new, by, units)
+            for record in changed:
+                write_changed(record)
+    finally:
+        Path(plan.spill).unlink(missing_ok=True)
     if not again.ok:
         raise Changed(again.problems)  # rolls the transaction back
     if (again.n_new, again.n_updated) != (plan.n_new, plan.n_updated):
@@ -480,7 +516,7 @@ def commit(plan: Plan, path, *, by=None, today: dt.date | None = None, progress=
     )
 
 
-def write_new(records: list[dict], by) -> None:
+def write_new(records: list[dict], by, units: dict[int, OrgUnit]) -> None:
     people = []
     for r in records:
         person = Person(**r["person"])
@@ -503,7 +539,7 @@ def write_new(records: list[dict], by) -> None:
     stints = [
         Stint(
             membership=m,
-            unit=r["unit"],
+            unit=units[r["unit_id"]],
             start_on=m.ceremony_on,
             end_on=m.exit_on,
             reason_in=Stint.ReasonIn.EXISTING,
@@ -529,7 +565,7 @@ def write_changed(record: dict) -> None:
     if created:
         Stint.objects.create(
             membership=m,
-            unit=record["unit"],
+            unit_id=record["unit_id"],
             start_on=m.ceremony_on,
             end_on=m.exit_on,
             reason_in=Stint.ReasonIn.EXISTING,

@@ -114,10 +114,17 @@ class Plan:
     problems: list[Problem] = field(default_factory=list)
     sha256: str = ""
     rows: int = 0
+    spill: str | None = None  # checked rows on disk, for a commit that follows
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def discard(self) -> None:
+        """A plan that will not be committed: remove its spill file, if any."""
+        if self.spill:
+            Path(self.spill).unlink(missing_ok=True)
+            self.spill = None
 
     def add_new(self, record: dict, keep: bool = True) -> None:
         self.n_new += 1

@@ -146,6 +146,7 @@ def check(run: ImportRun) -> None:
         )
     except UnreadableFile as e:
         plan = Plan(sha256=run.sha256, problems=[Problem(1, "", None, str(e).rstrip("."))])
+    plan.discard()  # the write checks again (the database may move while the user reads)
     fill(run, plan)
     run.status = S.READY if plan.ok else S.INVALID
     run.finished_at = timezone.now()
@@ -159,6 +160,7 @@ def write(run: ImportRun, by) -> None:
     today = timezone.localdate()
     plan = importer.validate(path, today, scope=scope_of(run))
     if not plan.ok:
+        plan.discard()
         fill(run, plan)
         run.status = S.FAILED
     else:

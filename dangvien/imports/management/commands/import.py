@@ -63,6 +63,7 @@ class Command(BaseCommand):
                 f"{len(plan.problems)} lỗi: chưa ghi gì vào cơ sở dữ liệu.", returncode=1
             )
         if dry_run:
+            plan.discard()
             self.stdout.write(f"Chạy thử: {plan.summary()}. Chưa ghi gì.")
             self.peak(opts)
             return
