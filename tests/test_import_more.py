@@ -196,6 +196,9 @@ def test_templates_have_the_headers_an_example_and_the_allowed_values(db, kind):
     assert len([c for c in data[2] if c.value not in (None, "")]) >= 4  # the example row
     allowed = {col[0].value: [c.value for c in col[1:] if c.value] for col in lists.iter_cols()}
     assert set(allowed) == set(importer.allowed_lists())
+    dropdowns = {str(dv.sqref).split(":")[0][:-1] for dv in data.data_validations.dataValidation}
+    expected = {chr(65 + importer.COLUMNS.index(c)) for c in allowed if c in importer.COLUMNS}
+    assert dropdowns == expected  # a drop-down list on every column with allowed values
     if kind in ("members", "candidates"):
         assert "Gia-rai" in allowed["Dân tộc"] and "Công giáo" in allowed["Tôn giáo"]
         assert len(allowed["Dân tộc"]) == 54
@@ -325,3 +328,15 @@ def test_no_checked_rows_are_left_on_disk(org, tmp_path, settings, capsys):
     call_command("import", "members", good)
     assert Person.objects.filter(citizen_id="064185000777").exists()
     assert not list(settings.IMPORT_DIR.glob("*.spill"))
+
+
+def test_a_large_import_refreshes_postgresql_statistics(org):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's (SQLite: nothing to refresh)")
+    members.refresh_statistics()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'people_person'")
+        (estimate,) = cursor.fetchone()
+    assert estimate == Person.objects.count()  # the planner knows the table's size

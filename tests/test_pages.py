@@ -2,9 +2,12 @@
 
 import io
 
+import pytest
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
+
+from dangvien.people.models import Person
 
 
 def test_statistics_page_shows_the_units_figures_on_a_date(client, personas, org):
@@ -55,6 +58,23 @@ def test_accent_free_search_finds_the_person(client, personas, org):
     assert [p.status_label for p in response.context["page"]] == ["Đảng viên chính thức"]
     response = client.get(reverse("person_list"), {"q": "BINH"})
     assert [p.full_name for p in response.context["page"]] == ["Trần Thị Bình"]
+
+
+def test_name_search_has_a_trigram_index_on_postgresql(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigram index is PostgreSQL's (SQLite scans, fast enough there)")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'person_search_trgm'")
+        (definition,) = cursor.fetchone()
+    assert "gin (search_name gin_trgm_ops)" in definition
+    sql, params = Person.objects.search("nguyen van").values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:  # the planner takes it once a scan costs more
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "person_search_trgm" in plan
 
 
 def test_person_filters(client, personas, org):

@@ -12,6 +12,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from dangvien.reports.xlsx import safe_cell
 
@@ -113,6 +114,7 @@ def count_rows(path) -> int | None:
     return max(n - 1, 0) if n else None
 
 
+TEMPLATE_ROWS = 20_000  # rows of the template with drop-down lists
 BOLD = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="FFDDE6F0")
 BAD_FILL = PatternFill("solid", fgColor="FFFFC7CE")
@@ -148,7 +150,23 @@ def template_xlsx(importer: Importer) -> bytes:
         head.fill = HEADER_FILL
         for j, value in enumerate(values, start=2):
             lists.cell(row=j, column=i, value=value)
-        lists.column_dimensions[get_column_letter(i)].width = max(16, len(column) + 4)
+        letter = get_column_letter(i)
+        lists.column_dimensions[letter].width = max(16, len(column) + 4)
+        if column in importer.COLUMNS:
+            # A drop-down in the data sheet; a warning (not a refusal) on other text,
+            # since the import also accepts other spellings ("Gia Rai" for "Gia-rai").
+            choose = DataValidation(
+                type="list",
+                formula1=f"'Danh mục'!${letter}$2:${letter}${len(values) + 1}",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorStyle="warning",
+                errorTitle="Giá trị ngoài danh mục",
+                error=f"“{column}” nên là một giá trị trong trang “Danh mục”.",
+            )
+            data_letter = get_column_letter(importer.COLUMNS.index(column) + 1)
+            choose.add(f"{data_letter}2:{data_letter}{TEMPLATE_ROWS}")
+            ws.add_data_validation(choose)
     guide = wb.create_sheet("Hướng dẫn")
     for line in (
         f"Tệp mẫu nhập {importer.TITLE}.",
