@@ -14,11 +14,12 @@ from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import translation
 
 from dangvien.accounts.audit import A, log, log_created
 from dangvien.core.civil import add_years
+from dangvien.core.db import analyze
 from dangvien.core.text import clean_name, search_key
 from dangvien.membership.models import ExitReason, Membership, Stint
 from dangvien.orgs.models import Locality, OrgUnit
@@ -519,14 +520,7 @@ def commit(plan: Plan, path, *, by=None, today: dt.date | None = None, progress=
 
 
 def refresh_statistics() -> None:
-    """After a large import, PostgreSQL's planner statistics are stale until autovacuum
-    gets round to them, and the scope queries pick poor plans meanwhile (people search
-    on 118,000 people: 5.8 s before ANALYZE, 1.2 s after). Refresh them at once."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for model in (Person, Membership, Stint):
-            cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+    analyze(Person, Membership, Stint)
 
 
 def write_new(records: list[dict], by, units: dict[int, OrgUnit]) -> None:

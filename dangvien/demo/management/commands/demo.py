@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from dangvien.core.db import analyze
 from dangvien.demo.load import DEMO_PASSWORD, DEMO_USERS, Loader
 from dangvien.orgs.models import OrgUnit
 
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         else:
             started = time.monotonic()
             Loader(log=self.stdout.write).load()
+            analyze()  # PostgreSQL: statistics for the planner, before anyone queries
             self.stdout.write(
                 _("Demo generated in %(s).1f s on %(db)s.")
                 % {"s": time.monotonic() - started, "db": connection.vendor}
