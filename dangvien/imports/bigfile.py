@@ -30,9 +30,7 @@ def write_member_file(path: Path, n: int, seed: int = 100_000, card_prefix: str 
     ws.append(COLUMNS)
     for i in range(n):
         woman = rng.random() < WOMEN
-        family = rng.choice(names.KINH_FAMILY)
-        middle = rng.choice(names.FEMALE_MIDDLE if woman else names.MALE_MIDDLE)
-        given = rng.choice(names.FEMALE_GIVEN if woman else names.MALE_GIVEN)
+        name = names.person_name(rng, "F" if woman else "M", "01")  # Kinh names
         born = dt.date(rng.randint(1945, 1999), rng.randint(1, 12), rng.randint(1, 28))
         ceremony = born.replace(year=born.year + rng.randint(18, 45))
         if ceremony > AS_OF:
@@ -53,7 +51,7 @@ def write_member_file(path: Path, n: int, seed: int = 100_000, card_prefix: str 
                 left = ""
         ws.append(
             [
-                f"{family} {middle} {given}",
+                name,
                 born.strftime("%d/%m/%Y"),
                 "Nữ" if woman else "Nam",
                 cccd,

@@ -145,6 +145,8 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["sort_name", "birth_date", "pk"]
+        # Imports match people by name and birth date, a chunk of dates at a time.
+        indexes = [models.Index(fields=["birth_date"], name="person_birth_date")]
         verbose_name = _("person")
         verbose_name_plural = _("people")
 
