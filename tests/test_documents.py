@@ -59,7 +59,7 @@ def test_every_form_has_the_party_layout_and_the_dossier_fields(admitted, org):
     assert "CHI BỘ TỔ DÂN PHỐ 1" in six and "ĐẢNG BỘ PHƯỜNG A" in six
     assert "Thử, ngày 10 tháng 05 năm 2017" in six  # the place from the city's locality
     assert "Tổng số đảng viên chính thức: 12; có mặt: 11." in six
-    assert "Số đồng ý: 10 (83% so với tổng số); không đồng ý: 1." in six
+    assert "Số đồng ý: 10 (83,3% so với tổng số); không đồng ý: 1." in six
     assert "Ngày sinh: 15/08/1995" in six and "Dân tộc: Kinh" in six
     three = text_of(documents.form_docx(c, "3-KNĐ"))
     assert "Tôi là: Nguyễn Văn An" in three and "Công tác cùng nhau từ: 01/01/2016" in three
@@ -140,5 +140,7 @@ def test_unit_candidate_list_and_card_list(client, personas, org):
     assert "Mẫu 1-TĐV" in text and "Nguyễn Văn An" in text
     assert "Trần Thị Bình" not in text  # never confirmed: not a full member
     assert "Lê Văn Cường" not in text  # ward B
+    before = text_of(client.get("/units/WARDA/cards.docx?date=2005-12-31").content)
+    assert "Nguyễn Văn An" not in before and "đến ngày 31/12/2005" in before  # not yet full
     client.force_login(personas.ward_b_officer)
     assert client.get("/units/WARDA/cards.docx").status_code == 404

@@ -242,11 +242,11 @@ def votes(e: Event | None) -> list[str]:
     against = (
         str(e.present - e.in_favour) if e.present is not None and e.in_favour is not None else BLANK
     )
-    share = (
-        f" ({e.in_favour * 100 // e.full_members}% so với tổng số)"
-        if e.full_members and e.in_favour is not None
-        else ""
-    )
+    share = ""
+    if e.full_members and e.in_favour is not None:
+        # One decimal, Vietnamese comma: 4 of 6 is 66,7 % (two thirds), never "66 %".
+        pct = f"{e.in_favour * 100 / e.full_members:.1f}".removesuffix(".0").replace(".", ",")
+        share = f" ({pct}% so với tổng số)"
     return [
         f"Tổng số đảng viên chính thức: {or_blank(e.full_members)}; có mặt: {or_blank(e.present)}.",
         f"Số đồng ý: {or_blank(e.in_favour)}{share}; không đồng ý: {against}.",

@@ -457,7 +457,7 @@ def unit_cards_docx(request, code: str):
     from dangvien.membership.models import Membership, Stint, full_on_q, member_on_q
 
     unit = personal_unit(request, code)
-    day = today()
+    day, _error = day_from(request)  # the unit page's date (default today)
     stints = Stint.objects.on(day).in_subtree(unit)
     qs = (
         Membership.objects.filter(member_on_q(day, "") & full_on_q(day, ""))
