@@ -1,6 +1,7 @@
 """Login hardening, headers, the append-only audit trail, backups that restore."""
 
 import hashlib
+import io
 import os
 import sqlite3
 import subprocess
@@ -11,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from dangvien.accounts.audit import A
 from dangvien.accounts.models import AuditEntry
@@ -185,6 +187,9 @@ def test_audit_page_is_for_administrators(client, personas, org):
     )
     assert "people.person" in csv_body.content.decode()
     assert AuditEntry.objects.filter(action=A.EXPORT, detail__contains="Thanh tra").exists()
+    xlsx = client.get(reverse("audit_log"), {"format": "xlsx", "purpose": "Thanh tra định kỳ"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert "people.person" in [row[4] for row in sheet.iter_rows(values_only=True)]
 
 
 def member_checksum(rows) -> str:

@@ -1,16 +1,13 @@
 """The audit page: administrators filter and export the audit log."""
 
-import csv
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from dangvien.core.dates import parse_date
 from dangvien.orgs.models import OrgUnit
-from dangvien.reports.xlsx import safe_cell
+from dangvien.reports.exports import table_response
 
 from .audit import A, export_purpose, log
 from .models import AuditEntry
@@ -47,34 +44,20 @@ def audit_log(request):
     if errors:
         qs = qs.none()
     purpose = export_purpose(request)
-    if g.get("format") == "csv" and not purpose:
+    fmt = g.get("format", "")
+    if fmt in ("csv", "xlsx") and not purpose:
         errors.append(_("State the purpose of the export (the request it answers)."))
-    if g.get("format") == "csv" and not errors:
-        log(A.EXPORT, detail=f"audit log csv; purpose: {purpose}; {request.GET.urlencode()}"[:400])
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="nhat-ky.csv"'
-        response.write("\ufeff")
-        writer = csv.writer(response)
-        writer.writerow(
-            [
-                "at",
-                "user",
-                "ip",
-                "action",
-                "model",
-                "object_id",
-                "object",
-                "person_id",
-                "unit_path",
-                "detail",
-                "before",
-                "after",
-            ]
-        )
-        for row in qs.iterator():
-            writer.writerow(
+    if fmt in ("csv", "xlsx") and not errors:
+        log(A.EXPORT, detail=f"audit log {fmt}; purpose: {purpose}; {g.urlencode()}"[:400])
+        columns = ["at", "user", "ip", "action", "model", "object_id", "object"]
+        columns += ["person_id", "unit_path", "detail", "before", "after"]
+        return table_response(
+            fmt,
+            "nhat-ky",
+            columns,
+            (
                 [
-                    safe_cell(str(v)) if v is not None else ""
+                    "" if v is None else str(v)
                     for v in (
                         row.at.isoformat(),
                         row.username,
@@ -90,8 +73,9 @@ def audit_log(request):
                         row.after,
                     )
                 ]
-            )
-        return response
+                for row in qs.iterator()
+            ),
+        )
     page = Paginator(qs, 100).get_page(g.get("page"))
     query = g.copy()
     query.pop("page", None)
