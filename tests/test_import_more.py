@@ -340,3 +340,50 @@ def test_a_large_import_refreshes_postgresql_statistics(org):
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'people_person'")
         (estimate,) = cursor.fetchone()
     assert estimate == Person.objects.count()  # the planner knows the table's size
+
+
+READMITTED = [
+    {
+        **ROW,
+        "Số thẻ đảng viên": "",
+        "Ngày ra khỏi Đảng": "01/06/2012",
+        "Lý do ra khỏi Đảng": "Xóa tên",
+    },
+    {
+        **ROW,
+        "Ngày quyết định kết nạp": "01/03/2015",
+        "Ngày vào Đảng": "20/03/2015",
+        "Ngày chính thức": "20/03/2016",
+    },
+]
+
+
+@pytest.mark.parametrize("chunk", [1000, 1])  # both rows in one chunk, or one per chunk
+def test_a_readmitted_member_is_two_rows_of_one_person(org, tmp_path, capsys, monkeypatch, chunk):
+    monkeypatch.setattr(members, "CHUNK", chunk)
+    path = xlsx(tmp_path, members.COLUMNS, READMITTED)
+    call_command("import", "members", path)
+    person = Person.objects.get(citizen_id=ROW["Số CCCD"])
+    spans = [(m.ceremony_on, m.exit_on) for m in person.memberships.order_by("ceremony_on")]
+    assert spans == [(dt.date(2010, 3, 15), dt.date(2012, 6, 1)), (dt.date(2015, 3, 20), None)]
+    capsys.readouterr()
+    call_command("import", "members", path)
+    assert "0 mới, 0 cập nhật, 2 không đổi" in capsys.readouterr().out
+    out = tmp_path / "out.csv"  # and the export, one row per membership, imports back
+    call_command("export", "members", str(out), "--purpose", "kiểm tra chuyển dữ liệu")
+    capsys.readouterr()
+    call_command("import", "members", str(out))
+    assert " 0 mới, 0 cập nhật" in " " + capsys.readouterr().out.split(": ", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("second", "says"),
+    [
+        ({"Ngày vào Đảng": "20/03/2011"}, "chồng lên lần vào Đảng ở dòng 2"),
+        ({"Họ và tên": "Đinh Thị Khác"}, "họ tên hoặc ngày sinh khác"),
+    ],
+)
+def test_the_same_cccd_twice_must_be_two_separate_memberships(org, tmp_path, second, says):
+    rows = [READMITTED[0], {**READMITTED[1], **second}]
+    plan = members.validate(xlsx(tmp_path, members.COLUMNS, rows), TODAY)
+    assert says in " ".join(p.line() for p in plan.problems)

@@ -240,7 +240,9 @@ def checked_rows(
     if missing:
         plan.problems.append(missing)
         return
-    seen_cccd: dict[str, int] = {}
+    # CCCD → (first row, name key, birth date, [(ceremony, exit)]): the same person may
+    # come twice only as two memberships that do not overlap (re-admission).
+    seen_cccd: dict[str, tuple[int, str, dt.date | None, list]] = {}
     seen_card: dict[str, int] = {}
     chunk: list[dict] = []
     for index, (number, row) in enumerate(stream, start=1):
@@ -297,14 +299,24 @@ def checked_rows(
             bad("Ngày ra khỏi Đảng", None, "có lý do ra khỏi Đảng nhưng thiếu ngày")
         cccd = person["citizen_id"]
         if cccd and cccd in seen_cccd:
-            bad("Số CCCD", cccd, f"trùng với dòng {seen_cccd[cccd]}")
+            first, key, birth, periods = seen_cccd[cccd]
+            if (key, birth) != (search_key(person["full_name"]), born):
+                bad("Số CCCD", cccd, f"trùng với dòng {first} (họ tên hoặc ngày sinh khác)")
+            elif any(overlap(ceremony, left, start, end) for start, end in periods):
+                bad(
+                    "Ngày vào Đảng",
+                    row.get("Ngày vào Đảng"),
+                    f"trùng hoặc chồng lên lần vào Đảng ở dòng {first}",
+                    "mỗi lần vào Đảng một dòng, lần sau bắt đầu sau ngày ra khỏi Đảng lần trước",
+                )
         card = str(row.get("Số thẻ đảng viên") or "") or None
         if card and card in seen_card:
             bad("Số thẻ đảng viên", card, f"trùng với dòng {seen_card[card]}")
         if len(plan.problems) > before:
             continue
         if cccd:
-            seen_cccd[cccd] = number
+            entry = seen_cccd.setdefault(cccd, (number, search_key(person["full_name"]), born, []))
+            entry[3].append((ceremony, left))
         if card:
             seen_card[card] = number
         chunk.append(
@@ -327,6 +339,11 @@ def checked_rows(
         yield chunk
     if progress:
         progress(plan.rows)
+
+
+def overlap(start, end, other_start, other_end) -> bool:
+    """Two membership periods [start, end) share a day (an open end runs on)."""
+    return (end is None or other_start < end) and (other_end is None or start < other_end)
 
 
 def classify(chunk: list[dict], plan: Plan) -> tuple[list[dict], list[dict]]:
@@ -505,7 +522,9 @@ def commit(plan: Plan, path, *, by=None, today: dt.date | None = None, progress=
         Path(plan.spill).unlink(missing_ok=True)
     if not again.ok:
         raise Changed(again.problems)  # rolls the transaction back
-    if (again.n_new, again.n_updated) != (plan.n_new, plan.n_updated):
+    # A re-admitted person's second row is "new" at the check and "changed" here (the
+    # first row created them meanwhile): compare what is written, not how it is split.
+    if again.n_new + again.n_updated != plan.n_new + plan.n_updated:
         raise Changed([Problem(1, "", None, "dữ liệu đã đổi sau khi kiểm tra", "kiểm tra lại tệp")])
     if plan.n_new + plan.n_updated >= 1000:
         transaction.on_commit(refresh_statistics)
@@ -523,12 +542,20 @@ def refresh_statistics() -> None:
 
 
 def write_new(records: list[dict], by, units: dict[int, OrgUnit]) -> None:
-    people = []
+    # One person per CCCD: a re-admitted member's two rows in one chunk.
+    by_cccd: dict[str, Person] = {}
+    people, created = [], []
     for r in records:
-        person = Person(**r["person"])
-        person.fill_keys()
+        cccd = r["person"]["citizen_id"]
+        person = by_cccd.get(cccd) if cccd else None
+        if person is None:
+            person = Person(**r["person"])
+            person.fill_keys()
+            created.append(person)
+            if cccd:
+                by_cccd[cccd] = person
         people.append(person)
-    Person.objects.bulk_create(people)
+    Person.objects.bulk_create(created)
     memberships = [
         Membership(
             person=person,
@@ -554,7 +581,7 @@ def write_new(records: list[dict], by, units: dict[int, OrgUnit]) -> None:
         for m, r in zip(memberships, records, strict=True)
     ]
     Stint.objects.bulk_create(stints)
-    log_created([*people, *memberships, *stints], user=by, detail="import members")
+    log_created([*created, *memberships, *stints], user=by, detail="import members")
 
 
 def write_changed(record: dict) -> None:

@@ -158,7 +158,9 @@ def write(run: ImportRun, by) -> None:
     importer = IMPORTERS[run.kind]
     path = stored_path(run)
     today = timezone.localdate()
-    plan = importer.validate(path, today, scope=scope_of(run))
+    plan = importer.validate(
+        path, today, scope=scope_of(run), progress=progress_writer(run, run.rows or None)
+    )
     if not plan.ok:
         plan.discard()
         fill(run, plan)
