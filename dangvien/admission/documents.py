@@ -272,6 +272,11 @@ def number(e: Event | None, suffix: str) -> str:
     return f"Số: {e.document_number}" if e and e.document_number else f"Số: ……-{suffix}"
 
 
+def when(e: Event | None) -> dt.date | None:
+    """The date of a recorded step, None (a blank on the form) when not recorded."""
+    return e.date if e else None
+
+
 def f3(d: Dossier) -> Form:
     e = d.last(K.INTRODUCTION)
     intro = e.introducer if e else None
@@ -283,7 +288,7 @@ def f3(d: Dossier) -> Form:
     return Form(
         "3-KNĐ",
         "Giấy giới thiệu người vào Đảng",
-        date=e.date if e else None,
+        date=when(e),
         **cell_heading(d),
         doc_number="",
         body=[
@@ -316,9 +321,9 @@ def f4(d: Dossier) -> Form:
         issuer="Ban Chấp hành Đoàn " + BLANK,
         doc_number=number(e, "NQ/ĐTN"),
         place=place_of(d.cell),
-        date=e.date if e else None,
+        date=when(e),
         body=[
-            f"Ngày {day_text(e.date if e else None)}, Ban Chấp hành Đoàn đã họp xét, giới "
+            f"Ngày {day_text(when(e))}, Ban Chấp hành Đoàn đã họp xét, giới "
             "thiệu đoàn viên ưu tú vào Đảng.",
             *votes(e),
             ("Giới thiệu đoàn viên", ""),
@@ -339,11 +344,11 @@ def f5(d: Dossier) -> Form:
         "của tổ chức đoàn thể và chi bộ nơi cư trú đối với người vào Đảng",
         **cell_heading(d),
         doc_number=number(e, "CB"),
-        date=e.date if e else None,
+        date=when(e),
         body=[
             *who(d.person),
             ("Nơi lấy ý kiến", residence.long_name if residence else BLANK),
-            ("Ngày lấy ý kiến", day_text(e.date if e else None)),
+            ("Ngày lấy ý kiến", day_text(when(e))),
             ("Ghi chú", e.note if e and e.note else BLANK),
             "Tổng hợp ý kiến nhận xét (ưu điểm, khuyết điểm, kiến nghị):",
             LINE,
@@ -355,48 +360,50 @@ def f5(d: Dossier) -> Form:
     )
 
 
-def f6(d: Dossier) -> Form:
-    e = d.last(K.CELL_VOTE)
+def resolution(code: str, subtitle: str, e: Event | None, by_cell: bool, d: Dossier, body):
+    """A resolution (6, 8, 13, 15-KNĐ): of the cell or of the grassroots committee, its
+    number and date from the vote recorded, the votes after the body's opening lines."""
+    heading = cell_heading(d) if by_cell else grassroots_heading(d)
+    opening, closing = body
     return Form(
-        "6-KNĐ",
+        code,
         "Nghị quyết",
-        "đề nghị kết nạp đảng viên",
-        **cell_heading(d),
-        doc_number=number(e, "NQ/CB"),
-        date=e.date if e else None,
-        body=[
-            f"Ngày {day_text(e.date if e else None)}, {d.cell.name} đã họp để xét đề nghị "
-            "kết nạp quần chúng sau vào Đảng:",
-            *who(d.person),
-            *votes(e),
-            f"{d.cell.name} đề nghị {d.grassroots.name} xét, đề nghị cấp ủy có thẩm quyền "
-            f"kết nạp quần chúng {d.person.full_name} vào Đảng Cộng sản Việt Nam.",
-        ],
-        sign_for="T/M CHI BỘ",
+        subtitle,
+        **heading,
+        doc_number=number(e, "NQ/CB" if by_cell else "NQ/ĐU"),
+        date=when(e),
+        body=[*opening, *votes(e), closing],
+        sign_for="T/M CHI BỘ" if by_cell else "T/M ĐẢNG ỦY",
         sign_role="BÍ THƯ",
     )
+
+
+def f6(d: Dossier) -> Form:
+    e = d.last(K.CELL_VOTE)
+    opening = [
+        f"Ngày {day_text(when(e))}, {d.cell.name} đã họp để xét đề nghị kết nạp quần chúng "
+        "sau vào Đảng:",
+        *who(d.person),
+    ]
+    closing = (
+        f"{d.cell.name} đề nghị {d.grassroots.name} xét, đề nghị cấp ủy có thẩm quyền "
+        f"kết nạp quần chúng {d.person.full_name} vào Đảng Cộng sản Việt Nam."
+    )
+    return resolution("6-KNĐ", "đề nghị kết nạp đảng viên", e, True, d, (opening, closing))
 
 
 def f8(d: Dossier) -> Form:
     e = d.last(K.GRASSROOTS_VOTE)
-    return Form(
-        "8-KNĐ",
-        "Nghị quyết",
-        "đề nghị kết nạp đảng viên",
-        **grassroots_heading(d),
-        doc_number=number(e, "NQ/ĐU"),
-        date=e.date if e else None,
-        body=[
-            f"Ngày {day_text(e.date if e else None)}, {grassroots_heading(d)['issuer']} đã "
-            f"xét đề nghị của {d.cell.name} về việc kết nạp quần chúng:",
-            *who(d.person),
-            *votes(e),
-            "Đảng ủy đề nghị cấp ủy có thẩm quyền xét, quyết định kết nạp quần chúng có tên "
-            "trên vào Đảng Cộng sản Việt Nam.",
-        ],
-        sign_for="T/M ĐẢNG ỦY",
-        sign_role="BÍ THƯ",
+    opening = [
+        f"Ngày {day_text(when(e))}, {committee(d.grassroots)} đã xét đề nghị của "
+        f"{d.cell.name} về việc kết nạp quần chúng:",
+        *who(d.person),
+    ]
+    closing = (
+        "Đảng ủy đề nghị cấp ủy có thẩm quyền xét, quyết định kết nạp quần chúng có tên "
+        "trên vào Đảng Cộng sản Việt Nam."
     )
+    return resolution("8-KNĐ", "đề nghị kết nạp đảng viên", e, False, d, (opening, closing))
 
 
 def f9(d: Dossier) -> Form:
@@ -414,7 +421,7 @@ def f9(d: Dossier) -> Form:
         issuer=issuer,
         doc_number=number(e, "QĐ/TU"),
         place=place_of(g),
-        date=e.date if e else None,
+        date=when(e),
         body=[
             "Căn cứ Điều lệ Đảng Cộng sản Việt Nam và các quy định, hướng dẫn thi hành;",
             f"Xét đề nghị của {g.name} và của Ban Tổ chức,",
@@ -441,7 +448,7 @@ def f10(d: Dossier) -> Form:
         "Bản tự kiểm điểm",
         "của đảng viên dự bị",
         **cell_heading(d),
-        date=e.date if e else None,
+        date=when(e),
         body=[
             ("Họ và tên", d.person.full_name),
             ("Ngày sinh", day_text(d.person.birth_date)),
@@ -468,7 +475,7 @@ def f11(d: Dossier) -> Form:
         "Bản nhận xét đảng viên dự bị",
         "của đảng viên chính thức được phân công giúp đỡ",
         **cell_heading(d),
-        date=e.date if e else None,
+        date=when(e),
         body=[
             ("Người nhận xét", helper.full_name if helper else BLANK),
             ("Đảng viên dự bị", d.person.full_name),
@@ -485,52 +492,40 @@ def f11(d: Dossier) -> Form:
 
 def f13(d: Dossier) -> Form:
     e = d.last(K.CONFIRMATION_CELL_VOTE)
-    m = probation(d)
-    return Form(
-        "13-KNĐ",
-        "Nghị quyết",
-        "đề nghị công nhận đảng viên chính thức",
-        **cell_heading(d),
-        doc_number=number(e, "NQ/CB"),
-        date=e.date if e else None,
-        body=[
-            f"Ngày {day_text(e.date if e else None)}, {d.cell.name} đã họp xét đề nghị công "
-            "nhận đảng viên chính thức cho đảng viên dự bị:",
-            ("Họ và tên", d.person.full_name),
-            ("Ngày sinh", day_text(d.person.birth_date)),
-            ("Ngày vào Đảng", day_text(m.ceremony_on if m else None)),
-            *votes(e),
-            f"{d.cell.name} đề nghị cấp ủy có thẩm quyền công nhận đồng chí "
-            f"{d.person.full_name} là đảng viên chính thức.",
-        ],
-        sign_for="T/M CHI BỘ",
-        sign_role="BÍ THƯ",
+    opening = [
+        f"Ngày {day_text(when(e))}, {d.cell.name} đã họp xét đề nghị công nhận đảng viên "
+        "chính thức cho đảng viên dự bị:",
+        *probationer(d),
+    ]
+    closing = (
+        f"{d.cell.name} đề nghị cấp ủy có thẩm quyền công nhận đồng chí "
+        f"{d.person.full_name} là đảng viên chính thức."
+    )
+    return resolution(
+        "13-KNĐ", "đề nghị công nhận đảng viên chính thức", e, True, d, (opening, closing)
     )
 
 
 def f15(d: Dossier) -> Form:
     e = d.last(K.CONFIRMATION_GRASSROOTS_VOTE)
-    m = probation(d)
-    head = grassroots_heading(d)
-    return Form(
-        "15-KNĐ",
-        "Nghị quyết",
-        "đề nghị công nhận đảng viên chính thức",
-        **head,
-        doc_number=number(e, "NQ/ĐU"),
-        date=e.date if e else None,
-        body=[
-            f"Ngày {day_text(e.date if e else None)}, {head['issuer']} đã xét đề nghị của "
-            f"{d.cell.name} về việc công nhận đảng viên chính thức:",
-            ("Họ và tên", d.person.full_name),
-            ("Ngày sinh", day_text(d.person.birth_date)),
-            ("Ngày vào Đảng", day_text(m.ceremony_on if m else None)),
-            *votes(e),
-            "Đề nghị cấp ủy có thẩm quyền quyết định công nhận đảng viên chính thức.",
-        ],
-        sign_for="T/M ĐẢNG ỦY",
-        sign_role="BÍ THƯ",
+    opening = [
+        f"Ngày {day_text(when(e))}, {committee(d.grassroots)} đã xét đề nghị của "
+        f"{d.cell.name} về việc công nhận đảng viên chính thức:",
+        *probationer(d),
+    ]
+    closing = "Đề nghị cấp ủy có thẩm quyền quyết định công nhận đảng viên chính thức."
+    return resolution(
+        "15-KNĐ", "đề nghị công nhận đảng viên chính thức", e, False, d, (opening, closing)
     )
+
+
+def probationer(d: Dossier) -> list[tuple[str, str]]:
+    m = probation(d)
+    return [
+        ("Họ và tên", d.person.full_name),
+        ("Ngày sinh", day_text(d.person.birth_date)),
+        ("Ngày vào Đảng", day_text(m.ceremony_on if m else None)),
+    ]
 
 
 FORMS: dict[str, Callable[[Dossier], Form]] = {

@@ -6,7 +6,7 @@ from dangvien.reference.models import Religion
 from .models import Candidate, Event
 
 K = Event.Kind
-GRADE = {
+GRADE: dict[str, str] = {
     GeneralEducation.PRIMARY: "5/12",
     GeneralEducation.LOWER_SECONDARY: "9/12",
     GeneralEducation.UPPER_SECONDARY: "12/12",

@@ -5,7 +5,7 @@ from collections import Counter
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -15,7 +15,7 @@ from dangvien.core.text import search_key
 from dangvien.core.views import day_from, get_visible, today
 from dangvien.orgs.models import Locality, OrgUnit
 from dangvien.people.models import Person
-from dangvien.reports.exports import table_response
+from dangvien.reports.exports import DOCX, attachment, table_response
 from dangvien.reports.views import default_unit
 from dangvien.rules import rulesets
 
@@ -384,15 +384,6 @@ def alert_list(request):
 
 
 # ----- Word documents -------------------------------------------------------------------
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def attachment(content: bytes, name: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
 def personal_candidate(request, pk: int) -> Candidate:
     """A candidate in the user's scope whose personal details the user may see."""
     c = get_visible(

@@ -2,7 +2,10 @@
 template and the error report with the bad cells highlighted."""
 
 import datetime as dt
+import difflib
+import hashlib
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +91,53 @@ def create_parents_first(records: list[dict], model, make: Callable[[dict, Any],
             raise AssertionError("validated parents must resolve")
         pending = rest
     return created
+
+
+CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")  # unit and locality codes
+
+
+def file_hash(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def start(path, columns: list[str], optional: set[str]):
+    """A plan with the file's hash, and its rows; no rows when a column is missing (the
+    plan then holds that problem)."""
+    plan = Plan(sha256=file_hash(path))
+    headers, stream = rows(path)
+    missing = missing_columns(headers, columns, optional)
+    if missing:
+        plan.problems.append(missing)
+        return plan, None
+    return plan, stream
+
+
+def suggest(value: object, allowed: list[str], otherwise: str = "") -> str:
+    """How to fix a value not in a list: the closest allowed one, else `otherwise` (by
+    default the list itself)."""
+    close = difflib.get_close_matches(str(value or ""), allowed, n=1, cutoff=0.5)
+    if close:
+        return f"có phải “{close[0]}”?"
+    return otherwise or "một trong: " + ", ".join(allowed)
+
+
+def checked_code(row: dict, column: str, in_file: dict, bad, what: str) -> str:
+    """A unit or locality code: format, and not twice in the file."""
+    code = str(row.get(column) or "").upper()
+    if not CODE_RE.match(code):
+        bad(
+            column,
+            row.get(column),
+            f"mã {what} không hợp lệ",
+            "chỉ chữ in hoa không dấu, số và dấu gạch ngang, tối đa 40 ký tự",
+        )
+    elif code in in_file:
+        bad(column, code, f"trùng với dòng {in_file[code]}", f"mỗi {what} một dòng")
+    return code
 
 
 def missing_columns(headers: list[str], columns: list[str], optional: set[str]) -> Problem | None:

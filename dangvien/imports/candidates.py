@@ -8,7 +8,6 @@ the list of the same cell from the same date is unchanged (or has their groups u
 """
 
 import datetime as dt
-import difflib
 from typing import cast
 
 from django.db import transaction
@@ -22,11 +21,10 @@ from dangvien.membership.models import Membership
 from dangvien.orgs.models import OrgUnit
 from dangvien.people.models import Person
 
-from .base import EVERYWHERE, OUT_OF_SCOPE, Changed, Progress, Scope, missing_columns
+from .base import EVERYWHERE, OUT_OF_SCOPE, Changed, Progress, Scope, start, suggest
 from .members import COLUMNS as MEMBER_COLUMNS
 from .members import PROFESSIONAL, SEX, THEORY, Lookups, person_fields
-from .reader import Plan, Problem, parse_day, rows
-from .units import file_hash
+from .reader import Plan, Problem, parse_day
 
 SLUG = "candidates"
 TITLE = "quần chúng ưu tú (danh sách nguồn)"
@@ -92,11 +90,8 @@ def allowed_lists() -> dict[str, list[str]]:
 def validate(
     path, today: dt.date, *, scope: Scope = EVERYWHERE, progress: Progress | None = None
 ) -> Plan:
-    plan = Plan(sha256=file_hash(path))
-    headers, stream = rows(path)
-    missing = missing_columns(headers, COLUMNS, OPTIONAL)
-    if missing:
-        plan.problems.append(missing)
+    plan, stream = start(path, COLUMNS, OPTIONAL)
+    if stream is None:
         return plan
     lk = Lookups(scope, unit_kinds=CELL_KINDS)
     tags_by_name = tag_names()
@@ -130,13 +125,8 @@ def validate(
             if name in tags_by_name:
                 tags.append(tags_by_name[name])
             else:
-                close = difflib.get_close_matches(name, list(tags_by_name), n=1, cutoff=0.5)
-                bad(
-                    TAGS,
-                    name,
-                    "nhóm ưu tiên không có trong danh mục",
-                    f"có phải “{close[0]}”?" if close else "xem trang “Danh mục” của tệp mẫu",
-                )
+                fix = suggest(name, list(tags_by_name), "xem trang “Danh mục” của tệp mẫu")
+                bad(TAGS, name, "nhóm ưu tiên không có trong danh mục", fix)
         youth_raw = row.get(YOUTH)
         youth = YES_NO.get(str(youth_raw)) if youth_raw not in (None, "") else False
         if youth is None:

@@ -7,18 +7,13 @@ from collections.abc import Iterator
 from django.db.models import OuterRef, Subquery
 from django.utils import translation
 
+from dangvien.admission.dossier import GRADE  # the same '12/12' the rules read
 from dangvien.admission.models import Candidate
 from dangvien.membership.models import Membership, Stint
 from dangvien.orgs.models import Locality, LocalityCell, OrgUnit
-from dangvien.people.models import GeneralEducation, Person
+from dangvien.people.models import Person
 
 from . import candidates, localities, members, units
-
-GRADE: dict[str, str] = {
-    GeneralEducation.UPPER_SECONDARY: "12/12",
-    GeneralEducation.LOWER_SECONDARY: "9/12",
-    GeneralEducation.PRIMARY: "5/12",
-}
 
 
 def day(value: dt.date | None) -> str:

@@ -8,7 +8,6 @@ serving cell ends the old link the day before the import and starts the new one 
 """
 
 import datetime as dt
-import re
 
 from django.db import transaction
 
@@ -20,11 +19,12 @@ from .base import (
     OUT_OF_SCOPE,
     Progress,
     Scope,
+    checked_code,
     create_parents_first,
-    missing_columns,
+    start,
+    suggest,
 )
-from .reader import Plan, Problem, parse_day, rows
-from .units import file_hash, suggest
+from .reader import Plan, Problem, parse_day
 
 CODE, NAME, KIND, PARENT, CELL, FOUNDED = (
     "Mã địa bàn",
@@ -70,17 +70,11 @@ def allowed_lists() -> dict[str, list[str]]:
     return ALLOWED
 
 
-CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
-
-
 def validate(
     path, today: dt.date, *, scope: Scope = EVERYWHERE, progress: Progress | None = None
 ) -> Plan:
-    plan = Plan(sha256=file_hash(path))
-    headers, stream = rows(path)
-    missing = missing_columns(headers, COLUMNS, OPTIONAL)
-    if missing:
-        plan.problems.append(missing)
+    plan, stream = start(path, COLUMNS, OPTIONAL)
+    if stream is None:
         return plan
     existing = {x.code: x for x in Locality.objects.select_related("parent")}
     cells = {u.code: u for u in OrgUnit.objects.filter(kind__in=CELL_KINDS)}
@@ -101,16 +95,7 @@ def validate(
         def bad(column, value, message, fix="", number=number):
             plan.problems.append(Problem(number, column, value, message, fix))
 
-        code = str(row.get(CODE) or "").upper()
-        if not CODE_RE.match(code):
-            bad(
-                CODE,
-                row.get(CODE),
-                "mã địa bàn không hợp lệ",
-                "chỉ chữ in hoa không dấu, số và dấu gạch ngang, tối đa 40 ký tự",
-            )
-        elif code in in_file:
-            bad(CODE, code, f"trùng với dòng {in_file[code]}", "mỗi địa bàn một dòng")
+        code = checked_code(row, CODE, in_file, bad, "địa bàn")
         name = row.get(NAME)
         if not name:
             bad(NAME, None, "thiếu tên địa bàn")
@@ -120,7 +105,7 @@ def validate(
                 KIND,
                 row.get(KIND),
                 "loại không có trong danh mục",
-                suggest(str(row.get(KIND) or ""), list(KINDS)),
+                suggest(row.get(KIND), list(KINDS)),
             )
         parent_code = str(row.get(PARENT) or "").upper() or None
         parent_kind = None

@@ -5,7 +5,6 @@ unit (flagged for review). A second import of the same file changes nothing.
 """
 
 import datetime as dt
-import difflib
 import pickle
 import tempfile
 from collections.abc import Callable, Iterator
@@ -33,9 +32,17 @@ from dangvien.people.models import (
 )
 from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
 
-from .base import EVERYWHERE, OUT_OF_SCOPE, Changed, Progress, Scope, missing_columns
+from .base import (
+    EVERYWHERE,
+    OUT_OF_SCOPE,
+    Changed,
+    Progress,
+    Scope,
+    file_hash,
+    missing_columns,
+    suggest,
+)
 from .reader import Plan, Problem, parse_day, rows
-from .units import file_hash
 
 COLUMNS = [
     "Họ và tên",
@@ -84,6 +91,7 @@ EXIT = {
 SLUG = "members"
 TITLE = "đảng viên"
 OPTIONAL: set[str] = set()
+MEMBERSHIP_FIELDS = ("decision_on", "confirmed_on", "card_number", "exit_on", "exit_reason")
 MEMBER_UNITS = (OrgUnit.Kind.CELL, OrgUnit.Kind.GRASSROOTS_CELL, OrgUnit.Kind.PARTY_GROUP)
 
 
@@ -111,13 +119,7 @@ def education(text: str) -> str | None:
 def choice(value, allowed: dict, column: str, bad) -> object:
     found = allowed.get(str(value or ""))
     if found is None:
-        close = difflib.get_close_matches(str(value or ""), list(allowed), n=1, cutoff=0.5)
-        bad(
-            column,
-            value,
-            "không có trong danh mục",
-            f"có phải “{close[0]}”?" if close else "một trong: " + ", ".join(allowed),
-        )
+        bad(column, value, "không có trong danh mục", suggest(value, list(allowed)))
     return found
 
 
@@ -169,22 +171,14 @@ def person_fields(row: dict, bad: Callable, lk: Lookups, today: dt.date) -> dict
     sex = cast(str | None, choice(row.get("Giới tính"), SEX, "Giới tính", bad))
     ethnicity = lk.reference(lk.ethnicities, str(row.get("Dân tộc") or ""))
     if ethnicity is None:
-        close = difflib.get_close_matches(str(row.get("Dân tộc") or ""), lk.ethnicity_names, n=1)
-        bad(
-            "Dân tộc",
-            row.get("Dân tộc"),
-            "không có trong danh mục 54 dân tộc",
-            f"có phải “{close[0]}”?" if close else "dùng tên chính thức",
-        )
+        value = row.get("Dân tộc")
+        fix = suggest(value, lk.ethnicity_names, "dùng tên chính thức")
+        bad("Dân tộc", value, "không có trong danh mục 54 dân tộc", fix)
     religion = lk.reference(lk.religions, str(row.get("Tôn giáo") or "Không"))
     if religion is None:
-        close = difflib.get_close_matches(str(row.get("Tôn giáo") or ""), lk.religion_names, n=1)
-        bad(
-            "Tôn giáo",
-            row.get("Tôn giáo"),
-            "không có trong danh mục tôn giáo",
-            f"có phải “{close[0]}”?" if close else "dùng tên chính thức hoặc “Không”",
-        )
+        value = row.get("Tôn giáo")
+        fix = suggest(value, lk.religion_names, "dùng tên chính thức hoặc “Không”")
+        bad("Tôn giáo", value, "không có trong danh mục tôn giáo", fix)
     edu = education(str(row.get("Trình độ giáo dục phổ thông") or ""))
     if edu is None:
         bad(
@@ -438,13 +432,7 @@ def differs(person: Person, record) -> bool:
     m = record["membership"]
     if m is None:
         return True
-    return (m.decision_on, m.confirmed_on, m.card_number, m.exit_on, m.exit_reason) != (
-        record["decision_on"],
-        record["confirmed_on"],
-        record["card_number"],
-        record["exit_on"],
-        record["exit_reason"],
-    )
+    return any(getattr(m, key) != value for key, value in membership_values(record).items())
 
 
 def validate(
@@ -517,7 +505,7 @@ def commit(plan: Plan, path, *, by=None, today: dt.date | None = None, progress=
             again.n_updated += len(changed)
             write_new(new, by, units)
             for record in changed:
-                write_changed(record)
+                write_changed(record, units)
     finally:
         Path(plan.spill).unlink(missing_ok=True)
     if not again.ok:
@@ -557,53 +545,46 @@ def write_new(records: list[dict], by, units: dict[int, OrgUnit]) -> None:
         people.append(person)
     Person.objects.bulk_create(created)
     memberships = [
-        Membership(
-            person=person,
-            decision_on=r["decision_on"],
-            ceremony_on=r["ceremony_on"],
-            confirmed_on=r["confirmed_on"],
-            card_number=r["card_number"],
-            exit_on=r["exit_on"],
-            exit_reason=r["exit_reason"],
-        )
+        Membership(person=person, ceremony_on=r["ceremony_on"], **membership_values(r))
         for person, r in zip(people, records, strict=True)
     ]
     Membership.objects.bulk_create(memberships)
     stints = [
-        Stint(
-            membership=m,
-            unit=units[r["unit_id"]],
-            start_on=m.ceremony_on,
-            end_on=m.exit_on,
-            reason_in=Stint.ReasonIn.EXISTING,
-            reason_out=Stint.ReasonOut.EXIT if m.exit_on else "",
-        )
-        for m, r in zip(memberships, records, strict=True)
+        first_stint(m, units[r["unit_id"]]) for m, r in zip(memberships, records, strict=True)
     ]
     Stint.objects.bulk_create(stints)
     log_created([*created, *memberships, *stints], user=by, detail="import members")
 
 
-def write_changed(record: dict) -> None:
+def write_changed(record: dict, units: dict[int, OrgUnit]) -> None:
     person: Person = record["existing"]
     for key, value in record["person"].items():
         setattr(person, key, value)
     person.save()
     m = record["membership"] or Membership(person=person, ceremony_on=record["ceremony_on"])
-    m.decision_on, m.confirmed_on = record["decision_on"], record["confirmed_on"]
-    m.card_number, m.exit_on = record["card_number"], record["exit_on"]
-    m.exit_reason = record["exit_reason"]
+    for key, value in membership_values(record).items():
+        setattr(m, key, value)
     created = m.pk is None
     m.save()
     if created:
-        Stint.objects.create(
-            membership=m,
-            unit_id=record["unit_id"],
-            start_on=m.ceremony_on,
-            end_on=m.exit_on,
-            reason_in=Stint.ReasonIn.EXISTING,
-            reason_out=Stint.ReasonOut.EXIT if m.exit_on else "",
-        )
+        first_stint(m, units[record["unit_id"]]).save()
+
+
+def membership_values(record: dict) -> dict:
+    """The membership columns of a row (its ceremony date identifies the membership)."""
+    return {key: record[key] for key in MEMBERSHIP_FIELDS}
+
+
+def first_stint(m: Membership, unit: OrgUnit) -> Stint:
+    """An imported membership's stint: in the row's unit from the ceremony to the exit."""
+    return Stint(
+        membership=m,
+        unit=unit,
+        start_on=m.ceremony_on,
+        end_on=m.exit_on,
+        reason_in=Stint.ReasonIn.EXISTING,
+        reason_out=Stint.ReasonOut.EXIT if m.exit_on else "",
+    )
 
 
 ALLOWED = {

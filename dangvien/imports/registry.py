@@ -1,5 +1,7 @@
 """The importers by name, as the command line and the upload page know them."""
 
+from django.utils.translation import gettext_lazy as _
+
 from . import candidates, localities, members, units
 from .base import Importer
 
@@ -10,8 +12,8 @@ IMPORTERS: dict[str, Importer] = {
     "candidates": candidates,
 }
 LABELS = {
-    "units": "Đơn vị (tổ chức đảng)",
-    "localities": "Địa bàn",
-    "members": "Đảng viên",
-    "candidates": "Quần chúng ưu tú (danh sách nguồn)",
+    "units": _("Party units"),
+    "localities": _("Localities"),
+    "members": _("Party members"),
+    "candidates": _("Candidates (source list)"),
 }

@@ -17,11 +17,10 @@ from django.utils import timezone
 
 from dangvien.accounts.audit import A, log
 
-from .base import Changed, Scope, count_rows
+from .base import Changed, Scope, count_rows, file_hash
 from .models import ImportRun
 from .reader import Plan, Problem, UnreadableFile
 from .registry import IMPORTERS
-from .units import file_hash
 
 S = ImportRun.Status
 MAX_PROBLEMS = 2000

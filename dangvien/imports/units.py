@@ -6,9 +6,6 @@ same file changes nothing.
 """
 
 import datetime as dt
-import difflib
-import hashlib
-import re
 
 from django.db import transaction
 
@@ -20,10 +17,12 @@ from .base import (
     OUT_OF_SCOPE,
     Progress,
     Scope,
+    checked_code,
     create_parents_first,
-    missing_columns,
+    start,
+    suggest,
 )
-from .reader import Plan, Problem, parse_day, rows
+from .reader import Plan, Problem, parse_day
 
 CODE, NAME, KIND, PARENT, FOUNDED = (
     "Mã đơn vị",
@@ -67,30 +66,11 @@ def allowed_lists() -> dict[str, list[str]]:
     return ALLOWED
 
 
-CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
-
-
-def suggest(value: str, allowed: list[str]) -> str:
-    close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.5)
-    return f"có phải “{close[0]}”?" if close else "một trong: " + ", ".join(allowed)
-
-
-def file_hash(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def validate(
     path, today: dt.date, *, scope: Scope = EVERYWHERE, progress: Progress | None = None
 ) -> Plan:
-    plan = Plan(sha256=file_hash(path))
-    headers, stream = rows(path)
-    missing = missing_columns(headers, COLUMNS, OPTIONAL)
-    if missing:
-        plan.problems.append(missing)
+    plan, stream = start(path, COLUMNS, OPTIONAL)
+    if stream is None:
         return plan
     existing = {u.code: u for u in OrgUnit.objects.select_related("parent")}
     # A units file is small: read it whole, so a row may name a parent listed below it.
@@ -98,25 +78,16 @@ def validate(
     kinds_in_file = {
         str(r.get(CODE) or "").upper(): KINDS.get(str(r.get(KIND) or "")) for _n, r in items
     }
-    in_file: dict[str, dict] = {}
+    in_file: dict[str, int] = {}  # code → row
     for index, (number, row) in enumerate(items, start=1):
         if progress:
             progress(index)
-        code = str(row.get(CODE) or "").upper()
         before = len(plan.problems)
 
         def bad(column, value, message, fix="", number=number):
             plan.problems.append(Problem(number, column, value, message, fix))
 
-        if not CODE_RE.match(code):
-            bad(
-                CODE,
-                row.get(CODE),
-                "mã đơn vị không hợp lệ",
-                "chỉ chữ in hoa không dấu, số và dấu gạch ngang, tối đa 40 ký tự",
-            )
-        elif code in in_file:
-            bad(CODE, code, f"trùng với dòng {in_file[code]['row']}", "mỗi đơn vị một dòng")
+        code = checked_code(row, CODE, in_file, bad, "đơn vị")
         name = row.get(NAME)
         if not name:
             bad(NAME, None, "thiếu tên đơn vị")
@@ -126,7 +97,7 @@ def validate(
                 KIND,
                 row.get(KIND),
                 "loại không có trong danh mục",
-                suggest(str(row.get(KIND) or ""), list(KINDS)),
+                suggest(row.get(KIND), list(KINDS)),
             )
         founded = parse_day(row.get(FOUNDED))
         if founded is None:
@@ -165,7 +136,7 @@ def validate(
             "parent": parent_code,
             "valid_from": founded,
         }
-        in_file[code] = record
+        in_file[code] = number
         old = existing.get(code)
         if old is None:
             plan.add_new(record)

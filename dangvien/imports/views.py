@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from dangvien.accounts.audit import A, log
 from dangvien.accounts.models import Role
 from dangvien.accounts.scoping import is_unrestricted, prefix_q
-from dangvien.reports.exports import XLSX
+from dangvien.reports.exports import XLSX, attachment
 
 from . import runs
 from .base import EVERYWHERE, Scope, report_xlsx, template_xlsx
@@ -163,18 +163,15 @@ def import_report(request, pk: int):
     if not run.problems or path is None or not path.exists():
         raise Http404
     log(A.EXPORT, run, detail=f"import error report {run.file_name}")
-    response = HttpResponse(report_xlsx(path, runs.problems_of(run)), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="bao-cao-loi-{run.pk}.xlsx"'
-    return response
+    report = report_xlsx(path, runs.problems_of(run))
+    return attachment(report, f"bao-cao-loi-{run.pk}.xlsx", XLSX)
 
 
 def import_template(request, kind: str):
     need_scope(request)
     if kind not in IMPORTERS:
         raise Http404
-    response = HttpResponse(template_xlsx(IMPORTERS[kind]), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="mau-nhap-{kind}.xlsx"'
-    return response
+    return attachment(template_xlsx(IMPORTERS[kind]), f"mau-nhap-{kind}.xlsx", XLSX)
 
 
 PERSONAL = ("members", "candidates")

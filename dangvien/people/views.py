@@ -3,7 +3,7 @@ import json
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Case, Exists, OuterRef, Subquery, Value, When
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -11,7 +11,7 @@ from dangvien.accounts.audit import A, export_purpose, log
 from dangvien.accounts.models import AuditEntry
 from dangvien.core.views import get_visible, today
 from dangvien.membership.models import Membership, Status, Stint, full_on_q, member_on_q
-from dangvien.reports.exports import table_response
+from dangvien.reports.exports import attachment, table_response
 
 from .forms import PersonFilter
 from .models import Person
@@ -125,9 +125,7 @@ def person_export(request, pk: int):
         return redirect("person_detail", pk=pk)
     log(A.EXPORT, person, detail=f"full record; purpose: {purpose}"[:400])
     body = json.dumps(full_record(person), ensure_ascii=False, indent=2, default=str)
-    response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="ho-so-{person.pk}.json"'
-    return response
+    return attachment(body, f"ho-so-{person.pk}.json", "application/json; charset=utf-8")
 
 
 EXPORT_LIMIT = 100_000

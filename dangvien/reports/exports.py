@@ -14,6 +14,14 @@ from openpyxl.styles import Font
 from .xlsx import safe_cell
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def attachment(content: bytes | str, name: str, content_type: str) -> HttpResponse:
+    """A file the browser saves as `name` (every download goes through here)."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def plain(value):
@@ -57,6 +65,4 @@ def table_response(
 ) -> HttpResponse:
     """An attachment `name.xlsx` or `name.csv` (UTF-8 with BOM, for Excel)."""
     content_type = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"
-    response = HttpResponse(table_bytes(fmt, headers, rows), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+    return attachment(table_bytes(fmt, headers, rows), f"{name}.{fmt}", content_type)

@@ -1,4 +1,3 @@
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -6,6 +5,7 @@ from dangvien.accounts.audit import A, log
 from dangvien.core.views import day_from
 from dangvien.orgs.models import OrgUnit
 
+from .exports import XLSX, attachment
 from .structure import BREAKDOWN_TITLES, HEADLINE, structure
 from .xlsx import structure_xlsx
 
@@ -36,13 +36,8 @@ def statistics(request):
     result = structure(unit, day)
     if request.GET.get("format") == "xlsx" and not error:
         log(A.EXPORT, unit, detail=f"structure statistics {day.isoformat()} (xlsx)")
-        response = HttpResponse(
-            structure_xlsx(result),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
         name = f"thong-ke-{unit.code}-{day.isoformat()}.xlsx"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return attachment(structure_xlsx(result), name, XLSX)
     headline = [(label, result.figures[key], result.pct[key]) for key, label in HEADLINE]
     breakdowns = [(BREAKDOWN_TITLES[k], rows) for k, rows in result.breakdowns.items()]
     top = unit_depth(visible)
