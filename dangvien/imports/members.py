@@ -31,6 +31,7 @@ from dangvien.people.models import (
     Professional,
 )
 from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
+from dangvien.rules import rulesets
 
 from .base import (
     EVERYWHERE,
@@ -278,8 +279,10 @@ def checked_rows(
         decided, ceremony = dates["Ngày quyết định kết nạp"], dates["Ngày vào Đảng"]
         confirmed, left = dates["Ngày chính thức"], dates["Ngày ra khỏi Đảng"]
         born = person["birth_date"]
-        if born and ceremony and ceremony < add_years(born, 18):
-            bad("Ngày vào Đảng", row.get("Ngày vào Đảng"), "trước khi đủ 18 tuổi")
+        if born and ceremony:
+            adult = rulesets.in_force_on(ceremony).age_min_years  # 18 in every set so far
+            if ceremony < add_years(born, adult):
+                bad("Ngày vào Đảng", row.get("Ngày vào Đảng"), f"trước khi đủ {adult} tuổi")
         if decided and ceremony and decided > ceremony:
             bad("Ngày quyết định kết nạp", row.get("Ngày quyết định kết nạp"), "sau ngày vào Đảng")
         if ceremony and confirmed and confirmed < ceremony:
