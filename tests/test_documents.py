@@ -9,6 +9,8 @@ from docx import Document
 
 from dangvien.accounts.models import AuditEntry, Role
 from dangvien.admission import documents
+from dangvien.admission.models import Event
+from dangvien.orgs.models import OrgUnit
 
 from . import factories as f
 from .admission_helpers import D, K, admit, lan, step
@@ -46,29 +48,48 @@ def admitted(org):
     return c
 
 
+PERSONAL = ("3-KNĐ", "10-KNĐ", "11-KNĐ")
+
+
+def heading(content: bytes) -> tuple[str, str]:
+    """The texts of the heading's left (issuing body, number) and right (motto, date) cells."""
+    left, right = Document(io.BytesIO(content)).tables[0].rows[0].cells
+    return left.text.strip(), right.text.strip()
+
+
+def signature(content: bytes) -> tuple[str, str]:
+    """The texts of the closing table: recipients on the left, the signer on the right."""
+    left, right = Document(io.BytesIO(content)).tables[-1].rows[0].cells
+    return left.text.strip(), right.text.strip()
+
+
 def test_every_form_has_the_party_layout_and_the_dossier_fields(admitted, org):
     c = admitted
     for code in documents.FORMS:
         content = documents.form_docx(c, code)
         text = text_of(content)
-        assert f"Mẫu {code}" in text and "ĐẢNG CỘNG SẢN VIỆT NAM" in text, code
-        assert "(Ký, ghi rõ họ và tên)" in text and "Nơi nhận:" in text, code
+        assert f"Mẫu {code}" in text, code
+        assert "(Ký, ghi rõ họ và tên)" in text, code
         assert "Vũ Thị Lan" in text, code
         assert Document(io.BytesIO(content)).core_properties.subject == code
-    six = text_of(documents.form_docx(c, "6-KNĐ"))
-    assert "CHI BỘ TỔ DÂN PHỐ 1" in six and "ĐẢNG BỘ PHƯỜNG A" in six
-    assert "Thử, ngày 10 tháng 05 năm 2017" in six  # the place from the city's locality
+        motto = "ĐOÀN TNCS HỒ CHÍ MINH" if code == "4-KNĐ" else "ĐẢNG CỘNG SẢN VIỆT NAM"
+        assert heading(content)[1].startswith(motto), code
+        # Personal documents have no recipients; every other form has them.
+        assert ("Nơi nhận:" in signature(content)[0]) is (code not in PERSONAL), code
+    six = documents.form_docx(c, "6-KNĐ")
+    left, right = heading(six)
+    assert left.split("\n") == ["ĐẢNG BỘ PHƯỜNG A", "CHI BỘ TỔ DÂN PHỐ 1", "*", "Số: ……-NQ/CB"]
+    assert "Thử, ngày 10 tháng 5 năm 2017" in right  # the place from the city's locality
+    six = text_of(six)
     assert "Tổng số đảng viên chính thức: 12; có mặt: 11." in six
     assert "Số đồng ý: 10 (83,3% so với tổng số); không đồng ý: 1." in six
     assert "Ngày sinh: 15/08/1995" in six and "Dân tộc: Kinh" in six
     three = text_of(documents.form_docx(c, "3-KNĐ"))
     assert "Tôi là: Nguyễn Văn An" in three and "Công tác cùng nhau từ: 01/01/2016" in three
-    assert "Vào Đảng ngày: 01/06/2005" in three
-    four = text_of(documents.form_docx(c, "4-KNĐ"))
-    assert "Số: 12-NQ/ĐTN" in four and "ngày 01 tháng 04 năm 2017" in four
+    assert "Vào Đảng ngày: 01/06/2005" in three and "Kính gửi: Chi bộ Tổ dân phố 1" in three
     nine = text_of(documents.form_docx(c, "9-KNĐ"))
-    assert "Số: 456-QĐ/TU" in nine and "BAN THƯỜNG VỤ ĐẢNG ỦY THÀNH PHỐ THỬ" in nine
     assert "Điều 1. Kết nạp quần chúng Vũ Thị Lan, sinh ngày 15/08/1995" in nine
+    assert "Xét đề nghị của Đảng ủy phường A tại nghị quyết số ………………… ngày 25/05/2017" in nine
     ten = text_of(documents.form_docx(c, "10-KNĐ"))
     assert "Ngày vào Đảng: 20/07/2017" in ten
     eleven = text_of(documents.form_docx(c, "11-KNĐ"))
@@ -77,13 +98,96 @@ def test_every_form_has_the_party_layout_and_the_dossier_fields(admitted, org):
     assert "Nơi lấy ý kiến: Tổ dân phố 1, Phường A" in five
     assert "Ngày lấy ý kiến: 20/04/2017" in five
     eight = text_of(documents.form_docx(c, "8-KNĐ"))
-    assert "ĐẢNG ỦY PHƯỜNG A" in eight and "ngày 25 tháng 05 năm 2017" in eight
-    assert "Tổng số đảng viên chính thức: 9" in eight and "Số đồng ý: 8" in eight
+    assert "ĐẢNG ỦY PHƯỜNG A" in eight and "ngày 25 tháng 5 năm 2017" in eight
+    assert "Số đồng ý: 8" in eight
     fifteen = text_of(documents.form_docx(c, "15-KNĐ"))
     assert "Số: 31-NQ/ĐU" in fifteen and "Ngày vào Đảng: 20/07/2017" in fifteen
     assert "Số đồng ý: 9 (100% so với tổng số); không đồng ý: 0." in fifteen
     thirteen = text_of(documents.form_docx(c, "13-KNĐ"))
-    assert "có mặt: 12" in thirteen and "ngày 25 tháng 07 năm 2018" in thirteen
+    assert "có mặt: 12" in thirteen and "ngày 25 tháng 7 năm 2018" in thirteen
+
+
+@pytest.mark.parametrize("code", PERSONAL)
+def test_personal_documents_carry_no_issuing_body_number_or_recipients(admitted, code):
+    content = documents.form_docx(admitted, code)
+    left, right = heading(content)
+    assert left.strip() == "" and right.strip() == "ĐẢNG CỘNG SẢN VIỆT NAM"
+    text = text_of(content)
+    assert "Số:" not in text and "Nơi nhận" not in text and "Lưu hồ sơ" not in text
+    assert "CHI BỘ TỔ DÂN PHỐ 1" not in text and "T/M" not in text  # no body signs for it
+    recipients, signer = signature(content)
+    assert recipients.strip() == ""
+    # The place and date stand above the writer's signature.
+    dated = {"3-KNĐ": "ngày 05 tháng 4 năm 2017", "10-KNĐ": "ngày 01 tháng 7 năm 2018"}
+    dated["11-KNĐ"] = "ngày 02 tháng 7 năm 2018"
+    assert signer.startswith(f"Thử, {dated[code]}"), signer
+
+
+def test_youth_union_resolution_carries_the_union_heading(admitted):
+    content = documents.form_docx(admitted, "4-KNĐ")
+    left, right = heading(content)
+    assert right.startswith("ĐOÀN TNCS HỒ CHÍ MINH\n") and "ngày 01 tháng 4 năm 2017" in right
+    assert "BAN CHẤP HÀNH ĐOÀN" in left and "***" in left and "Số: 12-NQ/ĐTN" in left
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" not in text_of(content)
+    assert "T/M BAN CHẤP HÀNH" in signature(content)[1]
+
+
+def test_the_decision_names_the_standing_committee_above_the_grassroots(admitted):
+    content = documents.form_docx(admitted, "9-KNĐ")
+    left, _right = heading(content)
+    # The city committee above ward A: "Thành ủy", numbers ending in /TU.
+    assert left.split("\n") == ["THÀNH ỦY THỬ", "*", "Số: 456-QĐ/TU"]
+    text = text_of(content)
+    assert "BAN THƯỜNG VỤ THÀNH ỦY THỬ\n- Căn cứ Điều lệ Đảng Cộng sản Việt Nam;" in text
+    assert "T/M BAN THƯỜNG VỤ\nBÍ THƯ" in signature(content)[1]
+    assert "Thử, ngày 03 tháng 7 năm 2017" in heading(content)[1]
+
+
+def test_a_district_committee_numbers_its_decision_hu_and_its_province_heads_it(org):
+    province = f.unit("PROV", "Đảng bộ tỉnh Gia Lai", OrgUnit.Kind.SUPERIOR)
+    district = f.unit("DIST", "Đảng bộ huyện Chư Păh", OrgUnit.Kind.SUPERIOR, province)
+    commune = f.unit("XA", "Đảng bộ xã Nghĩa Hưng", OrgUnit.Kind.GRASSROOTS_COMMITTEE, district)
+    cell = f.unit("XA-C1", "Chi bộ thôn 1", OrgUnit.Kind.CELL, commune)
+    c = lan(org)
+    c.cell = cell
+    content = documents.render(documents.f9(documents.Dossier(c, [])))
+    left, right = heading(content)
+    assert left.split("\n") == ["ĐẢNG BỘ TỈNH GIA LAI", "HUYỆN ỦY CHƯ PĂH", "*", "Số: ……-QĐ/HU"]
+    assert "ngày …… tháng …… năm 20……" in right  # no decision recorded: blanks
+    assert "BAN THƯỜNG VỤ HUYỆN ỦY CHƯ PĂH" in text_of(content)
+
+
+def test_an_authorised_grassroots_committee_decides_in_its_own_name(org):
+    c = lan(org)
+    decision = K.DECISION
+    events = [Event(kind=decision, date=D(2022, 3, 9), document_number="07-QĐ/ĐU")]
+    content = documents.render(documents.f9(documents.Dossier(c, events)))
+    left, right = heading(content)
+    assert left.split("\n") == ["ĐẢNG BỘ THÀNH PHỐ THỬ", "ĐẢNG ỦY PHƯỜNG A", "*", "Số: 07-QĐ/ĐU"]
+    assert "Thử, ngày 09 tháng 3 năm 2022" in right
+    assert "BAN THƯỜNG VỤ" not in text_of(content)
+    assert "T/M ĐẢNG ỦY\nBÍ THƯ" in signature(content)[1]
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (D(2017, 7, 5), "Pleiku, ngày 05 tháng 7 năm 2017"),
+        (D(2018, 2, 12), "Pleiku, ngày 12 tháng 02 năm 2018"),
+        (D(2019, 1, 31), "Pleiku, ngày 31 tháng 01 năm 2019"),
+        (D(2019, 3, 1), "Pleiku, ngày 01 tháng 3 năm 2019"),
+        (D(2019, 11, 20), "Pleiku, ngày 20 tháng 11 năm 2019"),
+    ],
+)
+def test_dates_take_a_zero_before_days_below_ten_and_months_one_and_two(day, expected):
+    assert documents.date_line("Pleiku", day) == expected
+
+
+def test_a_february_resolution_reads_thang_02_on_the_form(org):
+    c = lan(org)
+    events = [Event(kind=K.YOUTH_UNION_RESOLUTION, date=D(2017, 2, 12), document_number="3")]
+    right = heading(documents.render(documents.f4(documents.Dossier(c, events))))[1]
+    assert "Thử, ngày 12 tháng 02 năm 2017" in right
 
 
 def test_missing_steps_leave_blanks_not_invented_values(org):
@@ -100,7 +204,9 @@ def test_missing_steps_leave_blanks_not_invented_values(org):
 def test_the_zip_holds_every_form(admitted):
     archive = zipfile.ZipFile(io.BytesIO(documents.forms_zip(admitted)))
     names = archive.namelist()
-    assert len(names) == len(documents.FORMS) and "6-KND-vu-thi-lan.docx" in names
+    # No sub-committee above cell A1: every form but 7 and 14-KNĐ.
+    assert len(names) == len(documents.FORMS) - 2 and "6-KND-vu-thi-lan.docx" in names
+    assert "16-KND-vu-thi-lan.docx" in names and "7-KND-vu-thi-lan.docx" not in names
     for name in names:
         assert "Vũ Thị Lan" in text_of(archive.read(name))
 
@@ -109,6 +215,9 @@ def test_forms_download_from_the_dossier_page_with_scope_and_audit(client, perso
     client.force_login(personas.secretary_a)
     page = client.get(f"/candidates/{admitted.pk}/").content.decode()
     assert f"/candidates/{admitted.pk}/forms/6-KN%C4%90.docx" in page
+    for code in ("12", "16"):  # the added forms are linked
+        assert f"/candidates/{admitted.pk}/forms/{code}-KN%C4%90.docx" in page
+    assert f"/candidates/{admitted.pk}/forms/7-KN%C4%90.docx" not in page  # no sub-committee
     response = client.get(f"/candidates/{admitted.pk}/forms/6-KNĐ.docx")
     assert response.status_code == 200 and response["Content-Type"].startswith(
         "application/vnd.openxmlformats-officedocument.wordprocessingml"
@@ -117,7 +226,7 @@ def test_forms_download_from_the_dossier_page_with_scope_and_audit(client, perso
     assert AuditEntry.objects.filter(action="EXPORT", detail="form 6-KNĐ").exists()
     assert client.get(f"/candidates/{admitted.pk}/forms/7-KNĐ.docx").status_code == 404
     z = client.get(f"/candidates/{admitted.pk}/forms.zip")
-    assert z.status_code == 200 and len(zipfile.ZipFile(io.BytesIO(z.content)).namelist()) == 10
+    assert z.status_code == 200 and len(zipfile.ZipFile(io.BytesIO(z.content)).namelist()) == 12
     client.force_login(personas.ward_b_officer)
     assert client.get(f"/candidates/{admitted.pk}/forms/6-KNĐ.docx").status_code == 404
     client.force_login(f.user("leader.a", Role.Kind.LEADER, org.ward_a))  # names only

@@ -3,8 +3,12 @@ holds, in the party document layout: issuing body and number on the left, the Pa
 name and the place and date on the right, the title, the body, the signature block.
 
 A value the dossier does not hold is a dotted blank to complete by hand, never a guess.
-The wording follows the forms of Hướng dẫn 12-HD/BTCTW (2022); parts the law wants in
-handwriting (self-review, comments) are left as ruled lines.
+The wording follows the forms of Hướng dẫn 12-HD/BTCTW (18/01/2022, Phụ lục 2: mẫu 1 to
+16-KNĐ); parts the law wants in handwriting (self-review, comments) are left as ruled lines.
+The layout follows Hướng dẫn 36-HD/VPTW (03/04/2018) on the form of party documents.
+Personal documents (3, 10, 11-KNĐ) are written and signed by a person: the Party's name
+only, no issuing body, number or recipients. 4-KNĐ is a Youth Union document and carries
+its heading. Forms 7, 12, 14 and 16-KNĐ live in `forms_appraisal` and `forms_probation`.
 """
 
 import datetime as dt
@@ -14,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from docx import Document
+from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -36,10 +41,16 @@ def day_text(d: dt.date | None) -> str:
 
 
 def date_line(place: str, d: dt.date | None) -> str:
-    """'Pleiku, ngày 03 tháng 7 năm 2017', or blanks to write by hand."""
+    """'Pleiku, ngày 03 tháng 7 năm 2017', or blanks to write by hand.
+
+    Hướng dẫn 36-HD/VPTW (03/04/2018), mục II.1.4 (địa danh và ngày, tháng, năm ban hành):
+    a zero before a day below 10 and before months 1 and 2 only ("ngày 05 tháng 7",
+    "ngày 12 tháng 02"), so that no digit can be added in front of them afterwards.
+    """
     if d is None:
         return f"{place or '…………'}, ngày …… tháng …… năm 20……"
-    return f"{place}, ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"
+    month = f"{d.month:02d}" if d.month < 3 else str(d.month)
+    return f"{place}, ngày {d.day:02d} tháng {month} năm {d.year}"
 
 
 def or_blank(value) -> str:
@@ -80,6 +91,11 @@ class Form:
     sign_role: str = ""  # "BÍ THƯ"
     sign_name: str = ""
     landscape: bool = False
+    # A personal document (3, 10, 11-KNĐ): no issuing body, number or "Nơi nhận"; the
+    # place and date stand above the signature, as in the forms of 12-HD/BTCTW.
+    personal: bool = False
+    motto: str = "ĐẢNG CỘNG SẢN VIỆT NAM"  # "ĐOÀN TNCS HỒ CHÍ MINH" on 4-KNĐ
+    separator: str = "*"  # under the issuing body: "*" for the Party, "***" for the Union
 
 
 def _no_borders(table) -> None:
@@ -107,6 +123,7 @@ def render(form: Form) -> bytes:
     doc = Document()
     section = doc.sections[0]
     if form.landscape:
+        section.orientation = WD_ORIENT.LANDSCAPE
         section.page_width, section.page_height = Cm(29.7), Cm(21)
     else:
         section.page_width, section.page_height = Cm(21), Cm(29.7)
@@ -126,14 +143,16 @@ def render(form: Form) -> bytes:
     left.paragraphs[0].text = ""
     right.paragraphs[0].text = ""
     center = WD_ALIGN_PARAGRAPH.CENTER
-    if form.upper:
-        _para(left, form.upper.upper(), align=center, size=13)
-    _para(left, (form.issuer or BLANK).upper(), bold=True, align=center)
-    _para(left, "*", align=center)
-    _para(left, form.doc_number or "Số: ……………", align=center)
-    _para(right, "ĐẢNG CỘNG SẢN VIỆT NAM", bold=True, under=True, align=center, size=14)
-    _para(right, "")
-    _para(right, date_line(form.place, form.date), italic=True, align=center)
+    if not form.personal:
+        if form.upper:
+            _para(left, form.upper.upper(), align=center, size=13)
+        _para(left, (form.issuer or BLANK).upper(), bold=True, align=center)
+        _para(left, form.separator, align=center)
+        _para(left, form.doc_number or "Số: ……………", align=center)
+    _para(right, form.motto, bold=True, under=True, align=center, size=14)
+    if not form.personal:
+        _para(right, "")
+        _para(right, date_line(form.place, form.date), italic=True, align=center)
     _para(doc, "")
     _para(doc, form.title.upper(), bold=True, align=center, size=14)
     if form.subtitle:
@@ -178,10 +197,13 @@ def render(form: Form) -> bytes:
     _no_borders(sign)
     recipients, signer = sign.rows[0].cells
     recipients.paragraphs[0].text = ""
-    _para(recipients, "Nơi nhận:", bold=True, italic=True, size=12)
-    _para(recipients, "- …………………,", size=11)
-    _para(recipients, "- Lưu hồ sơ.", size=11)
+    if not form.personal:
+        _para(recipients, "Nơi nhận:", bold=True, italic=True, size=12)
+        _para(recipients, "- …………………,", size=11)
+        _para(recipients, "- Lưu hồ sơ.", size=11)
     signer.paragraphs[0].text = ""
+    if form.personal:
+        _para(signer, date_line(form.place, form.date), italic=True, align=center)
     if form.sign_for:
         _para(signer, form.sign_for, bold=True, align=center)
     _para(signer, form.sign_role or "NGƯỜI VIẾT", bold=True, align=center)
@@ -268,6 +290,44 @@ def grassroots_heading(d: Dossier) -> dict:
     return {"upper": upper, "issuer": committee(g), "place": place_of(g)}
 
 
+@dataclass(frozen=True)
+class Decider:
+    """The committee that decides an admission or a confirmation (9 and 16-KNĐ)."""
+
+    upper: str  # the organisation above it, first line of the heading
+    name: str  # "Thành ủy Pleiku"
+    symbol: str  # "TU": "456-QĐ/TU"
+    enacting: str  # the line above "Căn cứ …": "BAN THƯỜNG VỤ THÀNH ỦY PLEIKU"
+    sign_for: str  # "T/M BAN THƯỜNG VỤ"
+
+
+def decider(d: Dossier, e: Event | None) -> Decider:
+    """Who decides, from the unit tree: the standing committee of the committee directly
+    above the grassroots organisation (Điều lệ Đảng, Điều 4; Quy định 24-QĐ/TW, 2021, and
+    232-QĐ/TW, 2025, điểm 4.3: "ban thường vụ cấp ủy cấp trên trực tiếp của tổ chức cơ sở
+    đảng hoặc đảng ủy cơ sở được ủy quyền"). A grassroots committee authorised to admit
+    decides itself; the dossier shows it when the recorded decision carries the grassroots
+    committee's own symbol ("12-QĐ/ĐU") and not the superior's."""
+    g = d.grassroots
+    own_name, own_symbol = committee_and_symbol(g)
+    superior = g.parent
+    recorded = (e.document_number if e else "").strip().upper()
+    if superior is not None:
+        name, symbol = committee_and_symbol(superior)
+        authorised = (
+            g.kind == OrgUnit.Kind.GRASSROOTS_COMMITTEE
+            and own_symbol != symbol
+            and recorded.endswith("/" + own_symbol)
+        )
+        if not authorised:
+            upper = superior.parent.name if superior.parent else ""
+            return Decider(
+                upper, name, symbol, f"BAN THƯỜNG VỤ {name}".upper(), "T/M BAN THƯỜNG VỤ"
+            )
+    upper = superior.name if superior else ""
+    return Decider(upper, own_name, own_symbol, own_name.upper(), "T/M ĐẢNG ỦY")
+
+
 def number(e: Event | None, suffix: str) -> str:
     return f"Số: {e.document_number}" if e and e.document_number else f"Số: ……-{suffix}"
 
@@ -289,9 +349,10 @@ def f3(d: Dossier) -> Form:
         "3-KNĐ",
         "Giấy giới thiệu người vào Đảng",
         date=when(e),
-        **cell_heading(d),
-        doc_number="",
+        place=place_of(d.cell),
+        personal=True,
         body=[
+            ("Kính gửi", d.cell.name),
             ("Tôi là", intro.full_name if intro else BLANK),
             ("Vào Đảng ngày", day_text(m.ceremony_on if m else None)),
             ("Chính thức ngày", day_text(m.confirmed_on if m else None)),
@@ -299,12 +360,14 @@ def f3(d: Dossier) -> Form:
             ("Giới thiệu quần chúng", d.person.full_name),
             ("Sinh ngày", day_text(d.person.birth_date)),
             ("Công tác cùng nhau từ", day_text(e.worked_together_since if e else None)),
-            "Qua thời gian công tác, rèn luyện cùng nhau, tôi giới thiệu quần chúng có tên "
-            "trên vào Đảng Cộng sản Việt Nam. Nhận xét về lịch sử, phẩm chất, năng lực, "
-            "quan hệ quần chúng (viết tay):",
+            "Qua thời gian công tác, rèn luyện cùng nhau, tôi báo cáo với chi bộ về lịch sử "
+            "chính trị, phẩm chất chính trị, đạo đức, lối sống, năng lực công tác, quan hệ "
+            "quần chúng, ưu điểm, khuyết điểm của người vào Đảng (viết tay):",
             LINE,
             LINE,
             LINE,
+            "Tôi giới thiệu quần chúng có tên trên vào Đảng Cộng sản Việt Nam và chịu trách "
+            "nhiệm trước Đảng về sự giới thiệu của mình.",
         ],
         sign_role="NGƯỜI GIỚI THIỆU",
         sign_name=intro.full_name if intro else "",
@@ -317,7 +380,11 @@ def f4(d: Dossier) -> Form:
         "4-KNĐ",
         "Nghị quyết",
         "giới thiệu đoàn viên ưu tú vào Đảng",
-        upper="Đoàn TNCS Hồ Chí Minh",
+        # A Youth Union document: the Union's heading on the right, "***" under the issuing
+        # body (Quy định về thể thức văn bản của Đoàn, Quyết định 367-QĐ/TWĐTN, 29/10/2013).
+        motto="ĐOÀN TNCS HỒ CHÍ MINH",
+        separator="***",
+        upper="Đoàn " + BLANK,
         issuer="Ban Chấp hành Đoàn " + BLANK,
         doc_number=number(e, "NQ/ĐTN"),
         place=place_of(d.cell),
@@ -409,31 +476,47 @@ def f8(d: Dossier) -> Form:
 def f9(d: Dossier) -> Form:
     e = d.last(K.DECISION)
     g = d.grassroots
-    superior = g.parent
-    issuer = (
-        f"Ban Thường vụ {superior.name.replace('Đảng bộ', 'Đảng ủy', 1)}" if superior else BLANK
-    )
+    body = decider(d, e)
+    proposal = d.last(K.GRASSROOTS_VOTE) or d.last(K.CELL_VOTE)
     return Form(
         "9-KNĐ",
         "Quyết định",
         "kết nạp đảng viên",
-        upper=superior.parent.name if superior and superior.parent else "",
-        issuer=issuer,
-        doc_number=number(e, "QĐ/TU"),
+        upper=body.upper,
+        issuer=body.name,
+        doc_number=number(e, f"QĐ/{body.symbol}"),
         place=place_of(g),
         date=when(e),
         body=[
-            "Căn cứ Điều lệ Đảng Cộng sản Việt Nam và các quy định, hướng dẫn thi hành;",
-            f"Xét đề nghị của {g.name} và của Ban Tổ chức,",
+            Centered(body.enacting),
+            "- Căn cứ Điều lệ Đảng Cộng sản Việt Nam;",
+            "- Căn cứ quy định, hướng dẫn của Trung ương về thi hành Điều lệ Đảng;",
+            f"- Xét đề nghị của {proposer(d)} tại nghị quyết "
+            f"{reference(proposal)} và đề nghị của Ban Tổ chức,",
             Centered("QUYẾT ĐỊNH:"),
             f"Điều 1. Kết nạp quần chúng {d.person.full_name}, sinh ngày "
-            f"{day_text(d.person.birth_date)}, vào Đảng Cộng sản Việt Nam.",
+            f"{day_text(d.person.birth_date)}, nơi cư trú: "
+            f"{d.person.residence.long_name if d.person.residence else BLANK}, "
+            "vào Đảng Cộng sản Việt Nam.",
             "Điều 2. Thời gian dự bị 12 tháng, kể từ ngày chi bộ tổ chức lễ kết nạp.",
-            f"Điều 3. {g.name}, {d.cell.name} và đồng chí có tên trên thi hành quyết định này.",
+            f"Điều 3. {committee(g)}, {d.cell.name} và đồng chí có tên trên thi hành "
+            "quyết định này.",
         ],
-        sign_for="T/M BAN THƯỜNG VỤ",
+        sign_for=body.sign_for,
         sign_role="BÍ THƯ",
     )
+
+
+def proposer(d: Dossier) -> str:
+    """Whose resolution the decision answers: the grassroots committee, or a grassroots
+    cell's own resolution where there is no committee in between."""
+    return d.cell.name if d.cell.kind == OrgUnit.Kind.GRASSROOTS_CELL else committee(d.grassroots)
+
+
+def reference(e: Event | None) -> str:
+    """'số 31-NQ/ĐU ngày 06/08/2018', blanks for what the dossier does not hold."""
+    number_text = e.document_number if e and e.document_number else BLANK
+    return f"số {number_text} ngày {day_text(when(e))}"
 
 
 def probation(d: Dossier) -> Membership | None:
@@ -447,9 +530,11 @@ def f10(d: Dossier) -> Form:
         "10-KNĐ",
         "Bản tự kiểm điểm",
         "của đảng viên dự bị",
-        **cell_heading(d),
+        place=place_of(d.cell),
+        personal=True,
         date=when(e),
         body=[
+            ("Kính gửi", d.cell.name),
             ("Họ và tên", d.person.full_name),
             ("Ngày sinh", day_text(d.person.birth_date)),
             ("Ngày vào Đảng", day_text(m.ceremony_on if m else None)),
@@ -474,9 +559,11 @@ def f11(d: Dossier) -> Form:
         "11-KNĐ",
         "Bản nhận xét đảng viên dự bị",
         "của đảng viên chính thức được phân công giúp đỡ",
-        **cell_heading(d),
+        place=place_of(d.cell),
+        personal=True,
         date=when(e),
         body=[
+            ("Kính gửi", d.cell.name),
             ("Người nhận xét", helper.full_name if helper else BLANK),
             ("Đảng viên dự bị", d.person.full_name),
             ("Ngày vào Đảng", day_text(m.ceremony_on if m else None)),
@@ -528,24 +615,21 @@ def probationer(d: Dossier) -> list[tuple[str, str]]:
     ]
 
 
-FORMS: dict[str, Callable[[Dossier], Form]] = {
-    "3-KNĐ": f3,
-    "4-KNĐ": f4,
-    "5-KNĐ": f5,
-    "6-KNĐ": f6,
-    "8-KNĐ": f8,
-    "9-KNĐ": f9,
-    "10-KNĐ": f10,
-    "11-KNĐ": f11,
-    "13-KNĐ": f13,
-    "15-KNĐ": f15,
-}
-
-
 def file_name(code: str, person: Person) -> str:
     from dangvien.core.text import search_key
 
     return f"{code.replace('Đ', 'D')}-{search_key(person.full_name).replace(' ', '-')}.docx"
+
+
+# Forms made only where the cell sits under a sub-committee (đảng ủy bộ phận).
+SUB_COMMITTEE_FORMS = ("7-KNĐ", "14-KNĐ")
+
+
+def applicable(candidate: Candidate) -> list[str]:
+    """The forms of this dossier: every form, 7 and 14-KNĐ only under a sub-committee."""
+    parent = candidate.cell.parent
+    under_sub = parent is not None and parent.kind == OrgUnit.Kind.SUB_COMMITTEE
+    return [code for code in FORMS if under_sub or code not in SUB_COMMITTEE_FORMS]
 
 
 def form_docx(candidate: Candidate, code: str) -> bytes:
@@ -556,8 +640,8 @@ def forms_zip(candidate: Candidate) -> bytes:
     dossier = load(candidate)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for code, build in FORMS.items():
-            z.writestr(file_name(code, candidate.person), render(build(dossier)))
+        for code in applicable(candidate):
+            z.writestr(file_name(code, candidate.person), render(FORMS[code](dossier)))
     return out.getvalue()
 
 
@@ -610,18 +694,60 @@ def candidate_list_docx(unit: OrgUnit, candidates: list[Candidate], day: dt.date
             rows,
         ),
         widths=[1.1, 3.3, 2.3, 1.3, 1.4, 1.5, 2.8, 2.5, 2.3, 2.4, 2.3, 2.3],
-        sign_for="T/M CẤP ỦY",
-        sign_role="BÍ THƯ",
+        sign_for=unit_signature(unit)[0],
+        sign_role=unit_signature(unit)[1],
         landscape=True,
     )
     return render(form)
 
 
+# The executive committee of an organisation above grassroots level, by the organisation's
+# name, and the symbol that ends its documents' numbers (Hướng dẫn 36-HD/VPTW, 03/04/2018,
+# mục II.1.3: the issuing body's abbreviation after the kind, "456-QĐ/TU").
+COMMITTEES = (
+    ("Đảng bộ tỉnh ", "Tỉnh ủy ", "TU"),
+    ("Đảng bộ thành phố ", "Thành ủy ", "TU"),
+    ("Đảng bộ thị xã ", "Thị ủy ", "TU"),
+    ("Đảng bộ quận ", "Quận ủy ", "QU"),
+    ("Đảng bộ huyện ", "Huyện ủy ", "HU"),
+    ("Đảng bộ khối ", "Đảng ủy Khối ", "ĐUK"),
+)
+
+
+def committee_and_symbol(unit: OrgUnit) -> tuple[str, str]:
+    """The body that signs for a unit and its number symbol: 'Đảng bộ thành phố Pleiku' →
+    ('Thành ủy Pleiku', 'TU'); 'Đảng bộ phường X' → ('Đảng ủy phường X', 'ĐU'); a cell
+    signs in its own name ('CB'). A sub-committee's symbol is left to write by hand."""
+    name = unit.name
+    if unit.kind == OrgUnit.Kind.SUPERIOR:
+        for prefix, title, symbol in COMMITTEES:
+            if name.lower().startswith(prefix.lower()):
+                return title + name[len(prefix) :], symbol
+    if name.startswith("Đảng bộ "):
+        symbol = "……" if unit.kind == OrgUnit.Kind.SUB_COMMITTEE else "ĐU"
+        return "Đảng ủy " + name.removeprefix("Đảng bộ "), symbol
+    if unit.kind in (OrgUnit.Kind.SUPERIOR, OrgUnit.Kind.GRASSROOTS_COMMITTEE):
+        return name, "ĐU"
+    return name, "CB"
+
+
 def committee(unit: OrgUnit) -> str:
     """The body that signs for a unit: 'Đảng bộ phường X' → 'Đảng ủy phường X'."""
-    if unit.kind in (OrgUnit.Kind.SUPERIOR, OrgUnit.Kind.GRASSROOTS_COMMITTEE):
-        return unit.name.replace("Đảng bộ", "Đảng ủy", 1)
-    return unit.name
+    return committee_and_symbol(unit)[0]
+
+
+def unit_signature(unit: OrgUnit) -> tuple[str, str]:
+    """Who signs a unit's list, by the unit's kind: 'T/M CHI BỘ' and 'BÍ THƯ' for a cell,
+    'T/M ĐẢNG ỦY' for a grassroots committee, 'T/M BAN THƯỜNG VỤ' above grassroots level."""
+    k = OrgUnit.Kind
+    return {
+        k.SUPERIOR: ("T/M BAN THƯỜNG VỤ", "BÍ THƯ"),
+        k.GRASSROOTS_COMMITTEE: ("T/M ĐẢNG ỦY", "BÍ THƯ"),
+        k.SUB_COMMITTEE: ("T/M ĐẢNG ỦY BỘ PHẬN", "BÍ THƯ"),
+        k.GRASSROOTS_CELL: ("T/M CHI BỘ", "BÍ THƯ"),
+        k.CELL: ("T/M CHI BỘ", "BÍ THƯ"),
+        k.PARTY_GROUP: ("", "TỔ TRƯỞNG"),
+    }[OrgUnit.Kind(unit.kind)]
 
 
 def card_list_docx(unit: OrgUnit, memberships: list[Membership], day: dt.date) -> bytes:
@@ -669,8 +795,31 @@ def card_list_docx(unit: OrgUnit, memberships: list[Membership], day: dt.date) -
             rows,
         ),
         widths=[1.1, 4.5, 2.4, 1.6, 4.1, 2.6, 2.6, 2.6, 3.5],
-        sign_for="T/M CẤP ỦY",
-        sign_role="BÍ THƯ",
+        sign_for=unit_signature(unit)[0],
+        sign_role=unit_signature(unit)[1],
         landscape=True,
     )
     return render(form)
+
+
+# The added forms build on the layout and helpers above (imported last: they
+# use every helper of this module).
+from .forms_appraisal import f7, f14  # noqa: E402
+from .forms_probation import f12, f16  # noqa: E402
+
+FORMS: dict[str, Callable[[Dossier], Form]] = {
+    "3-KNĐ": f3,
+    "4-KNĐ": f4,
+    "5-KNĐ": f5,
+    "6-KNĐ": f6,
+    "7-KNĐ": f7,
+    "8-KNĐ": f8,
+    "9-KNĐ": f9,
+    "10-KNĐ": f10,
+    "11-KNĐ": f11,
+    "12-KNĐ": f12,
+    "13-KNĐ": f13,
+    "14-KNĐ": f14,
+    "15-KNĐ": f15,
+    "16-KNĐ": f16,
+}

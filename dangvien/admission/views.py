@@ -340,7 +340,7 @@ def candidate_detail(request, pk: int):
             "can_edit": Candidate.objects.editable_by(request.user).filter(pk=c.pk).exists()
             and c.stage not in CLOSED,
             "tags": c.tags.all(),
-            "printable": list(documents.FORMS),
+            "printable": documents.applicable(c),
         },
     )
 
@@ -404,7 +404,7 @@ def personal_candidate(request, pk: int) -> Candidate:
 
 def candidate_form(request, pk: int, code: str):
     c = personal_candidate(request, pk)
-    if code not in documents.FORMS:
+    if code not in documents.applicable(c):
         raise Http404
     log(A.EXPORT, c, detail=f"form {code}")
     return attachment(documents.form_docx(c, code), documents.file_name(code, c.person), DOCX)
@@ -412,7 +412,7 @@ def candidate_form(request, pk: int, code: str):
 
 def candidate_forms_zip(request, pk: int):
     c = personal_candidate(request, pk)
-    log(A.EXPORT, c, detail="forms " + ", ".join(documents.FORMS))
+    log(A.EXPORT, c, detail="forms " + ", ".join(documents.applicable(c)))
     name = documents.file_name("ho-so", c.person).replace(".docx", ".zip")
     return attachment(documents.forms_zip(c), name, "application/zip")
 
