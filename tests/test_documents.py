@@ -6,6 +6,7 @@ import zipfile
 
 import pytest
 from docx import Document
+from docx.enum.section import WD_ORIENT
 
 from dangvien.accounts.models import AuditEntry, Role
 from dangvien.admission import documents
@@ -13,7 +14,7 @@ from dangvien.admission.models import Event
 from dangvien.orgs.models import OrgUnit
 
 from . import factories as f
-from .admission_helpers import D, K, admit, lan, step
+from .admission_helpers import D, K, admit, lan, prepare, step
 
 
 def text_of(content: bytes) -> str:
@@ -253,3 +254,158 @@ def test_unit_candidate_list_and_card_list(client, personas, org):
     assert "Nguyễn Văn An" not in before and "đến ngày 31/12/2005" in before  # not yet full
     client.force_login(personas.ward_b_officer)
     assert client.get("/units/WARDA/cards.docx").status_code == 404
+
+
+def test_residence_comments_and_confirmation_decision_from_the_dossier(admitted, org):
+    c = admitted
+    step(c, K.CONFIRMATION_RESIDENCE, D(2018, 7, 10), document_number="4-BC/CB")
+    step(c, K.CONFIRMATION_DECISION, D(2018, 8, 20), document_number="789-QĐ/TU")
+    twelve = documents.form_docx(c, "12-KNĐ")
+    left, right = heading(twelve)
+    assert left.split("\n") == ["ĐẢNG BỘ PHƯỜNG A", "CHI BỘ TỔ DÂN PHỐ 1", "*", "Số: 4-BC/CB"]
+    assert "Thử, ngày 10 tháng 7 năm 2018" in right
+    text = text_of(twelve)
+    assert "đối với đảng viên dự bị" in text and "Ngày vào Đảng: 20/07/2017" in text
+    assert "Nơi lấy ý kiến: Tổ dân phố 1, Phường A" in text
+    assert "Ngày lấy ý kiến: 10/07/2018" in text
+    assert "T/M CHI ỦY (CHI BỘ)" in signature(twelve)[1]
+    sixteen = documents.form_docx(c, "16-KNĐ")
+    left, right = heading(sixteen)
+    assert left.split("\n") == ["THÀNH ỦY THỬ", "*", "Số: 789-QĐ/TU"]
+    assert "Thử, ngày 20 tháng 8 năm 2018" in right
+    text = text_of(sixteen)
+    assert "CÔNG NHẬN ĐẢNG VIÊN CHÍNH THỨC" in text.upper()
+    assert "BAN THƯỜNG VỤ THÀNH ỦY THỬ" in text
+    assert "Căn cứ quyết định kết nạp đảng viên số 456-QĐ/TU ngày 03/07/2017;" in text
+    assert "Xét đề nghị của Đảng ủy phường A tại nghị quyết số 31-NQ/ĐU ngày 06/08/2018" in text
+    # Full as of the exact end of the 12 months, as the membership records it.
+    assert (
+        "Điều 1. Công nhận đồng chí Vũ Thị Lan, sinh ngày 15/08/1995, vào Đảng ngày "
+        "20/07/2017, là đảng viên chính thức kể từ ngày 20/07/2018." in text
+    )
+    assert "T/M BAN THƯỜNG VỤ" in signature(sixteen)[1]
+
+
+def test_probation_forms_leave_blanks_before_the_steps(admitted):
+    blank = documents.BLANK
+    twelve = documents.form_docx(admitted, "12-KNĐ")  # no residence comments recorded
+    assert "ngày …… tháng …… năm 20……" in heading(twelve)[1]
+    assert "Số: ……-BC/CB" in heading(twelve)[0]
+    assert f"Ngày lấy ý kiến: {blank}" in text_of(twelve)
+    sixteen = documents.form_docx(admitted, "16-KNĐ")  # no decision recorded
+    assert heading(sixteen)[0].endswith("Số: ……-QĐ/TU")
+    text = text_of(sixteen)
+    assert "ngày …… tháng …… năm 20……" in text
+    assert f"là đảng viên chính thức kể từ ngày {blank}." in text  # not computed ahead
+    assert "20/07/2018" not in text and "Số: ……-QĐ/TU" in text  # nothing invented
+
+
+@pytest.fixture
+def under_sub_committee(org):
+    """A candidate in a cell under a sub-committee (đảng ủy bộ phận) of ward A, taken through
+    the admission and the confirmation with both appraisals."""
+    sub = f.unit("A-BP1", "Đảng bộ bộ phận Khu 1", OrgUnit.Kind.SUB_COMMITTEE, org.ward_a)
+    cell = f.unit("A-BP1-C1", "Chi bộ Khu phố 3", OrgUnit.Kind.CELL, sub)
+    c = lan(org)
+    c.cell = cell
+    c.save(update_fields=["cell"])
+    return c
+
+
+def test_sub_committee_appraisals_7_and_14(under_sub_committee, org):
+    c = under_sub_committee
+    prepare(c, org)
+    step(
+        c,
+        K.CELL_VOTE,
+        D(2017, 5, 10),
+        full_members=12,
+        present=11,
+        in_favour=10,
+        document_number="9-NQ/CB",
+    )
+    step(c, K.SUB_COMMITTEE_APPRAISAL, D(2017, 5, 16), document_number="3-BC/ĐUBP")
+    seven = documents.form_docx(c, "7-KNĐ")
+    left, right = heading(seven)
+    assert left.split("\n") == ["ĐẢNG BỘ PHƯỜNG A", "ĐẢNG ỦY BỘ PHẬN KHU 1", "*", "Số: 3-BC/ĐUBP"]
+    assert "ngày 16 tháng 5 năm 2017" in right
+    text = text_of(seven)
+    assert "Kính gửi: Đảng ủy phường A" in text
+    assert "Căn cứ nghị quyết số 9-NQ/CB ngày 10/05/2017 của Chi bộ Khu phố 3" in text
+    assert "Họ và tên: Vũ Thị Lan" in text and "Ngày sinh: 15/08/1995" in text
+    assert "T/M ĐẢNG ỦY BỘ PHẬN" in signature(seven)[1]
+    # 14-KNĐ before its step: the cell's resolution and the appraisal are blanks.
+    fourteen = documents.form_docx(c, "14-KNĐ")
+    left, right = heading(fourteen)
+    assert left.endswith("Số: ……-BC/……") and "ngày …… tháng …… năm 20……" in right
+    text = text_of(fourteen)
+    assert "công nhận đảng viên chính thức" in text
+    blank = documents.BLANK
+    assert f"Căn cứ nghị quyết số {blank} ngày {blank} của Chi bộ Khu phố 3" in text
+    assert f"Ngày vào Đảng: {blank}" in text  # no ceremony yet
+    step(c, K.GRASSROOTS_VOTE, D(2017, 5, 25), full_members=9, in_favour=8)
+    step(c, K.DECISION, D(2017, 7, 3), document_number="456-QĐ/TU")
+    step(c, K.CEREMONY, D(2017, 7, 20))
+    step(c, K.SELF_REVIEW, D(2018, 7, 1))
+    step(c, K.HELPER_COMMENT, D(2018, 7, 2), introducer=org.an)
+    step(
+        c,
+        K.CONFIRMATION_CELL_VOTE,
+        D(2018, 7, 25),
+        full_members=12,
+        present=12,
+        in_favour=12,
+        document_number="15-NQ/CB",
+    )
+    step(c, K.CONFIRMATION_SUB_COMMITTEE, D(2018, 8, 1), document_number="8-BC/ĐUBP")
+    fourteen = documents.form_docx(c, "14-KNĐ")
+    left, right = heading(fourteen)
+    assert left.endswith("Số: 8-BC/ĐUBP") and "ngày 01 tháng 8 năm 2018" in right
+    text = text_of(fourteen)
+    assert "Căn cứ nghị quyết số 15-NQ/CB ngày 25/07/2018 của Chi bộ Khu phố 3" in text
+    assert "Ngày vào Đảng: 20/07/2017" in text
+    assert "Ngày 01/08/2018, Đảng ủy bộ phận Khu 1 đã thẩm định" in text
+
+
+def test_the_dossier_page_links_the_appraisals_only_under_a_sub_committee(
+    client, personas, under_sub_committee
+):
+    c = under_sub_committee
+    client.force_login(personas.ward_a_officer)
+    page = client.get(f"/candidates/{c.pk}/").content.decode()
+    for code in ("7", "12", "14", "16"):
+        assert f"/candidates/{c.pk}/forms/{code}-KN%C4%90.docx" in page, code
+    assert client.get(f"/candidates/{c.pk}/forms/14-KNĐ.docx").status_code == 200
+    names = zipfile.ZipFile(io.BytesIO(client.get(f"/candidates/{c.pk}/forms.zip").content))
+    assert len(names.namelist()) == len(documents.FORMS)
+    assert "14-KND-vu-thi-lan.docx" in names.namelist()
+
+
+@pytest.mark.parametrize(
+    ("persona", "code", "issuer", "signed"),
+    [
+        ("ward_a_officer", "WARDA", "ĐẢNG ỦY PHƯỜNG A", "T/M ĐẢNG ỦY\nBÍ THƯ"),
+        ("ward_a_officer", "A1", "CHI BỘ TỔ DÂN PHỐ 1", "T/M CHI BỘ\nBÍ THƯ"),
+        ("city_officer", "CITY", "THÀNH ỦY THỬ", "T/M BAN THƯỜNG VỤ\nBÍ THƯ"),
+    ],
+)
+def test_unit_lists_are_signed_by_the_units_real_title(
+    client, personas, org, persona, code, issuer, signed
+):
+    lan(org)
+    client.force_login(getattr(personas, persona))
+    for path in (f"/units/{code}/candidates.docx", f"/units/{code}/cards.docx"):
+        content = client.get(path).content
+        assert issuer in heading(content)[0], path
+        assert signature(content)[1].startswith(signed), path
+        assert "CẤP ỦY" not in text_of(content), path
+
+
+def test_the_source_list_is_landscape(client, personas, org):
+    lan(org)
+    client.force_login(personas.ward_a_officer)
+    content = client.get("/units/WARDA/candidates.docx").content
+    section = Document(io.BytesIO(content)).sections[0]
+    assert section.orientation == WD_ORIENT.LANDSCAPE
+    assert section.page_width > section.page_height
+    assert "Vũ Thị Lan" in text_of(content)
