@@ -98,6 +98,7 @@ def test_every_form_has_the_party_layout_and_the_dossier_fields(admitted, org):
     five = text_of(documents.form_docx(c, "5-KNĐ"))
     assert "Nơi lấy ý kiến: Tổ dân phố 1, Phường A" in five
     assert "Ngày lấy ý kiến: 20/04/2017" in five
+    assert "Số: ……-BC/CB" in five
     eight = text_of(documents.form_docx(c, "8-KNĐ"))
     assert "ĐẢNG ỦY PHƯỜNG A" in eight and "ngày 25 tháng 5 năm 2017" in eight
     assert "Số đồng ý: 8" in eight
@@ -140,7 +141,9 @@ def test_the_decision_names_the_standing_committee_above_the_grassroots(admitted
     assert left.split("\n") == ["THÀNH ỦY THỬ", "*", "Số: 456-QĐ/TU"]
     text = text_of(content)
     assert "BAN THƯỜNG VỤ THÀNH ỦY THỬ\n- Căn cứ Điều lệ Đảng Cộng sản Việt Nam;" in text
-    assert "T/M BAN THƯỜNG VỤ\nBÍ THƯ" in signature(content)[1]
+    recipients, signer = signature(content)
+    assert "T/M BAN THƯỜNG VỤ\nBÍ THƯ" in signer
+    assert recipients == "Nơi nhận:\n- Như Điều 3,\n- Lưu hồ sơ đảng viên."
     assert "Thử, ngày 03 tháng 7 năm 2017" in heading(content)[1]
 
 

@@ -96,6 +96,7 @@ class Form:
     personal: bool = False
     motto: str = "ĐẢNG CỘNG SẢN VIỆT NAM"  # "ĐOÀN TNCS HỒ CHÍ MINH" on 4-KNĐ
     separator: str = "*"  # under the issuing body: "*" for the Party, "***" for the Union
+    recipients: tuple[str, ...] = ("…………………,", "Lưu hồ sơ.")
 
 
 def _no_borders(table) -> None:
@@ -199,8 +200,8 @@ def render(form: Form) -> bytes:
     recipients.paragraphs[0].text = ""
     if not form.personal:
         _para(recipients, "Nơi nhận:", bold=True, italic=True, size=12)
-        _para(recipients, "- …………………,", size=11)
-        _para(recipients, "- Lưu hồ sơ.", size=11)
+        for line in form.recipients:
+            _para(recipients, f"- {line}", size=11)
     signer.paragraphs[0].text = ""
     if form.personal:
         _para(signer, date_line(form.place, form.date), italic=True, align=center)
@@ -410,7 +411,7 @@ def f5(d: Dossier) -> Form:
         "Tổng hợp ý kiến nhận xét",
         "của tổ chức đoàn thể và chi bộ nơi cư trú đối với người vào Đảng",
         **cell_heading(d),
-        doc_number=number(e, "CB"),
+        doc_number=number(e, "BC/CB"),  # a report (báo cáo) of the cell
         date=when(e),
         body=[
             *who(d.person),
@@ -504,6 +505,7 @@ def f9(d: Dossier) -> Form:
         ],
         sign_for=body.sign_for,
         sign_role="BÍ THƯ",
+        recipients=("Như Điều 3,", "Lưu hồ sơ đảng viên."),
     )
 
 

@@ -83,4 +83,5 @@ def f16(d: Dossier) -> Form:
         ],
         sign_for=body.sign_for,
         sign_role="BÍ THƯ",
+        recipients=("Như Điều 2,", "Lưu hồ sơ đảng viên."),
     )
