@@ -304,11 +304,13 @@ class Decider:
 
 def decider(d: Dossier, e: Event | None) -> Decider:
     """Who decides, from the unit tree: the standing committee of the committee directly
-    above the grassroots organisation (Điều lệ Đảng, Điều 4; Quy định 24-QĐ/TW, 2021, and
-    232-QĐ/TW, 2025, điểm 4.3: "ban thường vụ cấp ủy cấp trên trực tiếp của tổ chức cơ sở
-    đảng hoặc đảng ủy cơ sở được ủy quyền"). A grassroots committee authorised to admit
-    decides itself; the dossier shows it when the recorded decision carries the grassroots
-    committee's own symbol ("12-QĐ/ĐU") and not the superior's."""
+    above the grassroots organisation, or, where it is authorised to admit, the grassroots
+    committee itself as a body (Quy định 29-QĐ/TW, 25/07/2016, điểm 4.3.2 a-b, kept by
+    24-QĐ/TW and 232-QĐ/TW: "Đảng ủy cơ sở được ủy quyền kết nạp đảng viên: do tập thể
+    đảng ủy cơ sở xem xét, quyết định"; "cấp ủy cấp trên trực tiếp của tổ chức cơ sở đảng:
+    do ban thường vụ xem xét, quyết định"). The tree holds no authorisation; the dossier
+    shows it when the recorded decision carries the grassroots committee's own symbol
+    ("12-QĐ/ĐU") and not the superior's."""
     g = d.grassroots
     own_name, own_symbol = committee_and_symbol(g)
     superior = g.parent
