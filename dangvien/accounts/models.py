@@ -30,6 +30,12 @@ class Role(models.Model):
         default=False,
         help_text=_("For leaders: without it they see names only."),
     )
+    # A role follows its unit: when a ward merges, the officer's role on the old ward ends
+    # and one on the new ward begins (granted by an administrator).
+    valid_from = models.DateField(_("from"), null=True, blank=True)
+    valid_to = models.DateField(
+        _("until"), null=True, blank=True, help_text=_("First day the role no longer holds.")
+    )
 
     class Meta:
         verbose_name = _("role")

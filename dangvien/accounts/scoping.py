@@ -7,6 +7,7 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import Q
+from django.utils import timezone
 
 from .models import Role
 
@@ -19,33 +20,60 @@ def is_unrestricted(user) -> bool:
 
 
 def roles_for(user, personal: bool):
-    """The user's roles; with `personal`, only those that show personal details (a
-    leader sees names only, unless granted)."""
-    roles = user.roles.all()
+    """The user's roles in force today; with `personal`, only those that show personal
+    details (a leader sees names only, unless granted)."""
+    day = timezone.localdate()
+    roles = user.roles.filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=day),
+        Q(valid_to__isnull=True) | Q(valid_to__gt=day),
+    )
     if personal:
         roles = roles.exclude(kind=Role.Kind.LEADER, personal_data=False)
     return roles
 
 
+def scope_units(user, personal: bool = False) -> list[int]:
+    """Ids of the units the user's roles are on, with every unit they succeeded: the
+    officer of a ward formed by a merge keeps the records of the wards it replaced."""
+    from dangvien.orgs.models import OrgUnit
+
+    seen = set(roles_for(user, personal).values_list("unit_id", flat=True))
+    frontier = set(seen)
+    through = OrgUnit.successors.through
+    while frontier:
+        earlier = set(
+            through.objects.filter(to_orgunit__in=frontier).values_list("from_orgunit", flat=True)
+        )
+        frontier = earlier - seen
+        seen |= frontier
+    return sorted(seen)
+
+
 def scope_paths(user, personal: bool = False) -> list[str] | None:
     """Paths of the units whose subtrees the user sees; None means everything."""
+    from dangvien.orgs.models import OrgUnit
+
     if not user.is_authenticated:
         return []
     if is_unrestricted(user):
         return None
-    return list(roles_for(user, personal).values_list("unit__path", flat=True).distinct())
+    units = scope_units(user, personal)
+    return list(OrgUnit.objects.filter(pk__in=units).values_list("path", flat=True).distinct())
 
 
 def locality_paths(user, personal: bool = False) -> list[str] | None:
-    """Paths of the localities led by the user's units; None means everything."""
+    """Paths of the localities led by the user's units (and those they succeeded);
+    None means everything."""
+    from dangvien.orgs.models import OrgUnit
+
     if not user.is_authenticated:
         return []
     if is_unrestricted(user):
         return None
+    units = scope_units(user, personal)
     return list(
-        roles_for(user, personal)
-        .filter(unit__locality__isnull=False)
-        .values_list("unit__locality__path", flat=True)
+        OrgUnit.objects.filter(pk__in=units, locality__isnull=False)
+        .values_list("locality__path", flat=True)
         .distinct()
     )
 

@@ -68,11 +68,15 @@ class CandidateQuerySet(models.QuerySet):
     def editable_by(self, user):
         """Candidates the user may change: in scope, and not as a read-only leader."""
         from dangvien.accounts.models import Role
-        from dangvien.accounts.scoping import is_unrestricted, prefix_q
+        from dangvien.accounts.scoping import is_unrestricted, prefix_q, roles_for
 
         if is_unrestricted(user):
             return self
-        paths = list(user.roles.exclude(kind=Role.Kind.LEADER).values_list("unit__path", flat=True))
+        paths = list(
+            roles_for(user, False)
+            .exclude(kind=Role.Kind.LEADER)
+            .values_list("unit__path", flat=True)
+        )
         return self.filter(prefix_q("cell__path", paths))
 
     def active(self):

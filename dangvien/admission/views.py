@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from dangvien.accounts.audit import A, export_purpose, log
-from dangvien.accounts.scoping import scope_paths
+from dangvien.accounts.scoping import roles_for, scope_paths
 from dangvien.core.text import search_key
 from dangvien.core.views import day_from, get_visible, today
 from dangvien.orgs.models import Locality, OrgUnit
@@ -65,7 +65,12 @@ def communes_with_lists(unit, day):
     communes = OrgUnit.objects.subtree(unit, on=day).filter(
         category=OrgUnit.Category.COMMUNE_WARD, kind__in=OrgUnit.GRASSROOTS_KINDS
     )
-    listed = Candidate.objects.active().filter(cell__path__startswith=OuterRef("path"))
+    # On the list that day: listed by then, and not closed by then.
+    listed = Candidate.objects.filter(
+        Q(stage_since__gt=day) | ~Q(stage__in=CLOSED),
+        listed_on__lte=day,
+        cell__path__startswith=OuterRef("path"),
+    )
     with_list = communes.filter(Exists(listed)).count()
     return with_list, communes.count()
 
@@ -153,7 +158,9 @@ def editable_cells(user):
     )
     if is_unrestricted(user):
         return cells
-    paths = list(user.roles.exclude(kind=Role.Kind.LEADER).values_list("unit__path", flat=True))
+    paths = list(
+        roles_for(user, False).exclude(kind=Role.Kind.LEADER).values_list("unit__path", flat=True)
+    )
     return cells.filter(prefix_q("path", paths))
 
 

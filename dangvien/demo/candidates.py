@@ -1,5 +1,6 @@
-"""Candidates in the admission pipeline on 30 Nov 2017, recorded step by step through
-the same `services` a user goes through, so every demo dossier passes the rule checks.
+"""Candidates in the admission pipeline on a day (30 Nov 2017 for the article's source
+lists, and the day the demo is generated), recorded step by step through the same
+`services` a user goes through, so every demo dossier passes the rule checks.
 
 Stated distributions: candidates per commune/ward committee and per other grassroots
 organisation, the stage each candidate is heading for, and the days between steps.
@@ -23,11 +24,12 @@ from dangvien.people.models import GeneralEducation, Occupation, Person, Profess
 from dangvien.reference.models import Ethnicity, Religion
 
 from .names import person_name
-from .plan import HISTORY_END
 
 K = Event.Kind
+CLOSED_NOTE = "Dữ liệu mẫu: hồ sơ năm 2017, diễn biến sau đó không được mô phỏng"
 PER_COMMUNE = (5, 12)  # candidates per commune/ward committee (uniform)
 PER_OTHER = (0, 3)  # per other grassroots organisation
+PER_MERGED = (30, 45)  # per commune or ward formed by the 2025 reform (3–5 old ones each)
 # The stage each candidate is heading for on 30/11/2017, with its weight.
 TARGETS = [
     (Stage.LISTED, 24),
@@ -56,7 +58,16 @@ EXTRA_TAGS = [
 
 
 class CandidateGenerator:
-    def __init__(self, seed: int, log: Callable[[str], None]):
+    def __init__(
+        self,
+        seed: int,
+        log: Callable[[str], None],
+        day: dt.date,
+        per_commune: tuple[int, int] = PER_COMMUNE,
+    ):
+        self.day = day
+        self.per_commune = per_commune
+        self.made: list[Candidate] = []
         self.rng = random.Random(seed)
         self.log = log
         self.eth = {e.code: e for e in Ethnicity.objects.all()}
@@ -67,13 +78,13 @@ class CandidateGenerator:
         rng = self.rng
         cells_by_grassroots: dict[int, list[OrgUnit]] = {}
         cells = (
-            OrgUnit.objects.on(HISTORY_END)
+            OrgUnit.objects.on(self.day)
             .filter(kind__in=[OrgUnit.Kind.CELL, OrgUnit.Kind.GRASSROOTS_CELL])
             .select_related("parent")
         )
         grassroots = {
             u.path: u
-            for u in OrgUnit.objects.on(HISTORY_END).filter(kind__in=OrgUnit.GRASSROOTS_KINDS)
+            for u in OrgUnit.objects.on(self.day).filter(kind__in=OrgUnit.GRASSROOTS_KINDS)
         }
         for cell in cells:
             top = next((g for p, g in grassroots.items() if cell.path.startswith(p)), None)
@@ -82,7 +93,7 @@ class CandidateGenerator:
         total = 0
         for g in sorted(grassroots.values(), key=lambda u: u.path):
             n = rng.randint(
-                *(PER_COMMUNE if g.category == OrgUnit.Category.COMMUNE_WARD else PER_OTHER)
+                *(self.per_commune if g.category == OrgUnit.Category.COMMUNE_WARD else PER_OTHER)
             )
             own = [c for c in cells_by_grassroots.get(g.pk, []) if self.full_members(c)]
             for _i in range(n if own else 0):
@@ -94,13 +105,26 @@ class CandidateGenerator:
         )
         return total
 
-    def full_members(self, cell: OrgUnit, day: dt.date = HISTORY_END) -> list[Stint]:
+    def full_members(self, cell: OrgUnit, day: dt.date | None = None) -> list[Stint]:
+        day = day or self.day
         return list(
             Stint.objects.members_on(day)
             .in_subtree(cell)
             .filter(membership__confirmed_on__lte=day)
             .select_related("membership__person")
+            .prefetch_related("membership__stints")
         )
+
+    @staticmethod
+    def together_since(stint: Stint) -> dt.date:
+        """When the member started in this cell, counting the cells it was reorganised
+        from (a merge does not reset the time an introducer has known the applicant)."""
+        since = stint.start_on
+        earlier = {s.end_on: s for s in stint.membership.stints.all() if s.end_on}
+        while stint.reason_in == Stint.ReasonIn.REORGANISED and since in earlier:
+            stint = earlier[since]
+            since = stint.start_on
+        return since
 
     def person(self, cell: OrgUnit, listed: dt.date) -> Person:
         rng = self.rng
@@ -112,7 +136,7 @@ class CandidateGenerator:
             "03" if minority and rng.random() < 0.2 else "02" if rng.random() < 0.02 else "00"
         )
         age = 19 + int(rng.gammavariate(2.0, 3.5))
-        born = add_years(HISTORY_END, -age) - dt.timedelta(days=rng.randint(0, 364))
+        born = add_years(self.day, -age) - dt.timedelta(days=rng.randint(0, 364))
         residence = Locality.objects.filter(cell_links__cell=cell).first()
         p = Person(
             full_name=person_name(rng, sex, eth),
@@ -159,7 +183,7 @@ class CandidateGenerator:
     def candidate(self, cell: OrgUnit) -> Candidate | None:
         rng = self.rng
         target = rng.choices([s for s, _ in TARGETS], weights=[w for _, w in TARGETS])[0]
-        listed = HISTORY_END - dt.timedelta(days=rng.randint(30, 900))
+        listed = self.day - dt.timedelta(days=rng.randint(30, 900))
         members = self.full_members(cell, listed)
         if not members:
             return None
@@ -173,7 +197,7 @@ class CandidateGenerator:
                 tags=self.tags(p),
                 helper=helper,
                 by=None,
-                today=HISTORY_END,
+                today=self.day,
                 youth_union_exists=True,
                 difficult_area=p.ethnicity.code != Ethnicity.KINH,
             )
@@ -181,6 +205,7 @@ class CandidateGenerator:
             self.log(_("  not listed: %(e)s") % {"e": e})
             return None
         self.advance(c, target, listed, members)
+        self.made.append(c)
         return c
 
     def advance(self, c: Candidate, target: str, day: dt.date, members: list[Stint]) -> None:
@@ -192,18 +217,26 @@ class CandidateGenerator:
         for stage, step in plan:
             if ORDER_RANK[stage] > ORDER_RANK[target]:
                 break
-            if step.date > HISTORY_END:
+            if step.date > self.day:
                 return
             if not self.record(c, step):
                 return
         if exit_kind:
-            when = min(HISTORY_END, c.stage_since + dt.timedelta(days=rng.randint(10, 120)))
+            when = min(self.day, c.stage_since + dt.timedelta(days=rng.randint(10, 120)))
             self.record(c, Step(kind=exit_kind, date=when, note="Dữ liệu mẫu"))
+
+    def close_open(self, day: dt.date) -> None:
+        """Withdraw this cohort's open dossiers on `day` (their later path is not simulated)."""
+        for c in self.made:
+            c.refresh_from_db(fields=["stage", "stage_since", "version"])
+            if not c.is_closed:
+                step = Step(kind=K.WITHDRAWN, date=max(day, c.stage_since), note=CLOSED_NOTE)
+                services.record(c, step, by=None, version=c.version, today=step.date)
 
     def record(self, c: Candidate, step: Step) -> bool:
         c.refresh_from_db(fields=["stage", "stage_since", "version"])
         try:
-            services.record(c, step, by=None, version=c.version, today=HISTORY_END)
+            services.record(c, step, by=None, version=c.version, today=self.day)
         except services.Blocked as e:
             self.blocked += 1
             self.log(_("  refused for %(name)s: %(e)s") % {"name": c.person.full_name, "e": e})
@@ -237,7 +270,8 @@ class CandidateGenerator:
         introducers = [
             m
             for m in members
-            if m.start_on <= add_years(day, -1) and m.membership.person_id != c.helper_id
+            if self.together_since(m) <= add_years(day, -1)
+            and m.membership.person_id != c.helper_id
         ]
         rng.shuffle(introducers)
         if years_between(c.person.birth_date, day) <= 30:
@@ -258,7 +292,7 @@ class CandidateGenerator:
                         K.INTRODUCTION,
                         day,
                         introducer=st.membership.person,
-                        worked_together_since=st.start_on,
+                        worked_together_since=self.together_since(st),
                     ),
                 )
             )

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangvien.accounts.models import Role
@@ -15,17 +16,41 @@ from dangvien.orgs.models import Locality, LocalityCell, OrgUnit
 from dangvien.people.models import Person, Position
 from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
 
-from .candidates import CandidateGenerator
+from .candidates import PER_MERGED, CandidateGenerator
 from .names import person_name
-from .plan import HISTORY_END, build_plan
+from .plan import ARTICLE_DAY, build_plan
+from .reform import REFORM_DAY, extend
 from .simulate import Member, Simulation
 
 SEED = 2017
 DEMO_PASSWORD = "demo-pleiku-2017"  # demo only: printed at start and in the README
+# (user, who, role, [(unit, from, until)]): roles follow the units through the reform;
+# each officer of a merged ward holds the new ward's role from its first day.
 DEMO_USERS = [
-    ("btc.pleiku", "Ban Tổ chức Thành ủy", "ORG_BOARD", "PLEIKU"),
-    ("phuong.hoalu", "Đảng ủy phường Hoa Lư", "GRASSROOTS_OFFICER", "HOALU"),
-    ("phuong.tayson", "Đảng ủy phường Tây Sơn", "GRASSROOTS_OFFICER", "TAYSON"),
+    (
+        "btc.pleiku",
+        "Ban Tổ chức Tỉnh ủy (trước đây Thành ủy Pleiku)",
+        "ORG_BOARD",
+        [("PLEIKU", None, REFORM_DAY), ("GIALAI", REFORM_DAY, None)],
+    ),
+    (
+        "phuong.hoalu",
+        "Đảng ủy phường Pleiku (trước đây phường Hoa Lư)",
+        "GRASSROOTS_OFFICER",
+        [("HOALU", None, REFORM_DAY), ("PLEIKU-P", REFORM_DAY, None)],
+    ),
+    (
+        "phuong.tayson",
+        "Đảng ủy phường Pleiku (trước đây phường Tây Sơn)",
+        "GRASSROOTS_OFFICER",
+        [("TAYSON", None, REFORM_DAY), ("PLEIKU-P", REFORM_DAY, None)],
+    ),
+    (
+        "phuong.dienhong",
+        "Đảng ủy phường Diên Hồng",
+        "GRASSROOTS_OFFICER",
+        [("DIENHONG", None, REFORM_DAY), ("DIENHONG-P", REFORM_DAY, None)],
+    ),
 ]
 HEADS_WHO_ARE_MEMBERS = 0.78  # hamlet and residential-group heads who are members in 2017
 CCCD_SHARE = 0.9  # older records often lack the 12-digit number
@@ -53,26 +78,43 @@ def with_paths(specs, make: Callable) -> list:
 
 
 class Loader:
-    def __init__(self, seed: int = SEED, log: Callable[[str], None] = print):
+    def __init__(
+        self, seed: int = SEED, log: Callable[[str], None] = print, end: dt.date | None = None
+    ):
         self.rng = random.Random(seed)
         self.log = log
+        self.end = end or timezone.localdate()  # the history reaches the day it is made
         self.cccd_seen: set[str] = set()
 
     @transaction.atomic
     def load(self) -> dict[str, int]:
-        plan = build_plan(self.rng)
+        # The later plan draws from its own stream, so the city of 2010–2017 stays as it was.
+        plan = extend(build_plan(self.rng), random.Random(SEED + 2), self.end)
         self.log(
             _("Plan: %(l)d localities, %(u)d units")
             % {"l": len(plan.localities), "u": len(plan.units)}
         )
         locs = self.write_localities(plan)
         units = self.write_units(plan, locs)
-        members = Simulation(self.rng, plan).run()
-        self.log(_("Simulated %(n)d memberships 2010–2017") % {"n": len(members)})
+        near_end = min(self.end, REFORM_DAY - dt.timedelta(days=1))
+        near = Simulation(random.Random(SEED + 3), plan, near_end, area="NEAR").run()
+        joining = (REFORM_DAY, near) if self.end >= REFORM_DAY else None
+        members = Simulation(self.rng, plan, self.end, joining=joining).run()
+        if joining is None:
+            members += near
+        self.log(
+            _("Simulated %(n)d memberships 2010–%(y)d") % {"n": len(members), "y": self.end.year}
+        )
+        self.current = current_localities(plan)
         persons = self.write_members(members, units, locs)
         self.write_positions(members, persons, units, locs)
         self.write_users(units)
-        CandidateGenerator(SEED + 1, self.log).run()
+        # The source lists of 2017 (the article's 23 of 23), closed when the simulated
+        # intake of 2018 on takes over; then the candidates in flight today.
+        cohort = CandidateGenerator(SEED + 1, self.log, day=ARTICLE_DAY)
+        cohort.run()
+        cohort.close_open(ARTICLE_DAY + dt.timedelta(days=45))
+        CandidateGenerator(SEED + 4, self.log, day=self.end, per_commune=PER_MERGED).run()
         return {"localities": len(locs), "units": len(units), "memberships": len(members)}
 
     # ----- organisation ----------------------------------------------------------------
@@ -171,9 +213,9 @@ class Loader:
             professional=attrs["professional"],
             political_theory=attrs["political_theory"],
             occupation=attrs["occupation"],
-            residence=locs.get(attrs.get("residence") or ""),
+            residence=locs.get(self.current.get(attrs.get("residence") or "", "")),
             youth_union_member=bool(attrs.get("youth_union"))
-            and years_between(attrs["birth_date"], HISTORY_END) <= 30,
+            and years_between(attrs["birth_date"], self.end) <= 30,
             business_owner=attrs.get("business_owner", False),
         )
         p.fill_keys()
@@ -194,7 +236,7 @@ class Loader:
         memberships = []
         for m, p in zip(members, persons, strict=True):
             number = None
-            if m.confirmed_on and m.confirmed_on <= HISTORY_END:
+            if m.confirmed_on and m.confirmed_on <= self.end:
                 card += self.rng.randint(1, 40)
                 number = f"{card:08d}"
             memberships.append(
@@ -204,7 +246,7 @@ class Loader:
                     ceremony_on=m.ceremony_on,
                     decision_number=f"{self.rng.randint(1, 999)}-QĐ/TU",
                     confirmed_on=m.confirmed_on
-                    if m.confirmed_on and m.confirmed_on <= HISTORY_END
+                    if m.confirmed_on and m.confirmed_on <= self.end
                     else None,
                     card_number=number,
                     exit_on=m.exit_on,
@@ -237,7 +279,7 @@ class Loader:
             if (
                 m.exit_on is None
                 and p.residence_id
-                and 30 <= years_between(p.birth_date, HISTORY_END) <= 68
+                and 30 <= years_between(p.birth_date, self.end) <= 68
             ):
                 by_residence.setdefault(p.residence.code, []).append(p)
         positions: list[Position] = []
@@ -316,6 +358,32 @@ class Loader:
 
     def write_users(self, units) -> None:
         User = get_user_model()
-        for username, full_name, role, unit_code in DEMO_USERS:
+        for username, full_name, role, periods in DEMO_USERS:
             user = User.objects.create_user(username, password=DEMO_PASSWORD, first_name=full_name)
-            Role.objects.create(user=user, kind=role, unit=units[unit_code])
+            for unit_code, start, until in periods:
+                if start and start > self.end:
+                    continue
+                Role.objects.create(
+                    user=user,
+                    kind=role,
+                    unit=units[unit_code],
+                    valid_from=start,
+                    valid_to=until if until and until <= self.end else None,
+                )
+
+
+def current_localities(plan) -> dict[str, str]:
+    """Where each locality's residents live now: through successors taken over one to one
+    (a renamed or re-parented locality); a merge of several keeps the old place."""
+    preds: dict[str, int] = {}
+    for loc in plan.localities:
+        for s in loc.successors:
+            preds[s] = preds.get(s, 0) + 1
+    succ = {loc.code: loc.successors for loc in plan.localities}
+    out = {}
+    for code in succ:
+        here = code
+        while len(succ.get(here, [])) == 1 and preds.get(succ[here][0]) == 1:
+            here = succ[here][0]
+        out[code] = here
+    return out

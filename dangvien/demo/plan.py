@@ -15,7 +15,7 @@ from .names import VILLAGE_NAMES
 
 D = dt.date
 HISTORY_START = D(2010, 1, 1)
-HISTORY_END = D(2017, 11, 30)
+ARTICLE_DAY = D(2017, 11, 30)  # the seed article's figures are as of this day
 
 WARDS = [
     "Chi Lăng",
@@ -188,6 +188,7 @@ class UnitSpec:
     weight: float = 0.0  # expected members held directly (member-holding units only)
     serves: list[str] = field(default_factory=list)  # localities served (cells)
     successors: list[str] = field(default_factory=list)
+    area: str = ""  # "NEAR": a neighbouring district's, simulated in a stream of its own
 
 
 @dataclass
@@ -206,6 +207,9 @@ class Plan:
 
     def unit(self, code: str) -> UnitSpec:
         return next(u for u in self.units if u.code == code)
+
+    def locality(self, code: str) -> LocalitySpec:
+        return next(lo for lo in self.localities if lo.code == code)
 
 
 def founding(rng: random.Random, earliest: int = 1976, latest: int = 2005) -> dt.date:

@@ -1,10 +1,13 @@
-"""Simulate the membership of the demo organisation from 2010 to 30 Nov 2017.
+"""Simulate the membership of the demo organisation from 2010 to the day it is generated.
 
 Every figure the reports show comes out of these draws; the stated distributions are
 the constants below. A stock of members present on 1 Jan 2010 (admitted as far back as
 their ages allow), a yearly intake, transfers in from outside, moves between cells,
 deaths and other exits drawn from yearly hazards, probation that a few fail, and the
-reorganisations of the plan.
+reorganisations of the plan (merges of 2020, 2024 and the reform of 1 July 2025). The
+communes of neighbouring districts that joined in 2025 are simulated in a stream of their
+own (`area="NEAR"`) and handed over on the reform day, so that the city's figures of
+2017 do not depend on them.
 """
 
 import datetime as dt
@@ -13,13 +16,18 @@ from dataclasses import dataclass, field
 
 from dangvien.core.dates import add_months, add_years, years_between
 
-from .plan import HISTORY_END, HISTORY_START, Plan, UnitSpec
+from .plan import HISTORY_START, Plan, UnitSpec
 
 D = dt.date
 
 STOCK_2010 = 7760  # members present on 1 Jan 2010
-# Admission decisions per year; 2017 covers January to mid-November (history ends 30 Nov).
-INTAKE = {2010: 148, 2011: 152, 2012: 158, 2013: 160, 2014: 164, 2015: 172, 2016: 184, 2017: 152}
+# Admission decisions per year (the article: 152 in Jan–Nov 2017 is "more than 130").
+INTAKE = {2010: 148, 2011: 152, 2012: 158, 2013: 160, 2014: 164, 2015: 172, 2016: 184, 2017: 166}
+INTAKE_LATER = 176  # per year from 2018 on, the current year pro rata
+INTAKE_AGE_SCALE = 4.3  # age at admission: 18 + Gamma(2, scale) years, at most 50
+# The neighbouring communes that joined in 2025: members on 1 Jan 2010 and yearly intake.
+NEAR_STOCK = 470
+NEAR_INTAKE = 11
 TRANSFERS_IN_PER_YEAR = 24
 INTERNAL_TRANSFER_RATE = 0.012
 PROBATION_FAIL_RATE = 0.015
@@ -29,20 +37,20 @@ DEATH_RATES = [(50, 0.0015), (60, 0.005), (70, 0.015), (80, 0.04), (200, 0.10)]
 
 # Share of women, by sector of the unit a person joins.
 WOMEN = {
-    "RESIDENTIAL": 0.44,
+    "RESIDENTIAL": 0.425,
     "COMMUNE_WARD": 0.45,
-    "AGENCY": 0.47,
+    "AGENCY": 0.46,
     "PUBLIC_SERVICE": 0.70,
     "ENTERPRISE": 0.36,
     "POLICE": 0.12,
     "ARMY": 0.05,
     "OTHER": 0.45,
 }
-WOMEN_INTAKE_BONUS = 0.06  # the priority on admitting women (article)
+WOMEN_INTAKE_BONUS = 0.03  # the priority on admitting women (article)
 # Share holding a college or higher qualification, by sector.
 COLLEGE_PLUS = {
-    "RESIDENTIAL": 0.14,
-    "AGENCY": 0.82,
+    "RESIDENTIAL": 0.13,
+    "AGENCY": 0.78,
     "PUBLIC_SERVICE": 0.85,
     "ENTERPRISE": 0.42,
     "POLICE": 0.6,
@@ -51,7 +59,7 @@ COLLEGE_PLUS = {
 }
 # Share with upper-secondary general education, for those born before / from 1960.
 UPPER_SECONDARY = {
-    "RESIDENTIAL": (0.52, 0.80),
+    "RESIDENTIAL": (0.47, 0.76),
     "AGENCY": (0.97, 1.0),
     "PUBLIC_SERVICE": (0.97, 1.0),
     "ENTERPRISE": (0.75, 0.93),
@@ -60,9 +68,9 @@ UPPER_SECONDARY = {
     "OTHER": (0.6, 0.9),
 }
 # Ethnic minorities: share in Jrai/Bahnar villages, elsewhere by sector.
-VILLAGE_MINORITY = 0.86
+VILLAGE_MINORITY = 0.77
 MINORITY = {
-    "RESIDENTIAL": 0.013,
+    "RESIDENTIAL": 0.008,
     "AGENCY": 0.038,
     "PUBLIC_SERVICE": 0.035,
     "ENTERPRISE": 0.02,
@@ -79,8 +87,8 @@ MINORITY_GROUPS = [
     ("03", 0.02),
 ]  # Gia-rai, Ba-na, Tày, Mường, Nùng, Thái
 # Religious believers: share among minorities in villages, and among everyone else.
-RELIGIOUS_MINORITY = 0.085
-RELIGIOUS_OTHER = 0.014
+RELIGIOUS_MINORITY = 0.09
+RELIGIOUS_OTHER = 0.0135
 RELIGIONS_MINORITY = [("03", 0.6), ("02", 0.4)]  # Protestant, Catholic
 RELIGIONS_KINH = [("01", 0.55), ("02", 0.4), ("04", 0.05)]  # Buddhist, Catholic, Cao Đài
 
@@ -124,13 +132,25 @@ def pick(rng: random.Random, pairs: list[tuple[str, float]]) -> str:
 
 
 class Simulation:
-    def __init__(self, rng: random.Random, plan: Plan):
+    def __init__(
+        self,
+        rng: random.Random,
+        plan: Plan,
+        end: dt.date,
+        area: str = "",
+        joining: tuple[dt.date, list[Member]] | None = None,
+    ):
         self.rng = rng
         self.plan = plan
+        self.end = end
+        self.area = area
+        self.joining = joining
         self.units = {u.code: u for u in plan.units}
         self.loc_kind = {loc.code: loc.kind for loc in plan.localities}
+        self.loc_open = {loc.code: (loc.valid_from, loc.valid_to) for loc in plan.localities}
         self.members: list[Member] = []
-        self.holding = [u for u in plan.units if u.weight > 0]
+        self.holding = [u for u in plan.units if u.weight > 0 and u.area == area]
+        self.stock = NEAR_STOCK if area == "NEAR" else STOCK_2010
         # One stream per attribute, so tuning one share does not reshuffle the others.
         self.draw = {
             name: random.Random(rng.random())
@@ -147,6 +167,7 @@ class Simulation:
 
     def choose_unit(self, day: dt.date, sectors: set[str] | None = None) -> UnitSpec:
         units = [u for u in self.open_units(day) if not sectors or u.category in sectors]
+        units = units or self.open_units(day)  # a commune has no police or army cell
         return self.rng.choices(units, weights=[u.weight for u in units])[0]
 
     def cell_of(self, unit: UnitSpec) -> UnitSpec:
@@ -155,15 +176,21 @@ class Simulation:
     def in_village(self, unit: UnitSpec) -> bool:
         return any(self.loc_kind.get(s) == "VILLAGE" for s in self.cell_of(unit).serves)
 
-    def residence(self, unit: UnitSpec) -> str:
+    def residence(self, unit: UnitSpec, day: dt.date) -> str:
         cell = self.cell_of(unit)
         if cell.serves and self.rng.random() < 0.93:
             return self.rng.choice(cell.serves)
-        base = [c for c, k in self.loc_kind.items() if k == "RESIDENTIAL_GROUP"]
-        return self.rng.choice(base)
+        base = [
+            c for c, k in self.loc_kind.items() if k == "RESIDENTIAL_GROUP" and self.open_on(c, day)
+        ]
+        return self.rng.choice(base or [c for c, k in self.loc_kind.items() if k == "HAMLET"])
+
+    def open_on(self, locality: str, day: dt.date) -> bool:
+        start, end = self.loc_open[locality]
+        return start <= day and (end is None or end > day)
 
     # ----- people ---------------------------------------------------------------------
-    def person(self, unit: UnitSpec, birth: dt.date, intake: bool) -> dict:
+    def person(self, unit: UnitSpec, birth: dt.date, intake: bool, day: dt.date) -> dict:
         rng, sector = self.rng, unit.category
         draw = self.draw
         women = WOMEN.get(sector, 0.45) + (WOMEN_INTAKE_BONUS if intake else 0)
@@ -218,7 +245,7 @@ class Simulation:
             "professional": prof,
             "political_theory": theory,
             "occupation": self.occupation(unit, birth),
-            "residence": self.residence(unit),
+            "residence": self.residence(unit, day),
             "business_owner": sector == "ENTERPRISE" and rng.random() < 0.05,
         }
 
@@ -235,7 +262,7 @@ class Simulation:
             if unit.parent and self.units[unit.parent].category == "COMMUNE_WARD":
                 return "COMMUNE_OFFICIAL"
             return pick(rng, [("STATE_OFFICIAL", 0.6), ("PARTY_MASS_OFFICIAL", 0.4)])
-        if years_between(birth, HISTORY_END) >= 60 and rng.random() < 0.8:
+        if years_between(birth, self.end) >= 60 and rng.random() < 0.8:
             return "RETIRED"
         commune = self.units[self.cell_of(unit).parent or ""].locality
         rural = self.loc_kind.get(commune or "") == "COMMUNE" or self.in_village(unit)
@@ -266,6 +293,9 @@ class Simulation:
 
     def admit(self, unit: UnitSpec, decision: dt.date, person: dict) -> Member:
         ceremony = decision + dt.timedelta(days=self.rng.randint(5, 28))
+        # A unit reorganised between the decision and the ceremony: its successor admits.
+        while unit.valid_to and unit.valid_to <= ceremony and unit.successors:
+            unit = self.units[unit.successors[0]]
         m = Member(person, decision, ceremony)
         m.stints.append([unit.code, ceremony, None, "ADMITTED", ""])
         self.members.append(m)
@@ -273,7 +303,7 @@ class Simulation:
 
     def build_stock(self) -> None:
         rng = self.rng
-        for _ in range(STOCK_2010):
+        for _ in range(self.stock):
             unit = self.choose_unit(HISTORY_START)
             birth = self.stock_birth(unit)
             earliest = add_years(birth, 18)
@@ -282,7 +312,7 @@ class Simulation:
             ceremony = earliest + dt.timedelta(days=int(span * rng.random() ** 1.6))
             if ceremony > latest:
                 ceremony = latest
-            person = self.person(unit, birth, intake=False)
+            person = self.person(unit, birth, intake=False, day=HISTORY_START)
             decision = ceremony - dt.timedelta(days=rng.randint(7, 30))
             m = Member(person, decision, ceremony, confirmed_on=add_months(ceremony, 12))
             joined = max(
@@ -295,31 +325,38 @@ class Simulation:
             )
             self.members.append(m)
 
+    def intake_count(self, year: int) -> int:
+        per_year = NEAR_INTAKE if self.area == "NEAR" else INTAKE.get(year, INTAKE_LATER)
+        if year < self.end.year:
+            return per_year
+        return round(per_year * ((self.end - D(year, 1, 1)).days + 1) / 365)
+
     def intake_year(self, year: int) -> None:
         rng = self.rng
-        end = D(2017, 11, 10) if year == 2017 else D(year, 12, 31)
-        for _ in range(INTAKE[year]):
+        # Decisions up to three weeks before the end: their ceremonies fall before it.
+        end = min(D(year, 12, 31), self.end - dt.timedelta(days=21))
+        for _ in range(self.intake_count(year)):
             decision = rand_day(rng, D(year, 1, 1), end)
             sectors = None
             if rng.random() < 0.15:
                 sectors = {"POLICE", "ARMY"}
             unit = self.choose_unit(decision, sectors)
-            age = 18 + min(32, int(rng.gammavariate(2.0, 3.2)))
+            age = 18 + min(32, int(rng.gammavariate(2.0, INTAKE_AGE_SCALE)))
             birth = add_years(decision, -age) - dt.timedelta(days=rng.randint(1, 360))
-            person = self.person(unit, birth, intake=True)
+            person = self.person(unit, birth, intake=True, day=decision)
             person["youth_union"] = self.youth_union(person, decision)
             self.admit(unit, decision, person)
 
     def transfers_in(self, year: int) -> None:
         rng = self.rng
         for _ in range(TRANSFERS_IN_PER_YEAR):
-            day = rand_day(rng, D(year, 1, 1), min(D(year, 12, 31), HISTORY_END))
+            day = rand_day(rng, D(year, 1, 1), min(D(year, 12, 31), self.end))
             unit = self.choose_unit(
                 day, {"AGENCY", "PUBLIC_SERVICE", "POLICE", "ARMY", "RESIDENTIAL", "ENTERPRISE"}
             )
             birth = add_years(day, -rng.randint(24, 50))
             ceremony = rand_day(rng, add_years(birth, 19), day - dt.timedelta(days=400))
-            person = self.person(unit, birth, intake=False)
+            person = self.person(unit, birth, intake=False, day=day)
             m = Member(
                 person,
                 ceremony - dt.timedelta(days=15),
@@ -335,7 +372,7 @@ class Simulation:
     def yearly_events(self, year: int) -> list[tuple[dt.date, int, object]]:
         """Exits and moves drawn for members present at the start of `year`."""
         rng = self.rng
-        start, end = D(year, 1, 1), min(D(year, 12, 31), HISTORY_END)
+        start, end = D(year, 1, 1), min(D(year, 12, 31), self.end)
         events: list[tuple[dt.date, int, object]] = []
         for m in self.members:
             if not m.active(start):
@@ -362,12 +399,14 @@ class Simulation:
             for u in self.plan.units
             if u.valid_to and u.weight > 0 and not any(u.code in r.moves for r in reorgs)
         ]
-        for year in range(2010, 2018):
+        for year in range(HISTORY_START.year, self.end.year + 1):
             self.intake_year(year)
             self.transfers_in(year)
             events = self.yearly_events(year)
-            events += [(r.day, 0, r) for r in reorgs if r.day.year == year]
-            events += [(day, 0, u) for day, u in closings if day.year == year]
+            events += [(r.day, 0, r) for r in reorgs if r.day.year == year and r.day <= self.end]
+            events += [(day, 0, u) for day, u in closings if day.year == year and day <= self.end]
+            if self.joining and self.joining[0].year == year:
+                events.append((self.joining[0], -1, self.joining[1]))
             events.sort(key=lambda e: (e[0], e[1]))
             for day, _, what in events:
                 self.apply(day, what)
@@ -376,6 +415,9 @@ class Simulation:
 
     def apply(self, day: dt.date, what) -> None:
         rng = self.rng
+        if isinstance(what, list):  # members of the neighbouring communes join
+            self.members.extend(what)
+            return
         if isinstance(what, UnitSpec):  # a dissolved unit: members move to residential cells
             for m in self.members:
                 if m.active(day) and m.unit == what.code and m.stints[-1][1] <= day:
@@ -397,7 +439,7 @@ class Simulation:
             if target.code != m.unit:
                 m.move(target.code, day, "TRANSFER")
                 if target.category == "RESIDENTIAL":
-                    m.person["residence"] = self.residence(target)
+                    m.person["residence"] = self.residence(target, day)
         else:
             m.leave(day, action)
 
@@ -407,11 +449,11 @@ class Simulation:
             if m.confirmed_on or m.exit_on:
                 continue
             end = add_months(m.ceremony_on, 12)
-            if end.year != year or end > HISTORY_END:
+            if end.year != year or end > self.end:
                 continue
             if self.rng.random() < PROBATION_FAIL_RATE:
                 struck = end + dt.timedelta(days=self.rng.randint(20, 40))
-                if struck <= HISTORY_END:  # later ones are still awaiting their review
+                if struck <= self.end:  # later ones are still awaiting their review
                     m.leave(struck, "STRUCK_OFF")
             else:
                 m.confirmed_on = end

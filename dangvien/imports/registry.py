@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from . import candidates, localities, members, units
+from . import candidates, localities, members, restructure, units
 from .base import Importer
 
 IMPORTERS: dict[str, Importer] = {
@@ -10,10 +10,12 @@ IMPORTERS: dict[str, Importer] = {
     "localities": localities,
     "members": members,
     "candidates": candidates,
+    "restructure": restructure,
 }
 LABELS = {
     "units": _("Party units"),
     "localities": _("Localities"),
     "members": _("Party members"),
     "candidates": _("Candidates (source list)"),
+    "restructure": _("Restructuring (merge, move, rename, dissolve units)"),
 }

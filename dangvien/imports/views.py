@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from dangvien.accounts.audit import A, log
 from dangvien.accounts.models import Role
-from dangvien.accounts.scoping import is_unrestricted, prefix_q
+from dangvien.accounts.scoping import is_unrestricted, prefix_q, roles_for
 from dangvien.reports.exports import XLSX, attachment
 
 from . import runs
@@ -30,7 +30,7 @@ def writable_scope(user) -> Scope | None:
     their units' subtrees (and those units' localities), leaders nowhere."""
     if is_unrestricted(user):
         return EVERYWHERE
-    roles = user.roles.exclude(kind=Role.Kind.LEADER).select_related("unit__locality")
+    roles = roles_for(user, False).exclude(kind=Role.Kind.LEADER).select_related("unit__locality")
     units = sorted({r.unit.path for r in roles})
     if not units:
         return None
@@ -51,7 +51,9 @@ def visible_runs(user):
     runs_qs = ImportRun.objects.select_related("user")
     if is_unrestricted(user):
         return runs_qs
-    paths = list(user.roles.exclude(kind=Role.Kind.LEADER).values_list("unit__path", flat=True))
+    paths = list(
+        roles_for(user, False).exclude(kind=Role.Kind.LEADER).values_list("unit__path", flat=True)
+    )
     below = ImportRun.objects.filter(prefix_q("user__roles__unit__path", paths))
     return runs_qs.filter(Q(user=user) | Q(pk__in=below.values("pk")))
 

@@ -90,6 +90,8 @@ class EffectiveDated(models.Model):
 
 class Locality(EffectiveDated):
     class Kind(models.TextChoices):
+        PROVINCE = "PROVINCE", _("Province")
+        DISTRICT = "DISTRICT", _("District")
         CITY = "CITY", _("City")
         COMMUNE = "COMMUNE", _("Commune")
         WARD = "WARD", _("Ward")

@@ -1,7 +1,9 @@
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangvien.accounts.audit import A, log
+from dangvien.accounts.scoping import roles_for
 from dangvien.core.views import day_from
 from dangvien.orgs.models import OrgUnit
 
@@ -11,8 +13,9 @@ from .xlsx import structure_xlsx
 
 
 def default_unit(user) -> OrgUnit | None:
-    """The top of the user's scope: the shallowest unit they may see."""
-    return OrgUnit.objects.visible_to(user).order_by("depth", "path").first()
+    """The top of the user's scope: the shallowest unit they may see, open today if any."""
+    visible = OrgUnit.objects.visible_to(user).order_by("depth", "path")
+    return visible.on(timezone.localdate()).first() or visible.first()
 
 
 def unit_depth(visible) -> int:
@@ -67,7 +70,11 @@ def home(request):
     unit = default_unit(request.user)
     day, _error = day_from(request)
     result = structure(unit, day) if unit else None
-    roles = request.user.roles.select_related("unit") if request.user.is_authenticated else []
+    roles = (
+        roles_for(request.user, False).select_related("unit")
+        if request.user.is_authenticated
+        else []
+    )
     pipeline = None
     if unit:
         from dangvien.admission.models import Candidate
@@ -80,8 +87,21 @@ def home(request):
         )
         with_list, communes = communes_with_lists(unit, day)
         pipeline = {"active": active.count(), "with_list": with_list, "communes": communes}
+    # A notice for the officers of a unit formed by a merge: what they now see, and since when.
+    merged = [
+        {"unit": r.unit, "since": r.unit.valid_from, "from": list(r.unit.predecessors.all())}
+        for r in roles
+        if r.unit.predecessors.exists()
+    ]
     return render(
         request,
         "home.html",
-        {"unit": unit, "s": result, "day": day, "roles": roles, "pipeline": pipeline},
+        {
+            "unit": unit,
+            "s": result,
+            "day": day,
+            "roles": roles,
+            "pipeline": pipeline,
+            "merged": merged,
+        },
     )

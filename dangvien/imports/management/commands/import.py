@@ -26,7 +26,8 @@ def peak_mb() -> float:
 class Command(BaseCommand):
     help = (
         "Import a spreadsheet (XLSX or CSV): every row is checked first; any invalid row "
-        "writes nothing. `import units|localities|members|candidates FILE [--dry-run]`. "
+        "writes nothing. `import units|localities|members|candidates|restructure FILE "
+        "[--dry-run]`. "
         "`import template KIND FILE.xlsx` writes the template."
     )
 
@@ -65,6 +66,8 @@ class Command(BaseCommand):
         if dry_run:
             plan.discard()
             self.stdout.write(f"Chạy thử: {plan.summary()}. Chưa ghi gì.")
+            for line in getattr(plan, "details", []):
+                self.stdout.write(f"  {line}")
             self.peak(opts)
             return
         bar = Bar(sys.stderr, plan.rows or total, "Ghi") if show else None
@@ -78,6 +81,8 @@ class Command(BaseCommand):
                 bar.close()
         record_run(kind, path, plan, status="DONE")
         self.stdout.write(f"Đã nhập: {plan.summary()}.")
+        for line in getattr(plan, "details", []):
+            self.stdout.write(f"  {line}")
         self.peak(opts)
 
     def peak(self, opts) -> None:

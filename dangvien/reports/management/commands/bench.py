@@ -22,6 +22,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -146,6 +147,10 @@ class Command(BaseCommand):
         )
         results.append(
             ("structure(HOALU, 30/11/2017)", *median_ms(lambda: structure(ward, DAY), runs))
+        )
+        province, now = OrgUnit.objects.get(code="GIALAI"), timezone.localdate()
+        results.append(
+            ("structure(GIALAI, today)", *median_ms(lambda: structure(province, now), runs))
         )
         results.append(
             ("alerts, whole city", *median_ms(lambda: alerts(Candidate.objects.all(), DAY), runs))

@@ -1,0 +1,356 @@
+"""Restructuring the organisation tree as dated operations: merge, absorb, move, rename,
+dissolve.
+
+A unit is never re-parented or renamed in place: it closes on the effective day (its
+`valid_to`, the first day it no longer exists) and names its successor; its child units
+are carried over as new units under the successor, its members' stints end and begin
+again there (`REORGANISED`), the localities it served are served by its successor, and
+the candidates on its source list move with it. Every report for a day before the
+operation therefore still sees the tree as it was, and every report after it the new one.
+
+`plan()` checks a list of operations against the database and says what each would do
+(or why it cannot), changing nothing; `apply()` carries out a checked list in one
+transaction. An operation already applied (the unit closed that day with that successor)
+is reported as unchanged, so the same list applied twice changes nothing the second time.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+
+from dangvien.accounts.audit import A, log
+from dangvien.membership.models import Stint
+
+from .models import LocalityCell, OrgUnit
+
+
+class Kind:
+    MERGE = "MERGE"  # Hợp nhất: the rows sharing a new code form a new unit
+    ABSORB = "ABSORB"  # Sáp nhập: the unit joins an existing one
+    MOVE = "MOVE"  # Chuyển: the unit and its subtree move under another parent
+    RENAME = "RENAME"  # Đổi tên
+    DISSOLVE = "DISSOLVE"  # Giải thể: only without members
+
+
+@dataclass
+class Op:
+    """One operation; `row` is where it came from (a spreadsheet row), for messages."""
+
+    kind: str
+    code: str
+    day: dt.date
+    target: str = ""  # MERGE: the new unit; ABSORB: the existing one; MOVE/RENAME: optional
+    name: str = ""  # MERGE and RENAME: the new name
+    parent: str = ""  # MERGE and MOVE: the new parent
+    row: int = 0
+
+
+@dataclass
+class Effect:
+    """What the checked operations would do."""
+
+    applied: list[Op] = field(default_factory=list)  # ops to carry out
+    unchanged: list[Op] = field(default_factory=list)  # already done
+    problems: list[tuple[int, str, str, str]] = field(default_factory=list)  # row, field, msg, fix
+    units_closed: int = 0
+    units_created: int = 0
+    members_moved: int = 0
+    candidates_moved: int = 0
+    roles: list[str] = field(default_factory=list)  # "user: role on unit", to review
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def lines(self) -> list[str]:
+        """The preview in Vietnamese, one line per figure."""
+        out = [
+            f"{len(self.applied)} thao tác sẽ thực hiện, "
+            f"{len(self.unchanged)} đã thực hiện trước đó",
+            f"{self.units_closed} đơn vị đóng lại, {self.units_created} đơn vị lập mới (kế thừa)",
+            f"{self.members_moved} đảng viên chuyển sang đơn vị kế thừa",
+            f"{self.candidates_moved} quần chúng trong danh sách nguồn chuyển theo chi bộ",
+        ]
+        if self.roles:
+            out.append(
+                "Vai trò trên đơn vị đóng lại (quản trị viên cấp vai trò trên đơn vị kế thừa "
+                "nếu cần): " + "; ".join(self.roles)
+            )
+        return out
+
+
+def open_on(unit: OrgUnit, day: dt.date) -> bool:
+    return unit.valid_from <= day and (unit.valid_to is None or unit.valid_to > day)
+
+
+def subtree_ids(unit: OrgUnit) -> set[int]:
+    return set(OrgUnit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
+
+
+def free_code(code: str, day: dt.date, taken: set[str]) -> str:
+    """A new unit's code derived from the old one: `CODE-YYYY` (then -2, -3 … if taken)."""
+    base = f"{code[: 40 - 5]}-{day.year}"
+    out, n = base, 2
+    while out in taken:
+        out = f"{base[: 40 - len(str(n)) - 1]}-{n}"
+        n += 1
+    taken.add(out)
+    return out
+
+
+def plan(ops: list[Op], scope_ok=lambda unit: True) -> Effect:
+    """Check `ops`; count what they would change. Nothing is written."""
+    effect = Effect()
+    units = {u.code: u for u in OrgUnit.objects.select_related("parent")}
+    seen: dict[str, int] = {}
+    merges: dict[str, Op] = {}
+
+    def bad(op: Op, column: str, message: str, fix: str = "") -> None:
+        effect.problems.append((op.row, column, message, fix))
+
+    for op in ops:
+        unit = units.get(op.code)
+        if unit is None:
+            bad(op, "code", f"không có đơn vị mã {op.code}", "kiểm tra mã đơn vị")
+            continue
+        if op.code in seen:
+            bad(op, "code", f"đơn vị {op.code} đã có ở dòng {seen[op.code]}", "mỗi đơn vị một dòng")
+            continue
+        seen[op.code] = op.row
+        if not scope_ok(unit):
+            bad(op, "code", "ngoài phạm vi bạn được giao")
+            continue
+        if done(op, unit, units):
+            effect.unchanged.append(op)
+            continue
+        before = op.day - dt.timedelta(days=1)
+        if not open_on(unit, before) or not open_on(unit, op.day) and unit.valid_to != op.day:
+            closed = unit.valid_to.strftime("%d/%m/%Y") if unit.valid_to else ""
+            bad(
+                op,
+                "code",
+                f"đơn vị {op.code} không hoạt động ngày {before:%d/%m/%Y}"
+                + (f" (đã đóng từ {closed})" if closed else ""),
+                "kiểm tra ngày hiệu lực",
+            )
+            continue
+        if unit.valid_to is not None:
+            bad(op, "code", f"đơn vị {op.code} đã có ngày đóng {unit.valid_to:%d/%m/%Y}")
+            continue
+        if unit.parent is None:
+            bad(op, "code", "không sắp xếp được đơn vị cao nhất")
+            continue
+        subtree = subtree_ids(unit)
+        if op.kind == Kind.MERGE:
+            first = merges.setdefault(op.target, op)
+            if op.target in units:
+                bad(op, "target", f"mã {op.target} đã được dùng", "chọn một mã mới")
+                continue
+            if (first.name, first.parent, first.day) != (op.name, op.parent, op.day):
+                bad(
+                    op,
+                    "target",
+                    f"các dòng hợp nhất vào {op.target} khác nhau về tên, cấp trên hoặc ngày",
+                    f"ghi giống dòng {first.row}",
+                )
+                continue
+            if units[first.code].kind != unit.kind:
+                bad(op, "code", "chỉ hợp nhất các đơn vị cùng loại")
+                continue
+            if not parent_ok(op, unit, units, subtree, bad, scope_ok):
+                continue
+        elif op.kind == Kind.ABSORB:
+            target = units.get(op.target)
+            if target is None:
+                bad(op, "target", f"không có đơn vị mã {op.target}", "kiểm tra mã đơn vị nhận")
+                continue
+            if target.pk in subtree or not open_on(target, op.day):
+                bad(op, "target", f"không sáp nhập được vào {op.target}")
+                continue
+            if target.kind != unit.kind:
+                bad(op, "target", "chỉ sáp nhập vào đơn vị cùng loại")
+                continue
+            if not scope_ok(target):
+                bad(op, "target", "ngoài phạm vi bạn được giao")
+                continue
+        elif op.kind == Kind.MOVE:
+            if op.target and op.target in units:
+                bad(op, "target", f"mã {op.target} đã được dùng", "để trống hoặc chọn mã mới")
+                continue
+            if not parent_ok(op, unit, units, subtree, bad, scope_ok):
+                continue
+        elif op.kind == Kind.RENAME:
+            if not op.name:
+                bad(op, "name", "thiếu tên mới")
+                continue
+            if op.target and op.target in units:
+                bad(op, "target", f"mã {op.target} đã được dùng", "để trống hoặc chọn mã mới")
+                continue
+        elif op.kind == Kind.DISSOLVE:
+            left = Stint.objects.members_on(op.day).filter(unit__in=subtree).count()
+            if left:
+                bad(
+                    op,
+                    "code",
+                    f"đơn vị {op.code} còn {left} đảng viên ngày {op.day:%d/%m/%Y}",
+                    "chuyển sinh hoạt hoặc sáp nhập trước khi giải thể",
+                )
+                continue
+        effect.applied.append(op)
+        count(effect, op, unit, subtree)
+    return effect
+
+
+def parent_ok(op, unit, units, subtree, bad, scope_ok) -> bool:
+    parent = units.get(op.parent)
+    if parent is None:
+        bad(op, "parent", f"không có đơn vị cấp trên mã {op.parent}", "kiểm tra mã")
+        return False
+    if parent.pk in subtree or not open_on(parent, op.day):
+        bad(op, "parent", f"đơn vị {op.parent} không thể là cấp trên mới")
+        return False
+    if not scope_ok(parent):
+        bad(op, "parent", "ngoài phạm vi bạn được giao")
+        return False
+    return True
+
+
+def done(op: Op, unit: OrgUnit, units: dict[str, OrgUnit]) -> bool:
+    """Was this operation applied already (same day, a successor as it would make)?"""
+    if unit.valid_to != op.day:
+        return False
+    successors = list(unit.successors.all())
+    if op.kind == Kind.DISSOLVE:
+        return not successors
+    if op.kind in (Kind.MERGE, Kind.ABSORB):
+        return any(s.code == op.target for s in successors)
+    if op.kind == Kind.MOVE:
+        return any(s.parent and s.parent.code == op.parent for s in successors)
+    return any(s.name == op.name for s in successors)
+
+
+def count(effect: Effect, op: Op, unit: OrgUnit, subtree: set[int]) -> None:
+    from dangvien.accounts.models import Role
+    from dangvien.admission.models import Candidate
+
+    opened = OrgUnit.objects.filter(pk__in=subtree).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=op.day)
+    )
+    n = opened.count()
+    effect.units_closed += n
+    effect.units_created += (n - 1) if op.kind in (Kind.MERGE, Kind.ABSORB) else n
+    if op.kind == Kind.DISSOLVE:
+        effect.units_created -= n
+    effect.members_moved += Stint.objects.members_on(op.day).filter(unit__in=subtree).count()
+    effect.candidates_moved += Candidate.objects.active().filter(cell__in=subtree).count()
+    for role in Role.objects.filter(unit=unit).select_related("user"):
+        effect.roles.append(f"{role.user.username}: {role.get_kind_display()} – {unit.code}")
+
+
+@transaction.atomic
+def apply(ops: list[Op], *, by=None) -> Effect:
+    """Check and carry out `ops` in one transaction; refuses (changes nothing) on a problem."""
+    effect = plan(ops)
+    if not effect.ok:
+        return effect
+    taken = set(OrgUnit.objects.values_list("code", flat=True))
+    made: dict[str, OrgUnit] = {}
+    for op in effect.applied:
+        unit = OrgUnit.objects.get(code=op.code)
+        if op.kind == Kind.DISSOLVE:
+            for part in OrgUnit.objects.filter(path__startswith=unit.path).filter(
+                Q(valid_to__isnull=True) | Q(valid_to__gt=op.day)
+            ):
+                LocalityCell.objects.filter(cell=part).filter(
+                    Q(valid_to__isnull=True) | Q(valid_to__gt=op.day)
+                ).update(valid_to=op.day)
+                close(part, op.day, None)
+            log(A.UPDATE, user=by, detail=f"restructure DISSOLVE {op.code} from {op.day:%Y-%m-%d}")
+            continue
+        if op.kind == Kind.MERGE:
+            if op.target not in made:
+                made[op.target] = OrgUnit.objects.create(
+                    code=op.target,
+                    name=op.name,
+                    kind=unit.kind,
+                    category=unit.category,
+                    parent=OrgUnit.objects.get(code=op.parent),
+                    locality=unit.locality,
+                    valid_from=op.day,
+                )
+                taken.add(op.target)
+            successor = made[op.target]
+        elif op.kind == Kind.ABSORB:
+            successor = OrgUnit.objects.get(code=op.target)
+        else:
+            parent = OrgUnit.objects.get(code=op.parent) if op.kind == Kind.MOVE else unit.parent
+            code = op.target or free_code(unit.code, op.day, taken)
+            taken.add(code)
+            successor = copy(unit, code, op.name or unit.name, parent, op.day)
+        carry(unit, successor, op.day, taken)
+        log(
+            A.UPDATE,
+            user=by,
+            detail=f"restructure {op.kind} {op.code} → {successor.code} from {op.day:%Y-%m-%d}",
+        )
+    return effect
+
+
+def copy(unit: OrgUnit, code: str, name: str, parent, day: dt.date) -> OrgUnit:
+    return OrgUnit.objects.create(
+        code=code,
+        name=name,
+        kind=unit.kind,
+        category=unit.category,
+        parent=parent,
+        locality=unit.locality,
+        valid_from=day,
+    )
+
+
+def carry(unit: OrgUnit, successor: OrgUnit, day: dt.date, taken: set[str]) -> None:
+    """Close `unit`, moving its members, localities, candidates and open children (as new
+    units under `successor`) over to `successor`."""
+    from dangvien.admission.models import Candidate
+
+    for child in unit.children.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day)):
+        new = copy(child, free_code(child.code, day, taken), child.name, successor, day)
+        carry(child, new, day, taken)
+    # Stints that began on or after the day belong to the successor outright.
+    Stint.objects.filter(unit=unit, start_on__gte=day).update(unit=successor)
+    for stint in Stint.objects.filter(unit=unit, start_on__lt=day).filter(
+        Q(end_on__isnull=True) | Q(end_on__gt=day)
+    ):
+        end, reason = stint.end_on, stint.reason_out
+        stint.end_on, stint.reason_out = day, Stint.ReasonOut.REORGANISED
+        stint.save(update_fields=["end_on", "reason_out"])
+        Stint.objects.create(
+            membership=stint.membership,
+            unit=successor,
+            start_on=day,
+            end_on=end,
+            reason_in=Stint.ReasonIn.REORGANISED,
+            reason_out=reason if end else "",
+        )
+    for link in LocalityCell.objects.filter(cell=unit).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=day)
+    ):
+        end = link.valid_to
+        link.valid_to = day
+        link.save(update_fields=["valid_to"])
+        LocalityCell.objects.create(
+            locality=link.locality, cell=successor, valid_from=day, valid_to=end
+        )
+    for c in Candidate.objects.active().filter(cell=unit):
+        c.cell = successor
+        c.save(update_fields=["cell"])
+    close(unit, day, successor)
+
+
+def close(unit: OrgUnit, day: dt.date, successor: OrgUnit | None) -> None:
+    unit.valid_to = day
+    unit.save(update_fields=["valid_to", "path", "depth"])
+    if successor is not None:
+        unit.successors.add(successor)

@@ -1,0 +1,87 @@
+"""Scopes across a merge: roles are dated, and the officer of a ward formed by a merge
+keeps sight of the wards it replaced, and of nothing else."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from dangvien.accounts.models import Role
+from dangvien.membership.models import Stint
+from dangvien.orgs.models import Locality, OrgUnit
+from dangvien.people.models import Person
+
+from . import factories as f
+
+K = OrgUnit.Kind
+
+
+def codes(qs):
+    return set(qs.values_list("code", flat=True))
+
+
+@pytest.fixture
+def merged(org):
+    """Wards A and B merge into ward AB a month ago; cell A1 carries over as AB1."""
+    day = timezone.localdate() - dt.timedelta(days=30)
+    ab_loc = f.locality("WAB", "Phường AB", Locality.Kind.WARD, org.city.locality)
+    ward_ab = f.unit(
+        "WARDAB", "Đảng bộ phường AB", K.GRASSROOTS_COMMITTEE, org.city, loc=ab_loc, valid_from=day
+    )
+    cell_ab1 = f.unit("AB1", "Chi bộ Tổ dân phố 1 (AB)", K.CELL, ward_ab, valid_from=day)
+    for old in (org.ward_a, org.ward_b):
+        old.valid_to = day
+        old.save(update_fields=["valid_to"])
+        old.successors.add(ward_ab)
+    org.cell_a1.valid_to = day
+    org.cell_a1.save(update_fields=["valid_to"])
+    org.cell_a1.successors.add(cell_ab1)
+    stint = Stint.objects.get(membership__person=org.an)
+    stint.end_on, stint.reason_out = day, Stint.ReasonOut.REORGANISED
+    stint.save(update_fields=["end_on", "reason_out"])
+    Stint.objects.create(
+        membership=stint.membership, unit=cell_ab1, start_on=day, reason_in="REORGANISED"
+    )
+    return day, ward_ab, cell_ab1
+
+
+def test_the_new_wards_officer_sees_it_and_the_wards_it_replaced(personas, org, merged):
+    day, ward_ab, _cell = merged
+    officer = personas.ward_a_officer
+    Role.objects.filter(user=officer).update(valid_to=day)
+    Role.objects.create(
+        user=officer, kind=Role.Kind.GRASSROOTS_OFFICER, unit=ward_ab, valid_from=day
+    )
+    assert codes(OrgUnit.objects.visible_to(officer)) == {
+        "WARDAB",
+        "AB1",
+        "WARDA",
+        "A1",
+        "A2",
+        "WARDB",
+        "B1",
+    }
+    names = set(Person.objects.visible_to(officer).values_list("full_name", flat=True))
+    assert "Nguyễn Văn An" in names and "Lê Văn Cường" in names
+    assert "WAB" in codes(Locality.objects.visible_to(officer))
+
+
+def test_a_role_that_ended_or_has_not_begun_shows_nothing(personas, org, merged):
+    day, ward_ab, _cell = merged
+    officer = personas.ward_b_officer
+    Role.objects.filter(user=officer).update(valid_to=day)  # not given the new ward
+    assert not OrgUnit.objects.visible_to(officer).exists()
+    assert not Person.objects.visible_to(officer).exists()
+    Role.objects.create(
+        user=officer,
+        kind=Role.Kind.GRASSROOTS_OFFICER,
+        unit=ward_ab,
+        valid_from=timezone.localdate() + dt.timedelta(days=1),
+    )
+    assert not OrgUnit.objects.visible_to(officer).exists()
+
+
+def test_an_officer_of_a_ward_that_did_not_merge_sees_no_more_than_before(personas, org, merged):
+    # Ward A's cell secretary keeps a role on the closed cell A1 only: its successor AB1
+    # is not theirs (a successor gives sight of predecessors, never the other way round).
+    assert codes(OrgUnit.objects.visible_to(personas.secretary_a)) == {"A1"}

@@ -1,0 +1,131 @@
+"""Restructuring with history: merge, absorb, move, rename, dissolve on a small tree, the
+structure report before and after, and the spreadsheet import of a restructuring."""
+
+import datetime as dt
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from dangvien.membership.models import Stint
+from dangvien.orgs.models import LocalityCell, OrgUnit
+from dangvien.orgs.restructure import Kind, Op, apply, plan
+from dangvien.reports.structure import structure
+
+D = dt.date
+DAY = D(2024, 1, 1)
+BEFORE = DAY - dt.timedelta(days=1)
+
+
+def members(code: str, day: dt.date) -> int:
+    return structure(OrgUnit.objects.get(code=code), day).figures["members"]
+
+
+def test_merge_two_wards_into_a_new_one(org):
+    effect = apply(
+        [
+            Op(Kind.MERGE, "WARDA", DAY, target="WARDAB", name="Đảng bộ phường AB", parent="CITY"),
+            Op(Kind.MERGE, "WARDB", DAY, target="WARDAB", name="Đảng bộ phường AB", parent="CITY"),
+        ]
+    )
+    assert effect.ok, effect.problems
+    assert (members("WARDA", BEFORE), members("WARDB", BEFORE)) == (2, 1)
+    assert (members("WARDA", DAY), members("WARDB", DAY), members("WARDAB", DAY)) == (0, 0, 3)
+    assert members("CITY", BEFORE) == members("CITY", DAY) == 3
+    ab = OrgUnit.objects.get(code="WARDAB")
+    assert {u.code for u in ab.predecessors.all()} == {"WARDA", "WARDB"}
+    # The cells came over as new units under the new ward; the old ones closed that day.
+    a1 = OrgUnit.objects.get(code="A1")
+    (a1_new,) = a1.successors.all()
+    assert a1.valid_to == DAY and a1_new.parent == ab and a1_new.code == "A1-2024"
+    stints = list(Stint.objects.filter(membership__person=org.an).order_by("start_on"))
+    assert [(s.unit.code, s.end_on, s.reason_out) for s in stints] == [
+        ("A1", DAY, "REORGANISED"),
+        ("A1-2024", None, ""),
+    ]
+    # The locality it served is served by its successor from that day.
+    assert LocalityCell.objects.on(DAY).get(locality=org.tdp_a1).cell == a1_new
+    assert LocalityCell.objects.on(BEFORE).get(locality=org.tdp_a1).cell == a1
+
+
+def test_absorb_move_rename_and_dissolve(org):
+    assert apply([Op(Kind.ABSORB, "A2", DAY, target="A1")]).ok
+    assert (members("A1", BEFORE), members("A1", DAY), members("A2", DAY)) == (1, 2, 0)
+
+    later = D(2024, 6, 1)
+    assert apply([Op(Kind.MOVE, "B1", later, parent="WARDA")]).ok
+    assert (members("WARDB", later), members("WARDA", later)) == (0, 3)
+    assert members("WARDB", later - dt.timedelta(days=1)) == 1
+    assert OrgUnit.objects.get(code="B1-2024").parent.code == "WARDA"
+
+    renamed = D(2024, 9, 1)
+    assert apply([Op(Kind.RENAME, "A1", renamed, name="Chi bộ Khu phố 1")]).ok
+    new = OrgUnit.objects.get(code="A1").successors.get()
+    assert new.name == "Chi bộ Khu phố 1" and members(new.code, renamed) == 2
+
+    # Ward A still has members: it cannot be dissolved; ward B, emptied, can.
+    refused = plan([Op(Kind.DISSOLVE, "WARDA", renamed)])
+    assert not refused.ok and "còn 3 đảng viên" in refused.problems[0][2]
+    assert apply([Op(Kind.DISSOLVE, "WARDB", renamed)]).ok
+    assert OrgUnit.objects.get(code="WARDB").valid_to == renamed
+
+
+def test_applying_twice_changes_nothing_and_a_bad_operation_writes_nothing(org):
+    ops = [Op(Kind.ABSORB, "A2", DAY, target="A1")]
+    assert len(apply(ops).applied) == 1
+    again = apply(ops)
+    assert again.ok and not again.applied and len(again.unchanged) == 1
+    n_units, n_stints = OrgUnit.objects.count(), Stint.objects.count()
+    bad = apply(
+        [
+            Op(Kind.MOVE, "B1", DAY, parent="WARDA", row=2),
+            Op(Kind.ABSORB, "WARDA", DAY, target="A1", row=3),  # a unit into its own child
+        ]
+    )
+    assert not bad.ok and bad.problems[0][0] == 3
+    assert (OrgUnit.objects.count(), Stint.objects.count()) == (n_units, n_stints)
+    assert OrgUnit.objects.get(code="B1").valid_to is None
+
+
+def test_scope_limits_a_ward_officer(org):
+    effect = plan(
+        [Op(Kind.ABSORB, "B1", DAY, target="A1", row=2)],
+        scope_ok=lambda unit: unit.path.startswith(org.ward_a.path),
+    )
+    assert effect.problems == [(2, "code", "ngoài phạm vi bạn được giao", "")]
+
+
+HEADER = (
+    "Mã đơn vị,Loại thay đổi,Mã đơn vị mới,Tên đơn vị mới,Mã đơn vị cấp trên mới,Ngày hiệu lực\n"
+)
+
+
+def test_restructure_command_with_a_spreadsheet(org, tmp_path, capsys):
+    good = tmp_path / "sapxep.csv"
+    good.write_text(
+        HEADER
+        + "WARDA,Hợp nhất,WARDAB,Đảng bộ phường AB,CITY,01/01/2024\n"
+        + "WARDB,Hợp nhất,WARDAB,Đảng bộ phường AB,CITY,01/01/2024\n",
+        encoding="utf-8",
+    )
+    call_command("restructure", str(good), "--dry-run")
+    out = capsys.readouterr().out
+    assert "2 mới" in out and "3 đảng viên chuyển" in out
+    assert not OrgUnit.objects.filter(code="WARDAB").exists()
+    call_command("restructure", str(good))
+    assert members("WARDAB", DAY) == 3
+    call_command("restructure", str(good))
+    assert "0 mới, 0 cập nhật, 2 không đổi" in capsys.readouterr().out
+
+    bad = tmp_path / "sai.csv"
+    bad.write_text(
+        HEADER
+        + "A1,Sáp nhập,A2,,,01/06/2024\n"  # the cell A1 closed on 01/01/2024
+        + "B1,Chuyen,,,WARDA,01/06/2024\n",
+        encoding="utf-8",
+    )
+    units = OrgUnit.objects.count()
+    with pytest.raises(CommandError):
+        call_command("restructure", str(bad))
+    err = capsys.readouterr().err
+    assert "có phải “Chuyển”?" in err
+    assert OrgUnit.objects.count() == units
