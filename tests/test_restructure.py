@@ -129,3 +129,47 @@ def test_restructure_command_with_a_spreadsheet(org, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "có phải “Chuyển”?" in err
     assert OrgUnit.objects.count() == units
+
+
+def test_undo_restores_the_tree_while_nothing_newer_depends_on_it(org, capsys):
+    before = {
+        "units": OrgUnit.objects.count(),
+        "stints": sorted(Stint.objects.values_list("pk", "unit__code", "end_on")),
+        "links": sorted(LocalityCell.objects.values_list("pk", "cell__code", "valid_to")),
+    }
+    effect = apply(
+        [
+            Op(Kind.MERGE, "WARDA", DAY, target="WARDAB", name="Đảng bộ phường AB", parent="CITY"),
+            Op(Kind.MERGE, "WARDB", DAY, target="WARDAB", name="Đảng bộ phường AB", parent="CITY"),
+        ]
+    )
+    assert effect.record is not None
+    call_command("restructure", "--list")
+    assert "MERGE WARDA WARDAB" in capsys.readouterr().out
+    call_command("restructure", "--undo", str(effect.record.pk))
+    after = {
+        "units": OrgUnit.objects.count(),
+        "stints": sorted(Stint.objects.values_list("pk", "unit__code", "end_on")),
+        "links": sorted(LocalityCell.objects.values_list("pk", "cell__code", "valid_to")),
+    }
+    assert after == before
+    assert members("WARDA", DAY) == 2 and not OrgUnit.objects.get(code="A1").successors.exists()
+    with pytest.raises(CommandError, match="đã được hoàn tác"):
+        call_command("restructure", "--undo", str(effect.record.pk))
+
+
+def test_undo_is_refused_once_a_member_joined_the_successor(org):
+    from . import factories as f
+
+    effect = apply([Op(Kind.ABSORB, "A2", DAY, target="A1")])
+    moved = apply([Op(Kind.RENAME, "A1", D(2024, 3, 1), name="Chi bộ mới")])
+    new = OrgUnit.objects.get(code="A1").successors.get()
+    newcomer = f.person("Đỗ Văn Em", D(1990, 1, 1), "M")
+    f.member(newcomer, new, ceremony=D(2024, 5, 1))
+    from dangvien.orgs.restructure import CannotUndo, undo
+
+    with pytest.raises(CannotUndo, match="đảng viên mới"):
+        undo(moved.record)
+    # The earlier one depends on nothing newer than itself? A1 was renamed since: refused.
+    with pytest.raises(CannotUndo, match="sắp xếp tiếp"):
+        undo(effect.record)

@@ -7,6 +7,7 @@ path of codes, so "everything under X" is one indexed prefix query, for any date
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -228,3 +229,29 @@ class LocalityCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cell} → {self.locality}"
+
+
+class Restructuring(models.Model):
+    """One applied restructuring (a list of operations carried out together) and every
+    row it changed, so that it can be undone while nothing newer depends on it."""
+
+    day = models.DateField(_("effective from"))
+    summary = models.TextField(_("operations"))
+    # {"units": [ids created], "stints": [ids created], "ended": [[id, end, reason]],
+    #  "rehomed": [[stint id, old unit id]], "links": [ids created],
+    #  "links_ended": [[id, valid_to]], "candidates": [[id, old cell id]],
+    #  "closed": [[unit id, valid_to]], "successions": [[from id, to id]]}
+    changes = models.JSONField(default=dict)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    applied_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-applied_at"]
+        verbose_name = _("restructuring")
+        verbose_name_plural = _("restructurings")
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y} {self.summary[:80]}"

@@ -19,11 +19,24 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from dangvien.accounts.audit import A, log
 from dangvien.membership.models import Stint
 
-from .models import LocalityCell, OrgUnit
+from .models import LocalityCell, OrgUnit, Restructuring
+
+CHANGE_KEYS = (
+    "units",
+    "stints",
+    "ended",
+    "rehomed",
+    "links",
+    "links_ended",
+    "candidates",
+    "closed",
+    "successions",
+)
 
 
 class Kind:
@@ -59,6 +72,7 @@ class Effect:
     members_moved: int = 0
     candidates_moved: int = 0
     roles: list[str] = field(default_factory=list)  # "user: role on unit", to review
+    record: "Restructuring | None" = None  # once applied
 
     @property
     def ok(self) -> bool:
@@ -251,34 +265,33 @@ def count(effect: Effect, op: Op, unit: OrgUnit, subtree: set[int]) -> None:
 
 @transaction.atomic
 def apply(ops: list[Op], *, by=None) -> Effect:
-    """Check and carry out `ops` in one transaction; refuses (changes nothing) on a problem."""
+    """Check and carry out `ops` in one transaction, recorded as one `Restructuring` that
+    can be undone; refuses (changes nothing) on a problem."""
     effect = plan(ops)
-    if not effect.ok:
+    if not effect.ok or not effect.applied:
         return effect
     taken = set(OrgUnit.objects.values_list("code", flat=True))
     made: dict[str, OrgUnit] = {}
+    rec: dict[str, list] = {key: [] for key in CHANGE_KEYS}
     for op in effect.applied:
         unit = OrgUnit.objects.get(code=op.code)
         if op.kind == Kind.DISSOLVE:
             for part in OrgUnit.objects.filter(path__startswith=unit.path).filter(
                 Q(valid_to__isnull=True) | Q(valid_to__gt=op.day)
             ):
-                LocalityCell.objects.filter(cell=part).filter(
+                for link in LocalityCell.objects.filter(cell=part).filter(
                     Q(valid_to__isnull=True) | Q(valid_to__gt=op.day)
-                ).update(valid_to=op.day)
-                close(part, op.day, None)
+                ):
+                    rec["links_ended"].append([link.pk, iso(link.valid_to)])
+                    link.valid_to = op.day
+                    link.save(update_fields=["valid_to"])
+                close(part, op.day, None, rec)
             log(A.UPDATE, user=by, detail=f"restructure DISSOLVE {op.code} from {op.day:%Y-%m-%d}")
             continue
         if op.kind == Kind.MERGE:
             if op.target not in made:
-                made[op.target] = OrgUnit.objects.create(
-                    code=op.target,
-                    name=op.name,
-                    kind=unit.kind,
-                    category=unit.category,
-                    parent=OrgUnit.objects.get(code=op.parent),
-                    locality=unit.locality,
-                    valid_from=op.day,
+                made[op.target] = copy(
+                    unit, op.target, op.name, OrgUnit.objects.get(code=op.parent), op.day, rec
                 )
                 taken.add(op.target)
             successor = made[op.target]
@@ -288,18 +301,28 @@ def apply(ops: list[Op], *, by=None) -> Effect:
             parent = OrgUnit.objects.get(code=op.parent) if op.kind == Kind.MOVE else unit.parent
             code = op.target or free_code(unit.code, op.day, taken)
             taken.add(code)
-            successor = copy(unit, code, op.name or unit.name, parent, op.day)
-        carry(unit, successor, op.day, taken)
+            successor = copy(unit, code, op.name or unit.name, parent, op.day, rec)
+        carry(unit, successor, op.day, taken, rec)
         log(
             A.UPDATE,
             user=by,
             detail=f"restructure {op.kind} {op.code} → {successor.code} from {op.day:%Y-%m-%d}",
         )
+    effect.record = Restructuring.objects.create(
+        day=effect.applied[0].day,
+        summary="; ".join(f"{op.kind} {op.code} {op.target or op.parent}" for op in effect.applied),
+        changes=rec,
+        applied_by=by if getattr(by, "pk", None) else None,
+    )
     return effect
 
 
-def copy(unit: OrgUnit, code: str, name: str, parent, day: dt.date) -> OrgUnit:
-    return OrgUnit.objects.create(
+def iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def copy(unit: OrgUnit, code: str, name: str, parent, day: dt.date, rec: dict) -> OrgUnit:
+    new = OrgUnit.objects.create(
         code=code,
         name=name,
         kind=unit.kind,
@@ -308,25 +331,31 @@ def copy(unit: OrgUnit, code: str, name: str, parent, day: dt.date) -> OrgUnit:
         locality=unit.locality,
         valid_from=day,
     )
+    rec["units"].append(new.pk)
+    return new
 
 
-def carry(unit: OrgUnit, successor: OrgUnit, day: dt.date, taken: set[str]) -> None:
+def carry(unit: OrgUnit, successor: OrgUnit, day: dt.date, taken: set[str], rec: dict) -> None:
     """Close `unit`, moving its members, localities, candidates and open children (as new
     units under `successor`) over to `successor`."""
     from dangvien.admission.models import Candidate
 
     for child in unit.children.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day)):
-        new = copy(child, free_code(child.code, day, taken), child.name, successor, day)
-        carry(child, new, day, taken)
+        new = copy(child, free_code(child.code, day, taken), child.name, successor, day, rec)
+        carry(child, new, day, taken, rec)
     # Stints that began on or after the day belong to the successor outright.
-    Stint.objects.filter(unit=unit, start_on__gte=day).update(unit=successor)
+    for stint in Stint.objects.filter(unit=unit, start_on__gte=day):
+        rec["rehomed"].append([stint.pk, unit.pk])
+        stint.unit = successor
+        stint.save(update_fields=["unit"])
     for stint in Stint.objects.filter(unit=unit, start_on__lt=day).filter(
         Q(end_on__isnull=True) | Q(end_on__gt=day)
     ):
         end, reason = stint.end_on, stint.reason_out
+        rec["ended"].append([stint.pk, iso(end), reason])
         stint.end_on, stint.reason_out = day, Stint.ReasonOut.REORGANISED
         stint.save(update_fields=["end_on", "reason_out"])
-        Stint.objects.create(
+        new_stint = Stint.objects.create(
             membership=stint.membership,
             unit=successor,
             start_on=day,
@@ -334,23 +363,90 @@ def carry(unit: OrgUnit, successor: OrgUnit, day: dt.date, taken: set[str]) -> N
             reason_in=Stint.ReasonIn.REORGANISED,
             reason_out=reason if end else "",
         )
+        rec["stints"].append([new_stint.pk, iso(end)])
     for link in LocalityCell.objects.filter(cell=unit).filter(
         Q(valid_to__isnull=True) | Q(valid_to__gt=day)
     ):
         end = link.valid_to
+        rec["links_ended"].append([link.pk, iso(end)])
         link.valid_to = day
         link.save(update_fields=["valid_to"])
-        LocalityCell.objects.create(
+        new_link = LocalityCell.objects.create(
             locality=link.locality, cell=successor, valid_from=day, valid_to=end
         )
+        rec["links"].append(new_link.pk)
     for c in Candidate.objects.active().filter(cell=unit):
+        rec["candidates"].append([c.pk, unit.pk])
         c.cell = successor
         c.save(update_fields=["cell"])
-    close(unit, day, successor)
+    close(unit, day, successor, rec)
 
 
-def close(unit: OrgUnit, day: dt.date, successor: OrgUnit | None) -> None:
+def close(unit: OrgUnit, day: dt.date, successor: OrgUnit | None, rec: dict) -> None:
+    rec["closed"].append([unit.pk, iso(unit.valid_to)])
     unit.valid_to = day
     unit.save(update_fields=["valid_to", "path", "depth"])
     if successor is not None:
         unit.successors.add(successor)
+        rec["successions"].append([unit.pk, successor.pk])
+
+
+class CannotUndo(Exception):
+    pass
+
+
+@transaction.atomic
+def undo(record: Restructuring, *, by=None) -> None:
+    """Reverse an applied restructuring, if nothing newer depends on it: no member,
+    unit, candidate or role was added to the units it created, and nothing it created
+    has changed since."""
+    from dangvien.accounts.models import Role
+    from dangvien.admission.models import Candidate
+    from dangvien.people.models import Position
+
+    if record.undone_at:
+        raise CannotUndo("Thao tác sắp xếp này đã được hoàn tác.")
+    ch = {key: record.changes.get(key, []) for key in CHANGE_KEYS}
+    created = set(ch["units"])
+    made = dict(ch["stints"])  # created stint → the end it was created with
+    ours = set(made) | {s for s, _u in ch["rehomed"]}
+    newer = []
+    if Stint.objects.filter(unit__in=created).exclude(pk__in=ours).exists():
+        newer.append("đảng viên mới sinh hoạt ở đơn vị kế thừa")
+    if OrgUnit.objects.filter(parent__in=created).exclude(pk__in=created).exists():
+        newer.append("đơn vị mới lập dưới đơn vị kế thừa")
+    successors = created | {new for _old, new in ch["successions"]}
+    if OrgUnit.objects.filter(pk__in=successors).exclude(valid_to__isnull=True).exists():
+        newer.append("đơn vị kế thừa đã được sắp xếp tiếp")
+    moved = {c for c, _cell in ch["candidates"]}
+    if Candidate.objects.filter(cell__in=created).exclude(pk__in=moved).exists():
+        newer.append("quần chúng mới trong danh sách nguồn của đơn vị kế thừa")
+    if Role.objects.filter(unit__in=created).exists():
+        newer.append("vai trò người dùng trên đơn vị kế thừa")
+    if Position.objects.filter(unit__in=created).exists():
+        newer.append("chức danh gắn với đơn vị kế thừa")
+    now = Stint.objects.filter(pk__in=made).values_list("pk", "end_on")
+    if len(now) != len(made) or any(iso(end) != made[pk] for pk, end in now):
+        newer.append("quá trình sinh hoạt ở đơn vị kế thừa đã thay đổi")
+    if newer:
+        raise CannotUndo("Không hoàn tác được vì đã có thay đổi mới hơn: " + "; ".join(newer) + ".")
+    Stint.objects.filter(pk__in=made).delete()
+    for pk, end, reason in ch["ended"]:
+        Stint.objects.filter(pk=pk).update(end_on=end, reason_out=reason)
+    for pk, unit in ch["rehomed"]:
+        Stint.objects.filter(pk=pk).update(unit=unit)
+    LocalityCell.objects.filter(pk__in=ch["links"]).delete()
+    for pk, end in ch["links_ended"]:
+        LocalityCell.objects.filter(pk=pk).update(valid_to=end)
+    for pk, cell in ch["candidates"]:
+        Candidate.objects.filter(pk=pk).update(cell=cell)
+    through = OrgUnit.successors.through
+    for old, new in ch["successions"]:
+        through.objects.filter(from_orgunit=old, to_orgunit=new).delete()
+    for pk, end in ch["closed"]:
+        OrgUnit.objects.filter(pk=pk).update(valid_to=end)
+    for unit in OrgUnit.objects.filter(pk__in=created).order_by("-depth"):
+        unit.delete()
+    record.undone_at = timezone.now()
+    record.save(update_fields=["undone_at"])
+    log(A.UPDATE, user=by, detail=f"restructure undone #{record.pk}: {record.summary}")
