@@ -6,6 +6,7 @@ from dangvien.accounts import views as accounts
 from dangvien.admission import views as admission
 from dangvien.api.api import api
 from dangvien.imports import views as imports
+from dangvien.orgs import restructure_views as restructuring
 from dangvien.orgs import views as orgs
 from dangvien.people import views as people
 from dangvien.reports import views as reports
@@ -13,6 +14,12 @@ from dangvien.reports import views as reports
 urlpatterns = [
     path("", reports.home, name="home"),
     path("units/", orgs.unit_tree, name="unit_tree"),
+    path("units/restructure/", restructuring.restructure_page, name="restructure"),
+    path(
+        "units/restructure/<int:pk>/undo/",
+        restructuring.restructure_undo,
+        name="restructure_undo",
+    ),
     path("units/<str:code>/", orgs.unit_detail, name="unit_detail"),
     path("localities/", orgs.locality_list, name="locality_list"),
     path("people/", people.person_list, name="person_list"),

@@ -25,9 +25,13 @@ def matrix(o):
     everyone = dict.fromkeys(PERSONAS[1:], OK) | {"anonymous": 302}
     importers = everyone | {"leader_a": 403}
     ward_a_run = importers | {"ward_b": 404, "secretary_a": 404}
+    board = dict.fromkeys(PERSONAS[1:], 403) | {"anonymous": 302, "city": OK}
     return [
         ("home", "GET", "/", everyone),
         ("unit_tree", "GET", "/units/", everyone),
+        # Restructuring is the organisation board's (and administrators') work only.
+        ("restructure", "GET", "/units/restructure/", board),
+        ("restructure_undo", "POST", "/units/restructure/999999/undo/", board | {"city": 404}),
         ("unit_detail", "GET", "/units/A1/", everyone | {"ward_b": 404}),
         ("locality_list", "GET", "/localities/", everyone),
         ("person_list", "GET", "/people/", everyone),

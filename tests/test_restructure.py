@@ -173,3 +173,41 @@ def test_undo_is_refused_once_a_member_joined_the_successor(org):
     # The earlier one depends on nothing newer than itself? A1 was renamed since: refused.
     with pytest.raises(CannotUndo, match="sắp xếp tiếp"):
         undo(effect.record)
+
+
+def test_the_board_previews_applies_and_undoes_on_the_page(client, personas, org):
+    from dangvien.orgs.models import Restructuring
+
+    client.force_login(personas.city_officer)
+    page = client.get("/units/restructure/")
+    assert page.status_code == 200 and "Sắp xếp tổ chức" in page.content.decode()
+    form = {
+        "kind": Kind.ABSORB,
+        "units": [org.cell_a2.pk],
+        "target": org.cell_a1.pk,
+        "day": "01/01/2024",
+    }
+    preview = client.post("/units/restructure/", form | {"action": "preview"}).content.decode()
+    assert "1 đảng viên chuyển sang đơn vị kế thừa" in preview
+    assert OrgUnit.objects.get(code="A2").valid_to is None  # a preview writes nothing
+    done = client.post("/units/restructure/", form | {"action": "apply"})
+    assert done.status_code == 302 and members("A1", DAY) == 2
+    record = Restructuring.objects.get()
+    assert record.applied_by == personas.city_officer
+    client.post(f"/units/restructure/{record.pk}/undo/")
+    assert members("A1", DAY) == 1 and OrgUnit.objects.get(code="A2").valid_to is None
+    bad = client.post("/units/restructure/", form | {"day": "31/02/2024", "action": "apply"})
+    assert "dd/mm/yyyy" in bad.content.decode()
+
+
+def test_a_ward_officer_may_not_restructure(client, personas, org):
+    client.force_login(personas.ward_a_officer)
+    assert client.get("/units/restructure/").status_code == 403
+    form = {
+        "kind": Kind.DISSOLVE,
+        "units": [org.cell_a2.pk],
+        "day": "01/01/2024",
+        "action": "apply",
+    }
+    assert client.post("/units/restructure/", form).status_code == 403
+    assert OrgUnit.objects.get(code="A2").valid_to is None

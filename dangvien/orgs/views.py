@@ -28,6 +28,13 @@ def rolled_up_counts(units, day) -> dict[str, int]:
     return totals
 
 
+def can_restructure(user) -> bool:
+    from dangvien.accounts.models import Role
+    from dangvien.accounts.scoping import is_unrestricted, roles_for
+
+    return is_unrestricted(user) or roles_for(user, False).filter(kind=Role.Kind.ORG_BOARD).exists()
+
+
 def unit_tree(request):
     day, error = day_from(request)
     show_closed = request.GET.get("closed") == "1"
@@ -73,6 +80,7 @@ def unit_tree(request):
             "error": error,
             "show_closed": show_closed,
             "grassroots": grassroots,
+            "can_restructure": can_restructure(request.user),
         },
     )
 

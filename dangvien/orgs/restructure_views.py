@@ -1,0 +1,145 @@
+"""The restructuring page of the organisation board: choose an operation, see what it
+would change, apply it, and undo a recent one while nothing newer depends on it."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dangvien.accounts.models import Role
+from dangvien.accounts.scoping import is_unrestricted, roles_for
+from dangvien.imports.reader import parse_day
+
+from .models import OrgUnit, Restructuring
+from .restructure import CannotUndo, Kind, Op, apply, plan, undo
+
+KINDS = [
+    (Kind.MERGE, gettext_lazy("Merge into a new unit")),
+    (Kind.ABSORB, gettext_lazy("Merge into an existing unit")),
+    (Kind.MOVE, gettext_lazy("Move under another superior unit")),
+    (Kind.RENAME, gettext_lazy("Rename")),
+    (Kind.DISSOLVE, gettext_lazy("Dissolve")),
+]
+
+
+def board_units(user):
+    """Units the user may restructure: administrators everywhere; organisation-board
+    officers inside their subtrees; nobody else."""
+    if is_unrestricted(user):
+        return OrgUnit.objects.all()
+    paths = list(
+        roles_for(user, False).filter(kind=Role.Kind.ORG_BOARD).values_list("unit__path", flat=True)
+    )
+    if not paths:
+        raise PermissionDenied
+    return OrgUnit.objects.visible_to(user)
+
+
+class RestructureForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Change"), choices=KINDS)
+    units = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Units"), queryset=OrgUnit.objects.none()
+    )
+    target = forms.ModelChoiceField(
+        label=gettext_lazy("Existing unit that receives them"),
+        queryset=OrgUnit.objects.none(),
+        required=False,
+    )
+    parent = forms.ModelChoiceField(
+        label=gettext_lazy("New superior unit"), queryset=OrgUnit.objects.none(), required=False
+    )
+    code = forms.CharField(label=gettext_lazy("New code"), max_length=40, required=False)
+    name = forms.CharField(label=gettext_lazy("New name"), max_length=255, required=False)
+    day = forms.CharField(
+        label=gettext_lazy("Effective from (dd/mm/yyyy)"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        open_units = (
+            units.on(today).order_by("path") if units is not None else OrgUnit.objects.none()
+        )
+        for name in ("units", "target", "parent"):
+            self.fields[name].queryset = open_units  # type: ignore[attr-defined]
+            self.fields[name].label_from_instance = label  # type: ignore[attr-defined]
+        self.fields["units"].widget.attrs["size"] = 12
+
+    def clean_day(self):
+        day = parse_day(self.cleaned_data["day"])
+        if day is None:
+            raise forms.ValidationError(_("Write the date as dd/mm/yyyy."))
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The effective date cannot be in the future."))
+        return day
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip().upper()
+
+    def ops(self) -> list[Op]:
+        d = self.cleaned_data
+        target = d["target"].code if d.get("target") else d["code"]
+        parent = d["parent"].code if d.get("parent") else ""
+        return [
+            Op(d["kind"], u.code, d["day"], target=target, name=d["name"], parent=parent, row=i)
+            for i, u in enumerate(d["units"], start=1)
+        ]
+
+
+def label(unit: OrgUnit) -> str:
+    """A unit with its code and, for a cell, its grassroots organisation's code."""
+    parts = unit.path.strip("/").split("/")
+    where = f" – {parts[-2]}" if len(parts) > 2 else ""
+    return f"{unit.name} ({unit.code}{where})"
+
+
+def restructure_page(request):
+    units = board_units(request.user)
+    form = RestructureForm(request.POST or None, units=units)
+    effect = None
+    if request.method == "POST" and form.is_valid():
+        scope = {u.pk for u in units.only("pk")}
+        ops = form.ops()
+        if request.POST.get("action") == "apply":
+            effect = apply_in_scope(ops, scope, request.user)
+            if effect.ok:
+                messages.success(
+                    request, _("Restructuring applied: %(s)s") % {"s": "; ".join(effect.lines())}
+                )
+                return redirect("restructure")
+        else:
+            effect = plan(ops, scope_ok=lambda unit: unit.pk in scope)
+    recent = Restructuring.objects.select_related("applied_by")[:20]
+    return render(
+        request,
+        "orgs/restructure.html",
+        {"form": form, "effect": effect, "recent": recent},
+    )
+
+
+def apply_in_scope(ops, scope, user):
+    effect = plan(ops, scope_ok=lambda unit: unit.pk in scope)
+    return apply(ops, by=user) if effect.ok else effect
+
+
+def restructure_undo(request, pk: int):
+    if request.method != "POST":
+        return redirect("restructure")
+    units = board_units(request.user)
+    record = get_object_or_404(Restructuring, pk=pk)
+    touched = set(record.changes.get("units", [])) | {
+        u for u, _end in record.changes.get("closed", [])
+    }
+    if touched - set(units.filter(pk__in=touched).values_list("pk", flat=True)):
+        raise PermissionDenied
+    try:
+        undo(record, by=request.user)
+        messages.success(request, _("Restructuring undone."))
+    except CannotUndo as e:
+        messages.error(request, str(e))
+    return redirect("restructure")
