@@ -15,6 +15,7 @@ is reported as unchanged, so the same list applied twice changes nothing the sec
 """
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -338,15 +339,24 @@ def copy(unit: OrgUnit, code: str, name: str, parent, day: dt.date, rec: dict) -
 def carry(unit: OrgUnit, successor: OrgUnit, day: dt.date, taken: set[str], rec: dict) -> None:
     """Close `unit`, moving its members, localities, candidates and open children (as new
     units under `successor`) over to `successor`."""
+    distribute(unit, lambda _kind, _obj: successor, day, taken, rec)
+    close(unit, day, successor, rec)
+
+
+def distribute(unit: OrgUnit, where, day: dt.date, taken: set[str], rec: dict) -> None:
+    """Move what `unit` holds on `day` to the successor `where(kind, object)` names for it:
+    kind is "unit" (a child, carried over as a new unit), "member" (a membership),
+    "locality" (a served locality's link) or "candidate"."""
     from dangvien.admission.models import Candidate
 
     for child in unit.children.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day)):
-        new = copy(child, free_code(child.code, day, taken), child.name, successor, day, rec)
+        to = where("unit", child)
+        new = copy(child, free_code(child.code, day, taken), child.name, to, day, rec)
         carry(child, new, day, taken, rec)
     # Stints that began on or after the day belong to the successor outright.
     for stint in Stint.objects.filter(unit=unit, start_on__gte=day):
         rec["rehomed"].append([stint.pk, unit.pk])
-        stint.unit = successor
+        stint.unit = where("member", stint.membership)
         stint.save(update_fields=["unit"])
     for stint in Stint.objects.filter(unit=unit, start_on__lt=day).filter(
         Q(end_on__isnull=True) | Q(end_on__gt=day)
@@ -357,7 +367,7 @@ def carry(unit: OrgUnit, successor: OrgUnit, day: dt.date, taken: set[str], rec:
         stint.save(update_fields=["end_on", "reason_out"])
         new_stint = Stint.objects.create(
             membership=stint.membership,
-            unit=successor,
+            unit=where("member", stint.membership),
             start_on=day,
             end_on=end,
             reason_in=Stint.ReasonIn.REORGANISED,
@@ -372,14 +382,92 @@ def carry(unit: OrgUnit, successor: OrgUnit, day: dt.date, taken: set[str], rec:
         link.valid_to = day
         link.save(update_fields=["valid_to"])
         new_link = LocalityCell.objects.create(
-            locality=link.locality, cell=successor, valid_from=day, valid_to=end
+            locality=link.locality,
+            cell=where("locality", link.locality),
+            valid_from=day,
+            valid_to=end,
         )
         rec["links"].append(new_link.pk)
     for c in Candidate.objects.active().filter(cell=unit):
         rec["candidates"].append([c.pk, unit.pk])
-        c.cell = successor
+        c.cell = where("candidate", c)
         c.save(update_fields=["cell"])
-    close(unit, day, successor, rec)
+
+
+class SplitError(Exception):
+    pass
+
+
+def holdings(unit: OrgUnit, day: dt.date) -> dict[str, list]:
+    """What a split of `unit` on `day` must give out: its open child units, its members
+    (on the day or arriving after), the localities it serves and its candidates."""
+    from dangvien.admission.models import Candidate
+    from dangvien.membership.models import Membership
+
+    stints = Stint.objects.filter(unit=unit).filter(Q(end_on__isnull=True) | Q(end_on__gt=day))
+    return {
+        "unit": list(unit.children.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))),
+        "member": list(
+            Membership.objects.filter(stints__in=stints)
+            .distinct()
+            .select_related("person")
+            .order_by("person__sort_name")
+        ),
+        "locality": [
+            link.locality
+            for link in LocalityCell.objects.filter(cell=unit)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+            .select_related("locality")
+        ],
+        "candidate": list(Candidate.objects.active().filter(cell=unit).select_related("person")),
+    }
+
+
+@transaction.atomic
+def split(
+    unit: OrgUnit,
+    day: dt.date,
+    parts: list[tuple[str, str]],
+    assign: dict[str, dict[int, str]],
+    *,
+    by=None,
+) -> Restructuring:
+    """Split `unit` on `day` into new units `parts` ([(code, name)]) under its parent;
+    `assign[kind][id]` is the code of the part each child unit, member, locality and
+    candidate goes to (every one must be given a part). Recorded, and undoable."""
+    if not (open_on(unit, day - dt.timedelta(days=1)) and unit.valid_to is None):
+        raise SplitError(f"Đơn vị {unit.code} không hoạt động vào ngày {day:%d/%m/%Y}.")
+    if unit.parent is None:
+        raise SplitError("Không chia tách được đơn vị cao nhất.")
+    codes = [c for c, _n in parts]
+    if len(parts) < 2 or len(set(codes)) != len(codes):
+        raise SplitError("Cần ít nhất hai đơn vị mới, mỗi đơn vị một mã khác nhau.")
+    taken = set(OrgUnit.objects.values_list("code", flat=True))
+    for code, name in parts:
+        if code in taken or not re.match(r"^[A-Z0-9][A-Z0-9-]{0,39}$", code):
+            raise SplitError(f"Mã {code} không dùng được (đã có, hoặc không hợp lệ).")
+        if not name.strip():
+            raise SplitError(f"Thiếu tên của đơn vị {code}.")
+    held = holdings(unit, day)
+    for kind, objects in held.items():
+        for obj in objects:
+            if assign.get(kind, {}).get(obj.pk) not in codes:
+                raise SplitError(f"Chưa chọn đơn vị mới cho: {obj}.")
+    rec: dict[str, list] = {key: [] for key in CHANGE_KEYS}
+    made = {code: copy(unit, code, name, unit.parent, day, rec) for code, name in parts}
+    taken |= set(made)
+    distribute(unit, lambda kind, obj: made[assign[kind][obj.pk]], day, taken, rec)
+    rec["closed"].append([unit.pk, iso(unit.valid_to)])
+    unit.valid_to = day
+    unit.save(update_fields=["valid_to", "path", "depth"])
+    for part in made.values():
+        unit.successors.add(part)
+        rec["successions"].append([unit.pk, part.pk])
+    summary = f"SPLIT {unit.code} → {', '.join(codes)}"
+    log(A.UPDATE, user=by, detail=f"restructure {summary} from {day:%Y-%m-%d}")
+    return Restructuring.objects.create(
+        day=day, summary=summary, changes=rec, applied_by=by if getattr(by, "pk", None) else None
+    )
 
 
 def close(unit: OrgUnit, day: dt.date, successor: OrgUnit | None, rec: dict) -> None:
