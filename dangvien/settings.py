@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "dangvien.core.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -115,12 +116,18 @@ PASSWORD_HASHERS = [
     # Older hashes still verify, and are upgraded to Argon2 at the next login.
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# ASVS V2.1 (docs/security.md): 12 characters at least, not only spaces, not listed as
+# common or leaked, not the demo's published password outside the demo.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "dangvien.accounts.passwords.SimilarityValidator"},
-    {"NAME": "dangvien.accounts.passwords.LengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "dangvien.accounts.passwords.LengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "dangvien.accounts.passwords.BlankValidator"},
     {"NAME": "dangvien.accounts.passwords.CommonValidator"},
     {"NAME": "dangvien.accounts.passwords.NumericValidator"},
+    {"NAME": "dangvien.accounts.passwords.DemoPasswordValidator"},
 ]
+# True only inside `dangvien demo` (it sets it): the demo's password is accepted there.
+DEMO = False
 
 # Lockout (django-axes): 5 failures lock that user name, and separately that address,
 # for LOCKOUT_HOURS; an administrator unlocks earlier (admin "Access attempts", or
@@ -158,8 +165,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Sessions end after SESSION_TIMEOUT_MINUTES without a request, and with the browser.
+# Sessions end after SESSION_TIMEOUT_MINUTES without a request, with the browser, and
+# SESSION_MAX_HOURS after the login however active (core.middleware.SessionLifetime).
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_TIMEOUT_MINUTES", "30")) * 60
+SESSION_MAX_HOURS = float(os.environ.get("SESSION_MAX_HOURS", "12"))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
