@@ -17,7 +17,9 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-set-SECRET_KEY-in-production"
+# Unset, a development key: `dangvien check --deploy` then fails (dangvien.E001).
+DEV_SECRET_KEY = "dev-only-insecure-key-set-SECRET_KEY-in-production"
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -34,6 +36,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "ninja",  # only for its bundled Swagger UI files at /api/docs (no CDN)
+    "dangvien.core",  # deployment checks; the SQLite file kept private
     "dangvien.reference",
     "dangvien.orgs",
     "dangvien.people",
@@ -199,3 +202,5 @@ LOGGING = {
 IMPORT_DIR = Path(os.environ.get("IMPORT_DIR") or Path.cwd() / "imports")
 IMPORT_BACKGROUND = env_bool("IMPORT_BACKGROUND", True)
 IMPORT_MAX_MB = int(os.environ.get("IMPORT_MAX_MB", "50"))
+# `dangvien backup` without a file name writes here (0700; each backup 0600).
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or Path.cwd() / "backups")

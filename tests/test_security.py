@@ -84,6 +84,8 @@ def test_deploy_check_is_clean_under_production_settings(tmp_path):
         "ALLOWED_HOSTS": "dangvien.example.vn",
         "SECRET_KEY": "x" * 20 + "-Zq9!vL2#pR7@wT4$kM8%nB3^hF6&jD1*sG5",
         "DATABASE_URL": f"sqlite:///{tmp_path}/deploy.sqlite3",
+        "IMPORT_DIR": str(tmp_path / "imports"),
+        "BACKUP_DIR": str(tmp_path / "backups"),
     }
     result = subprocess.run(
         [sys.executable, "-m", "dangvien", "check", "--deploy", "--fail-level", "WARNING"],

@@ -18,6 +18,7 @@ from django.db import transaction
 from dangvien.accounts.audit import A, log, log_created
 from dangvien.core.civil import add_years
 from dangvien.core.db import analyze
+from dangvien.core.deploy import private_dir
 from dangvien.core.text import clean_name, search_key
 from dangvien.membership.models import ExitReason, Membership, Stint
 from dangvien.orgs.models import Locality, OrgUnit
@@ -448,8 +449,7 @@ def validate(
     that will not be committed is `discard()`ed."""
     plan = Plan(sha256=file_hash(path))
     lk = Lookups(scope)
-    folder = Path(settings.IMPORT_DIR)  # with the uploads: personal data, not /tmp
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(settings.IMPORT_DIR)  # with the uploads: personal data, not /tmp
     spill = tempfile.NamedTemporaryFile(  # noqa: SIM115 (handed to the plan, closed below)
         prefix="checked-", suffix=".spill", dir=folder, delete=False
     )
