@@ -76,7 +76,7 @@ def parse(text: str, name: str = "<po>") -> dict[str, str]:
                     )
         if not key:  # the header: GNU msgfmt leaves the template's creation date out
             value = "".join(
-                line for line in value.splitlines(True) if not line.startswith("POT-Creation-Date:")
+                row for row in value.splitlines(True) if not row.startswith("POT-Creation-Date:")
             )
         if key in messages:
             raise PoError(f"{name}:{line}: duplicate message {msgid!r}")
