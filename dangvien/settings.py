@@ -17,7 +17,9 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-set-SECRET_KEY-in-production"
+# Unset, a development key: `dangvien check --deploy` then fails (dangvien.E001).
+DEV_SECRET_KEY = "dev-only-insecure-key-set-SECRET_KEY-in-production"
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -34,6 +36,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "ninja",  # only for its bundled Swagger UI files at /api/docs (no CDN)
+    "dangvien.core",  # deployment checks; the SQLite file kept private
     "dangvien.reference",
     "dangvien.orgs",
     "dangvien.people",
@@ -57,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "dangvien.core.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -115,12 +119,18 @@ PASSWORD_HASHERS = [
     # Older hashes still verify, and are upgraded to Argon2 at the next login.
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# ASVS V2.1 (docs/security.md): 12 characters at least, not only spaces, not listed as
+# common or leaked, not the demo's published password outside the demo.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "dangvien.accounts.passwords.SimilarityValidator"},
-    {"NAME": "dangvien.accounts.passwords.LengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "dangvien.accounts.passwords.LengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "dangvien.accounts.passwords.BlankValidator"},
     {"NAME": "dangvien.accounts.passwords.CommonValidator"},
     {"NAME": "dangvien.accounts.passwords.NumericValidator"},
+    {"NAME": "dangvien.accounts.passwords.DemoPasswordValidator"},
 ]
+# True only inside `dangvien demo` (it sets it): the demo's password is accepted there.
+DEMO = False
 
 # Lockout (django-axes): 5 failures lock that user name, and separately that address,
 # for LOCKOUT_HOURS; an administrator unlocks earlier (admin "Access attempts", or
@@ -158,8 +168,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Sessions end after SESSION_TIMEOUT_MINUTES without a request, and with the browser.
+# Sessions end after SESSION_TIMEOUT_MINUTES without a request, with the browser, and
+# SESSION_MAX_HOURS after the login however active (core.middleware.SessionLifetime).
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_TIMEOUT_MINUTES", "30")) * 60
+SESSION_MAX_HOURS = float(os.environ.get("SESSION_MAX_HOURS", "12"))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -190,3 +202,5 @@ LOGGING = {
 IMPORT_DIR = Path(os.environ.get("IMPORT_DIR") or Path.cwd() / "imports")
 IMPORT_BACKGROUND = env_bool("IMPORT_BACKGROUND", True)
 IMPORT_MAX_MB = int(os.environ.get("IMPORT_MAX_MB", "50"))
+# `dangvien backup` without a file name writes here (0700; each backup 0600).
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or Path.cwd() / "backups")

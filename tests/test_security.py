@@ -84,6 +84,8 @@ def test_deploy_check_is_clean_under_production_settings(tmp_path):
         "ALLOWED_HOSTS": "dangvien.example.vn",
         "SECRET_KEY": "x" * 20 + "-Zq9!vL2#pR7@wT4$kM8%nB3^hF6&jD1*sG5",
         "DATABASE_URL": f"sqlite:///{tmp_path}/deploy.sqlite3",
+        "IMPORT_DIR": str(tmp_path / "imports"),
+        "BACKUP_DIR": str(tmp_path / "backups"),
     }
     result = subprocess.run(
         [sys.executable, "-m", "dangvien", "check", "--deploy", "--fail-level", "WARNING"],
@@ -329,3 +331,78 @@ def test_pipeline_steps_audit_the_candidate_change(org):
     change = AuditEntry.objects.filter(model="admission.candidate", action=A.UPDATE).last()
     assert ("stage", "LISTED", "APPLIED") in change.changes()
     assert AuditEntry.objects.filter(model="admission.event", action=A.CREATE).exists()
+
+
+@pytest.mark.parametrize(
+    ("password", "says"),
+    [
+        ("Hoa-Lu-2024", "ít nhất 12 ký tự"),  # 11 characters
+        (" " * 14, "khoảng trắng"),
+        ("websolutions", "bị lộ"),  # zxcvbn's leaked list, not Django's
+        ("Password2017!!", "bị lộ"),  # a listed word with digits and symbols around it
+        ("demo-pleiku-2017", "bản demo"),
+    ],
+)
+def test_password_rules_refuse_short_blank_leaked_and_demo(db, password, says):
+    from django.contrib.auth.password_validation import validate_password
+    from django.utils import translation
+
+    with translation.override("vi"), pytest.raises(ValidationError) as err:
+        validate_password(password, f.user("someone"))
+    assert says in " ".join(err.value.messages)
+
+
+def test_a_good_password_passes_and_the_help_lists_the_rules(db):
+    from django.contrib.auth.password_validation import (
+        password_validators_help_texts,
+        validate_password,
+    )
+    from django.utils import translation
+
+    validate_password("Cây-đa-đầu-làng 1954", f.user("someone"))
+    with translation.override("vi"):
+        helps = " ".join(password_validators_help_texts())
+    assert "12 ký tự" in helps and "bị lộ" in helps and "bản demo" in helps
+
+
+def test_the_demo_command_accepts_its_password_for_its_users(db, monkeypatch, capsys):
+    from django.conf import settings as live
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.management import call_command
+
+    from dangvien.demo.load import DEMO_PASSWORD, DEMO_USERS
+    from dangvien.orgs.models import OrgUnit
+
+    monkeypatch.setattr(live, "DEMO", False)  # restored after the test
+    f.unit("PLEIKU", "Đảng bộ thành phố Pleiku", OrgUnit.Kind.SUPERIOR)  # "already loaded"
+    call_command("demo", "--no-serve")
+    assert DEMO_PASSWORD in capsys.readouterr().out
+    assert live.DEMO is True
+    for username, full_name, _role, _unit in DEMO_USERS:
+        user = get_user_model()(username=username, first_name=full_name)
+        validate_password(DEMO_PASSWORD, user)  # what the demo's users log in with
+
+
+def test_session_ends_after_its_absolute_lifetime_however_active(client, personas, settings):
+    import time
+
+    from dangvien.core.middleware import LOGIN_AT
+
+    assert settings.SESSION_MAX_HOURS == 12
+    response = client.post(reverse("login"), {"username": "ward.a", "password": "pw-test-2017!"})
+    assert response.status_code == 302
+    started = client.session[LOGIN_AT]
+    assert abs(started - time.time()) < 60  # stored by the login itself
+
+    def login_was(hours_ago: float) -> None:
+        session = client.session
+        session[LOGIN_AT] = time.time() - hours_ago * 3600
+        session.save()
+
+    login_was(11.9)  # active all day, still within 12 hours
+    assert client.get("/statistics/").status_code == 200
+    login_was(12.01)
+    response = client.get("/statistics/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert client.get("/statistics/").status_code == 302  # logged out, not just redirected
+    assert client.get("/api/candidates").status_code == 401

@@ -1,6 +1,8 @@
+import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
@@ -22,6 +24,36 @@ class LoginRequiredMiddleware:
                 return JsonResponse({"error": _("Log in first.")}, status=401)
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         return self.get_response(request)
+
+
+LOGIN_AT = "dangvien_login_at"  # in the session: when this login happened (epoch seconds)
+
+
+class SessionLifetimeMiddleware:
+    """ASVS V3.3.2: a session ends SESSION_MAX_HOURS after its login, however active it
+    stays (the idle timeout, SESSION_COOKIE_AGE, ends it sooner when unused). The login
+    time is stored in the session (server side) by the response that logged the user in;
+    a request after the limit is logged out and sent to the login page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            started = request.session.get(LOGIN_AT)
+            if started is None:
+                request.session[LOGIN_AT] = time.time()
+            elif time.time() - float(started) > settings.SESSION_MAX_HOURS * 3600:
+                logout(request)
+                if request.path.startswith("/api/"):
+                    return JsonResponse(
+                        {"error": _("The session has ended: log in again.")}, status=401
+                    )
+                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        response = self.get_response(request)
+        if request.user.is_authenticated and LOGIN_AT not in request.session:
+            request.session[LOGIN_AT] = time.time()  # the login request itself
+        return response
 
 
 # Strict CSP: no inline script or style anywhere; the API docs (Swagger UI) set styles

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -123,6 +124,19 @@ def suggest(value: object, allowed: list[str], otherwise: str = "") -> str:
     if close:
         return f"có phải “{close[0]}”?"
     return otherwise or "một trong: " + ", ".join(allowed)
+
+
+def vietnamese_labels(choices) -> dict[str, str]:
+    """A TextChoices' Vietnamese labels → its values, whatever language is active (the
+    pages may be in English, LANGUAGE_CODE may differ: a spreadsheet is in Vietnamese)."""
+    with translation.override("vi"):
+        return {str(label): value for value, label in choices.choices}
+
+
+def accepted(labels: dict[str, str]) -> dict[str, str]:
+    """What a file may write for a listed value: its Vietnamese label, or its code as the
+    database and the API write it (`OTHER`), in any active language."""
+    return {**{value: value for value in labels.values()}, **labels}
 
 
 def checked_code(row: dict, column: str, in_file: dict, bad, what: str) -> str:

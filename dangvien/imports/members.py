@@ -14,11 +14,11 @@ from typing import cast
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
 
 from dangvien.accounts.audit import A, log, log_created
 from dangvien.core.civil import add_years
 from dangvien.core.db import analyze
+from dangvien.core.deploy import private_dir
 from dangvien.core.text import clean_name, search_key
 from dangvien.membership.models import ExitReason, Membership, Stint
 from dangvien.orgs.models import Locality, OrgUnit
@@ -39,9 +39,11 @@ from .base import (
     Changed,
     Progress,
     Scope,
+    accepted,
     file_hash,
     missing_columns,
     suggest,
+    vietnamese_labels,
 )
 from .reader import Plan, Problem, parse_day, rows
 
@@ -98,8 +100,7 @@ MEMBER_UNITS = (OrgUnit.Kind.CELL, OrgUnit.Kind.GRASSROOTS_CELL, OrgUnit.Kind.PA
 
 def occupations() -> dict[str, str]:
     """Occupation names as users write them (the Vietnamese labels) → codes."""
-    with translation.override("vi"):
-        return {str(label): value for value, label in Occupation.choices}
+    return vietnamese_labels(Occupation)
 
 
 def education(text: str) -> str | None:
@@ -118,9 +119,10 @@ def education(text: str) -> str | None:
 
 
 def choice(value, allowed: dict, column: str, bad) -> object:
-    found = allowed.get(str(value or ""))
+    found = allowed.get(str(value or "").strip())
     if found is None:
-        bad(column, value, "không có trong danh mục", suggest(value, list(allowed)))
+        labels = [k for k in allowed if k not in allowed.values()]  # not the codes
+        bad(column, value, "không có trong danh mục", suggest(value, labels))
     return found
 
 
@@ -141,7 +143,7 @@ class Lookups:
         self.units = {u.code: u for u in OrgUnit.objects.filter(kind__in=unit_kinds)}
         self.localities = {x.code: x for x in Locality.objects.all()}
         self.codes = set(ProvinceCode.objects.values_list("code", flat=True))
-        self.jobs = occupations()
+        self.jobs = accepted(occupations())
         self.ethnicities = reference_index(Ethnicity)
         self.ethnicity_names = list(Ethnicity.objects.values_list("name", flat=True))
         self.religions = reference_index(Religion)
@@ -447,8 +449,7 @@ def validate(
     that will not be committed is `discard()`ed."""
     plan = Plan(sha256=file_hash(path))
     lk = Lookups(scope)
-    folder = Path(settings.IMPORT_DIR)  # with the uploads: personal data, not /tmp
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(settings.IMPORT_DIR)  # with the uploads: personal data, not /tmp
     spill = tempfile.NamedTemporaryFile(  # noqa: SIM115 (handed to the plan, closed below)
         prefix="checked-", suffix=".spill", dir=folder, delete=False
     )

@@ -16,6 +16,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from dangvien.accounts.audit import A, log
+from dangvien.core.deploy import private_dir
 
 from .base import Changed, Scope, count_rows, file_hash
 from .models import ImportRun
@@ -27,9 +28,7 @@ MAX_PROBLEMS = 2000
 
 
 def import_dir() -> Path:
-    path = Path(settings.IMPORT_DIR)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(settings.IMPORT_DIR)  # 0700: uploads hold personal data
 
 
 def stored_path(run: ImportRun) -> Path:

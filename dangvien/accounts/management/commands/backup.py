@@ -2,16 +2,21 @@
 
 SQLite: the online backup API (readers and the writer go on). PostgreSQL: pg_dump in
 the custom format (one snapshot). The file is restored with `dangvien restore FILE`.
+Without FILE it goes to BACKUP_DIR (0700) under a dated name. The file is created
+readable by its owner only (0600) before a byte is written: it holds personal data.
 """
 
 import os
 import sqlite3
 import subprocess
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.utils import timezone
 
 from dangvien.accounts.audit import A, log
+from dangvien.core.deploy import create_private, private_dir
 
 
 def pg_env() -> tuple[dict[str, str], list[str]]:
@@ -26,13 +31,25 @@ def pg_env() -> tuple[dict[str, str], list[str]]:
 
 
 class Command(BaseCommand):
-    help = "Back up the database to FILE (SQLite online backup, or pg_dump on PostgreSQL)."
+    help = (
+        "Back up the database to FILE, or to BACKUP_DIR without one (SQLite online "
+        "backup, or pg_dump on PostgreSQL); the file is written 0600."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("file")
+        parser.add_argument("file", nargs="?")
 
-    def handle(self, *args, file, **opts):
+    def handle(self, *args, file=None, **opts):
         vendor = connection.vendor
+        if not file:
+            stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+            suffix = "sqlite3" if vendor == "sqlite" else "dump"
+            file = str(private_dir(settings.BACKUP_DIR) / f"dangvien-{stamp}.{suffix}")
+        if vendor in ("sqlite", "postgresql"):
+            try:
+                create_private(file)
+            except OSError as e:
+                raise CommandError(f"Không ghi được tệp sao lưu {file}: {e}") from e
         if vendor == "sqlite":
             connection.ensure_connection()
             target = sqlite3.connect(file)

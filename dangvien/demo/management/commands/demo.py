@@ -24,6 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--addr", default="127.0.0.1:8000")
 
     def handle(self, *args, no_serve=False, reset=False, addr="127.0.0.1:8000", **options):
+        settings.DEMO = True  # the demo's published password is accepted here only
         call_command("migrate", verbosity=0)
         if reset:
             call_command("flush", interactive=False, verbosity=0)
