@@ -15,6 +15,7 @@ urlpatterns = [
     path("", reports.home, name="home"),
     path("units/", orgs.unit_tree, name="unit_tree"),
     path("units/restructure/", restructuring.restructure_page, name="restructure"),
+    path("units/restructure/split/", restructuring.restructure_split, name="restructure_split"),
     path(
         "units/restructure/<int:pk>/undo/",
         restructuring.restructure_undo,

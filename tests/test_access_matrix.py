@@ -31,6 +31,7 @@ def matrix(o):
         ("unit_tree", "GET", "/units/", everyone),
         # Restructuring is the organisation board's (and administrators') work only.
         ("restructure", "GET", "/units/restructure/", board),
+        ("restructure_split", "GET", "/units/restructure/split/", board),
         ("restructure_undo", "POST", "/units/restructure/999999/undo/", board | {"city": 404}),
         ("unit_detail", "GET", "/units/A1/", everyone | {"ward_b": 404}),
         ("locality_list", "GET", "/localities/", everyone),

@@ -211,3 +211,40 @@ def test_a_ward_officer_may_not_restructure(client, personas, org):
     }
     assert client.post("/units/restructure/", form).status_code == 403
     assert OrgUnit.objects.get(code="A2").valid_to is None
+
+
+def test_split_a_ward_choosing_where_each_cell_and_member_goes(org):
+    from dangvien.orgs.restructure import SplitError, holdings, split, undo
+
+    ward_a = OrgUnit.objects.get(code="WARDA")
+    held = holdings(ward_a, DAY)
+    assert {u.code for u in held["unit"]} == {"A1", "A2"}
+    parts = [("WARDA-N", "Đảng bộ phường A Bắc"), ("WARDA-S", "Đảng bộ phường A Nam")]
+    with pytest.raises(SplitError, match="Chưa chọn"):
+        split(ward_a, DAY, parts, {"unit": {org.cell_a1.pk: "WARDA-N"}})
+    assert OrgUnit.objects.get(code="WARDA").valid_to is None
+    record = split(
+        ward_a, DAY, parts, {"unit": {org.cell_a1.pk: "WARDA-N", org.cell_a2.pk: "WARDA-S"}}
+    )
+    assert (members("WARDA-N", DAY), members("WARDA-S", DAY), members("WARDA", BEFORE)) == (1, 1, 2)
+    assert {u.code for u in OrgUnit.objects.get(code="WARDA").successors.all()} == {
+        "WARDA-N",
+        "WARDA-S",
+    }
+    undo(record)
+    assert members("WARDA", DAY) == 2 and not OrgUnit.objects.filter(code="WARDA-N").exists()
+
+
+def test_split_a_cell_on_the_page(client, personas, org):
+    client.force_login(personas.city_officer)
+    query = {"unit": "A1", "day": "01/01/2024", "parts": "A1-X | Chi bộ X\nA1-Y | Chi bộ Y"}
+    step = client.get("/units/restructure/split/", query).content.decode()
+    assert "Nguyễn Văn An" in step and f'name="member-{org.an.memberships.get().pk}"' in step
+    membership = org.an.memberships.get()
+    link = {f"locality-{org.tdp_a1.pk}": "A1-Y"}
+    done = client.post(
+        "/units/restructure/split/", query | {f"member-{membership.pk}": "A1-X"} | link
+    )
+    assert done.status_code == 302
+    assert members("A1-X", DAY) == 1 and members("A1-Y", DAY) == 0
+    assert LocalityCell.objects.on(DAY).get(locality=org.tdp_a1).cell.code == "A1-Y"

@@ -14,7 +14,7 @@ from dangvien.accounts.scoping import is_unrestricted, roles_for
 from dangvien.imports.reader import parse_day
 
 from .models import OrgUnit, Restructuring
-from .restructure import CannotUndo, Kind, Op, apply, plan, undo
+from .restructure import CannotUndo, Kind, Op, SplitError, apply, holdings, plan, split, undo
 
 KINDS = [
     (Kind.MERGE, gettext_lazy("Merge into a new unit")),
@@ -143,3 +143,62 @@ def restructure_undo(request, pk: int):
     except CannotUndo as e:
         messages.error(request, str(e))
     return redirect("restructure")
+
+
+def parse_parts(text: str) -> list[tuple[str, str]]:
+    """'CODE | Name' per line."""
+    parts = []
+    for line in text.splitlines():
+        if line.strip():
+            code, _sep, name = line.partition("|")
+            parts.append((code.strip().upper(), " ".join(name.split())))
+    return parts
+
+
+def restructure_split(request):
+    """Split a unit: first the unit, the date and the new units; then, for each child
+    unit, member, locality served and candidate, the new unit it goes to."""
+    units = board_units(request.user)
+    data = request.POST if request.method == "POST" else request.GET
+    today = timezone.localdate()
+    choices = units.on(today).order_by("path")
+    unit = choices.filter(code=data.get("unit", "")).first()
+    day = parse_day(data.get("day", ""))
+    parts = parse_parts(data.get("parts", ""))
+    error = ""
+    held = None
+    if data.get("unit"):
+        if unit is None:
+            error = _("Choose a unit in your scope.")
+        elif day is None or day > today:
+            error = _("Write the effective date as dd/mm/yyyy, not in the future.")
+        elif len(parts) < 2:
+            error = _("Write at least two new units, one per line: CODE | Name.")
+        else:
+            held = holdings(unit, day)
+    if request.method == "POST" and held is not None and unit is not None and day is not None:
+        assign = {
+            kind: {obj.pk: data.get(f"{kind}-{obj.pk}", "") for obj in objects}
+            for kind, objects in held.items()
+        }
+        try:
+            record = split(unit, day, parts, assign, by=request.user)
+        except SplitError as e:
+            error = str(e)
+        else:
+            messages.success(request, _("Restructuring applied: %(s)s") % {"s": record.summary})
+            return redirect("restructure")
+    return render(
+        request,
+        "orgs/restructure_split.html",
+        {
+            "choices": choices,
+            "unit": unit,
+            "day": data.get("day", ""),
+            "parts": parts,
+            "parts_text": data.get("parts", ""),
+            "held": held,
+            "error": error,
+            "label": label,
+        },
+    )
