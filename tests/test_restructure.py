@@ -21,12 +21,14 @@ def members(code: str, day: dt.date) -> int:
 
 
 def test_merge_two_wards_into_a_new_one(org):
-    effect = apply(
-        [
-            Op(Kind.MERGE, "WARDA", DAY, target="WARDAB", name="Đảng bộ phường AB", parent="CITY"),
-            Op(Kind.MERGE, "WARDB", DAY, target="WARDAB", name="Đảng bộ phường AB", parent="CITY"),
-        ]
-    )
+    ops = [
+        Op(Kind.MERGE, "WARDA", DAY, target="WARDAB", name="Đảng bộ phường AB", parent="CITY"),
+        Op(Kind.MERGE, "WARDB", DAY, target="WARDAB", name="Đảng bộ phường AB", parent="CITY"),
+    ]
+    preview = plan(ops)
+    assert (preview.units_closed, preview.units_created, preview.members_moved) == (5, 4, 3)
+    assert sorted(preview.members) == ["Lê Văn Cường", "Nguyễn Văn An", "Trần Thị Bình"]
+    effect = apply(ops)
     assert effect.ok, effect.problems
     assert (members("WARDA", BEFORE), members("WARDB", BEFORE)) == (2, 1)
     assert (members("WARDA", DAY), members("WARDB", DAY), members("WARDAB", DAY)) == (0, 0, 3)
@@ -188,7 +190,7 @@ def test_the_board_previews_applies_and_undoes_on_the_page(client, personas, org
         "day": "01/01/2024",
     }
     preview = client.post("/units/restructure/", form | {"action": "preview"}).content.decode()
-    assert "1 đảng viên chuyển sang đơn vị kế thừa" in preview
+    assert "1 đảng viên chuyển sang đơn vị kế thừa" in preview and "Trần Thị Bình" in preview
     assert OrgUnit.objects.get(code="A2").valid_to is None  # a preview writes nothing
     done = client.post("/units/restructure/", form | {"action": "apply"})
     assert done.status_code == 302 and members("A1", DAY) == 2

@@ -73,6 +73,10 @@ class Effect:
     members_moved: int = 0
     candidates_moved: int = 0
     roles: list[str] = field(default_factory=list)  # "user: role on unit", to review
+    units: list[str] = field(default_factory=list)  # the units that close
+    members: list[str] = field(default_factory=list)  # the members who move
+    candidates: list[str] = field(default_factory=list)  # the candidates who move
+    targets: set[str] = field(default_factory=set)
     record: "Restructuring | None" = None  # once applied
 
     @property
@@ -247,21 +251,35 @@ def done(op: Op, unit: OrgUnit, units: dict[str, OrgUnit]) -> bool:
 
 
 def count(effect: Effect, op: Op, unit: OrgUnit, subtree: set[int]) -> None:
+    """Add what `op` would change to `effect`: counts, and the names behind them."""
     from dangvien.accounts.models import Role
     from dangvien.admission.models import Candidate
 
-    opened = OrgUnit.objects.filter(pk__in=subtree).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gt=op.day)
+    opened = list(
+        OrgUnit.objects.filter(pk__in=subtree)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=op.day))
+        .order_by("path")
     )
-    n = opened.count()
-    effect.units_closed += n
-    effect.units_created += (n - 1) if op.kind in (Kind.MERGE, Kind.ABSORB) else n
-    if op.kind == Kind.DISSOLVE:
-        effect.units_created -= n
-    effect.members_moved += Stint.objects.members_on(op.day).filter(unit__in=subtree).count()
-    effect.candidates_moved += Candidate.objects.active().filter(cell__in=subtree).count()
-    for role in Role.objects.filter(unit=unit).select_related("user"):
-        effect.roles.append(f"{role.user.username}: {role.get_kind_display()} – {unit.code}")
+    effect.units_closed += len(opened)
+    effect.units.extend(f"{u.name} ({u.code})" for u in opened)
+    if op.kind != Kind.DISSOLVE:
+        effect.units_created += len(opened) - 1  # the children, carried over
+        new_target = op.kind == Kind.MERGE and op.target not in effect.targets
+        if op.kind in (Kind.MOVE, Kind.RENAME) or new_target:
+            effect.units_created += 1
+        effect.targets.add(op.target)
+    moving = Stint.objects.members_on(op.day).filter(unit__in=subtree)
+    effect.members_moved += moving.count()
+    effect.members.extend(
+        moving.order_by("membership__person__sort_name").values_list(
+            "membership__person__full_name", flat=True
+        )
+    )
+    listed = Candidate.objects.active().filter(cell__in=subtree)
+    effect.candidates_moved += listed.count()
+    effect.candidates.extend(listed.values_list("person__full_name", flat=True))
+    for role in Role.objects.filter(unit__in=subtree).select_related("user", "unit"):
+        effect.roles.append(f"{role.user.username}: {role.get_kind_display()} – {role.unit.code}")
 
 
 @transaction.atomic
