@@ -35,18 +35,9 @@ def roles_for(user, personal: bool):
 def scope_units(user, personal: bool = False) -> list[int]:
     """Ids of the units the user's roles are on, with every unit they succeeded: the
     officer of a ward formed by a merge keeps the records of the wards it replaced."""
-    from dangvien.orgs.models import OrgUnit
+    from dangvien.orgs.models import with_predecessors
 
-    seen = set(roles_for(user, personal).values_list("unit_id", flat=True))
-    frontier = set(seen)
-    through = OrgUnit.successors.through
-    while frontier:
-        earlier = set(
-            through.objects.filter(to_orgunit__in=frontier).values_list("from_orgunit", flat=True)
-        )
-        frontier = earlier - seen
-        seen |= frontier
-    return sorted(seen)
+    return sorted(with_predecessors(roles_for(user, personal).values_list("unit_id", flat=True)))
 
 
 def scope_paths(user, personal: bool = False) -> list[str] | None:

@@ -255,3 +255,18 @@ class Restructuring(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day:%d/%m/%Y} {self.summary[:80]}"
+
+
+def with_predecessors(unit_ids) -> set[int]:
+    """`unit_ids` and every unit they succeeded, transitively (one query per generation):
+    a ward formed by a merge carries the history of the wards it replaced."""
+    seen = set(unit_ids)
+    frontier = set(seen)
+    through = OrgUnit.successors.through
+    while frontier:
+        earlier = set(
+            through.objects.filter(to_orgunit__in=frontier).values_list("from_orgunit", flat=True)
+        )
+        frontier = earlier - seen
+        seen |= frontier
+    return seen

@@ -7,12 +7,16 @@ from django.utils.translation import gettext as _
 
 from dangvien.core.dates import parse_date
 from dangvien.orgs.models import OrgUnit
+from dangvien.reports.development import development
 from dangvien.reports.structure import structure
 from dangvien.reports.xlsx import structure_xlsx
 
 
 class Command(BaseCommand):
-    help = "Reports: `report structure --org CODE --as-of YYYY-MM-DD --format json|xlsx`."
+    help = (
+        "Reports: `report structure --org CODE --as-of YYYY-MM-DD --format json|xlsx`; "
+        "`report development --org CODE --from D --to D` (admissions in a period)."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="report", required=True)
@@ -24,23 +28,46 @@ class Command(BaseCommand):
             "--output", "-o", help="file to write (xlsx: default structure-ORG-DATE.xlsx)"
         )
 
+        d = sub.add_parser("development", help="Admissions, confirmations in a period")
+        d.add_argument("--org", required=True, help="unit code, e.g. PLEIKU-P")
+        d.add_argument("--from", dest="start", required=True, help="first day of the period")
+        d.add_argument("--to", dest="end", required=True, help="last day of the period")
+        d.add_argument("--format", choices=["json"], default="json")
+        d.add_argument("--output", "-o", help="file to write")
+
+    def unit(self, code: str) -> OrgUnit:
+        unit = OrgUnit.objects.filter(code=code.strip().upper()).first()
+        if unit is None:
+            raise CommandError(_("Unknown unit code “%(code)s”.") % {"code": code})
+        return unit
+
+    def write_json(self, data: dict, output: str | None) -> None:
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+        if output:
+            with open(output, "w", encoding="utf-8") as f:
+                f.write(text + "\n")
+        else:
+            sys.stdout.write(text + "\n")
+
     def handle(self, *args, **opts):
+        if opts["report"] == "development":
+            try:
+                start = parse_date(opts["start"], field="--from")
+                end = parse_date(opts["end"], field="--to")
+            except ValidationError as e:
+                raise CommandError(e.messages[0]) from e
+            if end < start:
+                raise CommandError(_("The period ends before it begins."))
+            unit = self.unit(opts["org"])
+            return self.write_json(development(unit, start, end).as_json(), opts["output"])
         try:
             day = parse_date(opts["as_of"], field="--as-of")
         except ValidationError as e:
             raise CommandError(e.messages[0]) from e
-        unit = OrgUnit.objects.filter(code=opts["org"].strip().upper()).first()
-        if unit is None:
-            raise CommandError(_("Unknown unit code “%(code)s”.") % {"code": opts["org"]})
+        unit = self.unit(opts["org"])
         result = structure(unit, day)
         if opts["format"] == "json":
-            text = json.dumps(result.as_json(), ensure_ascii=False, indent=2)
-            if opts["output"]:
-                with open(opts["output"], "w", encoding="utf-8") as f:
-                    f.write(text + "\n")
-            else:
-                sys.stdout.write(text + "\n")
-            return
+            return self.write_json(result.as_json(), opts["output"])
         path = opts["output"] or f"structure-{unit.code}-{day.isoformat()}.xlsx"
         with open(path, "wb") as f:
             f.write(structure_xlsx(result))

@@ -1,0 +1,211 @@
+"""The development report (báo cáo phát triển đảng viên): admissions in a period.
+
+Admissions are counted by the admission decision's date, in the unit where the member
+was admitted (the stint that began with the ceremony), over the unit's whole subtree
+and over the subtrees of every unit it succeeded: a ward formed by a merge in the middle
+of a term reports the admissions of the wards it replaced before the merge, and the
+report says so (`rolled_up`). Counts are SQL aggregates; only the per-organisation table
+is folded in Python, over one row per admitting unit.
+"""
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractYear, TruncMonth
+
+from dangvien.accounts.scoping import prefix_q
+from dangvien.membership.models import ExitReason, Membership, Stint
+from dangvien.orgs.models import OrgUnit, with_predecessors
+from dangvien.people.models import Occupation, Sex
+from dangvien.reference.models import Ethnicity, Religion
+
+# Age at admission, in the year of the decision: (label, lowest, highest).
+AGE_BANDS = [("18–30", 0, 30), ("31–40", 31, 40), ("41–50", 41, 50), ("> 50", 51, 200)]
+# The steps whose dates make the pipeline funnel, in order, with their Vietnamese names.
+FUNNEL = [
+    ("LISTED", "Vào danh sách nguồn"),
+    ("COURSE_CERTIFICATE", "Học lớp bồi dưỡng nhận thức về Đảng"),
+    ("APPLICATION", "Làm đơn xin vào Đảng"),
+    ("CELL_VOTE", "Chi bộ xét, đề nghị kết nạp"),
+    ("DECISION", "Có quyết định kết nạp"),
+    ("CEREMONY", "Tổ chức lễ kết nạp"),
+    ("CONFIRMATION_DECISION", "Công nhận đảng viên chính thức"),
+]
+
+
+@dataclass
+class Development:
+    unit: OrgUnit
+    start: dt.date
+    end: dt.date
+    admitted: int = 0
+    confirmed: int = 0
+    struck_off: int = 0
+    by_month: list[dict] = field(default_factory=list)
+    by_org: list[dict] = field(default_factory=list)
+    by_group: list[dict] = field(default_factory=list)
+    by_sex: dict[str, int] = field(default_factory=dict)
+    by_ethnicity: dict[str, int] = field(default_factory=dict)
+    by_religion: dict[str, int] = field(default_factory=dict)
+    by_age: dict[str, int] = field(default_factory=dict)
+    by_occupation: dict[str, int] = field(default_factory=dict)
+    funnel: list[dict] = field(default_factory=list)
+    rolled_up: list[dict] = field(default_factory=list)  # predecessors whose data is included
+
+    def as_json(self) -> dict:
+        return {
+            "unit": self.unit.code,
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "admitted": self.admitted,
+            "confirmed": self.confirmed,
+            "struck_off": self.struck_off,
+            "by_month": self.by_month,
+            "by_org": self.by_org,
+            "by_group": self.by_group,
+            "by_sex": self.by_sex,
+            "by_ethnicity": self.by_ethnicity,
+            "by_religion": self.by_religion,
+            "by_age": self.by_age,
+            "by_occupation": self.by_occupation,
+            "funnel": self.funnel,
+            "rolled_up": self.rolled_up,
+        }
+
+
+def development(unit: OrgUnit, start: dt.date, end: dt.date) -> Development:
+    """Admissions, confirmations and strike-offs in [start, end] over `unit`'s history."""
+    from dangvien.admission.models import Candidate, CandidateTag, Event, Tag
+
+    result = Development(unit, start, end)
+    ids = with_predecessors({unit.pk})
+    roots = list(OrgUnit.objects.filter(pk__in=ids).order_by("path"))
+    result.rolled_up = [
+        {"code": u.code, "name": u.name, "until": u.valid_to.isoformat() if u.valid_to else None}
+        for u in roots
+        if u.pk != unit.pk
+    ]
+    where = prefix_q("unit__path", [u.path for u in roots])
+    first = Stint.objects.filter(where, reason_in=Stint.ReasonIn.ADMITTED)
+    admitted = first.filter(membership__decision_on__range=(start, end))
+    memberships = Membership.objects.filter(pk__in=admitted.values("membership"))
+    result.admitted = memberships.count()
+    ours = Membership.objects.filter(pk__in=first.values("membership"))
+    result.confirmed = ours.filter(confirmed_on__range=(start, end)).count()
+    result.struck_off = ours.filter(
+        exit_on__range=(start, end), exit_reason=ExitReason.STRUCK_OFF
+    ).count()
+    result.by_month = [
+        {"month": row["m"].strftime("%Y-%m"), "admitted": row["n"]}
+        for row in memberships.annotate(m=TruncMonth("decision_on"))
+        .values("m")
+        .annotate(n=Count("id"))
+        .order_by("m")
+    ]
+    result.by_org = by_organisation(admitted, unit, end)
+    tags = dict(
+        CandidateTag.objects.filter(candidate__membership__in=memberships)
+        .values_list("tag")
+        .annotate(n=Count("candidate", distinct=True))
+        .order_by()
+    )
+    with_dossier = Candidate.objects.filter(membership__in=memberships).count()
+    result.by_group = [
+        {"group": str(label), "code": value, "admitted": tags.get(value, 0)}
+        for value, label in Tag.choices
+        if tags.get(value)
+    ] + [
+        {
+            "group": "Không có hồ sơ trong hệ thống",
+            "code": "",
+            "admitted": result.admitted - with_dossier,
+        }
+    ]
+    result.by_sex = counted(memberships, "person__sex", dict(Sex.choices))
+    result.by_ethnicity = {
+        "Kinh": memberships.filter(person__ethnicity__code=Ethnicity.KINH).count(),
+        "Dân tộc thiểu số": memberships.exclude(person__ethnicity__code=Ethnicity.KINH).count(),
+    }
+    result.by_religion = {
+        "Không": memberships.filter(person__religion__code=Religion.NONE).count(),
+        "Có tôn giáo": memberships.exclude(person__religion__code=Religion.NONE).count(),
+    }
+    ages = memberships.annotate(
+        age=ExtractYear("decision_on") - ExtractYear("person__birth_date")
+    ).aggregate(
+        **{
+            f"band{i}": Count("id", filter=Q(age__gte=low, age__lte=high))
+            for i, (_label, low, high) in enumerate(AGE_BANDS)
+        }
+    )
+    result.by_age = {label: ages[f"band{i}"] for i, (label, _lo, _hi) in enumerate(AGE_BANDS)}
+    result.by_occupation = counted(memberships, "person__occupation", dict(Occupation.choices))
+    # The pipeline: candidates of these units who took each step in the period.
+    steps = Counter(
+        dict(
+            Event.objects.filter(
+                prefix_q("candidate__cell__path", [u.path for u in roots]),
+                date__range=(start, end),
+                kind__in=[k for k, _n in FUNNEL],
+            )
+            .values_list("kind")
+            .annotate(n=Count("candidate", distinct=True))
+            .order_by()
+        )
+    )
+    previous = None
+    for kind, name in FUNNEL:
+        n = steps.get(kind, 0)
+        rate = round(100 * n / previous, 1) if previous else None
+        result.funnel.append({"step": kind, "name": name, "candidates": n, "from_previous": rate})
+        previous = n
+    return result
+
+
+def counted(qs, field_name: str, labels: dict) -> dict[str, int]:
+    rows = qs.values_list(field_name).annotate(n=Count("id")).order_by()
+    return {str(labels.get(value, value or "—")): n for value, n in rows}
+
+
+def by_organisation(admitted, unit: OrgUnit, end: dt.date) -> list[dict]:
+    """Admissions per grassroots organisation, each old one counted under the one that
+    succeeded it by `end` (one row per organisation, as the board compiles it)."""
+    per_unit = dict(
+        admitted.values_list("unit").annotate(n=Count("membership", distinct=True)).order_by()
+    )
+    if not per_unit:
+        return []
+    units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=per_unit)}
+    codes = {c for u in units.values() for c in u.path.strip("/").split("/")}
+    everything = {u.code: u for u in OrgUnit.objects.filter(code__in=codes)}
+    successors = dict(
+        OrgUnit.successors.through.objects.values_list("from_orgunit__code", "to_orgunit__code")
+    )
+    totals: Counter[str] = Counter()
+    merged: dict[str, set[str]] = {}
+    for pk, n in per_unit.items():
+        chain = [everything[c] for c in units[pk].path.strip("/").split("/") if c in everything]
+        org = next((u for u in chain if u.is_grassroots), units[pk])
+        current = org
+        seen = {current.code}
+        while current.valid_to and current.valid_to <= end and current.code in successors:
+            nxt = successors[current.code]
+            if nxt in seen:
+                break
+            seen.add(nxt)
+            current = everything.get(nxt) or OrgUnit.objects.get(code=nxt)
+        totals[current.code] += n
+        if current.code != org.code:
+            merged.setdefault(current.code, set()).add(org.name)
+    names = dict(OrgUnit.objects.filter(code__in=totals).values_list("code", "name"))
+    return [
+        {
+            "code": code,
+            "name": names.get(code, code),
+            "admitted": n,
+            "includes": sorted(merged.get(code, [])),
+        }
+        for code, n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]

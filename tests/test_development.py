@@ -1,0 +1,70 @@
+"""The development report: admissions in a period, rolled up across a merge."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from dangvien.orgs.models import OrgUnit
+from dangvien.orgs.restructure import Kind, Op, apply
+from dangvien.reports.development import development
+
+from . import factories as f
+
+D = dt.date
+
+
+def test_admissions_counted_by_decision_date_with_breakdowns(org):
+    ward_a = OrgUnit.objects.get(code="WARDA")
+    report = development(ward_a, D(2017, 1, 1), D(2017, 12, 31))
+    assert report.admitted == 1  # Bình: decision 19/02/2017, ceremony 01/03/2017
+    assert report.by_month == [{"month": "2017-02", "admitted": 1}]
+    assert report.by_ethnicity == {"Kinh": 0, "Dân tộc thiểu số": 1}
+    assert report.by_org == [
+        {"code": "WARDA", "name": "Đảng bộ phường A", "admitted": 1, "includes": []}
+    ]
+    assert development(ward_a, D(2018, 1, 1), D(2018, 12, 31)).admitted == 0
+    # An, admitted in 2005, was confirmed a year after his ceremony: counted in 2006.
+    assert development(ward_a, D(2006, 1, 1), D(2006, 12, 31)).confirmed == 1
+
+
+def test_a_term_spanning_a_merge_rolls_the_old_wards_up(org):
+    cuong_late = f.person("Đinh Văn Hải", D(1995, 1, 1), "M")
+    f.member(cuong_late, org.cell_b1, ceremony=D(2020, 5, 1), confirmed=None)
+    assert apply(
+        [
+            Op(Kind.MERGE, "WARDA", D(2022, 1, 1), "WARDAB", "Đảng bộ phường AB", "CITY"),
+            Op(Kind.MERGE, "WARDB", D(2022, 1, 1), "WARDAB", "Đảng bộ phường AB", "CITY"),
+        ]
+    ).ok
+    newcomer = f.person("Võ Thị Lan", D(2000, 1, 1), "F")
+    cell = OrgUnit.objects.get(code="A1-2022")
+    f.member(newcomer, cell, ceremony=D(2023, 6, 1), confirmed=None)
+    ab = OrgUnit.objects.get(code="WARDAB")
+    term = development(ab, D(2020, 1, 1), D(2025, 12, 31))
+    assert term.admitted == 2  # one in old ward B (2020), one in the new ward (2023)
+    assert {u["code"] for u in term.rolled_up} == {"WARDA", "WARDB"}
+    (row,) = term.by_org
+    assert row["code"] == "WARDAB" and row["admitted"] == 2
+    assert row["includes"] == ["Đảng bộ phường B"]
+    # Before the merge, ward B reports its own admission, under its own name.
+    old = development(OrgUnit.objects.get(code="WARDB"), D(2020, 1, 1), D(2021, 12, 31))
+    assert old.admitted == 1 and old.by_org[0]["code"] == "WARDB"
+
+
+def test_report_development_command(org, capsys):
+    call_command(
+        "report", "development", "--org", "WARDA", "--from", "2017-01-01", "--to", "31/12/2017"
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert data["admitted"] == 1 and data["by_org"][0]["code"] == "WARDA"
+    assert [s["step"] for s in data["funnel"]][:2] == ["LISTED", "COURSE_CERTIFICATE"]
+    with pytest.raises(CommandError, match="NOPE"):
+        call_command(
+            "report", "development", "--org", "NOPE", "--from", "2017-01-01", "--to", "2017-12-31"
+        )
+    with pytest.raises(CommandError):
+        call_command(
+            "report", "development", "--org", "WARDA", "--from", "2017-12-31", "--to", "2017-01-01"
+        )
