@@ -69,12 +69,14 @@ class Command(BaseCommand):
         for rs in rulesets.RULE_SETS:
             until = f" đến {rs.until:%d/%m/%Y}" if rs.until else ""
             self.stdout.write(f"{rs.id}\ttừ {rs.in_force_from:%d/%m/%Y}{until}\t{rs.name}")
+            previous: dict = {}
             for start, docs in rs.periods():
-                if start != rs.in_force_from:
+                if previous:
                     self.stdout.write(f"    từ {start:%d/%m/%Y}:")
                 for area in rulesets.AREAS:
-                    if area in docs:
+                    if area in docs and docs[area] != previous.get(area):
                         self.stdout.write(f"      {labels[area]}: {docs[area]}")
+                previous = docs
 
     def overrides(self):
         days, read = CalendarDay.overrides_if_any()
