@@ -288,3 +288,30 @@ def test_calendar_days_are_audited(org):
     day = CalendarDay.objects.create(date=D(2026, 1, 2), kind=CalendarDay.Kind.OFF)
     entry = AuditEntry.objects.get(model="admission.calendarday", object_id=str(day.pk))
     assert entry.action == AuditEntry.Action.CREATE
+
+
+@pytest.mark.parametrize(
+    ("label", "code", "forbidden"),
+    [
+        ("Xóa tên do tự bỏ sinh hoạt đảng", "ABANDONED", True),
+        ("Xin ra khỏi Đảng vì gia đình đặc biệt khó khăn", "RESIGNED_HARDSHIP", False),
+        ("Bị kết án về tội tham nhũng", "CORRUPTION", True),
+    ],
+)
+def test_exit_reasons_imported_by_their_vietnamese_labels_reach_the_readmission_rules(
+    org, tmp_path, capsys, label, code, forbidden
+):
+    from django.core.management import call_command
+
+    from dangvien.people.models import Person
+
+    from .test_import_members import ROW, xlsx
+
+    left = {**ROW, "Ngày ra khỏi Đảng": "01/02/2012", "Lý do ra khỏi Đảng": label}
+    call_command("import", "members", xlsx(tmp_path, [left]))
+    hoa = Person.objects.get(citizen_id=ROW["Số CCCD"])
+    assert hoa.memberships.get().exit_reason == code
+    c = services.list_candidate(
+        hoa, org.cell_a1, listed_on=D(2016, 6, 1), tags=[], helper=None, by=None, today=LATER
+    )
+    assert ("readmission.forbidden" in rules(c, as_of=D(2017, 1, 2))) is forbidden
