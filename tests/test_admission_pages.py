@@ -190,3 +190,13 @@ def test_dossier_checked_as_of_a_date_and_against_another_rule_set(client, perso
     assert [f.rule for f in response.context["findings"]] == ["deadline.decision"]
     response = client.get(url, {"date": "2017-06-01", "rule_set": "2021"})
     assert response.context["rule_set"] == "2021"
+
+
+def test_listing_someone_past_the_upper_age_warns_on_the_page_at_once(client, personas, org):
+    client.force_login(personas.ward_a_officer)
+    old = {**NEW, "full_name": "Đỗ Văn Lão", "birth_date": "12/03/1955", "sex": "M"}
+    old.update(citizen_id="064055000123", tags=[], youth_union_member="")
+    response = client.post(reverse("candidate_new"), old, follow=True, HTTP_ACCEPT_LANGUAGE="vi")
+    assert Candidate.objects.filter(person__full_name="Đỗ Văn Lão").exists()
+    body = response.content.decode()
+    assert "Quần chúng Đỗ Văn Lão đã 61 tuổi 2 tháng vào ngày 01/06/2016" in body
