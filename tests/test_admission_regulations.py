@@ -99,6 +99,8 @@ def test_grassroots_vote_counts_committee_members_and_failed_votes_are_recorded(
         assert finding.severity == "blocking" and "5/9 cấp ủy viên" in finding.message
     with pytest.raises(TransitionError):  # no decision after a failed vote
         step(c, K.DECISION, D(2017, 6, 1))
+    with pytest.raises(TransitionError, match="27/05/2017"):  # attempts in date order
+        step(c, K.GRASSROOTS_VOTE, D(2017, 5, 22), committee_members=9, in_favour=6)
     step(c, K.GRASSROOTS_VOTE, D(2017, 6, 3), committee_members=9, in_favour=4)
     found = rules(c)
     assert "vote.grassroots" not in found

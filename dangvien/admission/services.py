@@ -13,7 +13,7 @@ from dangvien.membership.models import ExitReason, Membership, Stint
 from dangvien.orgs.models import OrgUnit
 from dangvien.people.models import Person
 from dangvien.rules import rulesets
-from dangvien.rules.checks import BLOCKING, Finding, check, listing
+from dangvien.rules.checks import BLOCKING, Finding, check, committee_vote_passes, listing
 from dangvien.rules.dossier import parse
 
 from . import dossier
@@ -178,6 +178,12 @@ def check_order(c: Candidate, step: Step, events: list[Event], today: dt.date) -
         )
     if kind in COMMITTEE_VOTES and step.in_favour > step.committee_members:  # type: ignore[operator]
         raise TransitionError(_("More votes in favour than committee members."))
+    earlier = [e.date for e in events if e.kind == kind and e.date > step.date]
+    if kind in COMMITTEE_VOTES and earlier:  # a failed vote does not move stage_since
+        raise TransitionError(
+            _("The date %(d)s is before the previous step (%(prev)s).")
+            % {"d": step.date.strftime("%d/%m/%Y"), "prev": max(earlier).strftime("%d/%m/%Y")}
+        )
     if kind == K.INTRODUCTION and step.introducer is None:
         raise TransitionError(_("Choose the full member who introduces."))
     if kind in (K.VERIFICATION_REQUEST, K.VERIFICATION_ANSWER) and not step.subject.strip():
@@ -199,8 +205,7 @@ def referred(c: Candidate, events: list[Event]) -> bool:
         for e in events
         if e.kind == K.GRASSROOTS_VOTE
         and e.committee_members
-        and (e.in_favour or 0) * rs.vote_share_denominator
-        < e.committee_members * rs.vote_share_numerator
+        and not committee_vote_passes(rs, e.committee_members, e.in_favour or 0)
     ]
     return len(failed) >= rs.grassroots_failed_votes_to_superior
 

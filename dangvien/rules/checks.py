@@ -45,6 +45,11 @@ def fmt(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
+def committee_vote_passes(rs: RuleSet, committee_members: int, in_favour: int) -> bool:
+    """In favour ≥ 2/3 of the committee's members (8-KNĐ, 15-KNĐ)."""
+    return in_favour * rs.vote_share_denominator >= committee_members * rs.vote_share_numerator
+
+
 class Checker:
     def __init__(self, dossier: Dossier, rs: RuleSet, overrides: Overrides | None = None):
         self.d, self.rs = dossier, rs
@@ -242,11 +247,7 @@ class Checker:
             )
 
     def passes(self, vote) -> bool:
-        rs = self.rs
-        return (
-            vote.in_favour * rs.vote_share_denominator
-            >= vote.committee_members * rs.vote_share_numerator
-        )
+        return committee_vote_passes(self.rs, vote.committee_members, vote.in_favour)
 
     def grassroots_vote(self, votes: list, what: str) -> None:
         """8-KNĐ and 15-KNĐ: ≥ 2/3 of the grassroots committee's members (cấp ủy viên);
