@@ -89,6 +89,8 @@ def test_grassroots_vote_counts_committee_members_and_failed_votes_are_recorded(
     c = voted(org)
     with pytest.raises(TransitionError, match="cấp ủy viên"):
         step(c, K.GRASSROOTS_VOTE, D(2017, 5, 20), committee_members=5, in_favour=6)
+    with pytest.raises(TransitionError, match="không được âm"):
+        step(c, K.GRASSROOTS_VOTE, D(2017, 5, 20), committee_members=-5, in_favour=-6)
     # 5 of 9 committee members: short of 2/3; the resolution is a fact and is recorded.
     for n, day in enumerate((D(2017, 5, 20), D(2017, 5, 27)), 1):
         step(c, K.GRASSROOTS_VOTE, day, committee_members=9, in_favour=5)

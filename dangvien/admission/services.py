@@ -168,6 +168,9 @@ def check_order(c: Candidate, step: Step, events: list[Event], today: dt.date) -
             _("The date %(d)s is before the previous step (%(prev)s).")
             % {"d": step.date.strftime("%d/%m/%Y"), "prev": c.stage_since.strftime("%d/%m/%Y")}
         )
+    counts = (step.full_members, step.committee_members, step.present, step.in_favour)
+    if any(n is not None and n < 0 for n in counts):
+        raise TransitionError(_("A count of members or votes cannot be negative."))
     if kind in CELL_VOTES and (step.full_members is None or step.in_favour is None):
         raise TransitionError(_("A vote needs the number of full members and of votes in favour."))
     if kind in CELL_VOTES and step.in_favour > step.full_members:  # type: ignore[operator]
