@@ -31,13 +31,15 @@ class Document:
         return text
 
 
-# Every date below was checked against law portals quoting the texts (DOMAIN.md, "Rule
-# sets"); a document is cited only from its own date (or its later entry into force), so
-# a regulation in force before its guidance is cited with the previous guidance meanwhile.
+# Dates from DOMAIN.md ("Rule sets"), read from law portals quoting the texts; the ones
+# re-checked with a search name their source. A document is cited only from its own date
+# (or its later entry into force), so a regulation in force before its guidance is cited
+# with the previous guidance meanwhile.
 DOCUMENTS: list[Document] = [
     Document("charter", "Quy định", "45-QĐ/TW", D(2011, 11, 1)),
-    Document("charter", "Quy định", "29-QĐ/TW", D(2016, 7, 25)),
+    Document("charter", "Quy định", "29-QĐ/TW", D(2016, 7, 25)),  # (tailieumienphi.vn)
     Document("charter", "Quy định", "24-QĐ/TW", D(2021, 7, 30)),
+    # In force from its signature, 20/01/2025 (phamkietsonha.edu.vn, full text of 232).
     Document("charter", "Quy định", "232-QĐ/TW", D(2025, 1, 20)),
     # Signed 26/05/2025, in force 01/07/2025 (thads.moj.gov.vn, 04/06/2025).
     Document("charter", "Quy định", "294-QĐ/TW", D(2025, 5, 26), D(2025, 7, 1)),
@@ -49,7 +51,7 @@ DOCUMENTS: list[Document] = [
     Document("procedures", "Hướng dẫn", "12-HD/BTCTW", D(2012, 5, 17)),
     Document("procedures", "Hướng dẫn", "09-HD/BTCTW", D(2017, 6, 5)),
     Document("procedures", "Hướng dẫn", "12-HD/BTCTW", D(2022, 1, 18)),
-    Document("religion", "Quy định", "123-QĐ/TW", D(2004, 9, 28)),
+    Document("religion", "Quy định", "123-QĐ/TW", D(2004, 9, 28)),  # (thinhvuongvietnam.com)
     # 06-QĐ/TW of 28/08/2018 replaced 123-QĐ/TW (thinhvuongvietnam.com, Q&A on 06-QĐ/TW).
     Document("religion", "Quy định", "06-QĐ/TW", D(2018, 8, 28)),
     Document("business_owner", "Hướng dẫn", "08-HD/BTCTW", D(2021, 9, 27)),
