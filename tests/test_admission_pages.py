@@ -190,3 +190,24 @@ def test_dossier_checked_as_of_a_date_and_against_another_rule_set(client, perso
     assert [f.rule for f in response.context["findings"]] == ["deadline.decision"]
     response = client.get(url, {"date": "2017-06-01", "rule_set": "2021"})
     assert response.context["rule_set"] == "2021"
+
+
+def test_listing_someone_past_the_upper_age_warns_on_the_page_at_once(client, personas, org):
+    client.force_login(personas.ward_a_officer)
+    old = {**NEW, "full_name": "Đỗ Văn Lão", "birth_date": "12/03/1955", "sex": "M"}
+    old.update(citizen_id="064055000123", tags=[], youth_union_member="")
+    response = client.post(reverse("candidate_new"), old, follow=True, HTTP_ACCEPT_LANGUAGE="vi")
+    assert Candidate.objects.filter(person__full_name="Đỗ Văn Lão").exists()
+    body = response.content.decode()
+    assert "Quần chúng Đỗ Văn Lão đã 61 tuổi 2 tháng vào ngày 01/06/2016" in body
+
+
+def test_the_timeline_counts_a_grassroots_vote_in_committee_members(client, personas, org):
+    c = lan(org)
+    prepare(c, org)
+    step(c, K.CELL_VOTE, D(2017, 5, 10), full_members=12, in_favour=10)
+    step(c, K.GRASSROOTS_VOTE, D(2017, 5, 25), committee_members=9, in_favour=6)
+    client.force_login(personas.ward_a_officer)
+    body = client.get(reverse("candidate_detail", args=[c.pk]), HTTP_ACCEPT_LANGUAGE="vi")
+    text = body.content.decode()
+    assert "6/9 cấp ủy viên tán thành" in text and "10/12 đảng viên chính thức" in text

@@ -3,7 +3,13 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dangvien.rules.calendar import add_working_days, is_working_day, working_days_between
+from dangvien.rules.calendar import (
+    add_working_days,
+    is_working_day,
+    skipped_days,
+    worked_weekend_days,
+    working_days_between,
+)
 
 D = dt.date
 
@@ -30,3 +36,31 @@ def test_due_date_is_the_nth_working_day(start, n):
     assert is_working_day(due)
     assert working_days_between(start, due) == n
     assert working_days_between(start, due - dt.timedelta(days=1)) == n - 1
+
+
+def test_the_latest_announced_swap_is_known():
+    """The pinned `holidays` knows 2026's swap: Monday 31/08 off for Saturday 22/08."""
+    assert not is_working_day(D(2026, 8, 31)) and is_working_day(D(2026, 8, 22))
+    assert add_working_days(D(2026, 8, 28), 1) == D(2026, 9, 3)  # 31/08, 01–02/09 off
+
+
+def test_recorded_days_off_and_worked_days_are_honoured():
+    off, worked = D(2017, 6, 5), D(2017, 6, 10)  # a Monday, a Saturday
+    assert add_working_days(D(2017, 6, 2), 1) == off
+    assert add_working_days(D(2017, 6, 2), 1, {off: False}) == D(2017, 6, 6)
+    assert add_working_days(D(2017, 6, 9), 1, {worked: True}) == worked
+    assert working_days_between(D(2017, 6, 2), D(2017, 6, 12), {off: False, worked: True}) == 6
+    skipped = skipped_days(D(2017, 6, 2), D(2017, 6, 12), {off: False, worked: True})
+    assert [(s.day, s.reason) for s in skipped] == [
+        (D(2017, 6, 3), "weekend"),
+        (D(2017, 6, 4), "weekend"),
+        (off, "override"),
+        (D(2017, 6, 11), "weekend"),
+    ]
+    assert worked_weekend_days(D(2017, 6, 2), D(2017, 6, 12), {worked: True}) == [worked]
+
+
+def test_holidays_are_skipped_with_their_vietnamese_name():
+    skipped = skipped_days(D(2017, 1, 20), D(2017, 2, 10))
+    names = {s.day: s.name for s in skipped if s.reason == "holiday"}
+    assert names[D(2017, 1, 28)] == "Tết Nguyên Đán"

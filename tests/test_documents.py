@@ -101,7 +101,7 @@ def test_every_form_has_the_party_layout_and_the_dossier_fields(admitted, org):
     assert "Số: ……-BC/CB" in five
     eight = text_of(documents.form_docx(c, "8-KNĐ"))
     assert "ĐẢNG ỦY PHƯỜNG A" in eight and "ngày 25 tháng 5 năm 2017" in eight
-    assert "Số đồng ý: 8" in eight
+    assert "Tổng số cấp ủy viên: 9" in eight and "Số đồng ý: 8" in eight
     fifteen = text_of(documents.form_docx(c, "15-KNĐ"))
     assert "Số: 31-NQ/ĐU" in fifteen and "Ngày vào Đảng: 20/07/2017" in fifteen
     assert "Số đồng ý: 9 (100% so với tổng số); không đồng ý: 0." in fifteen
@@ -200,7 +200,7 @@ def test_missing_steps_leave_blanks_not_invented_values(org):
     assert "ngày …… tháng …… năm 20……" in fifteen
     assert "Số: ……-NQ/ĐU" in fifteen
     assert f"Ngày vào Đảng: {documents.BLANK}" in fifteen
-    assert f"Tổng số đảng viên chính thức: {documents.BLANK}" in fifteen
+    assert f"Tổng số cấp ủy viên: {documents.BLANK}" in fifteen
     eight = text_of(documents.form_docx(c, "8-KNĐ"))
     assert "2017" not in eight and "2016" not in eight  # no date the dossier lacks
 

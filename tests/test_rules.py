@@ -96,19 +96,47 @@ def test_leap_day_birth_counts_months_and_is_18_on_28_february():
 
 
 @given(birthdays)
-def test_age_max_is_60_full_years(born):
-    assume(not (born.month == 2 and born.day == 29))
+def test_age_max_is_60_years_counted_in_months(born):
+    """ "Đủ 60 tuổi (tính theo tháng)": 60 years and 1 month on the vote date is over."""
+    assume(born.day <= 28)
     data = with_person(birth_date=iso(born))
     data.pop("decision")
     data.pop("ceremony")
-    for day, blocked in (
-        (add_years(born, 61) - dt.timedelta(days=1), False),
-        (add_years(born, 61), True),
-    ):
+    over = add_months(born, 60 * 12 + 1)
+    for day, blocked in ((over - dt.timedelta(days=1), False), (over, True)):
         data["cell_vote"] = {"date": iso(day), "full_members": 9, "in_favour": 9}
         data["course"] = {"certificate_date": iso(day - dt.timedelta(days=30))}
         data["introducers"] = []  # not what this test is about
         assert ("age.max" in rules_of(data, "2016")) is blocked
+
+
+def test_age_max_names_the_person_the_months_and_the_exception_conditions():
+    data = with_person(birth_date="1957-05-15")  # 60 years 1 month on 15/06/2017
+    data["cell_vote"]["date"] = "2017-06-15"
+    message = rules_of(data)["age.max"]["message"]
+    assert "Nguyễn Thị Mai đã 60 tuổi 1 tháng vào ngày 15/06/2017" in message
+    for condition in ("sức khỏe và uy tín", "chưa có tổ chức đảng", "yêu cầu đặc biệt"):
+        assert condition in message
+    data["cell_vote"]["date"] = "2017-06-14"  # 60 years 0 months: within the limit
+    assert "age.max" not in rules_of(data)
+
+
+def test_age_max_consent_must_be_dated_before_the_decision():
+    data = with_person(birth_date="1955-01-01")
+    data["exceptions"] = [
+        {
+            "rule": "age.max",
+            "approved_by": "BTV Tỉnh ủy",
+            "document": "9-CV/TU",
+            "date": "2017-09-05",
+        }
+    ]
+    finding = rules_of(data)["age.max"]  # the decision is dated 01/09/2017
+    assert finding["severity"] == "blocking"
+    assert "9-CV/TU ngày 05/09/2017" in finding["message"]
+    assert "sau ngày quyết định kết nạp 01/09/2017" in finding["message"]
+    data["exceptions"][0]["date"] = "2017-08-31"
+    assert rules_of(data)["age.max"]["severity"] == "warning"
 
 
 def test_age_max_exception_turns_the_finding_into_a_warning():
@@ -164,8 +192,8 @@ def test_introducer_tenure_at_twelve_months_plus_minus_a_day(since):
         assert ("introducers.tenure" in findings) is blocked
         if blocked:
             assert (
-                "Trần Văn Bảo mới cùng công tác 11 tháng"
-                in (findings["introducers.tenure"]["message"])
+                "Trần Văn Bảo mới cùng công tác, học tập hoặc cư trú với Quần chúng "
+                "Nguyễn Thị Mai 11 tháng" in (findings["introducers.tenure"]["message"])
             )
 
 
@@ -323,7 +351,8 @@ def test_confirmation_after_exactly_twelve_months():
 def test_rule_set_in_force_on_the_latest_step():
     assert rulesets.in_force_on(D(2017, 11, 30)).id == "2016"
     assert rulesets.in_force_on(D(2022, 3, 1)).id == "2021"
-    assert rulesets.in_force_on(D(2025, 8, 1)).id == "2025"
+    assert rulesets.in_force_on(D(2025, 6, 30)).id == "2025"
+    assert rulesets.in_force_on(D(2025, 7, 1)).id == "2025-07"  # 294-QĐ/TW
     assert rulesets.in_force_on(D(2000, 1, 1)).id == "2012"
     rs, _ = check(parse(dossier()))
     assert rs.id == "2016"
@@ -348,3 +377,198 @@ def test_malformed_dossiers_are_refused_with_a_message(data, says):
     with pytest.raises(DossierError) as err:
         parse(data)
     assert says in str(err.value)
+
+
+# ----- late steps: warnings with who answers for them, never a block (issue 9, item 2) --
+def test_a_late_decision_is_a_warning_naming_who_is_accountable():
+    vote = D(2017, 7, 3)
+    late = add_working_days(vote, 61)
+    d = dossier(decision={"date": iso(late)}, ceremony={"date": iso(late + dt.timedelta(days=7))})
+    finding = rules_of(d)["deadline.decision"]
+    assert finding["severity"] == "warning"
+    assert "chậm 1 ngày làm việc" in finding["message"]
+    assert "Quyết định vẫn có giá trị" in finding["message"]
+    assert "cấp ủy có thẩm quyền" in finding["message"] and "trách nhiệm" in finding["message"]
+    assert not [f for f in rules_of(d).values() if f["severity"] == "blocking"]
+
+
+def test_a_late_confirmation_review_is_a_warning_and_membership_still_dates_from_probation():
+    late = iso(add_working_days(D(2018, 9, 20), 31))
+    d = dossier(confirmation={"cell_vote": {"date": late, "full_members": 12, "in_favour": 12}})
+    finding = rules_of(d)["deadline.confirmation"]
+    assert finding["severity"] == "warning"
+    assert "chính thức từ 20/09/2018" in finding["message"] and "chi bộ" in finding["message"]
+
+
+def test_the_ceremony_deadline_counts_from_the_day_the_decision_was_received():
+    received = D(2017, 9, 15)
+    on_time = add_working_days(received, 30)
+    d = dossier(
+        decision={"date": "2017-09-01", "received_on": iso(received)},
+        ceremony={"date": iso(on_time)},
+    )
+    assert "deadline.ceremony" not in rules_of(d)  # 30 working days after receiving it
+    d["decision"].pop("received_on")  # counted from the signature: late
+    assert rules_of(d)["deadline.ceremony"]["severity"] == "blocking"
+    d["decision"]["received_on"] = iso(received)
+    d["ceremony"]["date"] = iso(add_working_days(received, 31))
+    finding = rules_of(d)["deadline.ceremony"]
+    assert finding["severity"] == "blocking" and "cấp ủy cấp trên" in finding["message"]
+    d["exceptions"] = [
+        {
+            "rule": "deadline.ceremony",
+            "approved_by": "BTV Thành ủy",
+            "document": "77-CV/TU",
+            "date": "2017-10-20",
+        }
+    ]
+    assert rules_of(d)["deadline.ceremony"]["severity"] == "warning"
+
+
+# ----- grassroots committee votes (item 3) ----------------------------------------------
+def test_grassroots_vote_counts_the_committee_members_not_the_cell():
+    d = dossier(grassroots_vote={"date": "2017-07-20", "committee_members": 9, "in_favour": 6})
+    assert "vote.grassroots" not in rules_of(d)  # 6 of 9 committee members: two thirds
+    d["grassroots_vote"]["in_favour"] = 5  # 5 of 9 is short, although 5 ≥ 2/3 of nothing
+    finding = rules_of(d)["vote.grassroots"]
+    assert finding["severity"] == "blocking"
+    assert "5/9 cấp ủy viên" in finding["message"] and "Nguyễn Thị Mai" in finding["message"]
+    assert "29-QĐ/TW" in finding["citation"]
+
+
+def test_confirmation_grassroots_vote_is_checked_under_the_same_rule():
+    d = dossier(
+        confirmation={
+            "cell_vote": {"date": "2018-09-25", "full_members": 12, "in_favour": 12},
+            "grassroots_vote": {"date": "2018-10-05", "committee_members": 7, "in_favour": 4},
+        }
+    )
+    finding = rules_of(d)["vote.grassroots"]
+    assert "4/7 cấp ủy viên" in finding["message"] and "công nhận chính thức" in finding["message"]
+
+
+def test_three_failed_grassroots_votes_send_the_matter_to_the_superior_committee():
+    attempts = [
+        {"date": f"2017-07-{day}", "committee_members": 9, "in_favour": 5}
+        for day in ("10", "17", "24")
+    ]
+    d = dossier(grassroots_vote=attempts[:2])
+    assert "vote.grassroots" in rules_of(d) and "vote.grassroots_referred" not in rules_of(d)
+    d["grassroots_vote"] = attempts
+    found = rules_of(d)
+    assert "vote.grassroots" not in found
+    finding = found["vote.grassroots_referred"]
+    assert "3 lần" in finding["message"] and "cấp ủy cấp trên" in finding["message"]
+
+
+@pytest.mark.parametrize(
+    ("vote", "says"),
+    [
+        ({"date": "2017-07-20", "in_favour": 6}, "grassroots_vote.committee_members"),
+        ({"date": "2017-07-20", "committee_members": 5, "in_favour": 6}, "số cấp ủy viên"),
+        ({"date": "2017-07-20", "committee_members": 0, "in_favour": 0}, "lớn hơn 0"),
+        ("six", "đối tượng JSON"),
+    ],
+)
+def test_malformed_grassroots_votes_are_refused(vote, says):
+    with pytest.raises(DossierError) as err:
+        parse(dossier(grassroots_vote=vote))
+    assert says in str(err.value)
+
+
+# ----- readmission (item 4) -------------------------------------------------------------
+def former(reason="transfer_out", left="2013-05-01", **more):
+    d = dossier(previous_membership={"left_on": left, "reason": reason, **more})
+    d["exceptions"] = [
+        {
+            "rule": "readmission.consent",
+            "approved_by": "BTV Tỉnh ủy",
+            "document": "15-CV/TU",
+            "date": "2017-08-01",
+        }
+    ]
+    return d
+
+
+def test_readmission_rules_apply_from_the_2016_set():
+    found = rules_of(former(left="2015-01-01"))  # 30 months before the vote of 03/07/2017
+    assert found["readmission.gap"]["severity"] == "blocking"
+    assert "mới 30 tháng, cần ít nhất 36" in found["readmission.gap"]["message"]
+    assert "29-QĐ/TW" in found["readmission.gap"]["citation"]
+    found = rules_of(former(left="2014-07-03"))  # exactly 36 months
+    assert "readmission.gap" not in found
+    assert found["readmission.consent"]["severity"] == "warning"  # consent recorded
+
+
+def test_readmission_needs_the_provincial_consent_before_the_decision():
+    d = former()
+    d.pop("exceptions")
+    finding = rules_of(d)["readmission.consent"]
+    assert finding["severity"] == "blocking" and "Ban Thường vụ Tỉnh ủy" in finding["message"]
+    d = former()
+    d["exceptions"][0]["date"] = "2017-09-02"  # after the decision of 01/09/2017
+    assert rules_of(d)["readmission.consent"]["severity"] == "blocking"
+
+
+@pytest.mark.parametrize(
+    ("reason", "excluded"),
+    [
+        ("abandoned", True),
+        ("resigned", True),
+        ("resigned_hardship", False),
+        ("disunity", True),
+        ("corruption", True),
+        ("serious_crime", True),
+        ("expelled", False),
+        ("struck_off", False),
+    ],
+)
+def test_readmission_excluded_exit_reasons(reason, excluded):
+    found = rules_of(former(reason))
+    assert ("readmission.forbidden" in found) is excluded
+    if excluded:
+        assert "không xem xét kết nạp lại" in found["readmission.forbidden"]["message"]
+
+
+def test_readmission_after_a_less_serious_conviction_counts_60_months_from_expungement():
+    d = former("less_serious_crime", expunged_on="2013-01-01")
+    assert "mới 54 tháng, cần ít nhất 60" in rules_of(d)["readmission.gap"]["message"]
+    d["previous_membership"]["expunged_on"] = "2012-07-03"
+    assert "readmission.gap" not in rules_of(d)
+    d["previous_membership"].pop("expunged_on")
+    assert "chưa ghi ngày được xóa án tích" in rules_of(d)["readmission.gap"]["message"]
+
+
+def test_readmission_only_once():
+    found = rules_of(former(readmitted_before=True))
+    assert "chỉ được kết nạp lại một lần" in found["readmission.once"]["message"]
+
+
+# ----- rule-set documents and dates (item 5) ---------------------------------------------
+def test_religious_believers_regulation_06_dates_from_28_august_2018():
+    d = with_person(religion="Công giáo")
+    d["ceremony"] = {"date": "2018-08-27"}
+    d.pop("decision")
+    d["decision"] = {"date": "2018-08-20"}
+    d["cell_vote"]["date"] = "2018-07-02"
+    d["course"] = {"certificate_date": "2018-01-01"}
+    assert "123-QĐ/TW" in rules_of(d)["religion.believer"]["citation"]
+    d["ceremony"]["date"] = "2018-08-28"
+    assert rules_of(d)["religion.believer"]["citation"] == "Quy định 06-QĐ/TW ngày 28/08/2018"
+
+
+def test_a_guidance_is_cited_only_from_its_own_date():
+    rs = rulesets.get("2021")
+    assert "01-HD/TW ngày 20/09/2016" in rs.cite("vote.cell", D(2021, 8, 15))
+    assert "01-HD/TW ngày 28/09/2021" in rs.cite("vote.cell", D(2021, 9, 28))
+    assert "24-QĐ/TW ngày 30/07/2021" in rs.cite("vote.cell", D(2021, 8, 15))
+    rs = rulesets.get("2025")
+    assert "01-HD/TW ngày 28/09/2021" in rs.cite("vote.cell", D(2025, 6, 8))
+    assert "06-HD/TW ngày 09/06/2025" in rs.cite("vote.cell", D(2025, 6, 9))
+    rs = rulesets.get("2025-07")
+    assert rs.cite("readmission.gap") == (
+        "Quy định 294-QĐ/TW ngày 26/05/2025 (hiệu lực từ 01/07/2025)"
+    )
+    assert "06-HD/TW ngày 09/06/2025" in rs.cite("vote.cell")
+    # A user checking an older dossier against the 2025 set sees that set's documents.
+    assert "232-QĐ/TW" in rulesets.get("2025").cite("vote.cell", D(2017, 1, 1))

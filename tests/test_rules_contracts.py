@@ -91,3 +91,31 @@ def test_api_docs_and_schema(client, personas):
     assert client.get("/api/docs").status_code == 200
     schema = client.get("/api/openapi.json").json()
     assert "/api/rules/check" in schema["paths"]
+
+
+def test_grassroots_votes_in_the_dossier_json(client, personas, tmp_path):
+    """`grassroots_vote` and `confirmation.grassroots_vote` count the committee's members
+    and are checked under `vote.grassroots`, on the command line and in the API alike."""
+    data = dossier(
+        grassroots_vote={"date": "2017-07-20", "committee_members": 9, "in_favour": 5},
+        confirmation={
+            "cell_vote": {"date": "2018-09-25", "full_members": 12, "in_favour": 12},
+            "grassroots_vote": {"date": "2018-10-05", "committee_members": 7, "in_favour": 5},
+        },
+    )
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = run("rules", "check", str(path), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    findings = json.loads(result.stdout)["findings"]
+    assert [f["rule"] for f in findings] == ["vote.grassroots"]
+    assert "5/9 cấp ủy viên" in findings[0]["message"]
+    client.force_login(personas.secretary_a)
+    data["confirmation"]["grassroots_vote"]["in_favour"] = 4
+    response = client.post("/api/rules/check", json.dumps(data), content_type="application/json")
+    messages = [f["message"] for f in response.json()["findings"] if f["rule"] == "vote.grassroots"]
+    assert len(messages) == 2 and "4/7 cấp ủy viên" in messages[1]
+    data["grassroots_vote"]["committee_members"] = "nine"
+    response = client.post("/api/rules/check", json.dumps(data), content_type="application/json")
+    assert response.status_code == 400
+    assert "grassroots_vote.committee_members" in response.json()["error"]

@@ -160,7 +160,7 @@ def snapshot(obj: models.Model) -> dict:
 
 
 def audited_models() -> list[type[models.Model]]:
-    from dangvien.admission.models import Candidate, CandidateTag, Event
+    from dangvien.admission.models import CalendarDay, Candidate, CandidateTag, Event
     from dangvien.membership.models import Membership, Stint
     from dangvien.orgs.models import Locality, LocalityCell, OrgUnit
     from dangvien.people.models import Person, Position
@@ -175,6 +175,7 @@ def audited_models() -> list[type[models.Model]]:
         Candidate,
         CandidateTag,
         Event,
+        CalendarDay,
         OrgUnit,
         Locality,
         LocalityCell,

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from dangvien.core.civil import add_months, add_years, years_between
+from dangvien.core.civil import add_months, add_years
 from dangvien.membership.models import Stint
 from dangvien.rules import rulesets
-from dangvien.rules.calendar import add_working_days
+from dangvien.rules.calendar import add_working_days as working_days
 
-from .models import Candidate, Event, Stage
+from .models import CalendarDay, Candidate, Event, Stage
 
 K = Event.Kind
 SOON_DAYS = 30  # an alert warns this many calendar days ahead
@@ -48,7 +48,13 @@ def _last(events: list[Event], kind: str) -> Event | None:
 
 
 def next_deadline(c: Candidate, events: list[Event]) -> Deadline | None:
-    """The legal deadline the candidate's current stage runs against."""
+    """The legal deadline the candidate's current stage runs against (the days off and
+    worked days an administrator recorded included)."""
+    days_off = CalendarDay.overrides()
+
+    def add_working_days(start: dt.date, n: int) -> dt.date:
+        return working_days(start, n, days_off)
+
     if c.stage in (Stage.CELL_VOTED, Stage.SUB_COMMITTEE, Stage.GRASSROOTS_VOTED):
         vote = _last(events, K.CELL_VOTE)
         if vote is None:
@@ -138,8 +144,9 @@ def alerts_for(
                 False,
             )
         )
-    if years_between(born, day) >= rs.age_max_years - 1 and not _last(events, K.CELL_VOTE):
-        limit = add_years(born, rs.age_max_years + 1)
+    # Over the limit from 60 years and 1 month (counted in months): warn a year before.
+    limit = add_months(born, rs.age_max_years * 12 + 1)
+    if day >= add_years(born, rs.age_max_years - 1) and not _last(events, K.CELL_VOTE):
         out.append(
             Alert(
                 c,

@@ -256,22 +256,31 @@ def who(p: Person) -> list[tuple[str, str]]:
     ]
 
 
-def votes(e: Event | None) -> list[str]:
+COUNTED = {
+    "cell": "Tổng số đảng viên chính thức",
+    "committee": "Tổng số cấp ủy viên",  # 8-KNĐ, 15-KNĐ: the grassroots committee's members
+    "youth": "Tổng số ủy viên Ban Chấp hành Đoàn",  # 4-KNĐ
+}
+
+
+def votes(e: Event | None, body: str = "cell") -> list[str]:
+    counted = COUNTED[body]
     if e is None:
         return [
-            f"Tổng số đảng viên chính thức: {BLANK}; có mặt: {BLANK}.",
+            f"{counted}: {BLANK}; có mặt: {BLANK}.",
             f"Số đồng ý: {BLANK}; không đồng ý: {BLANK}.",
         ]
     against = (
         str(e.present - e.in_favour) if e.present is not None and e.in_favour is not None else BLANK
     )
+    total = e.full_members if body == "cell" else e.committee_members
     share = ""
-    if e.full_members and e.in_favour is not None:
+    if total and e.in_favour is not None:
         # One decimal, Vietnamese comma: 4 of 6 is 66,7 % (two thirds), never "66 %".
-        pct = f"{e.in_favour * 100 / e.full_members:.1f}".removesuffix(".0").replace(".", ",")
+        pct = f"{e.in_favour * 100 / total:.1f}".removesuffix(".0").replace(".", ",")
         share = f" ({pct}% so với tổng số)"
     return [
-        f"Tổng số đảng viên chính thức: {or_blank(e.full_members)}; có mặt: {or_blank(e.present)}.",
+        f"{counted}: {or_blank(total)}; có mặt: {or_blank(e.present)}.",
         f"Số đồng ý: {or_blank(e.in_favour)}{share}; không đồng ý: {against}.",
     ]
 
@@ -395,7 +404,7 @@ def f4(d: Dossier) -> Form:
         body=[
             f"Ngày {day_text(when(e))}, Ban Chấp hành Đoàn đã họp xét, giới "
             "thiệu đoàn viên ưu tú vào Đảng.",
-            *votes(e),
+            *votes(e, "youth"),
             ("Giới thiệu đoàn viên", ""),
             *who(d.person),
             ("Gửi", d.cell.name),
@@ -442,7 +451,7 @@ def resolution(code: str, subtitle: str, e: Event | None, by_cell: bool, d: Doss
         **heading,
         doc_number=number(e, "NQ/CB" if by_cell else "NQ/ĐU"),
         date=when(e),
-        body=[*opening, *votes(e), closing],
+        body=[*opening, *votes(e, "cell" if by_cell else "committee"), closing],
         sign_for="T/M CHI BỘ" if by_cell else "T/M ĐẢNG ỦY",
         sign_role="BÍ THƯ",
     )

@@ -29,6 +29,41 @@ def _vote(e: Event | None) -> dict | None:
     }
 
 
+def _committee_votes(events: list[Event], kind: str) -> list[dict] | None:
+    """Every attempt of a committee's vote, earliest first (failed ones count)."""
+    found = [
+        {
+            "date": e.date.isoformat(),
+            "committee_members": e.committee_members or 0,
+            "in_favour": e.in_favour or 0,
+        }
+        for e in events
+        if e.kind == kind and e.committee_members
+    ]
+    return found or None
+
+
+def previous_membership(candidate: Candidate) -> dict | None:
+    """The person's last membership that ended, for the readmission rules; more than one
+    earlier membership means they were readmitted once already."""
+    earlier = [
+        m
+        for m in candidate.person.memberships.all()
+        if m.pk != candidate.membership_id and m.exit_on is not None
+    ]
+    if not earlier:
+        return None
+    last = max(earlier, key=lambda m: m.exit_on)
+    return {
+        "left_on": last.exit_on.isoformat(),
+        "reason": last.exit_reason.lower(),
+        "expunged_on": (
+            last.conviction_expunged_on.isoformat() if last.conviction_expunged_on else None
+        ),
+        "readmitted_before": len(earlier) > 1,
+    }
+
+
 def _decision(e: Event | None) -> dict | None:
     if e is None:
         return None
@@ -92,12 +127,15 @@ def build(candidate: Candidate, events: list[Event]) -> dict:
             {"required": len(requested), "answered": len(answered)} if requested else None
         ),
         "cell_vote": _vote(_latest(events, K.CELL_VOTE)),
+        "grassroots_vote": _committee_votes(events, K.GRASSROOTS_VOTE),
         "decision": _decision(_latest(events, K.DECISION)),
         "ceremony": {"date": ceremony.date.isoformat()} if ceremony else None,
         "confirmation": {
             "cell_vote": _vote(_latest(events, K.CONFIRMATION_CELL_VOTE)),
+            "grassroots_vote": _committee_votes(events, K.CONFIRMATION_GRASSROOTS_VOTE),
             "decision": _decision(_latest(events, K.CONFIRMATION_DECISION)),
         },
+        "previous_membership": previous_membership(candidate),
         "exceptions": [
             {
                 "rule": e.rule,

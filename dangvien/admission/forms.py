@@ -36,6 +36,7 @@ RULE_IDS = [
     "religion.clergy",
     "readmission.gap",
     "readmission.once",
+    "readmission.consent",
 ]
 
 
@@ -140,6 +141,9 @@ class StepForm(forms.Form):
     full_members = forms.IntegerField(
         label=_("Full members of the cell"), min_value=0, max_value=10000, required=False
     )
+    committee_members = forms.IntegerField(
+        label=_("Committee members"), min_value=1, max_value=10000, required=False
+    )
     present = forms.IntegerField(label=_("Present"), min_value=0, max_value=10000, required=False)
     in_favour = forms.IntegerField(
         label=_("In favour"), min_value=0, max_value=10000, required=False
@@ -147,7 +151,7 @@ class StepForm(forms.Form):
     introducer = forms.ModelChoiceField(
         label=_("Introducer / helper"), required=False, queryset=Person.objects.none()
     )
-    worked_together_since = date_field(_("Worked together since"), required=False)
+    worked_together_since = date_field(_("Worked, studied or lived together since"), required=False)
     subject = forms.CharField(label=_("Person verified"), max_length=120, required=False)
     received_on = date_field(_("Decision received on"), required=False)
     extended = forms.BooleanField(label=_("Deadline extended once"), required=False)

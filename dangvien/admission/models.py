@@ -5,6 +5,9 @@ candidate in, so the pipeline board is one indexed query. Only `services.record(
 writes events and stages (with an optimistic version check).
 """
 
+import datetime as dt
+import time
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef
@@ -126,6 +129,8 @@ class Candidate(models.Model):
     version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = CandidateQuerySet.as_manager()
+    # Set by `services.list_candidate`: warnings to show at once (rules.checks.Finding).
+    listing_warnings: list
 
     class Meta:
         ordering = ["person__sort_name"]
@@ -214,8 +219,11 @@ class Event(models.Model):
     date = models.DateField(_("date"))
     document_number = models.CharField(_("document number"), max_length=60, blank=True)
     note = models.TextField(_("note"), blank=True)
-    # Votes (6-KNĐ, 8-KNĐ, 13-KNĐ, …).
+    # Votes: of the cell's full members (6-KNĐ, 13-KNĐ) …
     full_members = models.PositiveIntegerField(_("full members of the cell"), null=True, blank=True)
+    # … or of the committee's members: the grassroots committee (8-KNĐ, 15-KNĐ), the Youth
+    # Union committee (4-KNĐ).
+    committee_members = models.PositiveIntegerField(_("committee members"), null=True, blank=True)
     present = models.PositiveIntegerField(_("present"), null=True, blank=True)
     in_favour = models.PositiveIntegerField(_("in favour"), null=True, blank=True)
     # Introductions and helpers.
@@ -227,7 +235,9 @@ class Event(models.Model):
         related_name="introductions",
         verbose_name=_("introducer / helper"),
     )
-    worked_together_since = models.DateField(_("worked together since"), null=True, blank=True)
+    worked_together_since = models.DateField(
+        _("worked, studied or lived together since"), null=True, blank=True
+    )
     # Verification: whose background (the applicant, a parent, the spouse, …).
     subject = models.CharField(_("person verified"), max_length=120, blank=True)
     # Decisions.
@@ -251,3 +261,67 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.date:%d/%m/%Y}"
+
+
+_OVERRIDES: dict[str, tuple[float, dict[dt.date, bool]]] = {}
+OVERRIDES_TTL = 60.0  # seconds: another worker process sees a change within a minute
+
+
+class CalendarDay(models.Model):
+    """A one-off day off or worked day the government announced and the holiday package
+    does not know yet; the working-day arithmetic honours it."""
+
+    class Kind(models.TextChoices):
+        OFF = "OFF", _("Day off")
+        WORKED = "WORKED", _("Working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        _OVERRIDES.clear()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        _OVERRIDES.clear()
+        return result
+
+    @classmethod
+    def overrides(cls) -> dict[dt.date, bool]:
+        """{date: True if worked, False if off}, for `rules.calendar` (one query a minute:
+        the board asks it once per candidate)."""
+        hit = _OVERRIDES.get("all")
+        now = time.monotonic()
+        if hit and now - hit[0] < OVERRIDES_TTL:
+            return hit[1]
+        data = {
+            day: kind == cls.Kind.WORKED for day, kind in cls.objects.values_list("date", "kind")
+        }
+        _OVERRIDES["all"] = (now, data)
+        return data
+
+    @classmethod
+    def overrides_if_any(cls) -> tuple[dict[dt.date, bool], bool]:
+        """For the command line, which also runs with no database yet: (overrides,
+        whether they could be read)."""
+        from django.db import DatabaseError
+
+        try:
+            return cls.overrides(), True
+        except DatabaseError:
+            return {}, False
+
+    @staticmethod
+    def forget() -> None:
+        """Drop the cached overrides (tests roll back rows without a signal)."""
+        _OVERRIDES.clear()

@@ -13,11 +13,11 @@ from dangvien.membership.models import ExitReason, Membership, Stint
 from dangvien.orgs.models import OrgUnit
 from dangvien.people.models import Person
 from dangvien.rules import rulesets
-from dangvien.rules.checks import BLOCKING, Finding, check
+from dangvien.rules.checks import BLOCKING, Finding, check, committee_vote_passes, listing
 from dangvien.rules.dossier import parse
 
 from . import dossier
-from .models import CLOSED, ORDER, Candidate, CandidateTag, Event, Stage
+from .models import CLOSED, ORDER, CalendarDay, Candidate, CandidateTag, Event, Stage
 
 K = Event.Kind
 STAGE_OF = {
@@ -65,7 +65,10 @@ PROBATION_STEPS = (
     K.CONFIRMATION_SUB_COMMITTEE,
     K.CONFIRMATION_GRASSROOTS_VOTE,
 )
-VOTES = (K.CELL_VOTE, K.GRASSROOTS_VOTE, K.CONFIRMATION_CELL_VOTE, K.CONFIRMATION_GRASSROOTS_VOTE)
+CELL_VOTES = (K.CELL_VOTE, K.CONFIRMATION_CELL_VOTE)
+# Counted against the grassroots committee's members (cấp ủy viên), not the cell's.
+COMMITTEE_VOTES = (K.GRASSROOTS_VOTE, K.CONFIRMATION_GRASSROOTS_VOTE)
+VOTES = (*CELL_VOTES, *COMMITTEE_VOTES)
 
 
 def rank(stage: str) -> int:
@@ -95,6 +98,7 @@ class Step:
     document_number: str = ""
     note: str = ""
     full_members: int | None = None
+    committee_members: int | None = None
     present: int | None = None
     in_favour: int | None = None
     introducer: Person | None = None
@@ -136,7 +140,9 @@ def check_order(c: Candidate, step: Step, events: list[Event], today: dt.date) -
             Stage.CELL_VOTED
             if c.cell.kind == OrgUnit.Kind.GRASSROOTS_CELL
             else Stage.GRASSROOTS_VOTED
-        ),
+        )
+        # After three failed grassroots votes the superior committee decides itself.
+        or (stage in (Stage.CELL_VOTED, Stage.SUB_COMMITTEE) and referred(c, events)),
         K.CEREMONY: stage == Stage.DECIDED,
         K.CONFIRMATION_DECISION: stage == Stage.PROBATION
         and any(e.kind == K.CONFIRMATION_CELL_VOTE for e in events),
@@ -162,10 +168,25 @@ def check_order(c: Candidate, step: Step, events: list[Event], today: dt.date) -
             _("The date %(d)s is before the previous step (%(prev)s).")
             % {"d": step.date.strftime("%d/%m/%Y"), "prev": c.stage_since.strftime("%d/%m/%Y")}
         )
-    if kind in VOTES and (step.full_members is None or step.in_favour is None):
+    counts = (step.full_members, step.committee_members, step.present, step.in_favour)
+    if any(n is not None and n < 0 for n in counts):
+        raise TransitionError(_("A count of members or votes cannot be negative."))
+    if kind in CELL_VOTES and (step.full_members is None or step.in_favour is None):
         raise TransitionError(_("A vote needs the number of full members and of votes in favour."))
-    if kind in VOTES and step.in_favour > step.full_members:  # type: ignore[operator]
+    if kind in CELL_VOTES and step.in_favour > step.full_members:  # type: ignore[operator]
         raise TransitionError(_("More votes in favour than full members."))
+    if kind in COMMITTEE_VOTES and not (step.committee_members and step.in_favour is not None):
+        raise TransitionError(
+            _("A grassroots vote needs the number of committee members and of votes in favour.")
+        )
+    if kind in COMMITTEE_VOTES and step.in_favour > step.committee_members:  # type: ignore[operator]
+        raise TransitionError(_("More votes in favour than committee members."))
+    earlier = [e.date for e in events if e.kind == kind and e.date > step.date]
+    if kind in COMMITTEE_VOTES and earlier:  # a failed vote does not move stage_since
+        raise TransitionError(
+            _("The date %(d)s is before the previous step (%(prev)s).")
+            % {"d": step.date.strftime("%d/%m/%Y"), "prev": max(earlier).strftime("%d/%m/%Y")}
+        )
     if kind == K.INTRODUCTION and step.introducer is None:
         raise TransitionError(_("Choose the full member who introduces."))
     if kind in (K.VERIFICATION_REQUEST, K.VERIFICATION_ANSWER) and not step.subject.strip():
@@ -176,6 +197,28 @@ def check_order(c: Candidate, step: Step, events: list[Event], today: dt.date) -
         raise TransitionError(
             _("An exception needs the rule, who approved it and the document number.")
         )
+
+
+def referred(c: Candidate, events: list[Event]) -> bool:
+    """Has the grassroots committee failed its admission vote often enough that the
+    matter went to the superior committee?"""
+    rs = rulesets.in_force_on(max((e.date for e in events), default=c.listed_on))
+    failed = [
+        e
+        for e in events
+        if e.kind == K.GRASSROOTS_VOTE
+        and e.committee_members
+        and not committee_vote_passes(rs, e.committee_members, e.in_favour or 0)
+    ]
+    return len(failed) >= rs.grassroots_failed_votes_to_superior
+
+
+def normalise(step: Step) -> Step:
+    """A grassroots vote counts committee members. Callers written before the field
+    existed sent that count as `full_members`: take it as the committee's."""
+    if step.kind in COMMITTEE_VOTES and step.committee_members is None:
+        step.committee_members, step.full_members = step.full_members, None
+    return step
 
 
 def findings_for(
@@ -196,22 +239,31 @@ def findings_for(
     if as_of:
         data["as_of"] = as_of.isoformat()
     chosen = rule_set or (rulesets.in_force_on(on).id if on else None)
-    rs, found = check(parse(data), chosen)
+    rs, found = check(parse(data), chosen, overrides=CalendarDay.overrides())
     return rs.id, found
 
 
 @transaction.atomic
 def record(c: Candidate, step: Step, *, by, version: int, today: dt.date) -> Event:
-    """Record one step of `c`'s dossier, or raise TransitionError and write nothing."""
+    """Record one step of `c`'s dossier, or raise TransitionError and write nothing.
+
+    A grassroots committee vote short of 2/3 is recorded all the same (the resolution
+    exists; three of them send the matter to the superior committee) but moves the
+    dossier no further."""
     events = list(c.events.select_related("introducer"))
+    step = normalise(step)
     check_order(c, step, events, today)
     event = Event(candidate=c, recorded_by=by, **step.__dict__)
+    failed_vote = False
     if step.kind != K.EXCEPTION:
         rule_set, found = findings_for(c, [*events, event], on=step.date)
         blocking = [f for f in found if f.severity == BLOCKING]
-        if blocking:
+        if step.kind in COMMITTEE_VOTES and blocking:
+            # Recorded only when the shortfall of this vote is all that blocks.
+            failed_vote = all(f.rule == "vote.grassroots" for f in blocking)
+        if blocking and not failed_vote:
             raise Blocked(blocking, rule_set)
-    new_stage = STAGE_OF.get(K(step.kind))
+    new_stage = None if failed_vote else STAGE_OF.get(K(step.kind))
     fields: dict = {"version": version + 1}
     if new_stage and (rank(new_stage) > rank(c.stage) or new_stage in CLOSED):
         fields.update(stage=new_stage, stage_since=step.date)
@@ -306,7 +358,10 @@ def list_candidate(
     difficult_area: bool = False,
     youth_union_exists: bool = True,
 ) -> Candidate:
-    """Put an outstanding non-member on a cell's source list."""
+    """Put an outstanding non-member on a cell's source list.
+
+    The candidate returned carries `listing_warnings`: findings to show at once (younger
+    than Youth Union age, or past the upper age), which do not refuse the listing."""
     if listed_on > today:
         raise TransitionError(
             _("The date %(d)s is in the future.") % {"d": listed_on.strftime("%d/%m/%Y")}
@@ -339,6 +394,7 @@ def list_candidate(
         difficult_area=difficult_area,
         youth_union_exists=youth_union_exists,
     )
+    c.listing_warnings = listing(person.full_name, person.birth_date, listed_on)
     CandidateTag.objects.bulk_create([CandidateTag(candidate=c, tag=t) for t in set(tags)])
     Event.objects.create(candidate=c, kind=K.LISTED, date=listed_on, recorded_by=by)
     if helper is not None:

@@ -202,6 +202,8 @@ def candidate_new(request):
             messages.success(
                 request, _("%(name)s is on the source list.") % {"name": person.full_name}
             )
+            for finding in c.listing_warnings:
+                messages.warning(request, finding.message)
             return redirect("candidate_detail", pk=c.pk)
     return render(request, "admission/candidate_new.html", {"form": form})
 

@@ -54,6 +54,7 @@ class EventOut(Schema):
     document_number: str
     note: str
     full_members: int | None
+    committee_members: int | None
     present: int | None
     in_favour: int | None
     introducer: str | None
@@ -86,6 +87,7 @@ class EventIn(Schema):
     document_number: str = ""
     note: str = ""
     full_members: int | None = None
+    committee_members: int | None = None
     present: int | None = None
     in_favour: int | None = None
     introducer_id: int | None = None

@@ -90,6 +90,13 @@ EXIT = {
     "Xóa tên": ExitReason.STRUCK_OFF,
     "Khai trừ": ExitReason.EXPELLED,
     "Xin ra khỏi Đảng": ExitReason.RESIGNED,
+    # Fine enough for the readmission rules (29-QĐ/TW §3.5.2 and successors).
+    "Xóa tên do tự bỏ sinh hoạt đảng": ExitReason.ABANDONED,
+    "Khai trừ do gây mất đoàn kết nội bộ nghiêm trọng": ExitReason.DISUNITY,
+    "Bị kết án về tội tham nhũng": ExitReason.CORRUPTION,
+    "Bị kết án về tội nghiêm trọng trở lên": ExitReason.SERIOUS_CRIME,
+    "Bị kết án về tội ít nghiêm trọng": ExitReason.LESS_SERIOUS_CRIME,
+    "Xin ra khỏi Đảng vì gia đình đặc biệt khó khăn": ExitReason.RESIGNED_HARDSHIP,
 }
 SLUG = "members"
 TITLE = "đảng viên"

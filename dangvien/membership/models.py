@@ -24,11 +24,24 @@ class Status(models.TextChoices):
 
 
 class ExitReason(models.TextChoices):
+    """Why a member left; fine enough for the readmission rules (29-QĐ/TW §3.5.2 and
+    successors exclude abandoning activity, asking to leave except for special family
+    hardship, serious disunity, a corruption conviction and a serious crime or worse)."""
+
     DEATH = "DEATH", _("Died")
     TRANSFER_OUT = "TRANSFER_OUT", _("Transferred out of the system")
     STRUCK_OFF = "STRUCK_OFF", _("Struck off")
+    ABANDONED = "ABANDONED", _("Struck off for abandoning party activity")
     EXPELLED = "EXPELLED", _("Expelled")
+    DISUNITY = "DISUNITY", _("Expelled for causing serious disunity")
+    CORRUPTION = "CORRUPTION", _("Convicted of corruption")
+    SERIOUS_CRIME = "SERIOUS_CRIME", _("Convicted of a serious crime or worse")
+    LESS_SERIOUS_CRIME = "LESS_SERIOUS_CRIME", _("Convicted of a less serious crime")
     RESIGNED = "RESIGNED", _("Resigned from the party")
+    RESIGNED_HARDSHIP = (
+        "RESIGNED_HARDSHIP",
+        _("Resigned from the party for special family hardship"),
+    )
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -73,8 +86,10 @@ class Membership(models.Model):
     )
     exit_on = models.DateField(_("left on"), null=True, blank=True, db_index=True)
     exit_reason = models.CharField(
-        _("reason for leaving"), max_length=16, choices=ExitReason.choices, blank=True
+        _("reason for leaving"), max_length=24, choices=ExitReason.choices, blank=True
     )
+    # Readmission after a less serious conviction counts 60 months from this day.
+    conviction_expunged_on = models.DateField(_("conviction expunged on"), null=True, blank=True)
 
     objects = MembershipQuerySet.as_manager()
 

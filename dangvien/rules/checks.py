@@ -5,46 +5,34 @@ a recorded exception (approver, document, date), which turns it into a warning.
 """
 
 import datetime as dt
-from dataclasses import asdict, dataclass
 
 from dangvien.core.civil import add_months, full_months, years_between
 
 from . import rulesets
-from .calendar import add_working_days
+from .calendar import Overrides
 from .dossier import Dossier
+from .findings import BLOCKING, WARNING, Finding, fmt
+from .readmission import READMISSION_FORBIDDEN, ReadmissionChecks
 from .rulesets import RuleSet
+from .steps import StepChecks, committee_vote_passes
 
-BLOCKING, WARNING = "blocking", "warning"
-READMISSION_FORBIDDEN = {"abandoned", "corruption", "expelled"}
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule: str
-    severity: str
-    message: str
-    citation: str
-
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
-
-
-def fmt(day: dt.date) -> str:
-    return day.strftime("%d/%m/%Y")
+__all__ = [
+    "BLOCKING",
+    "READMISSION_FORBIDDEN",
+    "WARNING",
+    "Finding",
+    "check",
+    "committee_vote_passes",
+    "listing",
+    "report",
+]
+# A recorded exception for these is the provincial standing committee's written consent,
+# which must be dated no later than the admission decision.
+CONSENT_BEFORE_DECISION = ("age.max", "readmission.consent")
 
 
-class Checker:
-    def __init__(self, dossier: Dossier, rs: RuleSet):
-        self.d, self.rs = dossier, rs
-        self.findings: list[Finding] = []
-        self.who = dossier.person.label
-
-    def add(self, rule: str, severity: str, message: str) -> None:
-        self.findings.append(Finding(rule, severity, message, self.rs.cite(rule)))
-
-    def judged_on(self) -> dt.date | None:
-        """Eligibility is judged on the cell vote date (or `as_of` before the vote)."""
-        return self.d.cell_vote.date if self.d.cell_vote else self.d.as_of
+class Checker(StepChecks, ReadmissionChecks):
+    """Every check of a dossier; `run()` returns the findings, exceptions applied."""
 
     # ----- eligibility -------------------------------------------------------------------
     def age(self) -> None:
@@ -60,13 +48,17 @@ class Checker:
                 f"{self.who} mới {months // 12} tuổi {months % 12} tháng vào ngày "
                 f"{fmt(day)}, cần đủ {rs.age_min_years} tuổi (tính theo tháng).",
             )
-        years = years_between(born, day)
-        if years > rs.age_max_years:
+        # "Đủ 60 tuổi (tính theo tháng)": 60 years and 0 months is the limit; one more
+        # full month is over it.
+        if months > rs.age_max_years * 12:
             self.add(
                 "age.max",
                 BLOCKING,
-                f"{self.who} đã {years} tuổi vào ngày {fmt(day)}, quá {rs.age_max_years} "
-                "tuổi: chỉ kết nạp khi Ban Thường vụ Tỉnh ủy đồng ý bằng văn bản.",
+                f"{self.who} đã {months // 12} tuổi {months % 12} tháng vào ngày {fmt(day)}, "
+                f"quá {rs.age_max_years} tuổi (tính theo tháng). Chỉ kết nạp người trên "
+                f"{rs.age_max_years} tuổi khi có đủ sức khỏe và uy tín, ở nơi chưa có tổ chức "
+                "đảng hoặc chưa có đảng viên hoặc do yêu cầu đặc biệt, và được Ban Thường vụ "
+                "Tỉnh ủy đồng ý bằng văn bản trước khi quyết định kết nạp.",
             )
 
     def education(self) -> None:
@@ -170,7 +162,7 @@ class Checker:
                     "introducers.tenure",
                     WARNING,
                     f"Người giới thiệu {name}: chưa ghi ngày chính thức hoặc ngày bắt đầu "
-                    "cùng công tác.",
+                    "cùng công tác, học tập hoặc cư trú.",
                 )
                 continue
             if intro.full_member_since > day:
@@ -185,8 +177,9 @@ class Checker:
                 self.add(
                     "introducers.tenure",
                     BLOCKING,
-                    f"Người giới thiệu {name} mới cùng công tác {max(months, 0)} tháng, "
-                    f"cần ít nhất {self.rs.introducer_tenure_months} tháng.",
+                    f"Người giới thiệu {name} mới cùng công tác, học tập hoặc cư trú với "
+                    f"{self.who} {max(months, 0)} tháng, cần ít nhất "
+                    f"{self.rs.introducer_tenure_months} tháng.",
                 )
 
     def verification(self) -> None:
@@ -207,115 +200,8 @@ class Checker:
                 "trả lời.",
             )
 
-    def vote(self, rule: str, vote, what: str) -> None:
-        rs = self.rs
-        if vote.in_favour * rs.vote_share_denominator < vote.full_members * rs.vote_share_numerator:
-            self.add(
-                rule,
-                BLOCKING,
-                f"{what} {self.who}: {vote.in_favour}/{vote.full_members} đảng viên chính "
-                f"thức tán thành, cần ít nhất {rs.vote_share_numerator}/"
-                f"{rs.vote_share_denominator} số đảng viên chính thức của chi bộ.",
-            )
-
-    # ----- deadlines ---------------------------------------------------------------------
-    def deadlines(self) -> None:
-        d, rs = self.d, self.rs
-        if d.cell_vote:
-            self.vote("vote.cell", d.cell_vote, "Chi bộ biểu quyết đề nghị kết nạp")
-            days = rs.decision_working_days + (
-                rs.decision_extension_working_days if d.decision and d.decision.extended else 0
-            )
-            due = add_working_days(d.cell_vote.date, days)
-            if d.decision and d.decision.date < d.cell_vote.date:
-                self.add(
-                    "sequence.order",
-                    BLOCKING,
-                    f"Quyết định kết nạp {self.who} ({fmt(d.decision.date)}) trước nghị "
-                    f"quyết chi bộ ({fmt(d.cell_vote.date)}).",
-                )
-            late_on = d.decision.date if d.decision else d.as_of
-            if late_on and late_on > due:
-                self.add(
-                    "deadline.decision",
-                    BLOCKING,
-                    f"Quyết định kết nạp {self.who} phải có trong {days} ngày làm việc từ "
-                    f"nghị quyết chi bộ {fmt(d.cell_vote.date)}, tức chậm nhất "
-                    f"{fmt(due)}"
-                    + (
-                        f"; ngày quyết định {fmt(d.decision.date)}."
-                        if d.decision
-                        else "; đến nay chưa có."
-                    ),
-                )
-        if d.decision:
-            received = d.decision.received_on or d.decision.date
-            due = add_working_days(received, rs.ceremony_working_days)
-            if d.ceremony and d.ceremony < d.decision.date:
-                self.add(
-                    "sequence.order",
-                    BLOCKING,
-                    f"Lễ kết nạp {self.who} ({fmt(d.ceremony)}) trước ngày quyết định "
-                    f"({fmt(d.decision.date)}).",
-                )
-            late_on = d.ceremony or d.as_of
-            if late_on and late_on > due:
-                self.add(
-                    "deadline.ceremony",
-                    BLOCKING,
-                    f"Lễ kết nạp {self.who} phải tổ chức trong {rs.ceremony_working_days} "
-                    f"ngày làm việc từ khi nhận quyết định ({fmt(received)}), chậm nhất "
-                    f"{fmt(due)}"
-                    + (
-                        f"; tổ chức ngày {fmt(d.ceremony)}."
-                        if d.ceremony
-                        else "; đến nay chưa tổ chức."
-                    ),
-                )
-        if d.ceremony:
-            self.confirmation(d.ceremony)
-
-    def confirmation(self, ceremony: dt.date) -> None:
-        d, rs = self.d, self.rs
-        end = add_months(ceremony, rs.probation_months)
-        due = add_working_days(end, rs.confirmation_review_working_days)
-        vote = d.confirmation_vote
-        if vote:
-            self.vote("vote.confirmation", vote, "Chi bộ xét công nhận chính thức cho")
-            if vote.date < end:
-                self.add(
-                    "probation.length",
-                    BLOCKING,
-                    f"{self.who}: chi bộ xét công nhận chính thức ngày {fmt(vote.date)}, "
-                    f"trước khi hết {rs.probation_months} tháng dự bị ({fmt(end)}).",
-                )
-        late_on = vote.date if vote else d.as_of
-        if late_on and late_on > due:
-            self.add(
-                "deadline.confirmation",
-                BLOCKING,
-                f"Chi bộ phải xét công nhận chính thức cho {self.who} trong "
-                f"{rs.confirmation_review_working_days} ngày làm việc sau khi hết dự bị "
-                f"({fmt(end)}), chậm nhất {fmt(due)}"
-                + (f"; xét ngày {fmt(vote.date)}." if vote else "; đến nay chưa xét."),
-            )
-        if vote and d.confirmation_decision:
-            days = rs.confirmation_decision_working_days + (
-                rs.confirmation_extension_working_days if d.confirmation_decision.extended else 0
-            )
-            due = add_working_days(vote.date, days)
-            if d.confirmation_decision.date > due:
-                self.add(
-                    "deadline.confirmation_decision",
-                    BLOCKING,
-                    f"Quyết định công nhận chính thức cho {self.who} phải có trong {days} "
-                    f"ngày làm việc từ nghị quyết chi bộ ({fmt(vote.date)}), chậm nhất "
-                    f"{fmt(due)}; ngày quyết định {fmt(d.confirmation_decision.date)}.",
-                )
-
-    # ----- special groups ----------------------------------------------------------------
     def special(self) -> None:
-        p, rs = self.d.person, self.rs
+        p = self.d.person
         if p.religion.strip().lower() not in ("none", "không", ""):
             self.add(
                 "religion.believer",
@@ -330,7 +216,7 @@ class Checker:
                     f"{self.who} là chức sắc, chức việc tôn giáo: cần ý kiến đồng ý của Ban "
                     "Thường vụ Tỉnh ủy.",
                 )
-        if p.business_owner and rs.business_owner:
+        if p.business_owner and self.rs.documents(self.day).get("business_owner"):
             self.add(
                 "business_owner.conditions",
                 WARNING,
@@ -339,42 +225,6 @@ class Checker:
             )
         if self.d.previous_left_on:
             self.readmission()
-
-    def readmission(self) -> None:
-        d, rs = self.d, self.rs
-        left = d.previous_left_on
-        assert left is not None
-        if not rs.readmission:
-            self.add(
-                "readmission.review",
-                WARNING,
-                f"{self.who} từng là đảng viên (ra khỏi Đảng ngày {fmt(left)}): xem xét "
-                "kết nạp lại theo quy định.",
-            )
-            return
-        if d.readmitted_before:
-            self.add(
-                "readmission.once",
-                BLOCKING,
-                f"{self.who} đã được kết nạp lại một lần: chỉ kết nạp lại một lần.",
-            )
-        if d.previous_reason in READMISSION_FORBIDDEN:
-            self.add(
-                "readmission.forbidden",
-                BLOCKING,
-                f"{self.who} ra khỏi Đảng vì lý do không được xem xét kết nạp lại "
-                f"({d.previous_reason}).",
-            )
-        day = self.judged_on()
-        if day:
-            months = full_months(left, day)
-            if months < rs.readmission_gap_months:
-                self.add(
-                    "readmission.gap",
-                    BLOCKING,
-                    f"{self.who} ra khỏi Đảng ngày {fmt(left)}, mới {months} tháng, cần ít "
-                    f"nhất {rs.readmission_gap_months} tháng.",
-                )
 
     def run(self) -> list[Finding]:
         self.age()
@@ -389,8 +239,18 @@ class Checker:
 
     def excepted(self, finding: Finding) -> Finding:
         exc = self.d.exception_for(finding.rule)
-        if finding.severity != BLOCKING or exc is None:
+        if exc is None or finding.severity != BLOCKING and finding.rule != "readmission.consent":
             return finding
+        decision = self.d.decision
+        if finding.rule in CONSENT_BEFORE_DECISION and decision and exc.date > decision.date:
+            return Finding(
+                finding.rule,
+                BLOCKING,
+                f"{finding.message} Văn bản đồng ý {exc.document} ngày {fmt(exc.date)} "
+                f"({exc.approved_by}) sau ngày quyết định kết nạp {fmt(decision.date)}: "
+                "phải có trước khi quyết định.",
+                finding.citation,
+            )
         return Finding(
             finding.rule,
             WARNING,
@@ -400,18 +260,62 @@ class Checker:
         )
 
 
+def listing(
+    name: str, birth_date: dt.date, listed_on: dt.date, rs: RuleSet | None = None
+) -> list[Finding]:
+    """Warnings when a person is put on the source list younger than Youth Union age or
+    already past the upper age (counted in months), so it shows at once."""
+    rs = rs or rulesets.in_force_on(listed_on)
+    who = f"Quần chúng {name}" if name else "Người được đưa vào danh sách nguồn"
+    months = full_months(birth_date, listed_on)
+    out = []
+    if months < rs.listing_min_age * 12:
+        out.append(
+            Finding(
+                "age.listing",
+                WARNING,
+                f"{who} mới {max(months, 0) // 12} tuổi {max(months, 0) % 12} tháng vào ngày "
+                f"{fmt(listed_on)}, chưa đến tuổi đoàn ({rs.listing_min_age}); phải đủ "
+                f"{rs.age_min_years} tuổi (tính theo tháng) khi chi bộ xét kết nạp.",
+                rs.cite("age.min", listed_on),
+            )
+        )
+    if months > rs.age_max_years * 12:
+        out.append(
+            Finding(
+                "age.listing",
+                WARNING,
+                f"{who} đã {months // 12} tuổi {months % 12} tháng vào ngày {fmt(listed_on)}, "
+                f"quá {rs.age_max_years} tuổi (tính theo tháng): chỉ kết nạp khi có đủ sức "
+                "khỏe và uy tín, ở nơi chưa có tổ chức đảng hoặc đảng viên hoặc do yêu cầu "
+                "đặc biệt, được Ban Thường vụ Tỉnh ủy đồng ý bằng văn bản.",
+                rs.cite("age.max", listed_on),
+            )
+        )
+    return out
+
+
 def check(
-    dossier: Dossier, rule_set_id: str | None = None, today: dt.date | None = None
+    dossier: Dossier,
+    rule_set_id: str | None = None,
+    today: dt.date | None = None,
+    overrides: Overrides | None = None,
 ) -> tuple[RuleSet, list[Finding]]:
-    """Check a dossier against the set named, or the one in force on its latest step."""
+    """Check a dossier against the set named, or the one in force on its latest step;
+    `overrides` are the calendar's recorded days off and worked days."""
     if rule_set_id:
         rs = rulesets.get(rule_set_id)
     else:
         rs = rulesets.in_force_on(dossier.latest_step() or today or dt.date.today())
-    return rs, Checker(dossier, rs).run()
+    return rs, Checker(dossier, rs, overrides).run()
 
 
-def report(dossier: Dossier, rule_set_id: str | None = None, today: dt.date | None = None) -> dict:
+def report(
+    dossier: Dossier,
+    rule_set_id: str | None = None,
+    today: dt.date | None = None,
+    overrides: Overrides | None = None,
+) -> dict:
     """The JSON contract: {"rule_set": id, "findings": [...]}."""
-    rs, findings = check(dossier, rule_set_id, today)
+    rs, findings = check(dossier, rule_set_id, today, overrides)
     return {"rule_set": rs.id, "findings": [f.as_dict() for f in findings]}

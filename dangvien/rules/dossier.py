@@ -107,6 +107,15 @@ class Vote:
 
 
 @dataclass
+class CommitteeVote:
+    """A resolution of a committee (8-KNĐ, 15-KNĐ): in favour of its members."""
+
+    date: dt.date
+    committee_members: int
+    in_favour: int
+
+
+@dataclass
 class Decision:
     date: dt.date
     received_on: dt.date | None = None
@@ -130,12 +139,17 @@ class Dossier:
     verification_required: int | None = None
     verification_answered: int | None = None
     cell_vote: Vote | None = None
+    # Every grassroots committee vote, earliest first: the last one is the one that counts,
+    # failed earlier ones count towards sending the matter to the superior committee.
+    grassroots_votes: list[CommitteeVote] = field(default_factory=list)
     decision: Decision | None = None
     ceremony: dt.date | None = None
     confirmation_vote: Vote | None = None
+    confirmation_grassroots_votes: list[CommitteeVote] = field(default_factory=list)
     confirmation_decision: Decision | None = None
     previous_left_on: dt.date | None = None
     previous_reason: str = ""
+    previous_expunged_on: dt.date | None = None  # conviction expunged (less serious crime)
     readmitted_before: bool = False
     exceptions: list[Exception_] = field(default_factory=list)
     as_of: dt.date | None = None
@@ -144,12 +158,15 @@ class Dossier:
         """Date of the latest step recorded: it picks the rule set in force."""
         dates = [
             self.confirmation_decision.date if self.confirmation_decision else None,
+            *(v.date for v in self.confirmation_grassroots_votes),
             self.confirmation_vote.date if self.confirmation_vote else None,
             self.ceremony,
             self.decision.date if self.decision else None,
+            *(v.date for v in self.grassroots_votes),
             self.cell_vote.date if self.cell_vote else None,
         ]
-        return next((d for d in dates if d), self.as_of)
+        found = [d for d in dates if d]
+        return max(found) if found else self.as_of
 
     def exception_for(self, rule: str) -> Exception_ | None:
         return next((e for e in self.exceptions if e.rule == rule), None)
@@ -169,6 +186,29 @@ def _vote(data: dict | None, where: str) -> Vote | None:
     if vote.present is not None and vote.in_favour > vote.present:
         raise DossierError(f"“{where}.in_favour” lớn hơn số có mặt “present”.")
     return vote
+
+
+def _committee_votes(value: Any, where: str) -> list[CommitteeVote]:
+    """One vote (an object) or every attempt (a list of objects, earliest first)."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for i, item in enumerate(items, 1):
+        at = f"{where}[{i}]" if isinstance(value, list) else where
+        if not isinstance(item, dict):
+            raise DossierError(f"“{at}” phải là một đối tượng JSON (hoặc một danh sách).")
+        vote = CommitteeVote(
+            date=_date(item, "date", at, required=True),  # type: ignore[arg-type]
+            committee_members=_int(item, "committee_members", at, required=True),  # type: ignore[arg-type]
+            in_favour=_int(item, "in_favour", at, required=True),  # type: ignore[arg-type]
+        )
+        if vote.committee_members == 0:
+            raise DossierError(f"“{at}.committee_members” phải lớn hơn 0.")
+        if vote.in_favour > vote.committee_members:
+            raise DossierError(f"“{at}.in_favour” lớn hơn số cấp ủy viên “committee_members”.")
+        out.append(vote)
+    return sorted(out, key=lambda v: v.date)
 
 
 def _decision(data: dict | None, where: str) -> Decision | None:
@@ -252,12 +292,17 @@ def parse(data: Any) -> Dossier:
         verification_required=_int(verification, "required", "verification"),
         verification_answered=_int(verification, "answered", "verification"),
         cell_vote=_vote(_obj(data, "cell_vote"), "cell_vote"),
+        grassroots_votes=_committee_votes(data.get("grassroots_vote"), "grassroots_vote"),
         decision=_decision(_obj(data, "decision"), "decision"),
         ceremony=_date(ceremony, "date", "ceremony", required=True) if ceremony else None,
         confirmation_vote=_vote(_obj(confirmation, "cell_vote"), "confirmation.cell_vote"),
+        confirmation_grassroots_votes=_committee_votes(
+            confirmation.get("grassroots_vote"), "confirmation.grassroots_vote"
+        ),
         confirmation_decision=_decision(_obj(confirmation, "decision"), "confirmation.decision"),
         previous_left_on=_date(previous, "left_on", "previous_membership"),
-        previous_reason=str(previous.get("reason") or ""),
+        previous_reason=str(previous.get("reason") or "").strip().lower(),
+        previous_expunged_on=_date(previous, "expunged_on", "previous_membership"),
         readmitted_before=_bool(previous, "readmitted_before", "previous_membership"),
         exceptions=exceptions,
         as_of=_date(data, "as_of", "dossier"),

@@ -3,6 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from dangvien.admission.models import CalendarDay
 from dangvien.rules import rulesets
 from dangvien.rules.checks import report
 from dangvien.rules.dossier import DossierError, parse
@@ -21,8 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         if opts["action"] == "list":
-            for rs in rulesets.RULE_SETS:
-                self.stdout.write(f"{rs.id}\t{rs.in_force_from.isoformat()}\t{rs.name}")
+            self.list_sets()
             return
         try:
             if opts["file"] == "-":
@@ -37,7 +37,7 @@ class Command(BaseCommand):
                 f"Tệp không phải JSON hợp lệ (dòng {e.lineno}, cột {e.colno}).", returncode=2
             ) from e
         try:
-            result = report(parse(data), opts["rule_set"])
+            result = report(parse(data), opts["rule_set"], overrides=self.overrides())
         except DossierError as e:
             raise CommandError(str(e), returncode=2) from e
         except rulesets.UnknownRuleSet as e:
@@ -55,3 +55,33 @@ class Command(BaseCommand):
         for f in result["findings"]:
             mark = "CHẶN" if f["severity"] == "blocking" else "LƯU Ý"
             self.stdout.write(f"[{mark}] {f['rule']}: {f['message']} ({f['citation']})")
+
+    def list_sets(self) -> None:
+        """Each set: id, period, then the documents it cites and from when (a guidance is
+        cited only from its own date)."""
+        labels = {
+            "charter": "Thi hành Điều lệ",
+            "guidance": "Hướng dẫn của Ban Bí thư",
+            "procedures": "Nghiệp vụ, biểu mẫu",
+            "religion": "Người theo tôn giáo",
+            "business_owner": "Chủ doanh nghiệp tư nhân",
+        }
+        for rs in rulesets.RULE_SETS:
+            until = f" đến {rs.until:%d/%m/%Y}" if rs.until else ""
+            self.stdout.write(f"{rs.id}\ttừ {rs.in_force_from:%d/%m/%Y}{until}\t{rs.name}")
+            previous: dict = {}
+            for start, docs in rs.periods():
+                if previous:
+                    self.stdout.write(f"    từ {start:%d/%m/%Y}:")
+                for area in rulesets.AREAS:
+                    if area in docs and docs[area] != previous.get(area):
+                        self.stdout.write(f"      {labels[area]}: {docs[area]}")
+                previous = docs
+
+    def overrides(self):
+        days, read = CalendarDay.overrides_if_any()
+        if not read:
+            self.stderr.write(
+                "Chưa đọc được cơ sở dữ liệu: không tính các ngày nghỉ, ngày làm bù đã ghi nhận."
+            )
+        return days
