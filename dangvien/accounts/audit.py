@@ -9,8 +9,10 @@ user actions.
 import contextvars
 import datetime as dt
 import decimal
+import ipaddress
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import PermissionDenied
@@ -18,6 +20,7 @@ from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.http import HttpRequest, HttpResponse
 
+from . import chain
 from .models import AuditEntry
 
 _request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
@@ -27,9 +30,28 @@ A = AuditEntry.Action
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address, for the audit and for the lockout (AXES_CLIENT_IP_CALLABLE).
+
+    Behind a reverse proxy (BEHIND_PROXY=1) each of the TRUSTED_PROXIES proxies appends
+    the address it saw to X-Forwarded-For, so the client is the TRUSTED_PROXIES-th
+    address from the right; anything further left was written by the client and is not
+    believed. Without the setting the header is ignored (anyone can send it).
+    """
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    if not getattr(settings, "BEHIND_PROXY", False):
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    hops = [h for h in hops if h]
+    trusted = max(1, int(getattr(settings, "TRUSTED_PROXIES", 1)))
+    if len(hops) < trusted:
+        return remote  # fewer hops than proxies: the header is not what we expect
+    candidate = hops[-trusted]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
 
 
 class AuditMiddleware:
@@ -85,7 +107,7 @@ def log(
             pid, path = subject_of(obj)
             entry.person_id = person_id if person_id is not None else pid
             entry.unit_path = unit_path or path
-    entry.save()
+    chain.append([entry])
     return entry
 
 
@@ -112,7 +134,7 @@ def log_created(objs: list[models.Model], *, user=None, detail: str = "") -> Non
                 detail=detail[:400],
             )
         )
-    AuditEntry.objects.bulk_create(entries, batch_size=500)
+    chain.append(entries)  # hashed in Python, in order, then inserted in bulk
 
 
 def subject_of(obj: models.Model) -> tuple[int | None, str]:
