@@ -63,7 +63,9 @@ class AuditMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = _request.set(request)
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            admin_read(request, response)
+            return response
         finally:
             _request.reset(token)
 
@@ -71,6 +73,30 @@ class AuditMiddleware:
         if isinstance(exception, PermissionDenied):
             log(A.DENIED, detail=f"403 {request.method} {request.path}"[:400])
         return None
+
+
+def admin_read(request: HttpRequest, response: HttpResponse) -> None:
+    """The admin site reads past the scoping gate: every list and record it shows is a
+    READ entry (the list with its filters and row count)."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.namespace != "admin" or request.method != "GET":
+        return
+    model_admin = getattr(match.func, "model_admin", None)
+    if model_admin is None or response.status_code != 200:
+        return
+    model = model_admin.model
+    name = match.url_name or ""
+    if name.endswith("_changelist"):
+        cl = (getattr(response, "context_data", None) or {}).get("cl")
+        rows = f" {cl.result_count} rows" if cl is not None else ""
+        query = request.META.get("QUERY_STRING", "")
+        log(A.READ, detail=f"admin list {model._meta.label_lower}{rows} ?{query}"[:400])
+    elif name.endswith("_change") and "object_id" in match.kwargs:
+        from django.contrib.admin.utils import unquote
+
+        obj = model._default_manager.filter(pk=unquote(match.kwargs["object_id"])).first()
+        if obj is not None:
+            log(A.READ, obj, detail="admin record")
 
 
 def log(
