@@ -12,6 +12,7 @@ onto the same predecessor; a unique `seq` is the last line of defence.
 """
 
 import datetime as dt
+import functools
 import hashlib
 import ipaddress
 import json
@@ -33,10 +34,15 @@ RETENTION_DETAIL = "retention: personal data erased"
 LOCK_KEY = 7_319_240_301
 
 
+# One encoder for every entry (json.dumps with options builds a new one per call).
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def canonical(value) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _ENCODER.encode(value)
 
 
+@functools.lru_cache(maxsize=1024)  # a bulk insert repeats one address
 def _ip(value: str | None) -> str | None:
     if not value:
         return None
@@ -46,6 +52,7 @@ def _ip(value: str | None) -> str | None:
         return value
 
 
+@functools.lru_cache(maxsize=64)  # and one time
 def _at(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
