@@ -60,7 +60,7 @@ def test_a_deleted_entry_is_found(logged):
     victim = logged[3]
     raw("DELETE FROM accounts_auditentry WHERE id = %s", [victim.pk])
     message = verify_fails("deleted")
-    assert f"vị trí {victim.seq + 1}" in message
+    assert f"vị trí {victim.seq + 1}: thiếu mục {victim.seq} trước" in message
 
 
 def test_an_entry_inserted_behind_the_application_is_found(logged):
@@ -99,7 +99,7 @@ def test_a_forged_entry_with_a_copied_position_is_found(logged):
 )
 def test_an_altered_field_is_found(logged, sql):
     raw(sql, [logged[2].pk])
-    assert f"entry id {logged[2].pk}" in verify_fails("altered")
+    assert f"mục id {logged[2].pk}" in verify_fails("altered")
 
 
 def test_altered_before_after_values_are_found(logged):
@@ -107,7 +107,7 @@ def test_altered_before_after_values_are_found(logged):
     before = dict(e.before)
     before["occupation"] = "FARMER"
     raw("UPDATE accounts_auditentry SET before = %s WHERE id = %s", [json.dumps(before), e.pk])
-    assert "values differ" in verify_fails("altered")
+    assert "giá trị khác với lúc ghi" in verify_fails("altered")
 
 
 def test_a_fake_erasure_of_a_live_entry_is_found(logged):
@@ -119,9 +119,9 @@ def test_a_fake_erasure_of_a_live_entry_is_found(logged):
         "before = %s, after = %s WHERE id = %s",
         [True, json.dumps(chain.ERASED), json.dumps(chain.ERASED), e.pk],
     )
-    assert "no erasure record" in verify_fails("altered")
+    assert "không có bản ghi xóa" in verify_fails("altered")
     raw("UPDATE accounts_auditentry SET username = %s WHERE id = %s", ["x", e.pk])
-    assert "fields or predecessor" in verify_fails("altered")
+    assert "hoặc mục trước nó" in verify_fails("altered")
 
 
 def test_a_rehashed_tail_is_caught_by_the_recorded_head(logged):

@@ -160,16 +160,18 @@ def verify(head: tuple[int, str] | None = None) -> tuple[int, Break | None]:
     for e in rows.only(*fields).iterator(chunk_size=2000):
         n += 1
         if e.seq is None or not e.hash:
-            return n, Break(e.pk, None, "inserted", f"entry id {e.pk} has no place in the chain")
+            return n, Break(e.pk, None, "inserted", f"mục id {e.pk} không có vị trí trong chuỗi")
         if e.seq > expected:
             return n, Break(
                 e.pk,
                 e.seq,
                 "deleted",
-                f"entries {expected}–{e.seq - 1} are missing before entry id {e.pk}",
+                f"thiếu mục {expected}"
+                + (f"–{e.seq - 1}" if e.seq - 1 > expected else "")
+                + f" trước mục id {e.pk}",
             )
         if e.seq < expected:
-            return n, Break(e.pk, e.seq, "inserted", f"entry id {e.pk} repeats position {e.seq}")
+            return n, Break(e.pk, e.seq, "inserted", f"mục id {e.pk} lặp lại vị trí {e.seq}")
         if e.erased:
             shape_ok = (
                 e.nonce == ""
@@ -178,19 +180,24 @@ def verify(head: tuple[int, str] | None = None) -> tuple[int, Break | None]:
                 and e.after in (None, ERASED)
             )
             if not shape_ok or e.person_id is None:
-                return n, Break(e.pk, e.seq, "altered", f"entry id {e.pk}: erased entry altered")
+                return n, Break(
+                    e.pk, e.seq, "altered", f"mục id {e.pk}: mục đã xóa theo thời hạn nhưng bị sửa"
+                )
             pending.setdefault(e.person_id, e)
         elif payload_digest(e) != e.payload_digest:
-            return n, Break(
-                e.pk, e.seq, "altered", f"entry id {e.pk}: values differ from those recorded"
-            )
+            return n, Break(e.pk, e.seq, "altered", f"mục id {e.pk}: giá trị khác với lúc ghi")
         if entry_hash(prev, e) != e.hash:
             return n, Break(
-                e.pk, e.seq, "altered", f"entry id {e.pk}: fields or predecessor altered"
+                e.pk,
+                e.seq,
+                "altered",
+                f"mục id {e.pk}: các trường của mục hoặc mục trước nó đã bị sửa",
             )
         if head is not None and e.seq == head[0]:
             if e.hash != head[1]:
-                return n, Break(e.pk, e.seq, "altered", f"entry id {e.pk} is not the recorded head")
+                return n, Break(
+                    e.pk, e.seq, "altered", f"mục id {e.pk} không phải đầu chuỗi đã ghi lại"
+                )
             seen_head = True
         if e.action == AuditEntry.Action.DELETE and e.detail == RETENTION_DETAIL:
             pending.pop(e.person_id, None)  # type: ignore[arg-type]
@@ -198,11 +205,16 @@ def verify(head: tuple[int, str] | None = None) -> tuple[int, Break | None]:
     if pending:
         e = min(pending.values(), key=lambda x: x.seq or 0)
         return n, Break(
-            e.pk, e.seq, "altered", f"entry id {e.pk} is marked erased with no erasure record"
+            e.pk,
+            e.seq,
+            "altered",
+            f"mục id {e.pk} mang dấu đã xóa mà không có bản ghi xóa theo thời hạn",
         )
     if not seen_head:
         assert head is not None
-        return n, Break(None, head[0], "deleted", f"the recorded head {head[0]} is gone")
+        return n, Break(
+            None, head[0], "deleted", f"đầu chuỗi đã ghi lại (vị trí {head[0]}) không còn"
+        )
     return n, None
 
 
