@@ -115,7 +115,9 @@ def _mentions(path: Path, needles: list[bytes]) -> bool:
 def erase_import_traces(terms: Iterable[str]) -> int:
     """Remove what imports keep of erased people: uploads and spill files in IMPORT_DIR
     that mention any of `terms` (unless an import is using them), and the problems
-    listed for a row that names them (the error report). Returns files and runs changed."""
+    listed for a row that names them (the error report). Returns files and runs changed.
+    A namesake's waiting upload goes too (a name is all some candidates have): it is
+    uploaded again, while a trace left behind could not be taken back."""
     from dangvien.imports.models import ImportRun  # imports sit above admission
 
     terms = sorted({t for t in terms if len(t) >= 4})
