@@ -166,3 +166,21 @@ def test_redaction_keeps_the_chain_verifiable(logged, org):
         "",
         True,
     )
+
+
+def test_dashed_command_names_run_their_command(tmp_path):
+    """`dangvien grant-app-role` runs grant_app_role (Django names cannot hold '-');
+    on SQLite it says it is for PostgreSQL only."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "dangvien", "grant-app-role", "dangvien_app"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2 and "chỉ dành cho PostgreSQL" in result.stderr
