@@ -146,6 +146,9 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_VERBOSE = False
+# The lockout counts failures by the same client address as the audit records:
+# X-Forwarded-For only with BEHIND_PROXY=1, and only as far as TRUSTED_PROXIES go.
+AXES_CLIENT_IP_CALLABLE = "dangvien.accounts.audit.client_ip"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -183,7 +186,12 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env_bool("BEHIND_PROXY", False):
+# BEHIND_PROXY=1 behind a reverse proxy (nginx) that sets X-Forwarded-Proto and appends
+# to X-Forwarded-For; TRUSTED_PROXIES: how many proxies in a row append to it (1: the
+# address the last proxy saw is the client's). Without it the header is ignored.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "1"))
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

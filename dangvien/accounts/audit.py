@@ -9,8 +9,10 @@ user actions.
 import contextvars
 import datetime as dt
 import decimal
+import ipaddress
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import PermissionDenied
@@ -18,6 +20,7 @@ from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.http import HttpRequest, HttpResponse
 
+from . import chain
 from .models import AuditEntry
 
 _request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
@@ -27,9 +30,28 @@ A = AuditEntry.Action
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address, for the audit and for the lockout (AXES_CLIENT_IP_CALLABLE).
+
+    Behind a reverse proxy (BEHIND_PROXY=1) each of the TRUSTED_PROXIES proxies appends
+    the address it saw to X-Forwarded-For, so the client is the TRUSTED_PROXIES-th
+    address from the right; anything further left was written by the client and is not
+    believed. Without the setting the header is ignored (anyone can send it).
+    """
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    if not getattr(settings, "BEHIND_PROXY", False):
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    hops = [h for h in hops if h]
+    trusted = max(1, int(getattr(settings, "TRUSTED_PROXIES", 1)))
+    if len(hops) < trusted:
+        return remote  # fewer hops than proxies: the header is not what we expect
+    candidate = hops[-trusted]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
 
 
 class AuditMiddleware:
@@ -41,7 +63,9 @@ class AuditMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = _request.set(request)
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            admin_read(request, response)
+            return response
         finally:
             _request.reset(token)
 
@@ -49,6 +73,30 @@ class AuditMiddleware:
         if isinstance(exception, PermissionDenied):
             log(A.DENIED, detail=f"403 {request.method} {request.path}"[:400])
         return None
+
+
+def admin_read(request: HttpRequest, response: HttpResponse) -> None:
+    """The admin site reads past the scoping gate: every list and record it shows is a
+    READ entry (the list with its filters and row count)."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.namespace != "admin" or request.method != "GET":
+        return
+    model_admin = getattr(match.func, "model_admin", None)
+    if model_admin is None or response.status_code != 200:
+        return
+    model = model_admin.model
+    name = match.url_name or ""
+    if name.endswith("_changelist"):
+        cl = (getattr(response, "context_data", None) or {}).get("cl")
+        rows = f" {cl.result_count} rows" if cl is not None else ""
+        query = request.META.get("QUERY_STRING", "")
+        log(A.READ, detail=f"admin list {model._meta.label_lower}{rows} ?{query}"[:400])
+    elif name.endswith("_change") and "object_id" in match.kwargs:
+        from django.contrib.admin.utils import unquote
+
+        obj = model._default_manager.filter(pk=unquote(match.kwargs["object_id"])).first()
+        if obj is not None:
+            log(A.READ, obj, detail="admin record")
 
 
 def log(
@@ -85,7 +133,7 @@ def log(
             pid, path = subject_of(obj)
             entry.person_id = person_id if person_id is not None else pid
             entry.unit_path = unit_path or path
-    entry.save()
+    chain.append([entry])
     return entry
 
 
@@ -112,7 +160,7 @@ def log_created(objs: list[models.Model], *, user=None, detail: str = "") -> Non
                 detail=detail[:400],
             )
         )
-    AuditEntry.objects.bulk_create(entries, batch_size=500)
+    chain.append(entries)  # hashed in Python, in order, then inserted in bulk
 
 
 def subject_of(obj: models.Model) -> tuple[int | None, str]:

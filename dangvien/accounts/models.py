@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangvien.orgs.models import OrgUnit
@@ -59,8 +60,12 @@ class AuditQuerySet(models.QuerySet):
 class AuditEntry(models.Model):
     """Who did or read what, when, from where; with the values before and after.
 
-    Append-only: save() refuses to change a stored entry, delete() refuses, and on
-    PostgreSQL a trigger refuses UPDATE and DELETE (migration 0003).
+    Append-only: save() refuses to change a stored entry, delete() refuses; on
+    PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE (migrations 0002, 0004) and
+    the application's own role holds no right to them (`dangvien grant-app-role`).
+    Each entry is chained to the one before by a hash (`accounts/chain.py`), checked by
+    `dangvien audit verify`. The one change allowed: erasure under retention, which
+    replaces the values with a marker and keeps who, when, what action (and the chain).
     """
 
     class Action(models.TextChoices):
@@ -74,7 +79,8 @@ class AuditEntry(models.Model):
         LOGIN_FAILED = "LOGIN_FAILED", _("Failed login")
         LOGOUT = "LOGOUT", _("Logged out")
 
-    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    # Set before the insert (not auto_now_add): the hash covers it.
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     # Plain ids, no foreign keys: deleting a user or a person never touches the log.
     user_id = models.IntegerField(_("user id"), null=True, db_index=True)
     username = models.CharField(_("user"), max_length=150, blank=True)
@@ -88,6 +94,13 @@ class AuditEntry(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     detail = models.CharField(_("detail"), max_length=400, blank=True)
+    # The chain (accounts/chain.py): position, nonce and digest of the erasable values,
+    # and the hash over this entry and its predecessor's hash.
+    seq = models.BigIntegerField(null=True, unique=True, editable=False)
+    nonce = models.CharField(max_length=32, blank=True, editable=False)
+    payload_digest = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
+    erased = models.BooleanField(_("erased under retention"), default=False, editable=False)
 
     objects = AuditQuerySet.as_manager()
 
@@ -108,7 +121,9 @@ class AuditEntry(models.Model):
         raise PermissionError("The audit log is append-only.")
 
     def changes(self) -> list[tuple[str, object, object]]:
-        """(field, before, after) for the fields that differ."""
+        """(field, before, after) for the fields that differ; none once erased."""
+        if self.erased:
+            return []
         before, after = self.before or {}, self.after or {}
         keys = sorted(set(before) | set(after))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]

@@ -175,6 +175,21 @@ def get_candidate(request, pk: int) -> Candidate | None:
     )
 
 
+def not_found(request, pk: int):
+    """404, logged as a denial when the candidate exists outside the user's scope (as
+    `core.views.get_visible` does for pages)."""
+    hidden = Candidate.objects.filter(pk=pk).select_related("person", "cell").first()
+    if hidden is not None:
+        log(A.DENIED, hidden, detail=f"404: outside scope (admission.candidate) {request.path}")
+    return Status(404, {"error": "Không tìm thấy, hoặc nằm ngoài phạm vi quản lý."})
+
+
+def forbidden(request, c: Candidate, message: str):
+    """403, logged as a denial (as `AuditMiddleware` does for pages)."""
+    log(A.DENIED, c, detail=f"403 {request.method} {request.path}")
+    return Status(403, {"error": message})
+
+
 @router.get(
     "/{pk}",
     response={200: CandidateDetailOut, 403: ErrorOut, 404: ErrorOut},
@@ -183,9 +198,9 @@ def get_candidate(request, pk: int) -> Candidate | None:
 def candidate_detail(request, pk: int):
     c = get_candidate(request, pk)
     if c is None:
-        return Status(404, {"error": "Không tìm thấy, hoặc nằm ngoài phạm vi quản lý."})
+        return not_found(request, pk)
     if not Person.objects.visible_to(request.user, personal=True).filter(pk=c.person_id).exists():
-        return Status(403, {"error": "Vai trò của bạn chỉ xem được họ tên."})
+        return forbidden(request, c, "Vai trò của bạn chỉ xem được họ tên.")
     log(A.READ, c, detail="api")
     events = list(c.events.select_related("introducer"))
     rule_set, findings = services.findings_for(c, events, as_of=timezone.localdate())
@@ -218,9 +233,9 @@ def candidate_detail(request, pk: int):
 def add_event(request, pk: int, body: EventIn):
     c = get_candidate(request, pk)
     if c is None:
-        return Status(404, {"error": "Không tìm thấy, hoặc nằm ngoài phạm vi quản lý."})
+        return not_found(request, pk)
     if not Candidate.objects.editable_by(request.user).filter(pk=pk).exists():
-        return Status(403, {"error": "Bạn không có quyền thay đổi hồ sơ này."})
+        return forbidden(request, c, "Bạn không có quyền thay đổi hồ sơ này.")
     fields = body.dict(exclude={"version", "introducer_id"})
     introducer = None
     if body.introducer_id is not None:

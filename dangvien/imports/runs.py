@@ -6,6 +6,7 @@ With IMPORT_BACKGROUND (the default) the check and the write run in a thread and
 page refreshes itself; the tests run them inline.
 """
 
+import contextvars
 import datetime as dt
 import threading
 import uuid
@@ -223,4 +224,9 @@ def in_background(func, run: ImportRun, *args) -> None:
         finally:
             connection.close()
 
-    threading.Thread(target=target, daemon=True, name=f"import-{run.pk}").start()
+    # The thread runs in a copy of the request's context, so that its audit entries keep
+    # the uploader's user and address (accounts.audit reads them from a context variable).
+    context = contextvars.copy_context()
+    threading.Thread(
+        target=context.run, args=(target,), daemon=True, name=f"import-{run.pk}"
+    ).start()

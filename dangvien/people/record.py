@@ -47,6 +47,7 @@ def full_record(person: Person) -> dict:
                 "action": e.action,
                 "record": e.object_repr,
                 "detail": e.detail,
+                "erased": e.erased,  # values erased under retention
             }
             for e in AuditEntry.objects.filter(person_id=person.pk).order_by("at")
         ],

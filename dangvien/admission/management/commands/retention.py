@@ -3,7 +3,7 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from dangvien.admission.retention import anonymise, due
+from dangvien.admission.retention import anonymise, due, erase_import_traces
 from dangvien.imports.runs import purge_uploads
 
 
@@ -24,6 +24,7 @@ class Command(BaseCommand):
         if years < 1:
             raise CommandError("Thời hạn lưu giữ phải ít nhất 1 năm.", returncode=2)
         candidates = list(due(timezone.localdate(), years))
+        erased: list[str] = []
         for c in candidates:
             self.stdout.write(
                 f"{'sẽ ẩn danh' if dry_run else 'ẩn danh'}: hồ sơ {c.pk} "
@@ -31,7 +32,10 @@ class Command(BaseCommand):
                 f"{c.cell.code})"
             )
             if not dry_run:
-                anonymise(c)
+                erased += anonymise(c)
+        if erased:
+            traces = erase_import_traces(erased)
+            self.stdout.write(f"{traces} tệp/lượt nhập dữ liệu nhắc đến họ đã được xóa.")
         self.stdout.write(
             f"{len(candidates)} hồ sơ quá {years} năm"
             + (" (chạy thử, chưa xóa gì)." if dry_run else " đã được ẩn danh.")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_role_personal_data'),
+        ('accounts', '0004_audit_hash_chain'),
     ]
 
     operations = [

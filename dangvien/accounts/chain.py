@@ -1,0 +1,227 @@
+"""The audit log's hash chain: each entry's hash covers its fields and the hash before it.
+
+An entry's erasable values (before, after, the record's name, the detail) enter the
+chain only through `payload_digest`, a SHA-256 over them and a random nonce stored at
+insert time. Retention erasure replaces those values with a marker and clears the
+nonce: the chain still verifies (it covers the digest, which stays), and with the nonce
+gone the digest no longer lets anyone confirm a guessed name or CCCD.
+
+Writers are serialised (PostgreSQL: an advisory transaction lock; SQLite: the write
+lock its IMMEDIATE transactions take at BEGIN), so two concurrent requests never chain
+onto the same predecessor; a unique `seq` is the last line of defence.
+"""
+
+import datetime as dt
+import functools
+import hashlib
+import ipaddress
+import json
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import AuditEntry
+
+GENESIS = "0" * 64
+ERASED = {"erased": "retention"}  # what before/after hold once erased under retention
+# The detail of the entry that records an erasure; every erased entry needs one after it.
+RETENTION_DETAIL = "retention: personal data erased"
+# Any constant: the key of the PostgreSQL advisory lock that serialises the chain.
+LOCK_KEY = 7_319_240_301
+
+
+# One encoder for every entry (json.dumps with options builds a new one per call).
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def canonical(value) -> str:
+    return _ENCODER.encode(value)
+
+
+@functools.lru_cache(maxsize=1024)  # a bulk insert repeats one address
+def _ip(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return ipaddress.ip_address(value).compressed  # as PostgreSQL's inet gives it back
+    except ValueError:
+        return value
+
+
+@functools.lru_cache(maxsize=64)  # and one time
+def _at(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def payload_digest(e: AuditEntry) -> str:
+    body = canonical([e.before, e.after, e.object_repr, e.detail])
+    return hashlib.sha256((e.nonce + body).encode()).hexdigest()
+
+
+def entry_hash(prev: str, e: AuditEntry) -> str:
+    fields = [
+        e.seq,
+        _at(e.at),
+        e.user_id,
+        e.username,
+        _ip(e.ip),
+        e.action,
+        e.model,
+        e.object_id,
+        e.person_id,
+        e.unit_path,
+        e.payload_digest,
+    ]
+    return hashlib.sha256((prev + canonical(fields)).encode()).hexdigest()
+
+
+def _lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+
+
+def append(entries: list[AuditEntry]) -> None:
+    """Chain `entries` in order after the last stored entry and insert them (in bulk)."""
+    if not entries:
+        return
+    with transaction.atomic():
+        _lock()  # held until the outermost transaction ends
+        last = (
+            AuditEntry.objects.filter(seq__isnull=False)
+            .order_by("-seq")
+            .values_list("seq", "hash")
+            .first()
+        )
+        seq, prev = last or (0, GENESIS)
+        now = timezone.now()
+        for e in entries:
+            seq += 1
+            e.seq = seq
+            e.at = e.at or now
+            e.ip = _ip(e.ip)
+            e.nonce = secrets.token_hex(16)
+            e.payload_digest = payload_digest(e)
+            e.hash = prev = entry_hash(prev, e)
+        if len(entries) == 1:
+            entries[0].save()
+        else:
+            AuditEntry.objects.bulk_create(entries, batch_size=500)
+
+
+def erase_person(person_id: int, terms: Iterable[str]) -> int:
+    """Replace the values of every entry about a person with the retention marker; the
+    detail goes too where it names one of `terms` (their name, CCCD, birth date). The
+    only change the log allows (PostgreSQL: through a SECURITY DEFINER function, the
+    application's role holding no UPDATE right on the table)."""
+    terms = [t for t in terms if t and len(t) >= 4]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT accounts_auditentry_erase(%s, %s)", [person_id, terms])
+            return cur.fetchone()[0]
+    count = 0
+    with transaction.atomic():
+        rows = AuditEntry.objects.filter(person_id=person_id, erased=False)
+        for pk, before, after, detail in rows.values_list("pk", "before", "after", "detail"):
+            folded = detail.lower()
+            values = {
+                "erased": True,
+                "nonce": "",
+                "object_repr": "",
+                "before": None if before is None else ERASED,
+                "after": None if after is None else ERASED,
+                "detail": "" if any(t.lower() in folded for t in terms) else detail,
+            }
+            # The model's queryset refuses updates; this is the one sanctioned exception.
+            count += models.QuerySet.update(AuditEntry.objects.filter(pk=pk), **values)
+    return count
+
+
+@dataclass
+class Break:
+    entry_id: int | None
+    seq: int | None
+    kind: str  # "deleted", "inserted", "altered"
+    message: str
+
+
+def verify(head: tuple[int, str] | None = None) -> tuple[int, Break | None]:
+    """Walk the chain in order: (entries checked, the first break or None). `head` is a
+    (seq, hash) recorded earlier, which must still be there (catches a cut tail)."""
+    prev, expected, n = GENESIS, 1, 0
+    fields = [f.attname for f in AuditEntry._meta.concrete_fields]
+    rows = AuditEntry.objects.order_by(F("seq").asc(nulls_first=True), "pk")
+    seen_head = head is None
+    pending: dict[int, AuditEntry] = {}  # erased entries waiting for their erasure record
+    for e in rows.only(*fields).iterator(chunk_size=2000):
+        n += 1
+        if e.seq is None or not e.hash:
+            return n, Break(e.pk, None, "inserted", f"mục id {e.pk} không có vị trí trong chuỗi")
+        if e.seq > expected:
+            return n, Break(
+                e.pk,
+                e.seq,
+                "deleted",
+                f"thiếu mục {expected}"
+                + (f"–{e.seq - 1}" if e.seq - 1 > expected else "")
+                + f" trước mục id {e.pk}",
+            )
+        if e.seq < expected:
+            return n, Break(e.pk, e.seq, "inserted", f"mục id {e.pk} lặp lại vị trí {e.seq}")
+        if e.erased:
+            shape_ok = (
+                e.nonce == ""
+                and e.object_repr == ""
+                and e.before in (None, ERASED)
+                and e.after in (None, ERASED)
+            )
+            if not shape_ok or e.person_id is None:
+                return n, Break(
+                    e.pk, e.seq, "altered", f"mục id {e.pk}: mục đã xóa theo thời hạn nhưng bị sửa"
+                )
+            pending.setdefault(e.person_id, e)
+        elif payload_digest(e) != e.payload_digest:
+            return n, Break(e.pk, e.seq, "altered", f"mục id {e.pk}: giá trị khác với lúc ghi")
+        if entry_hash(prev, e) != e.hash:
+            return n, Break(
+                e.pk,
+                e.seq,
+                "altered",
+                f"mục id {e.pk}: các trường của mục hoặc mục trước nó đã bị sửa",
+            )
+        if head is not None and e.seq == head[0]:
+            if e.hash != head[1]:
+                return n, Break(
+                    e.pk, e.seq, "altered", f"mục id {e.pk} không phải đầu chuỗi đã ghi lại"
+                )
+            seen_head = True
+        if e.action == AuditEntry.Action.DELETE and e.detail == RETENTION_DETAIL:
+            pending.pop(e.person_id, None)  # type: ignore[arg-type]
+        prev, expected = e.hash, e.seq + 1
+    if pending:
+        e = min(pending.values(), key=lambda x: x.seq or 0)
+        return n, Break(
+            e.pk,
+            e.seq,
+            "altered",
+            f"mục id {e.pk} mang dấu đã xóa mà không có bản ghi xóa theo thời hạn",
+        )
+    if not seen_head:
+        assert head is not None
+        return n, Break(
+            None, head[0], "deleted", f"đầu chuỗi đã ghi lại (vị trí {head[0]}) không còn"
+        )
+    return n, None
+
+
+def head() -> tuple[int, str] | None:
+    return (
+        AuditEntry.objects.filter(seq__isnull=False)
+        .order_by("-seq")
+        .values_list("seq", "hash")
+        .first()
+    )
