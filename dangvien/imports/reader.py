@@ -1,17 +1,210 @@
-"""Read a spreadsheet (XLSX, or CSV in UTF-8 with or without BOM) row by row, streaming."""
+"""Read a spreadsheet (XLSX, or CSV in UTF-8 with or without BOM) row by row, streaming.
+
+An XLSX file is a ZIP archive: before anything is decompressed its central directory is
+read and a workbook that would expand past IMPORT_MAX_UNCOMPRESSED_MB, or more than
+IMPORT_MAX_RATIO times its own size, is refused (a "decompression bomb"); while it is
+read, every decompressed byte is counted against the same limit, in case the directory
+lies. Reading stops at IMPORT_MAX_ROWS rows.
+"""
 
 import csv
 import datetime as dt
+import struct
 import unicodedata
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import load_workbook
+from django.conf import settings
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.xml.functions import iterparse
+
+MB = 1024 * 1024
+MAX_ENTRIES = 1000  # a workbook has a few dozen parts; a million would fill memory
+RATIO_FLOOR = MB  # below this, no ratio is suspicious (tiny parts compress oddly)
 
 
 class UnreadableFile(ValueError):
     pass
+
+
+# What a damaged sheet raises while it is parsed (bad XML, a bad cell reference).
+BROKEN = (SyntaxError, KeyError, TypeError, ValueError, zipfile.BadZipFile)
+
+
+def thousands(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def too_many_rows() -> UnreadableFile:
+    limit = thousands(settings.IMPORT_MAX_ROWS)
+    return UnreadableFile(
+        f"Tệp có hơn {limit} dòng dữ liệu, quá giới hạn cho một lần nhập "
+        f"(IMPORT_MAX_ROWS): hãy chia thành nhiều tệp, mỗi tệp tối đa {limit} dòng"
+    )
+
+
+def too_big(size: int) -> UnreadableFile:
+    return UnreadableFile(
+        f"Tệp Excel khi giải nén lớn hơn {size // MB} MB, quá giới hạn "
+        f"{settings.IMPORT_MAX_UNCOMPRESSED_MB} MB (IMPORT_MAX_UNCOMPRESSED_MB): hãy chia "
+        "thành nhiều tệp nhỏ hơn"
+    )
+
+
+def entry_count(path: Path) -> int:
+    """Entries the ZIP's end record announces, read before zipfile loads the whole
+    central directory (-1 when there is no plain end record, e.g. ZIP64)."""
+    with open(path, "rb") as f:
+        f.seek(0, 2)
+        size = f.tell()
+        f.seek(max(0, size - 65_557))  # the end record and a comment of up to 64 KB
+        tail = f.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return -1
+    return struct.unpack("<H", tail[at + 10 : at + 12])[0]
+
+
+def check_archive(path: Path) -> None:
+    """Refuse a workbook whose parts would expand too far, from the ZIP central
+    directory alone (nothing is decompressed)."""
+    limit = settings.IMPORT_MAX_UNCOMPRESSED_MB * MB
+    try:
+        if entry_count(path) > MAX_ENTRIES:
+            raise UnreadableFile(f"Tệp Excel có quá nhiều thành phần (hơn {MAX_ENTRIES})")
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as e:
+        if isinstance(e, UnreadableFile):
+            raise
+        raise UnreadableFile(f"Không đọc được tệp Excel: {e}") from e
+    if len(infos) > MAX_ENTRIES:
+        raise UnreadableFile(f"Tệp Excel có quá nhiều thành phần (hơn {MAX_ENTRIES})")
+    total = sum(i.file_size for i in infos)
+    if total > limit:
+        raise too_big(total)
+    size = max(path.stat().st_size, 1)
+    ratio = settings.IMPORT_MAX_RATIO
+    if total > RATIO_FLOOR and total > ratio * size:
+        raise UnreadableFile(
+            f"Tệp Excel nén bất thường: giải nén ra gấp {total // size} lần kích thước tệp "
+            f"(tối đa {ratio} lần, IMPORT_MAX_RATIO), có thể là “bom nén”; hãy lưu lại tệp "
+            "bằng Excel rồi nhập lại"
+        )
+
+
+class Budget:
+    """Bytes that may still be decompressed from one workbook."""
+
+    def __init__(self, limit: int):
+        self.left = limit
+        self.limit = limit
+
+    def spend(self, n: int) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise too_big(self.limit - self.left)
+
+
+class Counted:
+    """A part of the archive being decompressed, counted against the budget; a broken
+    stream (bad CRC, truncated data) becomes an UnreadableFile."""
+
+    CHUNK = MB
+
+    def __init__(self, raw, budget: Budget):
+        self.raw, self.budget = raw, budget
+
+    def read(self, n: int = -1) -> bytes:
+        if n is None or n < 0:
+            parts = []
+            while chunk := self.read(self.CHUNK):
+                parts.append(chunk)
+            return b"".join(parts)
+        try:
+            data = self.raw.read(n)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
+            raise UnreadableFile(f"Tệp Excel bị hỏng: {e}") from e
+        self.budget.spend(len(data))
+        return data
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class GuardedZip(zipfile.ZipFile):
+    """The workbook's archive; every part openpyxl opens is counted (`read` goes
+    through `open` too)."""
+
+    budget: Budget
+
+    def open(self, name, mode="r", pwd=None, *, force_zip64=False):  # type: ignore[override]
+        part = super().open(name, mode, pwd, force_zip64=force_zip64)
+        return part if mode != "r" else Counted(part, self.budget)
+
+
+class BoundedSheet(ReadOnlyWorksheet):
+    """openpyxl reads a whole sheet at opening when it has no <dimension> (a bomb of
+    millions of empty rows: minutes and a gigabyte before the first row); the dimension
+    comes before <sheetData>, so stop looking there."""
+
+    def _get_size(self) -> None:
+        with self._get_source() as src:
+            for _event, element in iterparse(src, events=("start",)):
+                tag = element.tag.rsplit("}", 1)[-1]
+                if tag == "dimension" and element.get("ref"):
+                    try:
+                        bounds = range_boundaries(element.get("ref"))
+                    except ValueError:
+                        return
+                    self._min_column, self._min_row, self._max_column, self._max_row = bounds
+                    return
+                if tag == "sheetData":
+                    return
+
+
+class GuardedReader(ExcelReader):
+    def read_worksheets(self) -> None:
+        """Read-only worksheets (the only mode used here), with a bounded opening."""
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target in self.valid_files and "chartsheet" not in rel.Type:
+                ws = BoundedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                ws.sheet_state = sheet.state
+                self.wb._sheets.append(ws)
+
+
+def open_workbook(path: str | Path, budget_mb: int | None = None):
+    """A read-only workbook (cached values, not formulas), after the archive check;
+    every decompressed byte is counted (at most `budget_mb`, by default the setting)."""
+    path = Path(path)
+    check_archive(path)
+    limit = (budget_mb if budget_mb is not None else settings.IMPORT_MAX_UNCOMPRESSED_MB) * MB
+    try:
+        reader = GuardedReader(path, read_only=True, data_only=True)
+        reader.archive.close()  # opened plain by openpyxl: reopened counted
+        archive = GuardedZip(path)
+        archive.budget = Budget(limit)
+        reader.archive = archive
+        reader.read()
+    except Exception as e:  # openpyxl raises many kinds for a broken file
+        cause: BaseException | None = e
+        while cause is not None:  # openpyxl wraps what our stream raised
+            if isinstance(cause, UnreadableFile):
+                raise cause from None
+            cause = cause.__cause__ or cause.__context__
+        raise UnreadableFile(f"Không đọc được tệp Excel: {e}") from e
+    return reader.wb
 
 
 def clean(value) -> object:
@@ -42,6 +235,7 @@ def rows(path: str | Path) -> tuple[list[str], Iterator[tuple[int, dict]]]:
     """(headers, iterator of (row number in the file, {header: value}))."""
     path = Path(path)
     suffix = path.suffix.lower()
+    max_rows = settings.IMPORT_MAX_ROWS + 1  # and the header
     if suffix == ".csv":
         try:
             handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
@@ -55,28 +249,52 @@ def rows(path: str | Path) -> tuple[list[str], Iterator[tuple[int, dict]]]:
 
         def csv_rows():
             with handle:
-                for number, values in enumerate(reader, start=2):
-                    if any(v.strip() for v in values):
-                        yield number, dict(zip(headers, (clean(v) for v in values), strict=False))
+                try:
+                    for number, values in enumerate(reader, start=2):
+                        if number > max_rows:
+                            raise too_many_rows()
+                        if any(v.strip() for v in values):
+                            yield (
+                                number,
+                                dict(zip(headers, (clean(v) for v in values), strict=False)),
+                            )
+                except (csv.Error, UnicodeDecodeError) as e:
+                    raise UnreadableFile(f"Không đọc được tệp CSV: {e}") from e
 
         return headers, csv_rows()
     if suffix in (".xlsx", ".xlsm"):
-        try:
-            wb = load_workbook(path, read_only=True, data_only=True)
-        except Exception as e:  # openpyxl raises many kinds for a broken file
-            raise UnreadableFile(f"Không đọc được tệp Excel: {e}") from e
+        wb = open_workbook(path)
+        if not wb.worksheets:
+            raise UnreadableFile("Tệp Excel không có trang tính nào.")
         ws = wb.worksheets[0]
         it = ws.iter_rows(values_only=True)
-        first = next(it, None)
+        try:
+            first = next(it, None)
+        except UnreadableFile:
+            wb.close()
+            raise
+        except BROKEN as e:
+            wb.close()
+            raise UnreadableFile(f"Không đọc được tệp Excel: {e}") from e
         if first is None:
             raise UnreadableFile("Trang tính đầu tiên trống.")
         headers = [str(clean(h) or "") for h in first]
 
         def xlsx_rows():
-            for number, values in enumerate(it, start=2):
-                if any(v not in (None, "") for v in values):
-                    yield number, dict(zip(headers, (clean(v) for v in values), strict=False))
-            wb.close()
+            # Counted by row number, blank rows included: a sheet announcing row
+            # 1,000,000,000 stops here, not after a billion empty rows.
+            try:
+                for number, values in enumerate(it, start=2):
+                    if number > max_rows:
+                        raise too_many_rows()
+                    if any(v not in (None, "") for v in values):
+                        yield number, dict(zip(headers, (clean(v) for v in values), strict=False))
+            except UnreadableFile:
+                raise
+            except BROKEN as e:
+                raise UnreadableFile(f"Không đọc được tệp Excel: {e}") from e
+            finally:
+                wb.close()
 
         return headers, xlsx_rows()
     raise UnreadableFile(f"Chỉ nhận tệp .xlsx hoặc .csv, không nhận “{path.suffix}”.")
