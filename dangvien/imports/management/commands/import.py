@@ -8,7 +8,7 @@ from dangvien.imports.base import Bar, Changed, count_rows
 from dangvien.imports.models import ImportRun
 from dangvien.imports.reader import Plan, Problem, UnreadableFile
 from dangvien.imports.registry import IMPORTERS
-from dangvien.imports.runs import begin_run, finish_run, working
+from dangvien.imports.runs import begin_run, discard, finish_run, progress_writer, working
 
 
 def peak_mb() -> float:
@@ -58,15 +58,27 @@ class Command(BaseCommand):
             run.status = ImportRun.Status.WRITING
             run.save(update_fields=["status"])
             bar = Bar(sys.stderr, plan.rows or None, "Ghi") if show else None
+            shown = progress_writer(run, plan.rows)  # on the run's page too
+
+            def progress(done: int) -> None:
+                shown(done)
+                if bar:
+                    bar(done)
+
             try:
-                IMPORTERS[kind].commit(plan, path, today=timezone.localdate(), progress=bar)
+                IMPORTERS[kind].commit(plan, path, today=timezone.localdate(), progress=progress)
             except Changed as e:
                 finish_run(run, plan, status="FAILED", problems=e.problems)
                 raise CommandError(f"Không ghi gì: {e}", returncode=1) from e
+            except Exception as e:  # rolled back; say so rather than leave it "writing"
+                problem = Problem(1, "", None, f"lỗi hệ thống, không ghi gì: {e}")
+                finish_run(run, plan, status="FAILED", problems=[problem])
+                raise
             finally:
                 if bar:
                     bar.close()
             finish_run(run, plan, status="DONE")
+            discard(run)  # its progress file
         self.stdout.write(f"Đã nhập: {plan.summary()}.")
         self.peak(opts)
 
