@@ -12,7 +12,7 @@ class ImportRun(models.Model):
         READY = "READY", _("Checked, waiting for confirmation")
         WRITING = "WRITING", _("Writing")
         DONE = "DONE", _("Written")
-        FAILED = "FAILED", _("Refused at writing, nothing written")
+        FAILED = "FAILED", _("Failed or stopped, nothing written")
         CANCELLED = "CANCELLED", _("Cancelled")
 
     kind = models.CharField(_("data"), max_length=20)

@@ -78,8 +78,12 @@ def fill(run: ImportRun, plan: Plan) -> None:
 def begin_run(kind: str, path, user=None) -> ImportRun:
     """An import made on the command line, listed with the others from its start (so
     that a killed process leaves a run that is seen to have crashed)."""
+    try:
+        sha256 = file_hash(path)
+    except OSError:
+        sha256 = ""  # the check says why
     return ImportRun.objects.create(
-        kind=kind, file_name=Path(path).name[:255], sha256="", user=user, status=S.CHECKING
+        kind=kind, file_name=Path(path).name[:255], sha256=sha256, user=user, status=S.CHECKING
     )
 
 
