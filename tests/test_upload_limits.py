@@ -278,3 +278,14 @@ def test_the_error_report_is_capped_and_says_how_many_more(client, personas, mon
     assert marked.comment is not None and marked.comment.text.startswith(why["message"])
     assert data.cell(row=13, column=sex).comment is None  # past the cap: not marked
     assert data.max_row == 16  # every row of the file is there
+
+
+def test_a_row_of_a_million_cells_is_refused_before_it_is_built(tmp_path):
+    # Within the size and ratio limits, one row of many cells would still cost openpyxl
+    # memory in proportion (a list of dicts per row): refused past 2,000 cells.
+    cells = b"".join(b"<c><v>%d</v></c>" % (i % 997) for i in range(100_000))
+    wide = workbook_with_sheet(tmp_path / "rong.xlsx", [b"<row>" + cells * 10 + b"</row>"])
+    headers, stream = rows(wide)
+    with pytest.raises(UnreadableFile, match="Dòng 2 có hơn 2.000 ô"):
+        for _ in stream:
+            pass

@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from openpyxl.cell.read_only import EMPTY_CELL
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import CELL_TAG, ROW_TAG, WorkSheetParser
 from openpyxl.xml.functions import iterparse
 
 MB = 1024 * 1024
@@ -154,10 +156,69 @@ class GuardedZip(zipfile.ZipFile):
         return part if mode != "r" else Counted(part, self.budget)
 
 
+MAX_CELLS_PER_ROW = 2000  # the templates have about 20 columns; Excel allows 16,384
+
+
+class BoundedParser(WorkSheetParser):
+    """Rows of a sheet, as openpyxl's parser yields them, but a row is refused past
+    MAX_CELLS_PER_ROW cells (openpyxl would hold a row of millions in memory before
+    handing it over). Only the rows: merged cells, validations and the like are of no
+    use to an import."""
+
+    def parse(self):
+        cells = 0
+        for _event, element in iterparse(self.source):
+            tag = element.tag
+            if tag == CELL_TAG:
+                cells += 1
+                if cells > MAX_CELLS_PER_ROW:
+                    raise UnreadableFile(
+                        f"Dòng {self.row_counter + 1} có hơn {thousands(MAX_CELLS_PER_ROW)} ô: "
+                        "không phải một bảng dữ liệu theo mẫu"
+                    )
+            elif tag == ROW_TAG:
+                cells = 0
+                row = self.parse_row(element)
+                element.clear()  # (an emptied element per row stays: rows are capped)
+                yield row
+
+
 class BoundedSheet(ReadOnlyWorksheet):
     """openpyxl reads a whole sheet at opening when it has no <dimension> (a bomb of
     millions of empty rows: minutes and a gigabyte before the first row); the dimension
-    comes before <sheetData>, so stop looking there."""
+    comes before <sheetData>, so stop looking there. Rows come from `BoundedParser`."""
+
+    def _cells_by_row(self, min_col, min_row, max_col, max_row, values_only=False):
+        # openpyxl's own method (3.1), with the bounded parser; values only.
+        filler = None if values_only else EMPTY_CELL
+        max_col = max_col or self.max_column
+        max_row = max_row or self.max_row
+        empty_row: tuple = ()
+        if max_col is not None:
+            empty_row = (filler,) * (max_col + 1 - min_col)
+        counter = min_row
+        idx = 1
+        with self._get_source() as src:
+            parser = BoundedParser(
+                src,
+                self._shared_strings,
+                data_only=self.parent.data_only,
+                epoch=self.parent.epoch,
+                date_formats=self.parent._date_formats,
+                timedelta_formats=self.parent._timedelta_formats,
+            )
+            for idx, row in parser.parse():
+                if max_row is not None and idx > max_row:
+                    break
+                for _ in range(counter, idx):  # rows missing from the file
+                    counter += 1
+                    yield empty_row
+                if counter <= idx:
+                    counter += 1
+                    yield self._get_row(row, min_col, max_col, values_only)
+        if max_row is not None and max_row < idx:
+            for _ in range(counter, max_row + 1):
+                yield empty_row
 
     def _get_size(self) -> None:
         with self._get_source() as src:
