@@ -289,3 +289,40 @@ def test_a_row_of_a_million_cells_is_refused_before_it_is_built(tmp_path):
     with pytest.raises(UnreadableFile, match="Dòng 2 có hơn 2.000 ô"):
         for _ in stream:
             pass
+
+
+def with_shared_strings(path, table: list[str]):
+    """Add a shared-string table (as Excel writes; openpyxl writes inline strings)."""
+    items = "".join(f"<si><t>{t}</t></si>" for t in table)
+    sst = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        f'count="{len(table)}" uniqueCount="{len(table)}">{items}</sst>'
+    ).encode()
+    override = (
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+    )
+    copy = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", override)
+            out.writestr(info.filename, data)
+        out.writestr("xl/sharedStrings.xml", sst)
+    copy.replace(path)
+    return path
+
+
+def test_a_shared_string_table_too_big_for_the_row_limit_is_refused(tmp_path, settings):
+    # Millions of tiny distinct strings cost far more in memory than on disk.
+    table = [f"v{i}" for i in range(300)]
+    sheet = [b"<row>" + b'<c t="s"><v>%d</v></c>' % i + b"</row>" for i in range(30)]
+    path = with_shared_strings(workbook_with_sheet(tmp_path / "chuoi.xlsx", sheet), table)
+    settings.IMPORT_MAX_ROWS = 20  # at most 200 shared strings
+    with pytest.raises(UnreadableFile, match="hơn 200 chuỗi ký tự dùng chung"):
+        rows(path)
+    settings.IMPORT_MAX_ROWS = 30
+    headers, stream = rows(path)
+    assert headers == members.COLUMNS
+    assert [row["Họ và tên"] for _, row in stream][-2:] == ["v28", "v29"]

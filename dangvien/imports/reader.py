@@ -19,10 +19,12 @@ from pathlib import Path
 
 from django.conf import settings
 from openpyxl.cell.read_only import EMPTY_CELL
+from openpyxl.cell.text import Text
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import CELL_TAG, ROW_TAG, WorkSheetParser
+from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
 
 MB = 1024 * 1024
@@ -235,7 +237,36 @@ class BoundedSheet(ReadOnlyWorksheet):
                     return
 
 
+STRINGS_PER_ROW = 10  # distinct texts a row may add to the shared-string table
+SI_TAG = f"{{{SHEET_MAIN_NS}}}si"
+
+
 class GuardedReader(ExcelReader):
+    def read_strings(self) -> None:
+        """The shared-string table, as openpyxl reads it, but at most STRINGS_PER_ROW
+        per allowed row (millions of tiny strings cost far more in memory than on disk),
+        and each string's element dropped once read."""
+        part = self.package.find(SHARED_STRINGS)
+        if part is None:
+            return
+        limit = settings.IMPORT_MAX_ROWS * STRINGS_PER_ROW
+        strings: list[str] = []
+        root = None
+        with self.archive.open(part.PartName[1:]) as src:
+            for event, node in iterparse(src, events=("start", "end")):
+                if root is None:
+                    root = node
+                elif event == "end" and node.tag == SI_TAG:
+                    strings.append(Text.from_tree(node).content.replace("x005F_", ""))
+                    root.clear()
+                    if len(strings) > limit:
+                        raise UnreadableFile(
+                            f"Tệp Excel có hơn {thousands(limit)} chuỗi ký tự dùng chung, "
+                            "quá nhiều cho giới hạn dòng (IMPORT_MAX_ROWS): hãy chia thành "
+                            "nhiều tệp nhỏ hơn"
+                        )
+        self.shared_strings = strings
+
     def read_worksheets(self) -> None:
         """Read-only worksheets (the only mode used here), with a bounded opening."""
         for sheet, rel in self.parser.find_sheets():
