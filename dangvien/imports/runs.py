@@ -216,7 +216,8 @@ def last_beat(run: ImportRun) -> dt.datetime:
 
 
 def process_gone(worker: str) -> bool:
-    """The worker ran on this host and its process no longer exists."""
+    """The worker ran on this host and its process no longer exists. (Machines sharing
+    IMPORT_DIR and the database must have distinct host names, as they normally do.)"""
     host, _, pid = worker.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return False
