@@ -212,3 +212,12 @@ IMPORT_BACKGROUND = env_bool("IMPORT_BACKGROUND", True)
 IMPORT_MAX_MB = int(os.environ.get("IMPORT_MAX_MB", "50"))
 # `dangvien backup` without a file name writes here (0700; each backup 0600).
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or Path.cwd() / "backups")
+# Decompression bombs: a workbook is refused before parsing when it would expand past
+# IMPORT_MAX_UNCOMPRESSED_MB or more than IMPORT_MAX_RATIO times its size; reading stops
+# at IMPORT_MAX_ROWS rows. At most IMPORT_MAX_CONCURRENT imports check or write at once
+# (one per user); a run whose heartbeat is older than IMPORT_STALE_MINUTES is crashed.
+IMPORT_MAX_UNCOMPRESSED_MB = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_MB", "200"))
+IMPORT_MAX_RATIO = int(os.environ.get("IMPORT_MAX_RATIO", "100"))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "300000"))
+IMPORT_MAX_CONCURRENT = int(os.environ.get("IMPORT_MAX_CONCURRENT", "2"))
+IMPORT_STALE_MINUTES = int(os.environ.get("IMPORT_STALE_MINUTES", "5"))

@@ -1,6 +1,7 @@
 """What every importer shares: the scope a user may write in, progress, the downloadable
 template and the error report with the bad cells highlighted."""
 
+import contextlib
 import datetime as dt
 import difflib
 import hashlib
@@ -12,7 +13,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from django.utils import translation
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -20,7 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from dangvien.reports.xlsx import safe_cell
 
-from .reader import Plan, Problem, rows
+from .reader import Plan, Problem, UnreadableFile, open_workbook, rows, thousands
 
 Progress = Callable[[int], None]  # called with the number of rows read so far
 
@@ -169,7 +171,7 @@ def count_rows(path) -> int | None:
         with open(path, "rb") as f:
             return max(sum(1 for _ in f) - 1, 0)
     try:
-        wb = load_workbook(path, read_only=True)
+        wb = open_workbook(path)  # the archive checked, its parts counted
         ws = wb.worksheets[0]
         n = ws.max_row
         wb.close()
@@ -247,53 +249,80 @@ def template_xlsx(importer: Importer) -> bytes:
     return out.getvalue()
 
 
-def report_xlsx(path, problems: list[Problem]) -> bytes:
-    """The file as it was uploaded, with every bad cell filled red and explained in a
-    comment, and a sheet listing the problems (row, column, value, what, how to fix)."""
+REPORT_MAX_PROBLEMS = 2000  # problems listed in the error report (the rest counted)
+
+
+def report_xlsx(path, problems: list[Problem], total: int | None = None) -> bytes:
+    """The list of problems (row, column, value, what, how to fix; at most
+    REPORT_MAX_PROBLEMS, then how many more of `total`), then the file as it was uploaded
+    with every listed bad cell filled red and explained in a comment. Built streaming
+    (openpyxl write-only): memory stays that of the problems, not of the file."""
+    listed = problems[:REPORT_MAX_PROBLEMS]
+    total = max(total or 0, len(problems))
     by_cell: dict[tuple[int, str], list[Problem]] = {}
-    for p in problems:
-        by_cell.setdefault((p.row, p.column), []).append(p)
-    wb = Workbook(write_only=False)
-    ws = wb.active
-    ws.title = "Dữ liệu"
-    headers, stream = rows(path)
-    ws.append([safe_cell(h) for h in headers])
-    for cell in ws[1]:
-        cell.font = BOLD
-    col_of = {h: i for i, h in enumerate(headers, start=1)}
-    written = 1
-    for number, row in stream:
-        while written < number - 1:  # keep the file's row numbers (blank rows skipped)
-            ws.append([])
-            written += 1
-        ws.append([safe_cell(row.get(h)) for h in headers])
-        written += 1
-    for (number, column), found in by_cell.items():
-        for name in column.split(", "):
-            index = col_of.get(name)
-            if index is None:
-                continue
-            cell = ws.cell(row=number, column=index)
-            cell.fill = BAD_FILL
-            cell.comment = Comment("\n".join(f"{p.message}. {p.fix}".strip() for p in found), "")
-    errors = wb.create_sheet("Lỗi")
-    errors.append(["Dòng", "Cột", "Giá trị", "Lỗi", "Cách sửa"])
-    for cell in errors[1]:
-        cell.font = BOLD
-    for p in problems:
+    for p in listed:
+        for name in p.column.split(", "):
+            by_cell.setdefault((p.row, name), []).append(p)
+    wb = Workbook(write_only=True)
+    errors = wb.create_sheet("Lỗi")  # the list of problems opens first
+    for letter, width in zip("ABCDE", (8, 28, 24, 60, 50), strict=True):
+        errors.column_dimensions[letter].width = width
+    errors.append([bold(errors, v) for v in ("Dòng", "Cột", "Giá trị", "Lỗi", "Cách sửa")])
+    for p in listed:
         value = p.value
         if isinstance(value, dt.datetime | dt.date):
             value = value.strftime("%d/%m/%Y")
         errors.append(
             [p.row, p.column, safe_cell(None if value is None else str(value)), p.message, p.fix]
         )
-    for letter, width in zip("ABCDE", (8, 28, 24, 60, 50), strict=True):
-        errors.column_dimensions[letter].width = width
-    wb.move_sheet(errors, offset=-1)  # the list of problems opens first
-    wb.active = 0
+    if total > len(listed):
+        errors.append(
+            [
+                None,
+                None,
+                None,
+                f"… và {thousands(total - len(listed))} lỗi khác không liệt kê "
+                "ở đây: hãy sửa các lỗi trên rồi kiểm tra lại tệp",
+            ]
+        )
+    ws = wb.create_sheet("Dữ liệu")
+    # When the file itself is the problem (too big, broken), the list says so.
+    with contextlib.suppress(UnreadableFile):
+        copy_marked(ws, path, by_cell)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def copy_marked(ws, path, by_cell: dict[tuple[int, str], list[Problem]]) -> None:
+    """The uploaded rows, streaming, each listed bad cell red with its explanation."""
+    headers, stream = rows(path)
+    ws.append([bold(ws, safe_cell(h)) for h in headers])
+    written = 1
+    for number, row in stream:
+        while written < number - 1:  # keep the file's row numbers (blank rows skipped)
+            ws.append([])
+            written += 1
+        cells = []
+        for h in headers:
+            value = safe_cell(row.get(h))
+            found = by_cell.get((number, h))
+            if found:
+                cell = WriteOnlyCell(ws, value=value)
+                cell.fill = BAD_FILL
+                cell.comment = Comment(
+                    "\n".join(f"{p.message}. {p.fix}".strip() for p in found), "dangvien"
+                )
+                value = cell
+            cells.append(value)
+        ws.append(cells)
+        written += 1
+
+
+def bold(ws, value) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=value)
+    cell.font = BOLD
+    return cell
 
 
 class Bar:

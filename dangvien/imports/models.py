@@ -12,7 +12,7 @@ class ImportRun(models.Model):
         READY = "READY", _("Checked, waiting for confirmation")
         WRITING = "WRITING", _("Writing")
         DONE = "DONE", _("Written")
-        FAILED = "FAILED", _("Refused at writing, nothing written")
+        FAILED = "FAILED", _("Failed or stopped, nothing written")
         CANCELLED = "CANCELLED", _("Cancelled")
 
     kind = models.CharField(_("data"), max_length=20)
@@ -39,6 +39,10 @@ class ImportRun(models.Model):
     problems = models.JSONField(default=list, blank=True)  # the first 2,000
     scope_units = models.JSONField(null=True, blank=True)  # None: anywhere
     scope_localities = models.JSONField(null=True, blank=True)
+    # Who is checking or writing it ("host:pid") and when it last said so: a run whose
+    # process is gone, or silent past IMPORT_STALE_MINUTES, crashed (runs.reap_stale).
+    worker = models.CharField(max_length=120, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

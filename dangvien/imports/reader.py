@@ -1,4 +1,8 @@
-"""Read a spreadsheet (XLSX, or CSV in UTF-8 with or without BOM) row by row, streaming."""
+"""Read a spreadsheet (XLSX, or CSV in UTF-8 with or without BOM) row by row, streaming.
+
+A workbook is opened through `guard.open_workbook` (decompression bombs refused before
+parsing, bytes counted while reading); reading stops at IMPORT_MAX_ROWS rows.
+"""
 
 import csv
 import datetime as dt
@@ -7,11 +11,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import load_workbook
+from django.conf import settings
+
+from .guard import BROKEN, UnreadableFile, open_workbook, thousands
 
 
-class UnreadableFile(ValueError):
-    pass
+def too_many_rows() -> UnreadableFile:
+    limit = thousands(settings.IMPORT_MAX_ROWS)
+    return UnreadableFile(
+        f"Tệp có hơn {limit} dòng dữ liệu, quá giới hạn cho một lần nhập "
+        f"(IMPORT_MAX_ROWS): hãy chia thành nhiều tệp, mỗi tệp tối đa {limit} dòng"
+    )
 
 
 def clean(value) -> object:
@@ -42,6 +52,7 @@ def rows(path: str | Path) -> tuple[list[str], Iterator[tuple[int, dict]]]:
     """(headers, iterator of (row number in the file, {header: value}))."""
     path = Path(path)
     suffix = path.suffix.lower()
+    max_rows = settings.IMPORT_MAX_ROWS + 1  # and the header
     if suffix == ".csv":
         try:
             handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
@@ -55,28 +66,52 @@ def rows(path: str | Path) -> tuple[list[str], Iterator[tuple[int, dict]]]:
 
         def csv_rows():
             with handle:
-                for number, values in enumerate(reader, start=2):
-                    if any(v.strip() for v in values):
-                        yield number, dict(zip(headers, (clean(v) for v in values), strict=False))
+                try:
+                    for number, values in enumerate(reader, start=2):
+                        if number > max_rows:
+                            raise too_many_rows()
+                        if any(v.strip() for v in values):
+                            yield (
+                                number,
+                                dict(zip(headers, (clean(v) for v in values), strict=False)),
+                            )
+                except (csv.Error, UnicodeDecodeError) as e:
+                    raise UnreadableFile(f"Không đọc được tệp CSV: {e}") from e
 
         return headers, csv_rows()
     if suffix in (".xlsx", ".xlsm"):
-        try:
-            wb = load_workbook(path, read_only=True, data_only=True)
-        except Exception as e:  # openpyxl raises many kinds for a broken file
-            raise UnreadableFile(f"Không đọc được tệp Excel: {e}") from e
+        wb = open_workbook(path)
+        if not wb.worksheets:
+            raise UnreadableFile("Tệp Excel không có trang tính nào.")
         ws = wb.worksheets[0]
         it = ws.iter_rows(values_only=True)
-        first = next(it, None)
+        try:
+            first = next(it, None)
+        except UnreadableFile:
+            wb.close()
+            raise
+        except BROKEN as e:
+            wb.close()
+            raise UnreadableFile(f"Không đọc được tệp Excel: {e}") from e
         if first is None:
             raise UnreadableFile("Trang tính đầu tiên trống.")
         headers = [str(clean(h) or "") for h in first]
 
         def xlsx_rows():
-            for number, values in enumerate(it, start=2):
-                if any(v not in (None, "") for v in values):
-                    yield number, dict(zip(headers, (clean(v) for v in values), strict=False))
-            wb.close()
+            # Counted by row number, blank rows included: a sheet announcing row
+            # 1,000,000,000 stops here, not after a billion empty rows.
+            try:
+                for number, values in enumerate(it, start=2):
+                    if number > max_rows:
+                        raise too_many_rows()
+                    if any(v not in (None, "") for v in values):
+                        yield number, dict(zip(headers, (clean(v) for v in values), strict=False))
+            except UnreadableFile:
+                raise
+            except BROKEN as e:
+                raise UnreadableFile(f"Không đọc được tệp Excel: {e}") from e
+            finally:
+                wb.close()
 
         return headers, xlsx_rows()
     raise UnreadableFile(f"Chỉ nhận tệp .xlsx hoặc .csv, không nhận “{path.suffix}”.")

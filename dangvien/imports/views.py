@@ -67,6 +67,7 @@ def listed(user) -> list[ImportRun]:
 
 def import_list(request):
     need_scope(request)
+    runs.reap_stale()
     return render(
         request,
         "imports/import_list.html",
@@ -76,6 +77,22 @@ def import_list(request):
             "max_mb": settings.IMPORT_MAX_MB,
         },
     )
+
+
+def refused(request, error: str, kind: str = "", status: int = 400) -> HttpResponse:
+    response = render(
+        request,
+        "imports/import_list.html",
+        {
+            "runs": listed(request.user),
+            "kinds": list(LABELS.items()),
+            "max_mb": settings.IMPORT_MAX_MB,
+            "error": error,
+            "chosen": kind,
+        },
+    )
+    response.status_code = status
+    return response
 
 
 @require_POST
@@ -93,20 +110,17 @@ def import_new(request):
     elif upload.size > settings.IMPORT_MAX_MB * 1024 * 1024:
         error = _("The file is larger than %(mb)d MB.") % {"mb": settings.IMPORT_MAX_MB}
     if error:
-        response = render(
-            request,
-            "imports/import_list.html",
-            {
-                "runs": listed(request.user),
-                "kinds": list(LABELS.items()),
-                "max_mb": settings.IMPORT_MAX_MB,
-                "error": error,
-                "chosen": kind,
-            },
-        )
-        response.status_code = 400
-        return response
+        return refused(request, error, kind)
+    busy = runs.over_limit(None, request.user)
+    if busy:
+        return refused(request, busy, kind, status=429)
     run = runs.save_upload(kind, upload, request.user, scope)
+    busy = runs.over_limit(run, request.user)  # another request may have started meanwhile
+    if busy:
+        run.status = S.CANCELLED
+        run.save(update_fields=["status"])
+        runs.discard(run)
+        return refused(request, busy, kind, status=429)
     runs.in_background(runs.check, run)
     return redirect("import_detail", pk=run.pk)
 
@@ -116,7 +130,8 @@ def visible_run(request, pk: int) -> ImportRun:
     return get_object_or_404(visible_runs(request.user), pk=pk)
 
 
-def import_detail(request, pk: int):
+def import_detail(request, pk: int, error: str = "", status: int = 200):
+    runs.reap_stale()
     run = visible_run(request, pk)
     done, total = runs.progress_of(run) if run.busy else (0, 0)
     return render(
@@ -129,7 +144,9 @@ def import_detail(request, pk: int):
             "total": total,
             "has_file": bool(run.stored) and runs.stored_path(run).exists(),
             "problems": run.problems[:500],
+            "error": error,
         },
+        status=status,
     )
 
 
@@ -142,8 +159,15 @@ def import_write(request, pk: int):
             status=409,
             content_type="text/plain; charset=utf-8",
         )
+    busy = runs.over_limit(run, request.user)
+    if busy:
+        return import_detail(request, pk, error=busy, status=429)
     updated = ImportRun.objects.filter(pk=run.pk, status=S.READY).update(status=S.WRITING)
     if updated:  # a double click writes once
+        busy = runs.over_limit(run, request.user)  # another request may have started
+        if busy:
+            ImportRun.objects.filter(pk=run.pk).update(status=S.READY)
+            return import_detail(request, pk, error=busy, status=429)
         run.status = S.WRITING
         runs.in_background(runs.write, run, request.user)
     return redirect("import_detail", pk=run.pk)
@@ -165,7 +189,7 @@ def import_report(request, pk: int):
     if not run.problems or path is None or not path.exists():
         raise Http404
     log(A.EXPORT, run, detail=f"import error report {run.file_name}")
-    report = report_xlsx(path, runs.problems_of(run))
+    report = report_xlsx(path, runs.problems_of(run), total=run.problem_count)
     return attachment(report, f"bao-cao-loi-{run.pk}.xlsx", XLSX)
 
 
