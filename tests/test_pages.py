@@ -1,6 +1,7 @@
 """Pages as users see them: figures, filters, search, and bad input."""
 
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -180,3 +181,61 @@ def test_people_list_exports_with_a_purpose_and_neutralised_cells(client, person
     text = csv_body.content.decode("utf-8-sig")
     assert "Trần Thị Bình" in text and "Nguyễn Văn An" not in text
     assert AuditEntry.objects.filter(action="EXPORT", detail__contains="quý IV").count() == 2
+
+
+LOCALISED_ID = re.compile(
+    r'(?:value|href|action|hx-get|data-[\w-]+)="[^"]*?\b\d{1,3}(?:\.\d{3})+\b'
+)
+
+
+def test_ids_above_1000_are_never_localised(client, personas, org):
+    """`1.528` in an option value or a URL would be refused or 404: ids stay plain."""
+    from dangvien.admission.models import Candidate
+
+    from . import factories as f
+
+    big = f.person("Đinh Văn Lực", f.D(1970, 4, 4), "M", residence=org.tdp_a1, pk=1528)
+    f.member(big, org.cell_a1, ceremony=f.D(2001, 2, 3))
+    other = f.person("Đinh Văn Lực", f.D(1985, 1, 1), "M", residence=org.tdp_a1, pk=2001)
+    f.member(other, org.cell_a2, ceremony=f.D(2003, 2, 3))  # same name, the other cell
+    p = f.person("Vũ Thị Lan", f.D(1995, 8, 15), "F", residence=org.tdp_a1, pk=3456)
+    c = Candidate.objects.create(
+        pk=1234,
+        person=p,
+        cell=org.cell_a1,
+        listed_on=f.D(2016, 6, 1),
+        stage_since=f.D(2016, 6, 1),
+        helper=big,
+    )
+    client.force_login(personas.ward_a_officer)
+    pages = {
+        "new": reverse("candidate_new") + "?cell=A1",
+        "helpers": reverse("candidate_helpers") + "?cell=A1",
+        "list": reverse("candidate_list"),
+        "board": reverse("candidate_board"),
+        "dossier": reverse("candidate_detail", args=[c.pk]),
+        "people": reverse("person_list"),
+        "person": reverse("person_detail", args=[big.pk]),
+        "unit": reverse("unit_detail", args=["A1"]),
+        "alerts": reverse("alerts"),
+        "statistics": reverse("statistics"),
+    }
+    bodies = {}
+    for name, url in pages.items():
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="vi")
+        assert response.status_code == 200, name
+        bodies[name] = response.content.decode()
+        assert not LOCALISED_ID.search(bodies[name]), (name, LOCALISED_ID.search(bodies[name]))
+    # The helper list is the chosen cell's, told apart by birth year.
+    assert 'value="1528"' in bodies["helpers"] and "Đinh Văn Lực (1970)" in bodies["helpers"]
+    assert 'value="2001"' not in bodies["helpers"]
+    assert 'value="1528"' in bodies["new"] and 'value="2001"' not in bodies["new"]
+    assert 'value="1528"' in bodies["dossier"]  # introducer picker
+    assert "/candidates/1234/" in bodies["list"] and "/candidates/1234/" in bodies["board"]
+    assert "/people/1528/" in bodies["unit"] and "/people/1528/export/" in bodies["person"]
+    # The form posts the helper's id back and it is accepted.
+    from tests.test_admission_pages import NEW
+
+    response = client.post(reverse("candidate_new"), {**NEW, "helper": "1528"})
+    assert response.status_code == 302
+    assert Candidate.objects.get(person__citizen_id=NEW["citizen_id"]).helper == big

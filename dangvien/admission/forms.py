@@ -54,6 +54,13 @@ def date_field(label, required=True):
     )
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """People told apart by birth year: two members of a cell may share a name."""
+
+    def label_from_instance(self, obj):
+        return f"{obj.full_name} ({obj.birth_date:%Y})"
+
+
 class CandidateForm(forms.Form):
     """A new candidate: the person (new, or found by citizen ID) and the listing."""
 
@@ -95,8 +102,8 @@ class CandidateForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    helper = forms.ModelChoiceField(
-        label=_("Helper (full member)"), required=False, queryset=Person.objects.none()
+    helper = PersonChoiceField(
+        label=_("Helper (full member of the cell)"), required=False, queryset=Person.objects.none()
     )
     difficult_area = forms.BooleanField(
         label=_("Difficult or ethnic-minority area"), required=False
@@ -144,7 +151,7 @@ class StepForm(forms.Form):
     in_favour = forms.IntegerField(
         label=_("In favour"), min_value=0, max_value=10000, required=False
     )
-    introducer = forms.ModelChoiceField(
+    introducer = PersonChoiceField(
         label=_("Introducer / helper"), required=False, queryset=Person.objects.none()
     )
     worked_together_since = date_field(_("Worked together since"), required=False)

@@ -13,6 +13,7 @@ from dangvien.accounts.audit import A, export_purpose, log
 from dangvien.accounts.scoping import scope_paths
 from dangvien.core.text import search_key
 from dangvien.core.views import day_from, get_visible, today
+from dangvien.membership.models import Stint
 from dangvien.orgs.models import Locality, OrgUnit
 from dangvien.people.models import Person
 from dangvien.reports.exports import DOCX, attachment, table_response
@@ -164,7 +165,7 @@ def candidate_new(request):
     day = today()
     cell_code = (request.POST.get("cell") or request.GET.get("cell") or "").strip().upper()
     cell = cells.filter(code=cell_code).first()
-    helpers = services.eligible_helpers(cell, day) if cell else Person.objects.none()
+    helpers = cell_helpers(cell, day) if cell else Person.objects.none()
     form = CandidateForm(
         request.POST or None,
         cells=cells,
@@ -237,8 +238,18 @@ def helper_options(request):
         .filter(code=request.GET.get("cell", "").strip().upper())
         .first()
     )
-    helpers = services.eligible_helpers(cell, today()) if cell else Person.objects.none()
+    helpers = cell_helpers(cell, today()) if cell else Person.objects.none()
     return render(request, "admission/_helper_options.html", {"helpers": helpers[:500]})
+
+
+def cell_helpers(cell: OrgUnit, day):
+    """The full members of the chosen cell on `day`, in Vietnamese name order: the people
+    the cell can assign to follow and help a candidate."""
+    return (
+        services.eligible_helpers(cell, day)
+        .filter(memberships__stints__in=Stint.objects.members_on(day).filter(unit=cell))
+        .order_by("sort_name")
+    )
 
 
 def board(request):
