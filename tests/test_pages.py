@@ -213,7 +213,7 @@ def test_ids_above_1000_are_never_localised(client, personas, org):
         "helpers": reverse("candidate_helpers") + "?cell=A1",
         "list": reverse("candidate_list"),
         "board": reverse("candidate_board"),
-        "dossier": reverse("candidate_detail", args=[c.pk]),
+        "dossier": reverse("candidate_detail", args=[c.pk]) + "?kind=INTRODUCTION",
         "people": reverse("person_list"),
         "person": reverse("person_detail", args=[big.pk]),
         "unit": reverse("unit_detail", args=["A1"]),

@@ -1,4 +1,6 @@
 import datetime as dt
+from collections import Counter
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -16,36 +18,20 @@ from dangvien.people.models import (
 from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
 
 from .models import Event, Tag
+from .rule_titles import exception_choices
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-RULE_IDS = [
-    "age.min",
-    "age.max",
-    "education.min",
-    "course.valid",
-    "introducers.count",
-    "introducers.tenure",
-    "youth_union.required",
-    "verification.complete",
-    "vote.cell",
-    "deadline.decision",
-    "deadline.ceremony",
-    "deadline.confirmation",
-    "deadline.confirmation_decision",
-    "vote.confirmation",
-    "religion.clergy",
-    "readmission.gap",
-    "readmission.once",
-]
 
 
 class DateInput(forms.DateInput):
-    input_type = "date"
+    """A date typed and shown dd/mm/yyyy whatever the browser's language (an
+    `<input type=date>` follows the browser's locale, so it is not used)."""
 
-    def format_value(self, value):
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        return value
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        base = {"placeholder": "dd/mm/yyyy", "autocomplete": "off", "size": 12, "class": "date"}
+        super().__init__({**base, **(attrs or {})}, format="%d/%m/%Y")
 
 
 def date_field(label, required=True):
@@ -138,10 +124,108 @@ class CandidateForm(forms.Form):
         return data
 
 
+K = Event.Kind
+VOTE = ("document_number", "full_members", "present", "in_favour")
+# The fields each step uses, besides its kind, date and note.
+FIELDS: dict[str, tuple[str, ...]] = {
+    K.HELPER_ASSIGNED: ("introducer",),
+    K.COURSE_CERTIFICATE: ("document_number",),
+    K.APPLICATION: (),
+    K.DECLARATION: (),
+    K.VERIFICATION_REQUEST: ("subject", "document_number"),
+    K.VERIFICATION_ANSWER: ("subject", "document_number"),
+    K.INTRODUCTION: ("introducer", "worked_together_since"),
+    K.YOUTH_UNION_RESOLUTION: ("document_number",),
+    K.RESIDENCE_COMMENT: ("document_number",),
+    K.CELL_VOTE: VOTE,
+    K.SUB_COMMITTEE_APPRAISAL: ("document_number",),
+    K.GRASSROOTS_VOTE: VOTE,
+    K.DECISION: ("document_number", "received_on", "extended"),
+    K.CEREMONY: (),
+    K.SELF_REVIEW: (),
+    K.HELPER_COMMENT: (),
+    K.CONFIRMATION_RESIDENCE: (),
+    K.CONFIRMATION_CELL_VOTE: VOTE,
+    K.CONFIRMATION_SUB_COMMITTEE: ("document_number",),
+    K.CONFIRMATION_GRASSROOTS_VOTE: VOTE,
+    K.CONFIRMATION_DECISION: ("document_number", "extended"),
+    K.CARD_ISSUED: ("card_number",),
+    K.EXCEPTION: ("rule", "approved_by", "document_number"),
+    K.WITHDRAWN: ("document_number",),
+    K.REJECTED: ("document_number",),
+    K.STRUCK_OFF: ("document_number",),
+}
+# Who votes: a cell's full members, or a grassroots committee's members (cấp ủy viên).
+VOTERS: dict[str, Any] = {
+    K.CELL_VOTE: _("Full members of the cell"),
+    K.CONFIRMATION_CELL_VOTE: _("Full members of the cell"),
+    K.GRASSROOTS_VOTE: _("Members of the grassroots committee"),
+    K.CONFIRMATION_GRASSROOTS_VOTE: _("Members of the grassroots committee"),
+}
+ADMISSION_PATH = (
+    K.COURSE_CERTIFICATE,
+    K.APPLICATION,
+    K.DECLARATION,
+    K.VERIFICATION_REQUEST,
+    K.VERIFICATION_ANSWER,
+    K.YOUTH_UNION_RESOLUTION,
+    K.INTRODUCTION,
+    K.RESIDENCE_COMMENT,
+    K.CELL_VOTE,
+    K.SUB_COMMITTEE_APPRAISAL,
+    K.GRASSROOTS_VOTE,
+    K.DECISION,
+    K.CEREMONY,
+    K.SELF_REVIEW,
+    K.HELPER_COMMENT,
+    K.CONFIRMATION_RESIDENCE,
+    K.CONFIRMATION_CELL_VOTE,
+    K.CONFIRMATION_SUB_COMMITTEE,
+    K.CONFIRMATION_GRASSROOTS_VOTE,
+    K.CONFIRMATION_DECISION,
+    K.CARD_ISSUED,
+)
+
+
+def expected_step(c, events, *, sub_committee: bool) -> str:
+    """The step a dossier most likely needs next, proposed by the form."""
+    done = Counter(e.kind for e in events)
+    grassroots_cell = c.cell.kind == OrgUnit.Kind.GRASSROOTS_CELL
+    youth = bool(c.person.youth_union_member)
+    for kind in ADMISSION_PATH:
+        if kind == K.VERIFICATION_ANSWER:
+            if done[K.VERIFICATION_ANSWER] < done[K.VERIFICATION_REQUEST]:
+                return kind
+            continue
+        if kind == K.YOUTH_UNION_RESOLUTION and not youth:
+            continue
+        if kind == K.INTRODUCTION:
+            needed = 1 if done[K.YOUTH_UNION_RESOLUTION] else 2
+            if done[kind] < needed:
+                return kind
+            continue
+        if kind in (K.SUB_COMMITTEE_APPRAISAL, K.CONFIRMATION_SUB_COMMITTEE) and not sub_committee:
+            continue
+        if kind in (K.GRASSROOTS_VOTE, K.CONFIRMATION_GRASSROOTS_VOTE) and grassroots_cell:
+            continue
+        if not done[kind]:
+            return kind
+    return K.CARD_ISSUED
+
+
+def default_date(events, today: dt.date) -> dt.date:
+    """The form's date: that of the latest step (a 2017 dossier goes on in 2017), never
+    after today."""
+    latest = max((e.date for e in events), default=today)
+    return min(latest, today)
+
+
 class StepForm(forms.Form):
-    """One step of a dossier; the fields that do not apply to the step stay empty."""
+    """One step of a dossier, with only the fields its kind uses (`FIELDS`)."""
 
     kind = forms.ChoiceField(label=_("Step"), choices=Event.Kind.choices)
+    # The kind the fields were shown for: a changed kind shows its fields, records nothing.
+    for_kind = forms.CharField(widget=forms.HiddenInput, required=False)
     date = date_field(_("Date"))
     document_number = forms.CharField(label=_("Document number"), max_length=60, required=False)
     full_members = forms.IntegerField(
@@ -159,18 +243,42 @@ class StepForm(forms.Form):
     received_on = date_field(_("Decision received on"), required=False)
     extended = forms.BooleanField(label=_("Deadline extended once"), required=False)
     card_number = forms.CharField(label=_("Party card number"), max_length=20, required=False)
-    rule = forms.ChoiceField(
-        label=_("Rule excepted"), required=False, choices=[("", "—"), *[(r, r) for r in RULE_IDS]]
-    )
+    rule = forms.ChoiceField(label=_("Rule excepted"), required=False)
     approved_by = forms.CharField(label=_("Approved by"), max_length=120, required=False)
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, *args, introducers, **kwargs):
+    ALWAYS = ("kind", "for_kind", "date", "note", "version")
+
+    def __init__(self, *args, introducers, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
+        self.step_kind = kind
         self.fields["introducer"].queryset = introducers  # type: ignore[attr-defined]
         self.fields["kind"].choices = [  # type: ignore[attr-defined]
             c for c in Event.Kind.choices if c[0] != Event.Kind.LISTED
         ]
+        self.fields["rule"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *exception_choices(),
+        ]
+        if kind in VOTERS:
+            self.fields["full_members"].label = VOTERS[kind]
+        if kind == K.HELPER_ASSIGNED:
+            self.fields["introducer"].label = _("Helper")
+        if kind == K.INTRODUCTION:
+            self.fields["introducer"].label = _("Introducer (full member)")
+        keep = {*self.ALWAYS, *FIELDS.get(kind, ())}
+        for name in list(self.fields):
+            if name not in keep:
+                del self.fields[name]
+
+    @property
+    def switched(self) -> bool:
+        """Posted after changing the step without the page updating its fields."""
+        return self.is_bound and self.data.get("for_kind", self.step_kind) != self.step_kind
+
+    def step_fields(self):
+        """The bound fields shown for this step, in display order."""
+        return [self[n] for n in self.fields if n not in ("kind", "for_kind", "version")]

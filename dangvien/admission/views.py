@@ -21,7 +21,7 @@ from dangvien.reports.views import default_unit
 from dangvien.rules import rulesets
 
 from . import deadlines, documents, services
-from .forms import CandidateForm, StepForm
+from .forms import CandidateForm, StepForm, default_date, expected_step
 from .models import CLOSED, EXITS, ORDER, Candidate, Event, Stage, Tag
 from .services import Step, TransitionError
 
@@ -293,17 +293,15 @@ def candidate_detail(request, pk: int):
     )
     if request.method == "GET":
         log(A.READ, c, detail="" if personal else "names only")
-    introducers = services.eligible_helpers(c.cell, day)
-    form = StepForm(
-        request.POST or None, introducers=introducers, initial={"date": day, "version": c.version}
-    )
+    events = list(c.events.select_related("introducer", "recorded_by"))
+    form = step_form(request, c, events, day)
     blocked = None
     if request.method == "POST":
         if not Candidate.objects.editable_by(request.user).filter(pk=c.pk).exists():
             raise PermissionDenied
-        if form.is_valid():
+        if not form.switched and form.is_valid():
             d = form.cleaned_data
-            step = Step(**{k: v for k, v in d.items() if k != "version"})
+            step = Step(**{k: v for k, v in d.items() if k not in ("version", "for_kind")})
             step.document_number = step.document_number.strip()
             try:
                 services.record(c, step, by=request.user, version=d["version"], today=day)
@@ -313,9 +311,8 @@ def candidate_detail(request, pk: int):
             except TransitionError as e:
                 form.add_error(None, str(e))
             else:
-                messages.success(request, _("Recorded."))
+                messages.success(request, recorded_message(c, step))
                 return redirect("candidate_detail", pk=c.pk)
-    events = list(c.events.select_related("introducer", "recorded_by"))
     as_of, error = day_from(request)
     asked = request.GET.get("rule_set", "")
     rule_set, findings = services.findings_for(
@@ -354,6 +351,54 @@ def candidate_detail(request, pk: int):
             "printable": list(documents.FORMS),
         },
     )
+
+
+def step_form(request, c: Candidate, events, day, keep_date: str = "") -> StepForm:
+    """The step form for the step asked for, else for the one expected next."""
+    expected = expected_step(c, events, sub_committee=services.has_sub_committee(c.cell))
+    asked = request.POST.get("kind") or request.GET.get("kind") or ""
+    kind = asked if asked in Event.Kind.values and asked != Event.Kind.LISTED else expected
+    introducers = services.eligible_helpers(c.cell, day).order_by("sort_name")
+    initial = {
+        "kind": kind,
+        "for_kind": kind,
+        "date": default_date(events, day),
+        "version": c.version,
+    }
+    # A post without `for_kind` (a script, a test) is taken as meant for its kind.
+    if request.method == "POST" and request.POST.get("for_kind", kind) == kind:
+        form = StepForm(request.POST, introducers=introducers, kind=kind, initial=initial)
+    else:
+        if request.method == "POST":  # the step was changed: its fields, the date kept
+            keep_date = request.POST.get("date", "")
+        if keep_date:
+            initial["date"] = keep_date
+        form = StepForm(introducers=introducers, kind=kind, initial=initial)
+    form.expected = expected  # type: ignore[attr-defined]
+    return form
+
+
+def candidate_step_form(request, pk: int):
+    """htmx: the step form for another kind of step (its own fields)."""
+    c = get_visible(
+        Candidate.objects.editable_by(request.user).select_related("cell", "person"), pk=pk
+    )
+    events = list(c.events.all())
+    form = step_form(request, c, events, today(), keep_date=request.GET.get("date", ""))
+    return render(request, "admission/_step_form.html", {"c": c, "form": form})
+
+
+def recorded_message(c: Candidate, step: Step) -> str:
+    """What was recorded, naming the person as what they now are."""
+    name = c.person.full_name
+    if step.kind == Event.Kind.CEREMONY:
+        return _("Recorded. %(name)s is a probationary member from %(d)s.") % {
+            "name": name,
+            "d": step.date.strftime("%d/%m/%Y"),
+        }
+    if step.kind == Event.Kind.CONFIRMATION_DECISION:
+        return _("Recorded. %(name)s is a full member.") % {"name": name}
+    return _("Recorded: %(step)s, %(name)s.") % {"step": Event.Kind(step.kind).label, "name": name}
 
 
 def alert_list(request):

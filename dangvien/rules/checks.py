@@ -37,9 +37,13 @@ class Checker:
     def __init__(self, dossier: Dossier, rs: RuleSet):
         self.d, self.rs = dossier, rs
         self.findings: list[Finding] = []
-        self.who = dossier.person.label
+        person = dossier.person
+        self.who = person.member_label if dossier.ceremony else person.label
 
     def add(self, rule: str, severity: str, message: str) -> None:
+        # A message may open with the person's label ("quần chúng …"): a sentence starts
+        # with a capital letter.
+        message = message[:1].upper() + message[1:]
         self.findings.append(Finding(rule, severity, message, self.rs.cite(rule)))
 
     def judged_on(self) -> dt.date | None:
