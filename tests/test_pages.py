@@ -239,3 +239,23 @@ def test_ids_above_1000_are_never_localised(client, personas, org):
     response = client.post(reverse("candidate_new"), {**NEW, "helper": "1528"})
     assert response.status_code == 302
     assert Candidate.objects.get(person__citizen_id=NEW["citizen_id"]).helper == big
+
+
+def test_export_form_marks_the_purpose_and_answers_its_absence_on_the_page(client, personas, org):
+    client.force_login(personas.ward_a_officer)
+    page = client.get(reverse("import_list"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    form = page[page.index('id="export-form"') :].split("</form>")[0]
+    assert 'aria-required="true"' in form and 'class="required"' in form
+    response = client.get(
+        reverse("import_export"),
+        {"kind": "members", "format": "csv", "purpose": "ab"},
+        HTTP_ACCEPT_LANGUAGE="vi",
+    )
+    assert response.status_code == 400 and response["Content-Type"].startswith("text/html")
+    body = response.content.decode()
+    assert 'id="purpose-error"' in body and "Hãy ghi mục đích xuất dữ liệu" in body
+    assert '<option value="members" selected>' in body  # the choice is kept
+    ok = client.get(
+        reverse("import_export"), {"kind": "members", "format": "csv", "purpose": "Báo cáo quý IV"}
+    )
+    assert ok.status_code == 200 and ok["Content-Type"].startswith("text/csv")

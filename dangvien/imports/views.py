@@ -23,6 +23,7 @@ from .models import ImportRun
 from .registry import IMPORTERS, LABELS
 
 S = ImportRun.Status
+PERSONAL = ("members", "candidates")  # exports of personal data state their purpose
 
 
 def writable_scope(user) -> Scope | None:
@@ -63,17 +64,18 @@ def listed(user) -> list[ImportRun]:
     return runs_list
 
 
+def list_context(user) -> dict:
+    return {
+        "runs": listed(user),
+        "kinds": list(LABELS.items()),
+        "max_mb": settings.IMPORT_MAX_MB,
+        "personal_kinds": PERSONAL,
+    }
+
+
 def import_list(request):
     need_scope(request)
-    return render(
-        request,
-        "imports/import_list.html",
-        {
-            "runs": listed(request.user),
-            "kinds": list(LABELS.items()),
-            "max_mb": settings.IMPORT_MAX_MB,
-        },
-    )
+    return render(request, "imports/import_list.html", list_context(request.user))
 
 
 @require_POST
@@ -94,13 +96,7 @@ def import_new(request):
         response = render(
             request,
             "imports/import_list.html",
-            {
-                "runs": listed(request.user),
-                "kinds": list(LABELS.items()),
-                "max_mb": settings.IMPORT_MAX_MB,
-                "error": error,
-                "chosen": kind,
-            },
+            {**list_context(request.user), "error": error, "chosen": kind},
         )
         response.status_code = 400
         return response
@@ -174,9 +170,6 @@ def import_template(request, kind: str):
     return attachment(template_xlsx(IMPORTERS[kind]), f"mau-nhap-{kind}.xlsx", XLSX)
 
 
-PERSONAL = ("members", "candidates")
-
-
 def import_export(request):
     """The data the user sees, in the template's format (it imports again unchanged)."""
     from dangvien.accounts.audit import export_purpose
@@ -193,12 +186,19 @@ def import_export(request):
     if kind not in ROWS or fmt not in ("xlsx", "csv"):
         raise Http404
     purpose = export_purpose(request)
-    if kind in PERSONAL and not purpose:
-        return HttpResponse(
-            _("State the purpose of the export (the request it answers)."),
-            status=400,
-            content_type="text/plain; charset=utf-8",
+    if kind in PERSONAL and not purpose:  # said on the page, at the purpose field
+        response = render(
+            request,
+            "imports/import_list.html",
+            {
+                **list_context(request.user),
+                "export_kind": kind,
+                "export_format": fmt,
+                "purpose_error": _("State the purpose of the export (the request it answers)."),
+            },
         )
+        response.status_code = 400
+        return response
     user = request.user
     qs = {
         "units": lambda: OrgUnit.objects.visible_to(user),
