@@ -381,8 +381,10 @@ def step_form(request, c: Candidate, events, day, keep_date: str = "") -> StepFo
 def candidate_step_form(request, pk: int):
     """htmx: the step form for another kind of step (its own fields)."""
     c = get_visible(
-        Candidate.objects.editable_by(request.user).select_related("cell", "person"), pk=pk
+        Candidate.objects.visible_to(request.user).select_related("cell", "person"), pk=pk
     )
+    if not Candidate.objects.editable_by(request.user).filter(pk=c.pk).exists():
+        raise PermissionDenied
     events = list(c.events.all())
     form = step_form(request, c, events, today(), keep_date=request.GET.get("date", ""))
     return render(request, "admission/_step_form.html", {"c": c, "form": form})
