@@ -1,12 +1,13 @@
 import datetime as dt
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from dangvien.orgs.models import Locality, OrgUnit
+from dangvien.orgs.picker import label_units
 from dangvien.people.cccd import validate_cccd
 from dangvien.people.models import (
     GeneralEducation,
@@ -51,7 +52,7 @@ class CandidateForm(forms.Form):
     """A new candidate: the person (new, or found by citizen ID) and the listing."""
 
     cell = forms.ModelChoiceField(
-        label=_("Cell"), queryset=OrgUnit.objects.none(), to_field_name="code"
+        label=_("Cell"), queryset=OrgUnit.objects.none(), to_field_name="code", empty_label="—"
     )
     listed_on = date_field(_("Listed on"))
     full_name = forms.CharField(label=_("Full name"), max_length=128)
@@ -100,8 +101,15 @@ class CandidateForm(forms.Form):
 
     def __init__(self, *args, cells, localities, helpers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cell"].queryset = cells  # type: ignore[attr-defined]
-        self.fields["residence"].queryset = localities  # type: ignore[attr-defined]
+        # Cells named with their grassroots organisation, localities with their ward:
+        # "Chi bộ Tổ dân phố 1" exists in many wards.
+        labels = {u.pk: label for u, label in label_units(cells)}
+        cell_field = cast(forms.ModelChoiceField, self.fields["cell"])
+        cell_field.queryset = cells
+        cell_field.label_from_instance = lambda u: labels.get(u.pk, u.name)  # type: ignore[method-assign]
+        place = cast(forms.ModelChoiceField, self.fields["residence"])
+        place.queryset = localities.select_related("parent")
+        place.label_from_instance = lambda loc: loc.long_name  # type: ignore[method-assign]
         self.fields["helper"].queryset = helpers  # type: ignore[attr-defined]
 
     def clean_birth_date(self):

@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from dangvien.accounts.audit import A, log
 from dangvien.core.views import day_from
 from dangvien.orgs.models import OrgUnit
+from dangvien.orgs.picker import resolve_unit
 
 from .exports import XLSX, attachment
 from .structure import BREAKDOWN_TITLES, HEADLINE, structure
@@ -23,13 +24,12 @@ def unit_depth(visible) -> int:
 def statistics(request):
     day, error = day_from(request)
     visible = OrgUnit.objects.visible_to(request.user)
-    code = request.GET.get("unit", "").strip().upper()
-    if code:
-        unit = visible.filter(code=code).first()
-        if unit is None:
-            error = _("Unknown unit code “%(code)s”.") % {"code": code}
-            unit = default_unit(request.user)
-    else:
+    typed = request.GET.get("unit", "").strip()
+    unit = resolve_unit(visible, typed, day) if typed else default_unit(request.user)
+    if unit is None:
+        error = _("No unit in your scope is called “%(name)s”: pick one from the list.") % {
+            "name": typed
+        }
         unit = default_unit(request.user)
     if unit is None:
         return render(request, "reports/statistics.html", {"error": _("You have no unit.")})
@@ -40,13 +40,6 @@ def statistics(request):
         return attachment(structure_xlsx(result), name, XLSX)
     headline = [(label, result.figures[key], result.pct[key]) for key, label in HEADLINE]
     breakdowns = [(BREAKDOWN_TITLES[k], rows) for k, rows in result.breakdowns.items()]
-    top = unit_depth(visible)
-    units = [
-        (u.code, "· " * (u.depth - top) + u.name)
-        for u in visible.on(day)
-        .exclude(kind=OrgUnit.Kind.PARTY_GROUP)
-        .only("code", "name", "depth")
-    ]
     return render(
         request,
         "reports/statistics.html",
@@ -57,7 +50,6 @@ def statistics(request):
             "error": error,
             "headline": headline,
             "breakdowns": breakdowns,
-            "units": units,
         },
         status=200,
     )
