@@ -1,5 +1,6 @@
 """Pages as users see them: figures, filters, search, and bad input."""
 
+import datetime as dt
 import io
 import re
 
@@ -106,7 +107,7 @@ def test_person_filter_errors_are_shown_and_change_nothing(client, personas, org
         )
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Mã đơn vị không tồn tại" in body
+    assert "Không có đơn vị nào trong phạm vi của bạn tên “NOPE”" in body
 
 
 def test_person_page_shows_history_and_positions(client, personas, org):
@@ -183,6 +184,7 @@ def test_people_list_exports_with_a_purpose_and_neutralised_cells(client, person
     assert AuditEntry.objects.filter(action="EXPORT", detail__contains="quý IV").count() == 2
 
 
+f_D = dt.date
 LOCALISED_ID = re.compile(
     r'(?:value|href|action|hx-get|data-[\w-]+)="[^"]*?\b\d{1,3}(?:\.\d{3})+\b'
 )
@@ -259,3 +261,70 @@ def test_export_form_marks_the_purpose_and_answers_its_absence_on_the_page(clien
         reverse("import_export"), {"kind": "members", "format": "csv", "purpose": "Báo cáo quý IV"}
     )
     assert ok.status_code == 200 and ok["Content-Type"].startswith("text/csv")
+
+
+# ----- issue 9, item 12: units picked by name, cells named with their organisation ------
+def test_units_are_picked_by_name_from_a_list_limited_to_the_scope(client, personas, org):
+    client.force_login(personas.city_officer)
+    body = client.get(reverse("statistics"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert '<option value="Chi bộ Tổ dân phố 1 – Đảng bộ phường A">A1</option>' in body
+    assert 'list="unit-options"' in body
+    # A name typed (or picked) instead of a code; accents and case ignored when unique.
+    response = client.get(reverse("statistics"), {"unit": "Đảng bộ phường B"})
+    assert response.context["unit"].code == "WARDB"
+    response = client.get(reverse("statistics"), {"unit": "chi bo to dan pho 1 (b)"})
+    assert response.context["unit"].code == "B1"
+    response = client.get(reverse("candidate_board"), {"unit": "Đảng bộ phường A"})
+    assert response.context["unit"].code == "WARDA"
+    response = client.get(reverse("person_list"), {"unit": "Đảng bộ phường B"})
+    assert [p.full_name for p in response.context["page"]] == ["Lê Văn Cường"]
+    client.force_login(personas.ward_a_officer)
+    body = client.get(reverse("person_list")).content.decode()
+    assert "Đảng bộ phường A" in body and "phường B" not in body  # only the officer's scope
+    response = client.get(reverse("statistics"), {"unit": "Đảng bộ phường B"})
+    assert response.context["unit"].code == "WARDA" and response.context["error"]
+
+
+def test_cells_and_localities_are_named_with_their_organisation_and_ward(client, personas, org):
+    from tests.admission_helpers import lan
+
+    lan(org)
+    client.force_login(personas.city_officer)
+    body = client.get(reverse("candidate_new")).content.decode()
+    assert '<option value="A1">Chi bộ Tổ dân phố 1 – Đảng bộ phường A</option>' in body
+    assert '<option value="WA-TDP1">Tổ dân phố 1, Phường A</option>' in body
+    assert '<option value="WB-TDP1">Tổ dân phố 1, Phường B</option>' in body
+    for name in ("candidate_list", "candidate_board"):
+        assert (
+            "Chi bộ Tổ dân phố 1 – Đảng bộ phường A" in client.get(reverse(name)).content.decode()
+        )
+
+
+# ----- issue 9, item 13: counts agree; the page furniture -------------------------------
+def test_board_counts_active_candidates_as_home_does_and_closed_ones_apart(client, personas, org):
+    from dangvien.admission.models import Event
+    from tests.admission_helpers import lan, step
+
+    lan(org)
+    other = lan(org, name="Hà Văn Tư", birth=f_D(1990, 1, 1))
+    step(other, Event.Kind.WITHDRAWN, f_D(2016, 9, 1))
+    client.force_login(personas.ward_a_officer)
+    home = client.get("/").context["pipeline"]["active"]
+    board = client.get(reverse("candidate_board"), HTTP_ACCEPT_LANGUAGE="vi")
+    listed = client.get(reverse("candidate_list")).context["rows"]
+    assert home == board.context["total"] == len(listed) == 1
+    assert board.context["closed_total"] == 1
+    body = board.content.decode()
+    assert "1 quần chúng đang trong quy trình" in body and 'id="closed-total">1<' in body
+    assert "CARD_ISSUED" not in [s.value for s, _cards in board.context["columns"]]
+
+
+def test_a_favicon_is_linked_and_shipped(client, personas):
+    from django.contrib.staticfiles import finders
+
+    client.force_login(personas.ward_a_officer)
+    body = client.get("/").content.decode()
+    assert 'rel="icon" type="image/svg+xml" href="/static/img/favicon.svg"' in body
+    path = finders.find("img/favicon.svg")
+    with open(path, encoding="utf-8") as svg:
+        assert svg.read().startswith("<svg")

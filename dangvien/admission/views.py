@@ -15,6 +15,7 @@ from dangvien.core.text import search_key
 from dangvien.core.views import day_from, get_visible, today
 from dangvien.membership.models import Stint
 from dangvien.orgs.models import Locality, OrgUnit
+from dangvien.orgs.picker import grassroots_names, resolve_unit, unit_label
 from dangvien.people.models import Person
 from dangvien.reports.exports import DOCX, attachment, table_response
 from dangvien.reports.views import default_unit
@@ -22,7 +23,7 @@ from dangvien.rules import rulesets
 
 from . import deadlines, documents, services
 from .forms import CandidateForm, StepForm, default_date, expected_step
-from .models import CLOSED, EXITS, ORDER, Candidate, Event, Stage, Tag
+from .models import CLOSED, ORDER, Candidate, Event, Stage, Tag
 from .services import Step, TransitionError
 
 FORMS = [  # the checklist of a dossier: form number → the events that fill it
@@ -47,13 +48,22 @@ FORMS = [  # the checklist of a dossier: form number → the events that fill it
 
 def chosen_unit(request) -> tuple[OrgUnit | None, str | None]:
     visible = OrgUnit.objects.visible_to(request.user)
-    code = request.GET.get("unit", "").strip().upper()
-    if code:
-        unit = visible.filter(code=code).first()
+    typed = request.GET.get("unit", "").strip()
+    if typed:
+        unit = resolve_unit(visible, typed, today())
         if unit is None:
-            return default_unit(request.user), _("Unknown unit code “%(code)s”.") % {"code": code}
+            return default_unit(request.user), _(
+                "No unit in your scope is called “%(name)s”: pick one from the list."
+            ) % {"name": typed}
         return unit, None
     return default_unit(request.user), None
+
+
+def name_cells(candidates) -> None:
+    """`c.cell_label`: the cell with its grassroots organisation, as city-wide lists need."""
+    names = grassroots_names({c.cell for c in candidates})
+    for c in candidates:
+        c.cell_label = unit_label(c.cell, names)
 
 
 def scoped(request, unit):
@@ -88,6 +98,7 @@ def candidate_list(request):
     for c in qs:
         c.personal = paths is None or any(c.cell.path.startswith(p) for p in paths)
         rows.append((c, deadlines.next_deadline(c, list(c.events.all()))))
+    name_cells([c for c, _dl in rows])
     with_list, communes = communes_with_lists(unit, day) if unit else (0, 0)
     fmt = request.GET.get("format", "")
     if fmt in ("xlsx", "csv"):
@@ -114,7 +125,7 @@ def candidate_list(request):
                     [
                         c.person.full_name,
                         c.person.birth_date if c.personal else None,
-                        c.cell.name,
+                        c.cell_label,
                         c.listed_on,
                         "; ".join(str(t.get_tag_display()) for t in c.tags.all()),
                         c.helper.full_name if c.helper else "",
@@ -253,28 +264,33 @@ def cell_helpers(cell: OrgUnit, day):
 
 
 def board(request):
+    """Active candidates by stage (counted as home counts them); closed dossiers apart."""
     unit, error = chosen_unit(request)
     qs = scoped(request, unit).prefetch_related("events")
     tag = request.GET.get("tag", "")
     if tag in Tag.values:
         qs = qs.tagged(tag)
-    columns: dict[str, list] = {s: [] for s in ORDER}
+    columns: dict[str, list] = {s: [] for s in ORDER if s not in CLOSED}
+    closed: Counter = Counter()
+    qs = list(qs)
+    name_cells(qs)
     for c in qs:
-        columns[c.stage].append((c, deadlines.next_deadline(c, list(c.events.all()))))
-    counts = Counter({s: len(v) for s, v in columns.items()})
-    cols = [(Stage(s), columns[s]) for s in ORDER if s not in EXITS]
-    exits = [(Stage(s), columns[s]) for s in EXITS]
+        if c.stage in CLOSED:
+            closed[c.stage] += 1
+        else:
+            columns[c.stage].append((c, deadlines.next_deadline(c, list(c.events.all()))))
     return render(
         request,
         "admission/board.html",
         {
             "unit": unit,
             "error": error,
-            "columns": cols,
-            "exits": exits,
+            "columns": [(Stage(s), cards) for s, cards in columns.items()],
+            "closed": [(Stage(s), closed[s]) for s in CLOSED],
+            "closed_total": sum(closed.values()),
             "tag": tag,
             "tags": Tag.choices,
-            "total": sum(counts.values()),
+            "total": sum(len(cards) for cards in columns.values()),
             "day": today(),
         },
     )
@@ -406,6 +422,7 @@ def recorded_message(c: Candidate, step: Step) -> str:
 def alert_list(request):
     day, error = day_from(request)
     items = deadlines.alerts(Candidate.objects.visible_to(request.user), day)
+    name_cells([a.candidate for a in items])
     by_kind = Counter(a.kind for a in items)
     fmt = request.GET.get("format", "")
     if fmt in ("xlsx", "csv") and not error:
@@ -421,7 +438,7 @@ def alert_list(request):
                 (
                     [
                         a.candidate.person.full_name,
-                        a.candidate.cell.name,
+                        a.candidate.cell_label,
                         a.message,
                         a.due,
                         _("yes") if a.overdue else "",
