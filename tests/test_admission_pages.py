@@ -383,3 +383,17 @@ def test_dates_are_typed_and_shown_dd_mm_yyyy_on_every_page(client, personas, or
     assert 'name="birth_date"' in body and 'placeholder="dd/mm/yyyy"' in body
     body = client.get(reverse("alerts"), {"date": "30/11/2017"}).content.decode()
     assert 'value="30/11/2017"' in body
+
+
+def test_person_history_shows_values_in_words_without_bookkeeping(client, personas, org):
+    c = lan(org)
+    client.force_login(personas.ward_a_officer)
+    body = client.get(
+        reverse("person_detail", args=[c.person_id]), HTTP_ACCEPT_LANGUAGE="vi"
+    ).content.decode()
+    history = body.split("audit")[-1]
+    assert "15/08/1995" in history and "1995-08-15" not in history
+    assert "Trong danh sách nguồn" in history and "LISTED" not in history
+    assert "Nguyễn Văn An" in history  # the helper by name, not by id
+    for hidden in ("sort name", "search name", "recorded at", "UPPER_SECONDARY"):
+        assert hidden not in history

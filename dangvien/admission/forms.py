@@ -81,6 +81,7 @@ class CandidateForm(forms.Form):
         required=False,
         queryset=Locality.objects.none(),
         to_field_name="code",
+        empty_label="—",
     )
     youth_union_member = forms.BooleanField(label=_("Youth Union member"), required=False)
     tags = forms.MultipleChoiceField(
@@ -90,7 +91,10 @@ class CandidateForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     helper = PersonChoiceField(
-        label=_("Helper (full member of the cell)"), required=False, queryset=Person.objects.none()
+        label=_("Helper (full member of the cell)"),
+        required=False,
+        queryset=Person.objects.none(),
+        empty_label="—",
     )
     difficult_area = forms.BooleanField(
         label=_("Difficult or ethnic-minority area"), required=False
@@ -244,7 +248,10 @@ class StepForm(forms.Form):
         label=_("In favour"), min_value=0, max_value=10000, required=False
     )
     introducer = PersonChoiceField(
-        label=_("Introducer / helper"), required=False, queryset=Person.objects.none()
+        label=_("Introducer / helper"),
+        required=False,
+        queryset=Person.objects.none(),
+        empty_label="—",
     )
     worked_together_since = date_field(_("Worked together since"), required=False)
     subject = forms.CharField(label=_("Person verified"), max_length=120, required=False)

@@ -60,8 +60,11 @@ def chosen_unit(request) -> tuple[OrgUnit | None, str | None]:
 
 
 def name_cells(candidates) -> None:
-    """`c.cell_label`: the cell with its grassroots organisation, as city-wide lists need."""
+    """`c.cell_label`: the cell with its grassroots organisation where the list spans
+    several (a city-wide list); a ward's own list names the cell alone."""
     names = grassroots_names({c.cell for c in candidates})
+    if len(set(names.values())) <= 1:
+        names = {}
     for c in candidates:
         c.cell_label = unit_label(c.cell, names)
 

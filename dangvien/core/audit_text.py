@@ -51,3 +51,62 @@ def audit_detail(detail: str) -> str:
         if m:
             return say(m)
     return detail
+
+
+# Bookkeeping columns, not facts about the person: left out of a history shown to people.
+HIDDEN_FIELDS = {"id", "version", "search_name", "sort_name", "recorded_at", "path", "depth"}
+
+
+def _empty(value) -> bool:
+    return value in (None, "", False, [], {})
+
+
+def _shown(field, value, related: dict) -> str:
+    """A stored value as people read it: labels for choices, dd/mm/yyyy, yes/no, names."""
+    import datetime as dt
+
+    from django.utils.formats import localize
+
+    if value is None or value == "":
+        return "–"
+    if field is None:
+        return str(value)
+    if getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if field.is_relation and field.related_model is not None:
+        key = (field.related_model, value)
+        if key not in related:
+            obj = field.related_model._default_manager.filter(pk=value).first()
+            related[key] = str(obj) if obj is not None else "–"
+        return related[key]
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if field.get_internal_type() == "DateField" and isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    return localize(value) if isinstance(value, int | float) else str(value)
+
+
+def change_rows(model_label: str, changes) -> list[tuple[str, str, str]]:
+    """(field title, before, after) of an audit entry's changes, in words, without the
+    bookkeeping columns and without fields that stayed empty."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        model = apps.get_model(model_label)
+    except (LookupError, ValueError):
+        model = None
+    related: dict = {}
+    rows = []
+    for name, old, new in changes:
+        if name in HIDDEN_FIELDS or (_empty(old) and _empty(new)):
+            continue
+        try:
+            field = model._meta.get_field(name) if model else None
+        except FieldDoesNotExist:
+            field = None
+        title = str(field.verbose_name) if field is not None else name
+        rows.append((title, _shown(field, old, related), _shown(field, new, related)))
+    return rows

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from dangvien.accounts.audit import A, export_purpose, log
 from dangvien.accounts.models import AuditEntry
-from dangvien.core.audit_text import audit_detail
+from dangvien.core.audit_text import audit_detail, change_rows
 from dangvien.core.views import get_visible, today
 from dangvien.membership.models import Membership, Status, Stint, full_on_q, member_on_q
 from dangvien.reports.exports import attachment, table_response
@@ -98,9 +98,7 @@ def person_detail(request, pk: int):
     changes = list(AuditEntry.objects.filter(person_id=person.pk).exclude(action=A.READ)[:50])
     for e in changes:  # said in the page's language, not as stored for operators
         e.detail_text = audit_detail(e.detail)  # type: ignore[attr-defined]
-        e.change_rows = [  # type: ignore[attr-defined]
-            (field_label(e.model, k), old, new) for k, old, new in e.changes()
-        ]
+        e.change_rows = change_rows(e.model, e.changes())  # type: ignore[attr-defined]
     return render(
         request,
         "people/person_detail.html",
@@ -118,17 +116,6 @@ def person_detail(request, pk: int):
             .first(),
         },
     )
-
-
-def field_label(model: str, name: str) -> str:
-    """A changed field's name as its model's verbose name ("ngày sinh", not birth_date)."""
-    from django.apps import apps
-    from django.core.exceptions import FieldDoesNotExist
-
-    try:
-        return str(apps.get_model(model)._meta.get_field(name).verbose_name)
-    except (LookupError, ValueError, FieldDoesNotExist):
-        return name
 
 
 def person_export(request, pk: int):
