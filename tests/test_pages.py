@@ -328,3 +328,12 @@ def test_a_favicon_is_linked_and_shipped(client, personas):
     path = finders.find("img/favicon.svg")
     with open(path, encoding="utf-8") as svg:
         assert svg.read().startswith("<svg")
+
+
+def test_the_import_page_lists_the_codes_in_scope_with_names(client, personas, org):
+    client.force_login(personas.ward_a_officer)
+    body = client.get(reverse("import_list"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    codes = body[body.index('id="codes"') :].split("</details>")[0]
+    assert "<code>A1</code></td><td>Chi bộ Tổ dân phố 1 – Đảng bộ phường A<" in codes
+    assert "<code>WA-TDP1</code></td><td>Tổ dân phố 1, Phường A<" in codes
+    assert "<code>B1</code>" not in codes and "WB-TDP1" not in codes  # ward B: out of scope

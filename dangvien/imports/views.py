@@ -64,12 +64,28 @@ def listed(user) -> list[ImportRun]:
     return runs_list
 
 
+def codes_in_scope(user) -> dict:
+    """The unit and locality codes a file from this user may name, with their names and
+    ward, so that nobody types a code from memory."""
+    from dangvien.core.views import today
+    from dangvien.orgs.models import Locality, OrgUnit
+    from dangvien.orgs.picker import unit_options
+
+    day = today()
+    localities = Locality.objects.visible_to(user).on(day).select_related("parent")
+    return {
+        "unit_codes": unit_options(OrgUnit.objects.visible_to(user), day),
+        "locality_codes": [(loc.code, loc.long_name) for loc in localities],
+    }
+
+
 def list_context(user) -> dict:
     return {
         "runs": listed(user),
         "kinds": list(LABELS.items()),
         "max_mb": settings.IMPORT_MAX_MB,
         "personal_kinds": PERSONAL,
+        **codes_in_scope(user),
     }
 
 
