@@ -356,6 +356,7 @@ def candidate_detail(request, pk: int):
             "form": form,
             "findings": findings,
             "rule_set": rule_set,
+            "rule_set_in_use": rulesets.BY_ID[rule_set],
             "blocked": blocked,
             "checklist": checklist,
             "day": day,
