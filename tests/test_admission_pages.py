@@ -283,6 +283,8 @@ def test_after_the_ceremony_messages_name_a_probationary_member(client, personas
     body = response.content.decode()
     assert "Vũ Thị Lan là đảng viên dự bị từ ngày 20/07/2017" in body
     body = client.get(url, {"date": "01/10/2018"}, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "8/9 cấp ủy viên tán thành" in body  # the grassroots committee's vote
+    assert "10/12 đảng viên chính thức tán thành" in body  # the cell's
     findings = body.split('id="findings"')[1].split("</ul>")[0]
     assert "đảng viên dự bị Vũ Thị Lan" in findings
     assert "Quần chúng" not in findings and "quần chúng" not in findings
