@@ -16,17 +16,12 @@ def default_unit(user) -> OrgUnit | None:
     return OrgUnit.objects.visible_to(user).order_by("depth", "path").first()
 
 
-def unit_depth(visible) -> int:
-    top = visible.order_by("depth").first()
-    return top.depth if top else 0
-
-
 def statistics(request):
     day, error = day_from(request)
     visible = OrgUnit.objects.visible_to(request.user)
     typed = request.GET.get("unit", "").strip()
     unit = resolve_unit(visible, typed, day) if typed else default_unit(request.user)
-    if unit is None:
+    if unit is None and typed:
         error = _("No unit in your scope is called “%(name)s”: pick one from the list.") % {
             "name": typed
         }
