@@ -278,6 +278,8 @@ def test_units_are_picked_by_name_from_a_list_limited_to_the_scope(client, perso
     assert response.context["unit"].code == "WARDA"
     response = client.get(reverse("person_list"), {"unit": "Đảng bộ phường B"})
     assert [p.full_name for p in response.context["page"]] == ["Lê Văn Cường"]
+    body = client.get(reverse("person_list"), {"unit": "B1"}).content.decode()
+    assert 'value="Chi bộ Tổ dân phố 1 (B) – Đảng bộ phường B"' in body  # a code from a link
     client.force_login(personas.ward_a_officer)
     body = client.get(reverse("person_list")).content.decode()
     assert "Đảng bộ phường A" in body and "phường B" not in body  # only the officer's scope

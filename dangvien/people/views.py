@@ -12,6 +12,7 @@ from dangvien.accounts.models import AuditEntry
 from dangvien.core.audit_text import audit_detail, change_rows
 from dangvien.core.views import get_visible, today
 from dangvien.membership.models import Membership, Status, Stint, full_on_q, member_on_q
+from dangvien.orgs.picker import label_units
 from dangvien.reports.exports import attachment, table_response
 
 from .forms import PersonFilter
@@ -27,6 +28,9 @@ def person_list(request):
     people = Person.objects.visible_to(request.user)
     if form.is_bound and form.is_valid():
         people = form.apply(people)
+        if form.cleaned_data.get("unit"):  # a code from a link shows as the unit's name
+            form.data = form.data.copy()
+            form.data["unit"] = label_units([form.cleaned_data["unit"]])[0][1]
     latest = Stint.objects.filter(membership__person=OuterRef("pk")).order_by("-start_on")
     memberships = Membership.objects.filter(person=OuterRef("pk"))
     people = people.select_related("ethnicity", "religion").annotate(
