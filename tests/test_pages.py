@@ -339,3 +339,16 @@ def test_the_import_page_lists_the_codes_in_scope_with_names(client, personas, o
     assert "<code>A1</code></td><td>Chi bộ Tổ dân phố 1 – Đảng bộ phường A<" in codes
     assert "<code>WA-TDP1</code></td><td>Tổ dân phố 1, Phường A<" in codes
     assert "<code>B1</code>" not in codes and "WB-TDP1" not in codes  # ward B: out of scope
+
+
+def test_page_links_past_page_1000_keep_plain_numbers():
+    from django.core.paginator import Paginator
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    page = Paginator(range(100_000), 50).page(1500)
+    with translation.override("vi"):
+        html = render_to_string("_pages.html", {"page": page, "query": "q=an"})
+    assert "page=1499" in html and "page=1501" in html
+    assert "Trang 1.500" in html  # the text is localised, the links are not
+    assert not LOCALISED_ID.search(html)
