@@ -33,6 +33,11 @@ urlpatterns = [
     path("candidates/board/", admission.board, name="candidate_board"),
     path("candidates/<int:pk>/", admission.candidate_detail, name="candidate_detail"),
     path(
+        "candidates/<int:pk>/step-form/",
+        admission.candidate_step_form,
+        name="candidate_step_form",
+    ),
+    path(
         "candidates/<int:pk>/forms/<str:code>.docx",
         admission.candidate_form,
         name="candidate_form",

@@ -52,6 +52,12 @@ def matrix(o):
         ("candidate_board", "GET", "/candidates/board/", everyone),
         ("candidate_detail", "GET", f"/candidates/{c}/", everyone | {"ward_b": 404}),
         (
+            "candidate_step_form",
+            "GET",
+            f"/candidates/{c}/step-form/?kind=DECISION",
+            everyone | {"ward_b": 404, "leader_a": 403},
+        ),
+        (
             "candidate_detail",
             "POST",
             f"/candidates/{c}/",

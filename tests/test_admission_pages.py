@@ -132,7 +132,7 @@ def test_cell_secretary_records_steps_and_sees_blocking_findings(client, persona
         {
             "kind": "GRASSROOTS_VOTE",
             "date": "25/05/2017",
-            "full_members": 9,
+            "committee_members": 9,
             "in_favour": 9,
             "version": c.version - 1,
         },
@@ -211,3 +211,213 @@ def test_the_timeline_counts_a_grassroots_vote_in_committee_members(client, pers
     body = client.get(reverse("candidate_detail", args=[c.pk]), HTTP_ACCEPT_LANGUAGE="vi")
     text = body.content.decode()
     assert "6/9 cấp ủy viên tán thành" in text and "10/12 đảng viên chính thức" in text
+
+
+# ----- issue 9, item 10: titles, not rule ids; the person named as what they are --------
+def rule_ids_in_the_rules_package() -> set[str]:
+    """Every rule id the checks can report, read from the rules package's source."""
+    import re
+    from pathlib import Path
+
+    import dangvien.rules
+
+    folder = Path(dangvien.rules.__file__).parent
+    ids: set[str] = set()
+    # Every module that reports or cites rules (dossier.py names JSON keys, not rules).
+    for path in sorted(p for p in folder.glob("*.py") if p.name != "dossier.py"):
+        text = path.read_text(encoding="utf-8")
+        ids |= set(re.findall(r'"((?:[a-z_]+)\.(?:[a-z_]+))"', text))
+    return {i for i in ids if not i.startswith("dangvien.")}
+
+
+def test_every_rule_id_has_a_vietnamese_title():
+    from django.utils import translation
+
+    from dangvien.admission.rule_titles import TITLES, title
+
+    ids = rule_ids_in_the_rules_package() | {"vote.grassroots"}
+    assert {"vote.cell", "deadline.decision", "readmission.gap"} <= ids
+    assert sorted(ids - set(TITLES)) == []
+    with translation.override("vi"):
+        assert title("deadline.decision") == "Thời hạn ra quyết định kết nạp"
+        assert title("vote.grassroots") == "Đảng ủy cơ sở biểu quyết (2/3 cấp ủy viên)"
+        # An id added later still shows its area's title, never the bare id.
+        assert title("readmission.someday") == "Kết nạp lại"
+
+
+def test_findings_and_exception_picker_show_titles(client, personas, org):
+    c = lan(org)
+    prepare(c, org)
+    step(c, K.CELL_VOTE, D(2017, 5, 10), full_members=12, in_favour=10)
+    client.force_login(personas.city_officer)
+    url = reverse("candidate_detail", args=[c.pk])
+    body = client.get(url, {"date": "01/09/2017"}, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "<strong>Thời hạn ra quyết định kết nạp</strong>:" in body
+    assert "deadline.decision:" not in body and ">deadline.decision<" not in body
+    body = client.get(url, {"kind": "EXCEPTION"}, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert '<option value="age.max">Tuổi tối đa</option>' in body
+    assert 'value="vote.cell"' not in body  # a failed vote is never excepted
+
+
+def test_a_failed_vote_offers_rejection_not_an_exception(client, personas, org):
+    c = lan(org)
+    prepare(c, org)
+    c.refresh_from_db()
+    client.force_login(personas.ward_a_officer)
+    url = reverse("candidate_detail", args=[c.pk])
+    vote = {"kind": "CELL_VOTE", "for_kind": "CELL_VOTE", "date": "10/05/2017"}
+    body = client.post(
+        url,
+        {**vote, "full_members": 12, "in_favour": 7, "version": c.version},
+        HTTP_ACCEPT_LANGUAGE="vi",
+    ).content.decode()
+    assert 'id="reject"' in body and "?kind=REJECTED" in body and "Không kết nạp" in body
+    assert (
+        "Ngoại lệ được cấp có thẩm quyền chấp thuận"
+        not in body.split('id="blocked"')[1].split("</div>")[0]
+    )
+    form = client.get(url, {"kind": "REJECTED"}, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert '<option value="REJECTED" selected>Không kết nạp</option>' in form
+    response = client.post(
+        url,
+        {"kind": "REJECTED", "for_kind": "REJECTED", "date": "12/05/2017", "version": c.version},
+    )
+    assert response.status_code == 302
+    c.refresh_from_db()
+    assert c.stage == Stage.REJECTED
+
+
+def test_after_the_ceremony_messages_name_a_probationary_member(client, personas, org):
+    c = lan(org)
+    prepare(c, org)
+    step(c, K.CELL_VOTE, D(2017, 5, 10), full_members=12, present=11, in_favour=10)
+    step(c, K.GRASSROOTS_VOTE, D(2017, 5, 25), full_members=9, in_favour=8)
+    step(c, K.DECISION, D(2017, 7, 3), document_number="456-QĐ/TU")
+    c.refresh_from_db()
+    client.force_login(personas.ward_a_officer)
+    url = reverse("candidate_detail", args=[c.pk])
+    response = client.post(
+        url,
+        {"kind": "CEREMONY", "for_kind": "CEREMONY", "date": "20/07/2017", "version": c.version},
+        HTTP_ACCEPT_LANGUAGE="vi",
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "Vũ Thị Lan là đảng viên dự bị từ ngày 20/07/2017" in body
+    body = client.get(url, {"date": "01/10/2018"}, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "8/9 cấp ủy viên tán thành" in body  # the grassroots committee's vote
+    assert "10/12 đảng viên chính thức tán thành" in body  # the cell's
+    findings = body.split('id="findings"')[1].split("</ul>")[0]
+    assert "đảng viên dự bị Vũ Thị Lan" in findings
+    assert "Quần chúng" not in findings and "quần chúng" not in findings
+
+
+def test_quan_chung_is_lower_case_mid_sentence(client, personas, org):
+    c = lan(org)
+    prepare(c, org)
+    step(c, K.CELL_VOTE, D(2017, 5, 10), full_members=12, in_favour=10)
+    client.force_login(personas.city_officer)
+    url = reverse("candidate_detail", args=[c.pk])
+    body = client.get(url, {"date": "01/09/2017"}, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    findings = body.split('id="findings"')[1].split("</ul>")[0]
+    assert "Quyết định kết nạp quần chúng Vũ Thị Lan" in findings
+    assert "Quần chúng" not in findings
+
+
+def test_person_history_is_said_in_vietnamese(client, personas, org):
+    client.force_login(personas.ward_b_officer)
+    assert client.get(reverse("person_detail", args=[org.an.pk])).status_code == 404
+    client.force_login(personas.ward_a_officer)
+    body = client.get(
+        reverse("person_detail", args=[org.an.pk]), HTTP_ACCEPT_LANGUAGE="vi"
+    ).content.decode()
+    assert "ngoài phạm vi được giao (bị từ chối)" in body
+    assert "404: outside scope" not in body
+
+
+# ----- issue 9, item 11: the step form adapts to the step ------------------------------
+def step_form_of(client, url, **params):
+    body = client.get(url, params, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    return body[body.index('id="step-form"') :].split("</form>")[0]
+
+
+def test_the_step_form_proposes_the_next_step_with_its_fields_and_date(client, personas, org):
+    c = lan(org)
+    client.force_login(personas.ward_a_officer)
+    url = reverse("candidate_detail", args=[c.pk])
+    form = step_form_of(client, url)
+    assert '<option value="COURSE_CERTIFICATE" selected>' in form
+    assert 'value="01/06/2016"' in form  # the listing date, not today's
+    prepare(c, org)
+    form = step_form_of(client, url)
+    assert '<option value="CELL_VOTE" selected>' in form
+    assert 'value="20/04/2017"' in form  # the residence comments' date
+    for name in ("full_members", "present", "in_favour", "document_number"):
+        assert f'name="{name}"' in form
+    for name in ("card_number", "introducer", "received_on", "rule", "subject"):
+        assert f'name="{name}"' not in form
+    step(c, K.CELL_VOTE, D(2017, 5, 10), full_members=12, in_favour=10)
+    form = step_form_of(client, url)
+    assert '<option value="GRASSROOTS_VOTE" selected>' in form
+    assert "Số cấp ủy viên của đảng ủy cơ sở" in form  # who votes: the committee
+    # Another step chosen (htmx): its own fields, the typed date kept.
+    partial = client.get(
+        reverse("candidate_step_form", args=[c.pk]),
+        {"kind": "DECISION", "date": "03/07/2017"},
+        HTTP_ACCEPT_LANGUAGE="vi",
+    ).content.decode()
+    assert 'name="received_on"' in partial and 'name="extended"' in partial
+    assert 'name="full_members"' not in partial and 'value="03/07/2017"' in partial
+
+
+def test_changing_the_step_without_script_records_nothing(client, personas, org):
+    c = lan(org)
+    client.force_login(personas.ward_a_officer)
+    url = reverse("candidate_detail", args=[c.pk])
+    body = client.post(
+        url,
+        {
+            "kind": "INTRODUCTION",
+            "for_kind": "COURSE_CERTIFICATE",
+            "date": "10/08/2016",
+            "version": c.version,
+        },
+        HTTP_ACCEPT_LANGUAGE="vi",
+    ).content.decode()
+    assert 'name="introducer"' in body and 'value="10/08/2016"' in body
+    assert c.events.count() == 2  # listed, helper assigned: nothing more
+
+
+def test_dates_are_typed_and_shown_dd_mm_yyyy_on_every_page(client, personas, org):
+    c = lan(org)
+    client.force_login(personas.city_officer)
+    pages = [
+        reverse("candidate_new"),
+        reverse("candidate_detail", args=[c.pk]),
+        reverse("alerts"),
+        reverse("statistics"),
+        reverse("unit_tree"),
+        reverse("locality_list"),
+        reverse("person_list"),
+    ]
+    for url in pages:
+        body = client.get(url, {"date": "30/11/2017"}).content.decode()
+        assert 'type="date"' not in body, url
+    body = client.get(reverse("candidate_new")).content.decode()
+    assert 'name="birth_date"' in body and 'placeholder="dd/mm/yyyy"' in body
+    body = client.get(reverse("alerts"), {"date": "30/11/2017"}).content.decode()
+    assert 'value="30/11/2017"' in body
+
+
+def test_person_history_shows_values_in_words_without_bookkeeping(client, personas, org):
+    c = lan(org)
+    client.force_login(personas.ward_a_officer)
+    body = client.get(
+        reverse("person_detail", args=[c.person_id]), HTTP_ACCEPT_LANGUAGE="vi"
+    ).content.decode()
+    history = body.split("audit")[-1]
+    assert "15/08/1995" in history and "1995-08-15" not in history
+    assert "Trong danh sách nguồn" in history and "LISTED" not in history
+    assert "Nguyễn Văn An" in history  # the helper by name, not by id
+    for hidden in ("sort name", "search name", "recorded at", "UPPER_SECONDARY"):
+        assert hidden not in history

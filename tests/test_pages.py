@@ -1,6 +1,8 @@
 """Pages as users see them: figures, filters, search, and bad input."""
 
+import datetime as dt
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -105,7 +107,7 @@ def test_person_filter_errors_are_shown_and_change_nothing(client, personas, org
         )
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Mã đơn vị không tồn tại" in body
+    assert "Không có đơn vị nào trong phạm vi của bạn tên “NOPE”" in body
 
 
 def test_person_page_shows_history_and_positions(client, personas, org):
@@ -180,3 +182,173 @@ def test_people_list_exports_with_a_purpose_and_neutralised_cells(client, person
     text = csv_body.content.decode("utf-8-sig")
     assert "Trần Thị Bình" in text and "Nguyễn Văn An" not in text
     assert AuditEntry.objects.filter(action="EXPORT", detail__contains="quý IV").count() == 2
+
+
+f_D = dt.date
+LOCALISED_ID = re.compile(
+    r'(?:value|href|action|hx-get|data-[\w-]+)="[^"]*?\b\d{1,3}(?:\.\d{3})+\b'
+)
+
+
+def test_ids_above_1000_are_never_localised(client, personas, org):
+    """`1.528` in an option value or a URL would be refused or 404: ids stay plain."""
+    from dangvien.admission.models import Candidate
+
+    from . import factories as f
+
+    big = f.person("Đinh Văn Lực", f.D(1970, 4, 4), "M", residence=org.tdp_a1, pk=1528)
+    f.member(big, org.cell_a1, ceremony=f.D(2001, 2, 3))
+    other = f.person("Đinh Văn Lực", f.D(1985, 1, 1), "M", residence=org.tdp_a1, pk=2001)
+    f.member(other, org.cell_a2, ceremony=f.D(2003, 2, 3))  # same name, the other cell
+    p = f.person("Vũ Thị Lan", f.D(1995, 8, 15), "F", residence=org.tdp_a1, pk=3456)
+    c = Candidate.objects.create(
+        pk=1234,
+        person=p,
+        cell=org.cell_a1,
+        listed_on=f.D(2016, 6, 1),
+        stage_since=f.D(2016, 6, 1),
+        helper=big,
+    )
+    client.force_login(personas.ward_a_officer)
+    pages = {
+        "new": reverse("candidate_new") + "?cell=A1",
+        "helpers": reverse("candidate_helpers") + "?cell=A1",
+        "list": reverse("candidate_list"),
+        "board": reverse("candidate_board"),
+        "dossier": reverse("candidate_detail", args=[c.pk]) + "?kind=INTRODUCTION",
+        "people": reverse("person_list"),
+        "person": reverse("person_detail", args=[big.pk]),
+        "unit": reverse("unit_detail", args=["A1"]),
+        "alerts": reverse("alerts"),
+        "statistics": reverse("statistics"),
+    }
+    bodies = {}
+    for name, url in pages.items():
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="vi")
+        assert response.status_code == 200, name
+        bodies[name] = response.content.decode()
+        assert not LOCALISED_ID.search(bodies[name]), (name, LOCALISED_ID.search(bodies[name]))
+    # The helper list is the chosen cell's, told apart by birth year.
+    assert 'value="1528"' in bodies["helpers"] and "Đinh Văn Lực (1970)" in bodies["helpers"]
+    assert 'value="2001"' not in bodies["helpers"]
+    assert 'value="1528"' in bodies["new"] and 'value="2001"' not in bodies["new"]
+    assert 'value="1528"' in bodies["dossier"]  # introducer picker
+    assert "/candidates/1234/" in bodies["list"] and "/candidates/1234/" in bodies["board"]
+    assert "/people/1528/" in bodies["unit"] and "/people/1528/export/" in bodies["person"]
+    # The form posts the helper's id back and it is accepted.
+    from tests.test_admission_pages import NEW
+
+    response = client.post(reverse("candidate_new"), {**NEW, "helper": "1528"})
+    assert response.status_code == 302
+    assert Candidate.objects.get(person__citizen_id=NEW["citizen_id"]).helper == big
+
+
+def test_export_form_marks_the_purpose_and_answers_its_absence_on_the_page(client, personas, org):
+    client.force_login(personas.ward_a_officer)
+    page = client.get(reverse("import_list"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    form = page[page.index('id="export-form"') :].split("</form>")[0]
+    assert 'aria-required="true"' in form and 'class="required"' in form
+    response = client.get(
+        reverse("import_export"),
+        {"kind": "members", "format": "csv", "purpose": "ab"},
+        HTTP_ACCEPT_LANGUAGE="vi",
+    )
+    assert response.status_code == 400 and response["Content-Type"].startswith("text/html")
+    body = response.content.decode()
+    assert 'id="purpose-error"' in body and "Hãy ghi mục đích xuất dữ liệu" in body
+    assert '<option value="members" selected>' in body  # the choice is kept
+    ok = client.get(
+        reverse("import_export"), {"kind": "members", "format": "csv", "purpose": "Báo cáo quý IV"}
+    )
+    assert ok.status_code == 200 and ok["Content-Type"].startswith("text/csv")
+
+
+# ----- issue 9, item 12: units picked by name, cells named with their organisation ------
+def test_units_are_picked_by_name_from_a_list_limited_to_the_scope(client, personas, org):
+    client.force_login(personas.city_officer)
+    body = client.get(reverse("statistics"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert '<option value="Chi bộ Tổ dân phố 1 – Đảng bộ phường A">A1</option>' in body
+    assert 'list="unit-options"' in body
+    # A name typed (or picked) instead of a code; accents and case ignored when unique.
+    response = client.get(reverse("statistics"), {"unit": "Đảng bộ phường B"})
+    assert response.context["unit"].code == "WARDB"
+    response = client.get(reverse("statistics"), {"unit": "chi bo to dan pho 1 (b)"})
+    assert response.context["unit"].code == "B1"
+    response = client.get(reverse("candidate_board"), {"unit": "Đảng bộ phường A"})
+    assert response.context["unit"].code == "WARDA"
+    response = client.get(reverse("person_list"), {"unit": "Đảng bộ phường B"})
+    assert [p.full_name for p in response.context["page"]] == ["Lê Văn Cường"]
+    body = client.get(reverse("person_list"), {"unit": "B1"}).content.decode()
+    assert 'value="Chi bộ Tổ dân phố 1 (B) – Đảng bộ phường B"' in body  # a code from a link
+    client.force_login(personas.ward_a_officer)
+    body = client.get(reverse("person_list")).content.decode()
+    assert "Đảng bộ phường A" in body and "phường B" not in body  # only the officer's scope
+    response = client.get(reverse("statistics"), {"unit": "Đảng bộ phường B"})
+    assert response.context["unit"].code == "WARDA" and response.context["error"]
+
+
+def test_cells_and_localities_are_named_with_their_organisation_and_ward(client, personas, org):
+    from tests.admission_helpers import lan
+
+    lan(org)
+    client.force_login(personas.city_officer)
+    body = client.get(reverse("candidate_new")).content.decode()
+    assert '<option value="A1">Chi bộ Tổ dân phố 1 – Đảng bộ phường A</option>' in body
+    assert '<option value="WA-TDP1">Tổ dân phố 1, Phường A</option>' in body
+    assert '<option value="WB-TDP1">Tổ dân phố 1, Phường B</option>' in body
+    for name in ("candidate_list", "candidate_board"):
+        assert (
+            "Chi bộ Tổ dân phố 1 – Đảng bộ phường A" in client.get(reverse(name)).content.decode()
+        )
+
+
+# ----- issue 9, item 13: counts agree; the page furniture -------------------------------
+def test_board_counts_active_candidates_as_home_does_and_closed_ones_apart(client, personas, org):
+    from dangvien.admission.models import Event
+    from tests.admission_helpers import lan, step
+
+    lan(org)
+    other = lan(org, name="Hà Văn Tư", birth=f_D(1990, 1, 1))
+    step(other, Event.Kind.WITHDRAWN, f_D(2016, 9, 1))
+    client.force_login(personas.ward_a_officer)
+    home = client.get("/").context["pipeline"]["active"]
+    board = client.get(reverse("candidate_board"), HTTP_ACCEPT_LANGUAGE="vi")
+    listed = client.get(reverse("candidate_list")).context["rows"]
+    assert home == board.context["total"] == len(listed) == 1
+    assert board.context["closed_total"] == 1
+    body = board.content.decode()
+    assert "1 quần chúng đang trong quy trình" in body and 'id="closed-total">1<' in body
+    assert "CARD_ISSUED" not in [s.value for s, _cards in board.context["columns"]]
+
+
+def test_a_favicon_is_linked_and_shipped(client, personas):
+    from django.contrib.staticfiles import finders
+
+    client.force_login(personas.ward_a_officer)
+    body = client.get("/").content.decode()
+    assert 'rel="icon" type="image/svg+xml" href="/static/img/favicon.svg"' in body
+    path = finders.find("img/favicon.svg")
+    with open(path, encoding="utf-8") as svg:
+        assert svg.read().startswith("<svg")
+
+
+def test_the_import_page_lists_the_codes_in_scope_with_names(client, personas, org):
+    client.force_login(personas.ward_a_officer)
+    body = client.get(reverse("import_list"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    codes = body[body.index('id="codes"') :].split("</details>")[0]
+    assert "<code>A1</code></td><td>Chi bộ Tổ dân phố 1 – Đảng bộ phường A<" in codes
+    assert "<code>WA-TDP1</code></td><td>Tổ dân phố 1, Phường A<" in codes
+    assert "<code>B1</code>" not in codes and "WB-TDP1" not in codes  # ward B: out of scope
+
+
+def test_page_links_past_page_1000_keep_plain_numbers():
+    from django.core.paginator import Paginator
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    page = Paginator(range(100_000), 50).page(1500)
+    with translation.override("vi"):
+        html = render_to_string("_pages.html", {"page": page, "query": "q=an"})
+    assert "page=1499" in html and "page=1501" in html
+    assert "Trang 1.500" in html  # the text is localised, the links are not
+    assert not LOCALISED_ID.search(html)

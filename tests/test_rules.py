@@ -192,7 +192,8 @@ def test_introducer_tenure_at_twelve_months_plus_minus_a_day(since):
         assert ("introducers.tenure" in findings) is blocked
         if blocked:
             assert (
-                "Trần Văn Bảo mới cùng công tác, học tập hoặc cư trú với Quần chúng "
+                # The dossier reaches the ceremony: she is named a probationary member.
+                "Trần Văn Bảo mới cùng công tác, học tập hoặc cư trú với đảng viên dự bị "
                 "Nguyễn Thị Mai 11 tháng" in (findings["introducers.tenure"]["message"])
             )
 

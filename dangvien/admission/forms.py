@@ -1,10 +1,13 @@
 import datetime as dt
+from collections import Counter
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from dangvien.orgs.models import Locality, OrgUnit
+from dangvien.orgs.picker import label_units
 from dangvien.people.cccd import validate_cccd
 from dangvien.people.models import (
     GeneralEducation,
@@ -16,37 +19,20 @@ from dangvien.people.models import (
 from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
 
 from .models import Event, Tag
+from .rule_titles import exception_choices
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-RULE_IDS = [
-    "age.min",
-    "age.max",
-    "education.min",
-    "course.valid",
-    "introducers.count",
-    "introducers.tenure",
-    "youth_union.required",
-    "verification.complete",
-    "vote.cell",
-    "deadline.decision",
-    "deadline.ceremony",
-    "deadline.confirmation",
-    "deadline.confirmation_decision",
-    "vote.confirmation",
-    "religion.clergy",
-    "readmission.gap",
-    "readmission.once",
-    "readmission.consent",
-]
 
 
 class DateInput(forms.DateInput):
-    input_type = "date"
+    """A date typed and shown dd/mm/yyyy whatever the browser's language (an
+    `<input type=date>` follows the browser's locale, so it is not used)."""
 
-    def format_value(self, value):
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        return value
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        base = {"placeholder": "dd/mm/yyyy", "autocomplete": "off", "size": 12, "class": "date"}
+        super().__init__({**base, **(attrs or {})}, format="%d/%m/%Y")
 
 
 def date_field(label, required=True):
@@ -55,11 +41,18 @@ def date_field(label, required=True):
     )
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """People told apart by birth year: two members of a cell may share a name."""
+
+    def label_from_instance(self, obj):
+        return f"{obj.full_name} ({obj.birth_date:%Y})"
+
+
 class CandidateForm(forms.Form):
     """A new candidate: the person (new, or found by citizen ID) and the listing."""
 
     cell = forms.ModelChoiceField(
-        label=_("Cell"), queryset=OrgUnit.objects.none(), to_field_name="code"
+        label=_("Cell"), queryset=OrgUnit.objects.none(), to_field_name="code", empty_label="—"
     )
     listed_on = date_field(_("Listed on"))
     full_name = forms.CharField(label=_("Full name"), max_length=128)
@@ -88,6 +81,7 @@ class CandidateForm(forms.Form):
         required=False,
         queryset=Locality.objects.none(),
         to_field_name="code",
+        empty_label="—",
     )
     youth_union_member = forms.BooleanField(label=_("Youth Union member"), required=False)
     tags = forms.MultipleChoiceField(
@@ -96,8 +90,11 @@ class CandidateForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    helper = forms.ModelChoiceField(
-        label=_("Helper (full member)"), required=False, queryset=Person.objects.none()
+    helper = PersonChoiceField(
+        label=_("Helper (full member of the cell)"),
+        required=False,
+        queryset=Person.objects.none(),
+        empty_label="—",
     )
     difficult_area = forms.BooleanField(
         label=_("Difficult or ethnic-minority area"), required=False
@@ -108,8 +105,15 @@ class CandidateForm(forms.Form):
 
     def __init__(self, *args, cells, localities, helpers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cell"].queryset = cells  # type: ignore[attr-defined]
-        self.fields["residence"].queryset = localities  # type: ignore[attr-defined]
+        # Cells named with their grassroots organisation, localities with their ward:
+        # "Chi bộ Tổ dân phố 1" exists in many wards.
+        labels = {u.pk: label for u, label in label_units(cells)}
+        cell_field = cast(forms.ModelChoiceField, self.fields["cell"])
+        cell_field.queryset = cells
+        cell_field.label_from_instance = lambda u: labels.get(u.pk, u.name)  # type: ignore[method-assign]
+        place = cast(forms.ModelChoiceField, self.fields["residence"])
+        place.queryset = localities.select_related("parent")
+        place.label_from_instance = lambda loc: loc.long_name  # type: ignore[method-assign]
         self.fields["helper"].queryset = helpers  # type: ignore[attr-defined]
 
     def clean_birth_date(self):
@@ -132,10 +136,110 @@ class CandidateForm(forms.Form):
         return data
 
 
+K = Event.Kind
+VOTE = ("document_number", "full_members", "present", "in_favour")
+# A grassroots committee votes by its members (cấp ủy viên), not the cell's full members.
+COMMITTEE_VOTE = ("document_number", "committee_members", "present", "in_favour")
+# The fields each step uses, besides its kind, date and note.
+FIELDS: dict[str, tuple[str, ...]] = {
+    K.HELPER_ASSIGNED: ("introducer",),
+    K.COURSE_CERTIFICATE: ("document_number",),
+    K.APPLICATION: (),
+    K.DECLARATION: (),
+    K.VERIFICATION_REQUEST: ("subject", "document_number"),
+    K.VERIFICATION_ANSWER: ("subject", "document_number"),
+    K.INTRODUCTION: ("introducer", "worked_together_since"),
+    K.YOUTH_UNION_RESOLUTION: ("document_number", "committee_members", "in_favour"),
+    K.RESIDENCE_COMMENT: ("document_number",),
+    K.CELL_VOTE: VOTE,
+    K.SUB_COMMITTEE_APPRAISAL: ("document_number",),
+    K.GRASSROOTS_VOTE: COMMITTEE_VOTE,
+    K.DECISION: ("document_number", "received_on", "extended"),
+    K.CEREMONY: (),
+    K.SELF_REVIEW: (),
+    K.HELPER_COMMENT: (),
+    K.CONFIRMATION_RESIDENCE: (),
+    K.CONFIRMATION_CELL_VOTE: VOTE,
+    K.CONFIRMATION_SUB_COMMITTEE: ("document_number",),
+    K.CONFIRMATION_GRASSROOTS_VOTE: COMMITTEE_VOTE,
+    K.CONFIRMATION_DECISION: ("document_number", "extended"),
+    K.CARD_ISSUED: ("card_number",),
+    K.EXCEPTION: ("rule", "approved_by", "document_number"),
+    K.WITHDRAWN: ("document_number",),
+    K.REJECTED: ("document_number",),
+    K.STRUCK_OFF: ("document_number",),
+}
+# Who votes: a cell's full members, or a grassroots committee's members (cấp ủy viên).
+VOTERS: dict[str, Any] = {
+    K.CELL_VOTE: _("Full members of the cell"),
+    K.CONFIRMATION_CELL_VOTE: _("Full members of the cell"),
+    K.GRASSROOTS_VOTE: _("Members of the grassroots committee"),
+    K.CONFIRMATION_GRASSROOTS_VOTE: _("Members of the grassroots committee"),
+}
+ADMISSION_PATH = (
+    K.COURSE_CERTIFICATE,
+    K.APPLICATION,
+    K.DECLARATION,
+    K.VERIFICATION_REQUEST,
+    K.VERIFICATION_ANSWER,
+    K.YOUTH_UNION_RESOLUTION,
+    K.INTRODUCTION,
+    K.RESIDENCE_COMMENT,
+    K.CELL_VOTE,
+    K.SUB_COMMITTEE_APPRAISAL,
+    K.GRASSROOTS_VOTE,
+    K.DECISION,
+    K.CEREMONY,
+    K.SELF_REVIEW,
+    K.HELPER_COMMENT,
+    K.CONFIRMATION_RESIDENCE,
+    K.CONFIRMATION_CELL_VOTE,
+    K.CONFIRMATION_SUB_COMMITTEE,
+    K.CONFIRMATION_GRASSROOTS_VOTE,
+    K.CONFIRMATION_DECISION,
+    K.CARD_ISSUED,
+)
+
+
+def expected_step(c, events, *, sub_committee: bool) -> str:
+    """The step a dossier most likely needs next, proposed by the form."""
+    done = Counter(e.kind for e in events)
+    grassroots_cell = c.cell.kind == OrgUnit.Kind.GRASSROOTS_CELL
+    youth = bool(c.person.youth_union_member)
+    for kind in ADMISSION_PATH:
+        if kind == K.VERIFICATION_ANSWER:
+            if done[K.VERIFICATION_ANSWER] < done[K.VERIFICATION_REQUEST]:
+                return kind
+            continue
+        if kind == K.YOUTH_UNION_RESOLUTION and not youth:
+            continue
+        if kind == K.INTRODUCTION:
+            needed = 1 if done[K.YOUTH_UNION_RESOLUTION] else 2
+            if done[kind] < needed:
+                return kind
+            continue
+        if kind in (K.SUB_COMMITTEE_APPRAISAL, K.CONFIRMATION_SUB_COMMITTEE) and not sub_committee:
+            continue
+        if kind in (K.GRASSROOTS_VOTE, K.CONFIRMATION_GRASSROOTS_VOTE) and grassroots_cell:
+            continue
+        if not done[kind]:
+            return kind
+    return K.CARD_ISSUED
+
+
+def default_date(events, today: dt.date) -> dt.date:
+    """The form's date: that of the latest step (a 2017 dossier goes on in 2017), never
+    after today."""
+    latest = max((e.date for e in events), default=today)
+    return min(latest, today)
+
+
 class StepForm(forms.Form):
-    """One step of a dossier; the fields that do not apply to the step stay empty."""
+    """One step of a dossier, with only the fields its kind uses (`FIELDS`)."""
 
     kind = forms.ChoiceField(label=_("Step"), choices=Event.Kind.choices)
+    # The kind the fields were shown for: a changed kind shows its fields, records nothing.
+    for_kind = forms.CharField(widget=forms.HiddenInput, required=False)
     date = date_field(_("Date"))
     document_number = forms.CharField(label=_("Document number"), max_length=60, required=False)
     full_members = forms.IntegerField(
@@ -148,26 +252,56 @@ class StepForm(forms.Form):
     in_favour = forms.IntegerField(
         label=_("In favour"), min_value=0, max_value=10000, required=False
     )
-    introducer = forms.ModelChoiceField(
-        label=_("Introducer / helper"), required=False, queryset=Person.objects.none()
+    introducer = PersonChoiceField(
+        label=_("Introducer / helper"),
+        required=False,
+        queryset=Person.objects.none(),
+        empty_label="—",
     )
     worked_together_since = date_field(_("Worked, studied or lived together since"), required=False)
     subject = forms.CharField(label=_("Person verified"), max_length=120, required=False)
     received_on = date_field(_("Decision received on"), required=False)
     extended = forms.BooleanField(label=_("Deadline extended once"), required=False)
     card_number = forms.CharField(label=_("Party card number"), max_length=20, required=False)
-    rule = forms.ChoiceField(
-        label=_("Rule excepted"), required=False, choices=[("", "—"), *[(r, r) for r in RULE_IDS]]
-    )
+    rule = forms.ChoiceField(label=_("Rule excepted"), required=False)
     approved_by = forms.CharField(label=_("Approved by"), max_length=120, required=False)
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, *args, introducers, **kwargs):
+    ALWAYS = ("kind", "for_kind", "date", "note", "version")
+
+    def __init__(self, *args, introducers, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
+        self.step_kind = kind
         self.fields["introducer"].queryset = introducers  # type: ignore[attr-defined]
         self.fields["kind"].choices = [  # type: ignore[attr-defined]
             c for c in Event.Kind.choices if c[0] != Event.Kind.LISTED
         ]
+        self.fields["rule"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *exception_choices(),
+        ]
+        if kind in VOTERS:
+            self.fields["full_members"].label = VOTERS[kind]
+            self.fields["committee_members"].label = VOTERS[kind]
+        if kind == K.YOUTH_UNION_RESOLUTION:
+            self.fields["committee_members"].label = _("Members of the Youth Union committee")
+        if kind == K.HELPER_ASSIGNED:
+            self.fields["introducer"].label = _("Helper")
+        if kind == K.INTRODUCTION:
+            self.fields["introducer"].label = _("Introducer (full member)")
+        keep = {*self.ALWAYS, *FIELDS.get(kind, ())}
+        for name in list(self.fields):
+            if name not in keep:
+                del self.fields[name]
+
+    @property
+    def switched(self) -> bool:
+        """Posted after changing the step without the page updating its fields."""
+        return self.is_bound and self.data.get("for_kind", self.step_kind) != self.step_kind
+
+    def step_fields(self):
+        """The bound fields shown for this step, in display order."""
+        return [self[n] for n in self.fields if n not in ("kind", "for_kind", "version")]

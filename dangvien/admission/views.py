@@ -13,15 +13,17 @@ from dangvien.accounts.audit import A, export_purpose, log
 from dangvien.accounts.scoping import roles_for, scope_paths
 from dangvien.core.text import search_key
 from dangvien.core.views import day_from, get_visible, today
+from dangvien.membership.models import Stint
 from dangvien.orgs.models import Locality, OrgUnit
+from dangvien.orgs.picker import grassroots_names, resolve_unit, unit_label
 from dangvien.people.models import Person
 from dangvien.reports.exports import DOCX, attachment, table_response
 from dangvien.reports.views import default_unit
 from dangvien.rules import rulesets
 
 from . import deadlines, documents, services
-from .forms import CandidateForm, StepForm
-from .models import CLOSED, EXITS, ORDER, Candidate, Event, Stage, Tag
+from .forms import CandidateForm, StepForm, default_date, expected_step
+from .models import CLOSED, ORDER, Candidate, Event, Stage, Tag
 from .services import Step, TransitionError
 
 FORMS = [  # the checklist of a dossier: form number → the events that fill it
@@ -46,13 +48,25 @@ FORMS = [  # the checklist of a dossier: form number → the events that fill it
 
 def chosen_unit(request) -> tuple[OrgUnit | None, str | None]:
     visible = OrgUnit.objects.visible_to(request.user)
-    code = request.GET.get("unit", "").strip().upper()
-    if code:
-        unit = visible.filter(code=code).first()
+    typed = request.GET.get("unit", "").strip()
+    if typed:
+        unit = resolve_unit(visible, typed, today())
         if unit is None:
-            return default_unit(request.user), _("Unknown unit code “%(code)s”.") % {"code": code}
+            return default_unit(request.user), _(
+                "No unit in your scope is called “%(name)s”: pick one from the list."
+            ) % {"name": typed}
         return unit, None
     return default_unit(request.user), None
+
+
+def name_cells(candidates) -> None:
+    """`c.cell_label`: the cell with its grassroots organisation where the list spans
+    several (a city-wide list); a ward's own list names the cell alone."""
+    names = grassroots_names({c.cell for c in candidates})
+    if len(set(names.values())) <= 1:
+        names = {}
+    for c in candidates:
+        c.cell_label = unit_label(c.cell, names)
 
 
 def scoped(request, unit):
@@ -92,6 +106,7 @@ def candidate_list(request):
     for c in qs:
         c.personal = paths is None or any(c.cell.path.startswith(p) for p in paths)
         rows.append((c, deadlines.next_deadline(c, list(c.events.all()))))
+    name_cells([c for c, _dl in rows])
     with_list, communes = communes_with_lists(unit, day) if unit else (0, 0)
     fmt = request.GET.get("format", "")
     if fmt in ("xlsx", "csv"):
@@ -118,7 +133,7 @@ def candidate_list(request):
                     [
                         c.person.full_name,
                         c.person.birth_date if c.personal else None,
-                        c.cell.name,
+                        c.cell_label,
                         c.listed_on,
                         "; ".join(str(t.get_tag_display()) for t in c.tags.all()),
                         c.helper.full_name if c.helper else "",
@@ -171,7 +186,7 @@ def candidate_new(request):
     day = today()
     cell_code = (request.POST.get("cell") or request.GET.get("cell") or "").strip().upper()
     cell = cells.filter(code=cell_code).first()
-    helpers = services.eligible_helpers(cell, day) if cell else Person.objects.none()
+    helpers = cell_helpers(cell, day) if cell else Person.objects.none()
     form = CandidateForm(
         request.POST or None,
         cells=cells,
@@ -246,33 +261,48 @@ def helper_options(request):
         .filter(code=request.GET.get("cell", "").strip().upper())
         .first()
     )
-    helpers = services.eligible_helpers(cell, today()) if cell else Person.objects.none()
+    helpers = cell_helpers(cell, today()) if cell else Person.objects.none()
     return render(request, "admission/_helper_options.html", {"helpers": helpers[:500]})
 
 
+def cell_helpers(cell: OrgUnit, day):
+    """The full members of the chosen cell on `day`, in Vietnamese name order: the people
+    the cell can assign to follow and help a candidate."""
+    return (
+        services.eligible_helpers(cell, day)
+        .filter(memberships__stints__in=Stint.objects.members_on(day).filter(unit=cell))
+        .order_by("sort_name")
+    )
+
+
 def board(request):
+    """Active candidates by stage (counted as home counts them); closed dossiers apart."""
     unit, error = chosen_unit(request)
     qs = scoped(request, unit).prefetch_related("events")
     tag = request.GET.get("tag", "")
     if tag in Tag.values:
         qs = qs.tagged(tag)
-    columns: dict[str, list] = {s: [] for s in ORDER}
+    columns: dict[str, list] = {s: [] for s in ORDER if s not in CLOSED}
+    closed: Counter = Counter()
+    qs = list(qs)
+    name_cells(qs)
     for c in qs:
-        columns[c.stage].append((c, deadlines.next_deadline(c, list(c.events.all()))))
-    counts = Counter({s: len(v) for s, v in columns.items()})
-    cols = [(Stage(s), columns[s]) for s in ORDER if s not in EXITS]
-    exits = [(Stage(s), columns[s]) for s in EXITS]
+        if c.stage in CLOSED:
+            closed[c.stage] += 1
+        else:
+            columns[c.stage].append((c, deadlines.next_deadline(c, list(c.events.all()))))
     return render(
         request,
         "admission/board.html",
         {
             "unit": unit,
             "error": error,
-            "columns": cols,
-            "exits": exits,
+            "columns": [(Stage(s), cards) for s, cards in columns.items()],
+            "closed": [(Stage(s), closed[s]) for s in CLOSED],
+            "closed_total": sum(closed.values()),
             "tag": tag,
             "tags": Tag.choices,
-            "total": sum(counts.values()),
+            "total": sum(len(cards) for cards in columns.values()),
             "day": today(),
         },
     )
@@ -291,17 +321,15 @@ def candidate_detail(request, pk: int):
     )
     if request.method == "GET":
         log(A.READ, c, detail="" if personal else "names only")
-    introducers = services.eligible_helpers(c.cell, day)
-    form = StepForm(
-        request.POST or None, introducers=introducers, initial={"date": day, "version": c.version}
-    )
+    events = list(c.events.select_related("introducer", "recorded_by"))
+    form = step_form(request, c, events, day)
     blocked = None
     if request.method == "POST":
         if not Candidate.objects.editable_by(request.user).filter(pk=c.pk).exists():
             raise PermissionDenied
-        if form.is_valid():
+        if not form.switched and form.is_valid():
             d = form.cleaned_data
-            step = Step(**{k: v for k, v in d.items() if k != "version"})
+            step = Step(**{k: v for k, v in d.items() if k not in ("version", "for_kind")})
             step.document_number = step.document_number.strip()
             try:
                 services.record(c, step, by=request.user, version=d["version"], today=day)
@@ -311,9 +339,8 @@ def candidate_detail(request, pk: int):
             except TransitionError as e:
                 form.add_error(None, str(e))
             else:
-                messages.success(request, _("Recorded."))
+                messages.success(request, recorded_message(c, step))
                 return redirect("candidate_detail", pk=c.pk)
-    events = list(c.events.select_related("introducer", "recorded_by"))
     as_of, error = day_from(request)
     asked = request.GET.get("rule_set", "")
     rule_set, findings = services.findings_for(
@@ -338,6 +365,7 @@ def candidate_detail(request, pk: int):
             "form": form,
             "findings": findings,
             "rule_set": rule_set,
+            "rule_set_in_use": rulesets.BY_ID[rule_set],
             "blocked": blocked,
             "checklist": checklist,
             "day": day,
@@ -354,9 +382,60 @@ def candidate_detail(request, pk: int):
     )
 
 
+def step_form(request, c: Candidate, events, day, keep_date: str = "") -> StepForm:
+    """The step form for the step asked for, else for the one expected next."""
+    expected = expected_step(c, events, sub_committee=services.has_sub_committee(c.cell))
+    asked = request.POST.get("kind") or request.GET.get("kind") or ""
+    kind = asked if asked in Event.Kind.values and asked != Event.Kind.LISTED else expected
+    introducers = services.eligible_helpers(c.cell, day).order_by("sort_name")
+    initial = {
+        "kind": kind,
+        "for_kind": kind,
+        "date": default_date(events, day),
+        "version": c.version,
+    }
+    # A post without `for_kind` (a script, a test) is taken as meant for its kind.
+    if request.method == "POST" and request.POST.get("for_kind", kind) == kind:
+        form = StepForm(request.POST, introducers=introducers, kind=kind, initial=initial)
+    else:
+        if request.method == "POST":  # the step was changed: its fields, the date kept
+            keep_date = request.POST.get("date", "")
+        if keep_date:
+            initial["date"] = keep_date
+        form = StepForm(introducers=introducers, kind=kind, initial=initial)
+    form.expected = expected  # type: ignore[attr-defined]
+    return form
+
+
+def candidate_step_form(request, pk: int):
+    """htmx: the step form for another kind of step (its own fields)."""
+    c = get_visible(
+        Candidate.objects.visible_to(request.user).select_related("cell", "person"), pk=pk
+    )
+    if not Candidate.objects.editable_by(request.user).filter(pk=c.pk).exists():
+        raise PermissionDenied
+    events = list(c.events.all())
+    form = step_form(request, c, events, today(), keep_date=request.GET.get("date", ""))
+    return render(request, "admission/_step_form.html", {"c": c, "form": form})
+
+
+def recorded_message(c: Candidate, step: Step) -> str:
+    """What was recorded, naming the person as what they now are."""
+    name = c.person.full_name
+    if step.kind == Event.Kind.CEREMONY:
+        return _("Recorded. %(name)s is a probationary member from %(d)s.") % {
+            "name": name,
+            "d": step.date.strftime("%d/%m/%Y"),
+        }
+    if step.kind == Event.Kind.CONFIRMATION_DECISION:
+        return _("Recorded. %(name)s is a full member.") % {"name": name}
+    return _("Recorded: %(step)s, %(name)s.") % {"step": Event.Kind(step.kind).label, "name": name}
+
+
 def alert_list(request):
     day, error = day_from(request)
     items = deadlines.alerts(Candidate.objects.visible_to(request.user), day)
+    name_cells([a.candidate for a in items])
     by_kind = Counter(a.kind for a in items)
     fmt = request.GET.get("format", "")
     if fmt in ("xlsx", "csv") and not error:
@@ -372,7 +451,7 @@ def alert_list(request):
                 (
                     [
                         a.candidate.person.full_name,
-                        a.candidate.cell.name,
+                        a.candidate.cell_label,
                         a.message,
                         a.due,
                         _("yes") if a.overdue else "",

@@ -23,6 +23,7 @@ from .models import ImportRun
 from .registry import IMPORTERS, LABELS
 
 S = ImportRun.Status
+PERSONAL = ("members", "candidates")  # exports of personal data state their purpose
 
 
 def writable_scope(user) -> Scope | None:
@@ -65,31 +66,42 @@ def listed(user) -> list[ImportRun]:
     return runs_list
 
 
+def codes_in_scope(user) -> dict:
+    """The unit and locality codes a file from this user may name, with their names and
+    ward, so that nobody types a code from memory."""
+    from dangvien.core.views import today
+    from dangvien.orgs.models import Locality, OrgUnit
+    from dangvien.orgs.picker import unit_options
+
+    day = today()
+    localities = Locality.objects.visible_to(user).on(day).select_related("parent")
+    return {
+        "unit_codes": unit_options(OrgUnit.objects.visible_to(user), day),
+        "locality_codes": [(loc.code, loc.long_name) for loc in localities],
+    }
+
+
+def list_context(user) -> dict:
+    return {
+        "runs": listed(user),
+        "kinds": list(LABELS.items()),
+        "max_mb": settings.IMPORT_MAX_MB,
+        "personal_kinds": PERSONAL,
+        **codes_in_scope(user),
+    }
+
+
 def import_list(request):
     need_scope(request)
     runs.reap_stale()
-    return render(
-        request,
-        "imports/import_list.html",
-        {
-            "runs": listed(request.user),
-            "kinds": list(LABELS.items()),
-            "max_mb": settings.IMPORT_MAX_MB,
-        },
-    )
+    return render(request, "imports/import_list.html", list_context(request.user))
 
 
 def refused(request, error: str, kind: str = "", status: int = 400) -> HttpResponse:
     response = render(
         request,
         "imports/import_list.html",
-        {
-            "runs": listed(request.user),
-            "kinds": list(LABELS.items()),
-            "max_mb": settings.IMPORT_MAX_MB,
-            "error": error,
-            "chosen": kind,
-        },
+        {**list_context(request.user), "error": error, "chosen": kind},
     )
     response.status_code = status
     return response
@@ -200,9 +212,6 @@ def import_template(request, kind: str):
     return attachment(template_xlsx(IMPORTERS[kind]), f"mau-nhap-{kind}.xlsx", XLSX)
 
 
-PERSONAL = ("members", "candidates")
-
-
 def import_export(request):
     """The data the user sees, in the template's format (it imports again unchanged)."""
     from dangvien.accounts.audit import export_purpose
@@ -219,12 +228,19 @@ def import_export(request):
     if kind not in ROWS or fmt not in ("xlsx", "csv"):
         raise Http404
     purpose = export_purpose(request)
-    if kind in PERSONAL and not purpose:
-        return HttpResponse(
-            _("State the purpose of the export (the request it answers)."),
-            status=400,
-            content_type="text/plain; charset=utf-8",
+    if kind in PERSONAL and not purpose:  # said on the page, at the purpose field
+        response = render(
+            request,
+            "imports/import_list.html",
+            {
+                **list_context(request.user),
+                "export_kind": kind,
+                "export_format": fmt,
+                "purpose_error": _("State the purpose of the export (the request it answers)."),
+            },
         )
+        response.status_code = 400
+        return response
     user = request.user
     qs = {
         "units": lambda: OrgUnit.objects.visible_to(user),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from dangvien.core.dates import add_years
 from dangvien.membership.models import Membership, Stint, full_on_q, member_on_q
 from dangvien.orgs.models import OrgUnit
+from dangvien.orgs.picker import resolve_unit
 from dangvien.reference.models import Ethnicity, Religion
 
 from .models import COLLEGE_OR_HIGHER, GeneralEducation, Professional, Sex
@@ -24,7 +25,12 @@ STATUS_CHOICES = [
 
 class PersonFilter(forms.Form):
     q = forms.CharField(label=_("Name"), required=False, max_length=100)
-    unit = forms.CharField(label=_("Unit code"), required=False, max_length=40)
+    unit = forms.CharField(
+        label=_("Unit"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"list": "unit-options", "autocomplete": "off", "size": 40}),
+    )
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", _("Any")), *Sex.choices], required=False)
     ethnicity = forms.ChoiceField(label=_("Ethnicity"), required=False)
@@ -57,12 +63,15 @@ class PersonFilter(forms.Form):
         ]
 
     def clean_unit(self):
-        code = self.cleaned_data["unit"].strip().upper()
-        if not code:
+        typed = self.cleaned_data["unit"].strip()
+        if not typed:
             return None
-        unit = OrgUnit.objects.visible_to(self.user).filter(code=code).first()
+        unit = resolve_unit(OrgUnit.objects.visible_to(self.user), typed, self.today)
         if unit is None:
-            raise forms.ValidationError(_("Unknown unit code “%(code)s”.") % {"code": code})
+            raise forms.ValidationError(
+                _("No unit in your scope is called “%(name)s”: pick one from the list.")
+                % {"name": typed}
+            )
         return unit
 
     def clean(self):

@@ -9,8 +9,10 @@ from django.utils.translation import gettext as _
 
 from dangvien.accounts.audit import A, export_purpose, log
 from dangvien.accounts.models import AuditEntry
+from dangvien.core.audit_text import audit_detail, change_rows
 from dangvien.core.views import get_visible, today
 from dangvien.membership.models import Membership, Status, Stint, full_on_q, member_on_q
+from dangvien.orgs.picker import label_units
 from dangvien.reports.exports import attachment, table_response
 
 from .forms import PersonFilter
@@ -26,6 +28,9 @@ def person_list(request):
     people = Person.objects.visible_to(request.user)
     if form.is_bound and form.is_valid():
         people = form.apply(people)
+        if form.cleaned_data.get("unit"):  # a code from a link shows as the unit's name
+            form.data = form.data.copy()
+            form.data["unit"] = label_units([form.cleaned_data["unit"]])[0][1]
     latest = Stint.objects.filter(membership__person=OuterRef("pk")).order_by("-start_on")
     memberships = Membership.objects.filter(person=OuterRef("pk"))
     people = people.select_related("ethnicity", "religion").annotate(
@@ -94,7 +99,10 @@ def person_detail(request, pk: int):
     positions = person.positions.select_related("locality", "unit")
     personal = Person.objects.visible_to(request.user, personal=True).filter(pk=person.pk).exists()
     log(A.READ, person, detail="" if personal else "names only")
-    changes = AuditEntry.objects.filter(person_id=person.pk).exclude(action=A.READ)[:50]
+    changes = list(AuditEntry.objects.filter(person_id=person.pk).exclude(action=A.READ)[:50])
+    for e in changes:  # said in the page's language, not as stored for operators
+        e.detail_text = audit_detail(e.detail)  # type: ignore[attr-defined]
+        e.change_rows = change_rows(e.model, e.changes())  # type: ignore[attr-defined]
     return render(
         request,
         "people/person_detail.html",

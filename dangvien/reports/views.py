@@ -6,6 +6,7 @@ from dangvien.accounts.audit import A, log
 from dangvien.accounts.scoping import roles_for
 from dangvien.core.views import day_from
 from dangvien.orgs.models import OrgUnit
+from dangvien.orgs.picker import resolve_unit
 
 from .exports import XLSX, attachment
 from .structure import BREAKDOWN_TITLES, HEADLINE, structure
@@ -18,21 +19,15 @@ def default_unit(user) -> OrgUnit | None:
     return visible.on(timezone.localdate()).first() or visible.first()
 
 
-def unit_depth(visible) -> int:
-    top = visible.order_by("depth").first()
-    return top.depth if top else 0
-
-
 def statistics(request):
     day, error = day_from(request)
     visible = OrgUnit.objects.visible_to(request.user)
-    code = request.GET.get("unit", "").strip().upper()
-    if code:
-        unit = visible.filter(code=code).first()
-        if unit is None:
-            error = _("Unknown unit code “%(code)s”.") % {"code": code}
-            unit = default_unit(request.user)
-    else:
+    typed = request.GET.get("unit", "").strip()
+    unit = resolve_unit(visible, typed, day) if typed else default_unit(request.user)
+    if unit is None and typed:
+        error = _("No unit in your scope is called “%(name)s”: pick one from the list.") % {
+            "name": typed
+        }
         unit = default_unit(request.user)
     if unit is None:
         return render(request, "reports/statistics.html", {"error": _("You have no unit.")})
@@ -43,13 +38,6 @@ def statistics(request):
         return attachment(structure_xlsx(result), name, XLSX)
     headline = [(label, result.figures[key], result.pct[key]) for key, label in HEADLINE]
     breakdowns = [(BREAKDOWN_TITLES[k], rows) for k, rows in result.breakdowns.items()]
-    top = unit_depth(visible)
-    units = [
-        (u.code, "· " * (u.depth - top) + u.name)
-        for u in visible.on(day)
-        .exclude(kind=OrgUnit.Kind.PARTY_GROUP)
-        .only("code", "name", "depth")
-    ]
     return render(
         request,
         "reports/statistics.html",
@@ -60,7 +48,6 @@ def statistics(request):
             "error": error,
             "headline": headline,
             "breakdowns": breakdowns,
-            "units": units,
         },
         status=200,
     )

@@ -85,7 +85,13 @@ class Person:
 
     @property
     def label(self) -> str:
-        return f"Quần chúng {self.name}" if self.name else "Người xin vào Đảng"
+        """How a message names the applicant mid-sentence (lower case: "quần chúng")."""
+        return f"quần chúng {self.name}" if self.name else "người xin vào Đảng"
+
+    @property
+    def member_label(self) -> str:
+        """After the ceremony the person is a probationary member, no longer a non-member."""
+        return f"đảng viên dự bị {self.name}" if self.name else "đảng viên dự bị"
 
 
 @dataclass

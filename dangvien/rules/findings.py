@@ -31,11 +31,15 @@ class CheckerBase:
         self.d, self.rs = dossier, rs
         self.overrides = overrides
         self.findings: list[Finding] = []
-        self.who = dossier.person.label
+        # After the ceremony the person is a probationary member, not "quần chúng".
+        self.who = dossier.person.member_label if dossier.ceremony else dossier.person.label
         # A set cites a guidance only from the guidance's own date: cite as of the step.
         self.day = dossier.latest_step()
 
     def add(self, rule: str, severity: str, message: str) -> None:
+        # A message may open with the person's label ("quần chúng …"): a sentence starts
+        # with a capital letter.
+        message = message[:1].upper() + message[1:]
         self.findings.append(Finding(rule, severity, message, self.rs.cite(rule, self.day)))
 
     def due(self, start: dt.date, days: int) -> dt.date:

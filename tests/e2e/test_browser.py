@@ -69,16 +69,27 @@ def test_ward_officer_and_city_officer_see_their_statistics(live_server, browser
     page.goto(f"{base}/statistics/?date=2017-11-30")
     assert "Đảng bộ thành phố Thử" in page.inner_text("#stats-title")
     assert page.inner_text("#members-total") == "3"
-    # Switch the unit from the picker: the ward's own figures.
-    page.select_option("select[name=unit]", "WARDB")
+    # Switch the unit from the searchable list (names, not codes): the ward's own figures.
+    page.fill("input[name=unit]", "Đảng bộ phường B")
     page.click("form.filters button[type=submit]")
     assert page.inner_text("#members-total") == "1"
     page.close()
 
 
+def submit(page):
+    """Record the step and wait for the page that answers (a redirect or the errors)."""
+    with page.expect_navigation():
+        page.click("form.step-form button[type=submit]")
+
+
 def record(page, kind, date, **fields):
     form = "form.step-form"
-    page.select_option(f"{form} select[name=kind]", kind)
+    # The form proposes the expected step; another one is chosen from the list and htmx
+    # swaps in that step's form (its own fields). Choosing the same step again would
+    # still fire "change" and swap the form under the fields being filled: skip it.
+    if page.input_value(f"{form} select[name=kind]") != kind:
+        page.select_option(f"{form} select[name=kind]", kind)
+        page.wait_for_selector(f"{form} input[name=for_kind][value={kind}]", state="attached")
     page.fill(f"{form} input[name=date]", date)
     for name, value in fields.items():
         selector = f"{form} [name={name}]"
@@ -86,8 +97,7 @@ def record(page, kind, date, **fields):
             page.select_option(selector, value)
         else:
             page.fill(selector, value)
-    page.click("form.step-form button[type=submit]")
-    page.wait_for_load_state()
+    submit(page)
     errors = page.locator(".error").all_inner_texts()
     assert not errors, errors
 
@@ -129,12 +139,13 @@ def test_candidate_from_source_list_to_ceremony(live_server, browser, org):
     )
     record(page, "RESIDENCE_COMMENT", "2017-04-20")
     record(page, "CELL_VOTE", "2017-05-10", full_members="12", present="11", in_favour="10")
-    record(page, "GRASSROOTS_VOTE", "2017-05-25", full_members="9", in_favour="8")
+    record(page, "GRASSROOTS_VOTE", "2017-05-25", committee_members="9", in_favour="8")
     record(page, "DECISION", "2017-07-03", document_number="456-QĐ/TU")
     record(page, "CEREMONY", "2017-07-20")
     assert "Đã tổ chức lễ kết nạp" in page.inner_text("#stage")
     assert "9-KNĐ" in page.inner_text(".checklist")
-    page.click("text=Đảng viên dự bị từ")
+    assert "là đảng viên dự bị từ ngày 20/07/2017" in page.inner_text("p.notice")
+    page.click("dd a:has-text('Đảng viên dự bị từ')")
     assert "20/07/2017" in page.content()
     page.close()
 
@@ -181,4 +192,74 @@ def test_ward_officer_imports_members_from_the_upload_page(live_server, browser,
     assert Person.objects.filter(citizen_id=ROW["Số CCCD"]).exists()
     page.goto(f"{base}/imports/")
     assert "dang-vien.csv" in page.inner_text("main") and "sai.csv" in page.inner_text("main")
+    page.close()
+
+
+def test_ward_officer_adds_a_candidate_with_a_helper_above_1000_and_records_three_steps(
+    live_server, browser, org
+):
+    from dangvien.admission.models import Candidate
+
+    helper = f.person("Đinh Văn Lực", f.D(1970, 4, 4), "M", residence=org.tdp_a1, pk=1528)
+    f.member(helper, org.cell_a1, ceremony=f.D(2001, 2, 3))
+    namesake = f.person("Đinh Văn Lực", f.D(1985, 1, 1), "M", pk=2001)
+    f.member(namesake, org.cell_a2, ceremony=f.D(2003, 2, 3))  # another cell of the ward
+    f.user("ward.a", Role.Kind.GRASSROOTS_OFFICER, org.ward_a)
+    base = live_server.url
+    page = browser.new_page(locale="en-US")  # dates stay dd/mm/yyyy whatever the language
+    log_in(page, base, "ward.a")
+    page.goto(f"{base}/candidates/new/")
+    page.select_option("select[name=cell]", "A1")
+    page.wait_for_selector("select[name=helper] option[value='1528']", state="attached")
+    labels = page.locator("select[name=helper] option").all_inner_texts()
+    assert "Đinh Văn Lực (1970)" in labels and not any("1985" in t for t in labels)
+    page.select_option("select[name=helper]", "1528")
+    page.fill("input[name=listed_on]", "01/06/2016")
+    page.fill("input[name=full_name]", "Đỗ Thị Hạnh")
+    page.fill("input[name=birth_date]", "12/03/1996")
+    page.select_option("select[name=sex]", "F")
+    page.check("input[name=youth_union_member]")
+    with page.expect_navigation():
+        page.click("form.stack button[type=submit]")
+    assert "Đỗ Thị Hạnh" in page.inner_text("h1")
+    c = Candidate.objects.get(person__full_name="Đỗ Thị Hạnh")
+    assert c.helper_id == 1528
+
+    form = "form.step-form"
+    # 1. The form proposes the course certificate, dated like the dossier (2016, not today).
+    assert page.input_value(f"{form} select[name=kind]") == "COURSE_CERTIFICATE"
+    assert page.input_value(f"{form} input[name=date]") == "01/06/2016"
+    assert page.locator(f"{form} [name=full_members]").count() == 0
+    page.fill(f"{form} input[name=date]", "10/08/2016")
+    page.fill(f"{form} input[name=document_number]", "CN-0815")
+    submit(page)
+    assert not page.locator(".error").count(), page.locator(".error").all_inner_texts()
+    # 2. Then the application, proposed next, with the last step's date.
+    assert page.input_value(f"{form} select[name=kind]") == "APPLICATION"
+    assert page.input_value(f"{form} input[name=date]") == "10/08/2016"
+    page.fill(f"{form} input[name=date]", "05/01/2017")
+    submit(page)
+    # 3. Another step chosen: htmx brings its own fields (whose background is verified).
+    assert page.locator(f"{form} [name=subject]").count() == 0
+    record(page, "VERIFICATION_REQUEST", "10/01/2017", subject="Bản thân")
+    timeline = page.inner_text("#timeline")
+    for text in ("10/08/2016", "05/01/2017", "10/01/2017", "CN-0815", "Bản thân"):
+        assert text in timeline
+    assert c.events.count() == 5  # listed, helper assigned and the three steps
+    page.close()
+
+
+def test_the_top_bar_fits_and_breakdown_tables_keep_their_height(live_server, browser, org):
+    with_totp(f.user("btc.city", Role.Kind.ORG_BOARD, org.city))
+    base = live_server.url
+    page = browser.new_page(locale="vi-VN", viewport={"width": 1366, "height": 800})
+    log_in(page, base, "btc.city")
+    assert page.locator("header.top").bounding_box()["height"] < 60  # one line
+    page.goto(f"{base}/statistics/?date=30/11/2017")
+    heights = [t.bounding_box()["height"] for t in page.locator(".breakdowns table").all()]
+    rows = [t.locator("tr").count() for t in page.locator(".breakdowns table").all()]
+    per_row = [h / n for h, n in zip(heights, rows, strict=True)]
+    assert max(per_row) < 2 * min(per_row), per_row  # no table stretched to its neighbour
+    icon = page.get_attribute("link[rel=icon]", "href")
+    assert page.request.get(f"{base}{icon}").status == 200
     page.close()

@@ -1,0 +1,38 @@
+"""`{% unit_picker %}`: a unit input backed by a searchable list of names with their
+grassroots organisation, limited to the user's scope."""
+
+from django import template
+
+from dangvien.core.views import today
+from dangvien.orgs.models import OrgUnit
+from dangvien.orgs.picker import unit_options
+
+register = template.Library()
+
+
+@register.inclusion_tag("_unit_picker.html", takes_context=True)
+def unit_picker(context, unit=None, name: str = "unit", label: str = "", required=False):
+    """`unit`: the unit shown as chosen (an OrgUnit), or the text the user typed."""
+    request = context["request"]
+    options = unit_options(OrgUnit.objects.visible_to(request.user), today())
+    if isinstance(unit, OrgUnit):
+        value = next((text for code, text in options if code == unit.code), unit.name)
+    else:
+        value = unit or ""
+    return {
+        "options": options,
+        "value": value,
+        "required": required,
+        "name": name,
+        "label": label,
+    }
+
+
+@register.inclusion_tag("_unit_datalist.html", takes_context=True)
+def unit_datalist(context, name: str = "unit"):
+    """Only the list, for a form field rendered by Django (`list="<name>-options"`)."""
+    request = context["request"]
+    return {
+        "options": unit_options(OrgUnit.objects.visible_to(request.user), today()),
+        "name": name,
+    }
