@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from dangvien.accounts.audit import A, log, snapshot
 from dangvien.core.civil import add_months
+from dangvien.core.text import search_key
 from dangvien.membership.models import ExitReason, Membership, Stint
 from dangvien.orgs.models import OrgUnit
 from dangvien.people.models import Person
@@ -84,6 +85,21 @@ class Blocked(TransitionError):
 
 class ChangedMeanwhile(TransitionError):
     pass
+
+
+class OutOfScope(TransitionError):
+    """The person is not the user's to list. One message, whatever was typed, naming
+    whom to ask and never the person (ASVS V4: no attaching, no existence oracle)."""
+
+    def __init__(self):
+        super().__init__(out_of_scope_message())
+
+
+def out_of_scope_message() -> str:
+    return _(
+        "This person cannot be listed here; ask the organisation board (Ban Tổ chức), "
+        "which sees both units, to list them."
+    )
 
 
 @dataclass
@@ -291,6 +307,61 @@ def eligible_helpers(cell: OrgUnit, day: dt.date):
         memberships__stints__in=Stint.objects.members_on(day).in_subtree(grassroots),
         memberships__confirmed_on__lte=day,
     ).distinct()
+
+
+def stored_person(
+    citizen_id: str | None,
+    full_name: str,
+    birth_date: dt.date,
+    *,
+    by,
+    within: tuple[list[str], list[str] | None] | None = None,
+):
+    """The stored person with this citizen ID, for `by` (or an import restricted to the
+    unit and locality paths `within`) to list; None when the number is new. Someone
+    outside raises OutOfScope, the same whether or not the typed name and birth date are
+    theirs; `by=None` without `within` (an operator's tool) reaches everyone."""
+    existing = Person.objects.filter(citizen_id=citizen_id).first() if citizen_id else None
+    if existing is None:
+        return None
+    if by is not None:
+        allowed = Person.objects.visible_to(by, personal=True)
+    else:
+        allowed = Person.objects.within(*within) if within else Person.objects.all()
+    if not allowed.filter(pk=existing.pk).exists():
+        raise OutOfScope()
+    if existing.birth_date != birth_date or existing.search_name != search_key(full_name):
+        raise TransitionError(
+            _("Citizen ID %(n)s is already recorded for another person.") % {"n": citizen_id}
+        )
+    return existing
+
+
+PERSON_FIELDS = (
+    "full_name",
+    "birth_date",
+    "sex",
+    "citizen_id",
+    "ethnicity",
+    "religion",
+    "general_education",
+    "professional",
+    "occupation",
+    "residence",
+    "youth_union_member",
+)
+
+
+def person_for(data: dict, *, by) -> Person:
+    """The person of a new-candidate form: the stored one with that citizen ID (same
+    name and birth date, in `by`'s scope), else a new one."""
+    number = data.get("citizen_id") or None
+    existing = stored_person(number, data["full_name"], data["birth_date"], by=by)
+    if existing is not None:
+        return existing
+    p = Person(**{f: data[f] for f in PERSON_FIELDS if f != "citizen_id"}, citizen_id=number)
+    p.save()
+    return p
 
 
 @transaction.atomic
