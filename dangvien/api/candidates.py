@@ -18,10 +18,13 @@ router = Router(tags=["candidates"])
 
 
 class PersonOut(Schema):
+    """Birth date and sex only for whom may see personal details (absent otherwise, as on
+    the pages: a leader without the grant sees names only)."""
+
     id: int
     full_name: str
-    birth_date: dt.date
-    sex: str
+    birth_date: dt.date | None = None
+    sex: str | None = None
 
 
 class CellOut(Schema):
@@ -74,9 +77,11 @@ class FindingOut(Schema):
 
 
 class CandidateDetailOut(CandidateOut):
-    events: list[EventOut]
-    rule_set: str
-    findings: list[FindingOut]
+    """The dossier: events and findings only for whom may see personal details."""
+
+    events: list[EventOut] | None = None
+    rule_set: str | None = None
+    findings: list[FindingOut] | None = None
 
 
 class EventIn(Schema):
@@ -118,11 +123,16 @@ class Filters(Schema):
     offset: int = Field(0, ge=0, le=1_000_000)
 
 
-def candidate_out(c: Candidate, events: list[Event]) -> dict:
+def person_out(p: Person, personal: bool) -> dict:
+    shown = {"id": p.pk, "full_name": p.full_name}
+    return {**shown, "birth_date": p.birth_date, "sex": p.sex} if personal else shown
+
+
+def candidate_out(c: Candidate, events: list[Event], personal: bool) -> dict:
     dl = deadlines.next_deadline(c, events)
     return {
         "id": c.pk,
-        "person": c.person,
+        "person": person_out(c.person, personal),
         "cell": c.cell,
         "stage": c.stage,
         "stage_since": c.stage_since,
@@ -143,6 +153,8 @@ def event_out(e: Event) -> dict:
     "",
     response={200: list[CandidateOut], 400: ErrorOut},
     summary="Candidates in the user's scope, filtered",
+    description="A role that sees names only gets each person's id and name only.",
+    exclude_unset=True,  # the fields a names-only role may not see are left out
 )
 def list_candidates(request, filters: Query[Filters]):
     qs = Candidate.objects.visible_to(request.user).select_related("person", "cell", "helper")
@@ -160,8 +172,15 @@ def list_candidates(request, filters: Query[Filters]):
         qs = qs.filter(person__in=Person.objects.search(filters.q))
     limit = filters.limit
     qs = qs.prefetch_related("tags", Prefetch("events", queryset=Event.objects.all()))
-    page = qs[filters.offset : filters.offset + limit]
-    return Status(200, [candidate_out(c, list(c.events.all())) for c in page])
+    page = list(qs[filters.offset : filters.offset + limit])
+    personal = set(
+        Person.objects.visible_to(request.user, personal=True)
+        .filter(pk__in=[c.person_id for c in page])
+        .values_list("pk", flat=True)
+    )
+    return Status(
+        200, [candidate_out(c, list(c.events.all()), c.person_id in personal) for c in page]
+    )
 
 
 def get_candidate(request, pk: int) -> Candidate | None:
@@ -175,22 +194,29 @@ def get_candidate(request, pk: int) -> Candidate | None:
 
 @router.get(
     "/{pk}",
-    response={200: CandidateDetailOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: CandidateDetailOut, 404: ErrorOut},
     summary="One candidate's dossier: events and rule-check findings as of today",
+    description="A role that sees names only gets what the dossier page shows it: the "
+    "stage, cell, helper, priority groups and next deadline, without birth date, sex, "
+    "events or findings.",
+    exclude_unset=True,  # the fields a names-only role may not see are left out
 )
 def candidate_detail(request, pk: int):
     c = get_candidate(request, pk)
     if c is None:
         return Status(404, {"error": "Không tìm thấy, hoặc nằm ngoài phạm vi quản lý."})
-    if not Person.objects.visible_to(request.user, personal=True).filter(pk=c.person_id).exists():
-        return Status(403, {"error": "Vai trò của bạn chỉ xem được họ tên."})
-    log(A.READ, c, detail="api")
+    personal = (
+        Person.objects.visible_to(request.user, personal=True).filter(pk=c.person_id).exists()
+    )
+    log(A.READ, c, detail="api" if personal else "api, names only")
     events = list(c.events.select_related("introducer"))
+    if not personal:
+        return Status(200, candidate_out(c, events, personal=False))
     rule_set, findings = services.findings_for(c, events, as_of=timezone.localdate())
     return Status(
         200,
         {
-            **candidate_out(c, events),
+            **candidate_out(c, events, personal=True),
             "events": [event_out(e) for e in events],
             "rule_set": rule_set,
             "findings": [f.as_dict() for f in findings],

@@ -26,6 +26,8 @@ DEMO_USERS = [
     ("btc.pleiku", "Ban Tổ chức Thành ủy", "ORG_BOARD", "PLEIKU"),
     ("phuong.hoalu", "Đảng ủy phường Hoa Lư", "GRASSROOTS_OFFICER", "HOALU"),
     ("phuong.tayson", "Đảng ủy phường Tây Sơn", "GRASSROOTS_OFFICER", "TAYSON"),
+    # A leader without the personal-data grant (Role.personal_data false): names only.
+    ("lanhdao.hoalu", "Lãnh đạo phường Hoa Lư (chỉ xem họ tên)", "LEADER", "HOALU"),
 ]
 HEADS_WHO_ARE_MEMBERS = 0.78  # hamlet and residential-group heads who are members in 2017
 CCCD_SHARE = 0.9  # older records often lack the 12-digit number
