@@ -2,6 +2,7 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangvien.orgs.models import Locality, OrgUnit
@@ -15,6 +16,7 @@ from dangvien.people.models import (
 )
 from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
 
+from . import bounds
 from .models import Event, Tag
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -115,7 +117,16 @@ class CandidateForm(forms.Form):
         born = self.cleaned_data["birth_date"]
         if born > dt.date.today():
             raise ValidationError(_("The date of birth is in the future."))
+        if born < bounds.EARLIEST:
+            raise ValidationError(bounds.date_error(born, timezone.localdate()))
         return born
+
+    def clean_listed_on(self):
+        listed = self.cleaned_data["listed_on"]
+        wrong = bounds.date_error(listed, timezone.localdate())
+        if wrong:
+            raise ValidationError(wrong)
+        return listed
 
     def clean(self):
         data = super().clean()
@@ -165,5 +176,19 @@ class StepForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["introducer"].queryset = introducers  # type: ignore[attr-defined]
         self.fields["kind"].choices = [  # type: ignore[attr-defined]
-            c for c in Event.Kind.choices if c[0] != Event.Kind.LISTED
+            c for c in Event.Kind.choices if c[0] in bounds.RECORDABLE_KINDS
         ]
+
+    def clean(self):
+        """Dates and vote counts within bounds and in order (in favour ≤ present ≤ full
+        members), each error on its field."""
+        data = super().clean()
+        today = timezone.localdate()
+        for field in ("date", "worked_together_since", "received_on"):
+            wrong = bounds.date_error(data.get(field), today)
+            if wrong:
+                self.add_error(field, wrong)
+        votes = [data.get(f) for f in bounds.VOTE_FIELDS]
+        for field, message in bounds.vote_errors(*votes).items():
+            self.add_error(field, message)
+        return data

@@ -17,7 +17,7 @@ from dangvien.rules import rulesets
 from dangvien.rules.checks import BLOCKING, Finding, check
 from dangvien.rules.dossier import parse
 
-from . import dossier
+from . import bounds, dossier
 from .models import CLOSED, ORDER, Candidate, CandidateTag, Event, Stage
 
 K = Event.Kind
@@ -85,6 +85,14 @@ class Blocked(TransitionError):
 
 class ChangedMeanwhile(TransitionError):
     pass
+
+
+class InvalidField(TransitionError):
+    """A value the step may not carry; `field` names it (the form field, the API key)."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
 
 
 class OutOfScope(TransitionError):
@@ -180,8 +188,13 @@ def check_order(c: Candidate, step: Step, events: list[Event], today: dt.date) -
         )
     if kind in VOTES and (step.full_members is None or step.in_favour is None):
         raise TransitionError(_("A vote needs the number of full members and of votes in favour."))
-    if kind in VOTES and step.in_favour > step.full_members:  # type: ignore[operator]
-        raise TransitionError(_("More votes in favour than full members."))
+    votes = bounds.vote_errors(step.full_members, step.present, step.in_favour)
+    if votes:
+        raise InvalidField(*next(iter(votes.items())))
+    for field in ("date", "worked_together_since", "received_on"):
+        wrong = bounds.date_error(getattr(step, field), today)
+        if wrong:
+            raise InvalidField(field, wrong)
     if kind == K.INTRODUCTION and step.introducer is None:
         raise TransitionError(_("Choose the full member who introduces."))
     if kind in (K.VERIFICATION_REQUEST, K.VERIFICATION_ANSWER) and not step.subject.strip():
@@ -220,6 +233,12 @@ def findings_for(
 def record(c: Candidate, step: Step, *, by, version: int, today: dt.date) -> Event:
     """Record one step of `c`'s dossier, or raise TransitionError and write nothing."""
     events = list(c.events.select_related("introducer"))
+    if step.kind == K.LISTED:
+        raise InvalidField("kind", _("A candidate is listed from the new-candidate page."))
+    if step.kind == K.EXCEPTION:
+        wrong = bounds.self_approval_error(step.approved_by, by)
+        if wrong:
+            raise InvalidField("approved_by", wrong)
     check_order(c, step, events, today)
     event = Event(candidate=c, recorded_by=by, **step.__dict__)
     if step.kind != K.EXCEPTION:

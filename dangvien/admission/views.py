@@ -270,7 +270,7 @@ def candidate_detail(request, pk: int):
                 blocked = e
                 form.add_error(None, _("Not recorded: the rule check blocks this step."))
             except TransitionError as e:
-                form.add_error(None, str(e))
+                form.add_error(getattr(e, "field", None), str(e))
             else:
                 messages.success(request, _("Recorded."))
                 return redirect("candidate_detail", pk=c.pk)

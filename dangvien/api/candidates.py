@@ -3,12 +3,12 @@
 import datetime as dt
 
 from django.db.models import Prefetch
-from django.utils import timezone
+from django.utils import timezone, translation
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from dangvien.accounts.audit import A, log
-from dangvien.admission import deadlines, services
+from dangvien.admission import bounds, deadlines, services
 from dangvien.admission.models import Candidate, Event, Stage, Tag
 from dangvien.admission.services import Step, TransitionError
 from dangvien.orgs.models import OrgUnit
@@ -84,23 +84,57 @@ class CandidateDetailOut(CandidateOut):
     findings: list[FindingOut] | None = None
 
 
+INT32 = 2**31 - 1  # ids and versions: refused above, never an overflow in the database
+
+
 class EventIn(Schema):
+    """A step as the page takes it: the same kinds, bounds and lengths (422 names the
+    field otherwise)."""
+
     kind: Event.Kind
     date: dt.date
-    version: int
-    document_number: str = ""
-    note: str = ""
+    version: int = Field(ge=0, le=INT32)
+    document_number: str = Field("", max_length=60)
+    note: str = Field("", max_length=4000)
     full_members: int | None = None
     present: int | None = None
     in_favour: int | None = None
-    introducer_id: int | None = None
+    introducer_id: int | None = Field(None, ge=1, le=INT32)
     worked_together_since: dt.date | None = None
-    subject: str = ""
+    subject: str = Field("", max_length=120)
     received_on: dt.date | None = None
     extended: bool = False
-    card_number: str = ""
-    rule: str = ""
-    approved_by: str = ""
+    card_number: str = Field("", max_length=20)
+    rule: str = Field("", max_length=40)
+    approved_by: str = Field("", max_length=120)
+
+    @field_validator("kind")
+    @classmethod
+    def recordable(cls, kind):
+        if kind not in bounds.RECORDABLE_KINDS:
+            raise ValueError(f"Không ghi được bước “{kind}” qua API (trang không có bước này).")
+        return kind
+
+    @field_validator("date", "worked_together_since", "received_on")
+    @classmethod
+    def sensible_date(cls, value):
+        with translation.override("vi"):
+            wrong = bounds.date_error(value, timezone.localdate())
+        if wrong:
+            raise ValueError(wrong)
+        return value
+
+    @field_validator("full_members", "present", "in_favour")
+    @classmethod
+    def counts(cls, value, info: ValidationInfo):
+        # Fields are validated in order: the counts before this one are in `info.data`.
+        counts = {f: info.data.get(f) for f in bounds.VOTE_FIELDS}
+        counts[info.field_name] = value  # type: ignore[index]
+        with translation.override("vi"):
+            wrong = bounds.vote_errors(**counts).get(info.field_name)  # type: ignore[arg-type]
+        if wrong:
+            raise ValueError(wrong)
+        return value
 
 
 class ErrorOut(Schema):
@@ -111,6 +145,18 @@ class BlockedOut(Schema):
     error: str
     rule_set: str
     findings: list[FindingOut]
+
+
+class FieldErrorOut(Schema):
+    loc: list[str]
+    msg: str
+    type: str
+
+
+class InvalidOut(Schema):
+    """A refused value, with the field in `loc` (the shape of the schema's own 422)."""
+
+    detail: list[FieldErrorOut]
 
 
 class Filters(Schema):
@@ -232,7 +278,7 @@ def candidate_detail(request, pk: int):
         403: ErrorOut,
         404: ErrorOut,
         409: ErrorOut,
-        422: BlockedOut,
+        422: BlockedOut | InvalidOut,
     },
     summary="Record one step of the dossier (checked like the page)",
     description="`version` is the candidate's version you read; if someone changed the "
@@ -278,6 +324,10 @@ def add_event(request, pk: int, body: EventIn):
         )
     except services.ChangedMeanwhile as e:
         return Status(409, {"error": str(e)})
+    except services.InvalidField as e:  # said like the schema's own 422
+        return Status(
+            422, {"detail": [{"loc": ["body", "body", e.field], "msg": str(e), "type": "value"}]}
+        )
     except TransitionError as e:
         return Status(400, {"error": str(e)})
     return Status(201, event_out(event))

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import translation
 
 from dangvien.accounts.audit import A, log
+from dangvien.admission.bounds import EARLIEST
 from dangvien.admission.models import Candidate, CandidateTag, Tag
 from dangvien.admission.services import (
     TransitionError,
@@ -121,6 +122,8 @@ def validate(
             bad(LISTED, row.get(LISTED), "không phải là ngày", "viết dd/mm/yyyy")
         elif listed > today:
             bad(LISTED, row.get(LISTED), "ngày ở tương lai")
+        elif listed < EARLIEST:
+            bad(LISTED, row.get(LISTED), "trước năm 1900")
         elif cell is not None and not cell.exists_on(listed):
             bad(
                 LISTED, row.get(LISTED), f"chi bộ {cell.code} chưa có hoặc đã giải thể vào ngày này"

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import translation
 
 from dangvien.accounts.audit import A, log, log_created
+from dangvien.admission.bounds import EARLIEST
 from dangvien.admission.services import OutOfScope
 from dangvien.core.civil import add_years
 from dangvien.core.db import analyze
@@ -43,6 +44,7 @@ from .base import (
     file_hash,
     missing_columns,
     suggest,
+    without_nul,
 )
 from .reader import Plan, Problem, parse_day, rows
 
@@ -170,6 +172,8 @@ def person_fields(row: dict, bad: Callable, lk: Lookups, today: dt.date) -> dict
         bad("Ngày sinh", born_raw, "không phải là ngày", "viết dd/mm/yyyy hoặc năm")
     elif born > today:
         bad("Ngày sinh", born_raw, "ngày ở tương lai")
+    elif born < EARLIEST:
+        bad("Ngày sinh", born_raw, "trước năm 1900")
     sex = cast(str | None, choice(row.get("Giới tính"), SEX, "Giới tính", bad))
     ethnicity = lk.reference(lk.ethnicities, str(row.get("Dân tộc") or ""))
     if ethnicity is None:
@@ -236,6 +240,7 @@ def checked_rows(
     if missing:
         plan.problems.append(missing)
         return
+    stream = without_nul(stream, plan)
     # CCCD → (first row, name key, birth date, [(ceremony, exit)]): the same person may
     # come twice only as two memberships that do not overlap (re-admission).
     seen_cccd: dict[str, tuple[int, str, dt.date | None, list]] = {}
