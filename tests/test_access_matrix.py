@@ -14,6 +14,7 @@ from . import factories as f
 from .admission_helpers import lan
 
 PERSONAS = ["anonymous", "city", "ward_a", "ward_b", "secretary_a", "leader_a"]
+USERS = ["city", "ward_a", "ward_b", "secretary_a", "leader_a"]
 # (route name or API path, how to call it, expected status per persona)
 OK = 200
 
@@ -112,12 +113,8 @@ def matrix(o):
         ),  # the city officer is enrolled: sent to verify
         ("two_factor_verify", "GET", "/accounts/2fa/verify/", everyone),
         ("api", "GET", "/api/candidates", everyone | {"anonymous": 401}),
-        (
-            "api",
-            "GET",
-            f"/api/candidates/{c}",
-            everyone | {"anonymous": 401, "ward_b": 404, "leader_a": 403},
-        ),
+        # A names-only leader reads the dossier as the page shows it: no personal field.
+        ("api", "GET", f"/api/candidates/{c}", everyone | {"anonymous": 401, "ward_b": 404}),
         (
             "api",
             "POST",
@@ -184,9 +181,7 @@ def test_every_route_is_in_the_matrix(world):
     assert named_routes() <= covered, named_routes() - covered
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
-def test_access_matrix(client, world, persona):
-    org, personas = world
+def login(client, personas, persona):
     user = {
         "city": personas.city_officer,
         "ward_a": personas.ward_a_officer,
@@ -196,11 +191,18 @@ def test_access_matrix(client, world, persona):
     }.get(persona)
     if user:
         client.force_login(user)
+    return user
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_access_matrix(client, world, persona):
+    org, personas = world
+    login(client, personas, persona)
     # Personal fields of people outside the persona's personal scope.
     an, lan_ = org.an, org.candidate.person
     hidden = {
         "ward_b": [an.full_name, an.citizen_id, "01/05/1980", lan_.full_name],
-        "leader_a": [an.citizen_id, "01/05/1980", "15/08/1995"],
+        "leader_a": [an.citizen_id, "01/05/1980", "15/08/1995", "1980-05-01", "1995-08-15"],
         "anonymous": [an.full_name, lan_.full_name],
     }.get(persona, [])
     failures = []
@@ -225,3 +227,96 @@ def test_access_matrix(client, world, persona):
             if secret and secret in body:
                 failures.append(f"{method} {url} shows “{secret}” to {persona}")
     assert not failures, "\n".join(failures)
+
+
+# ----- filters and list fields × persona ------------------------------------------------
+# Every filter on a personal field of the people list (page and export): a leader without
+# the personal-data grant is refused, with a message, rather than learning who is, say, a
+# believer from who is left in the list.
+PERSONAL_FILTERS = [
+    {"sex": "F"},
+    {"ethnicity": "minority"},
+    {"ethnicity": "10"},
+    {"religion": "believer"},
+    {"religion": "03"},
+    {"age_min": "20"},
+    {"age_max": "30"},
+    {"education": "UPPER_SECONDARY"},
+    {"professional": "college_plus"},
+    {"professional": "UNIVERSITY"},
+]
+OPEN_FILTERS = [{"q": "an"}, {"status": "full"}, {"unit": "A1"}]
+REFUSED = "chỉ xem được họ tên"
+
+
+@pytest.mark.parametrize("persona", USERS)
+def test_filters_by_persona(client, world, persona):
+    org, personas = world
+    login(client, personas, persona)
+    names_only = persona == "leader_a"
+    failures = []
+    for query in PERSONAL_FILTERS + OPEN_FILTERS:
+        refused = names_only and query in PERSONAL_FILTERS
+        foreign_unit = persona == "ward_b" and "unit" in query  # A1: an error of its own
+        page = client.get("/people/", query, HTTP_ACCEPT_LANGUAGE="vi")
+        body = page.content.decode()
+        if page.status_code != 200 or (REFUSED in body) != refused:
+            failures.append(f"page {query}: {page.status_code}, refused={REFUSED in body}")
+        if refused and page.context["page"].paginator.count:
+            failures.append(f"page {query}: a refused filter still lists people")
+        export = client.get(
+            "/people/", {**query, "format": "csv", "purpose": "kiểm tra"}, HTTP_ACCEPT_LANGUAGE="vi"
+        )
+        is_file = "attachment" in export.get("Content-Disposition", "")
+        if is_file == (refused or foreign_unit):
+            failures.append(f"export {query}: file={is_file} for {persona}")
+    assert not failures, "\n".join(failures)
+
+
+def test_a_refused_filter_is_not_applied_and_writes_no_export(client, world):
+    org, personas = world
+    client.force_login(personas.leader_a)
+    from dangvien.accounts.models import AuditEntry
+
+    exports = AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT).count()
+    body = client.get(
+        "/people/", {"religion": "03", "format": "xlsx", "purpose": "kiểm tra"}
+    ).content.decode()
+    assert REFUSED in body and "Trần Thị Bình" not in body  # Bình is the believer
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT).count() == exports
+
+
+PERSON_KEYS = {"id", "full_name", "birth_date", "sex"}
+NAMES_ONLY_KEYS = {"id", "full_name"}
+DOSSIER_KEYS = {"events", "rule_set", "findings"}
+
+
+@pytest.mark.parametrize("persona", USERS)
+def test_list_fields_by_persona(client, world, persona):
+    """The API gives each persona exactly the fields the pages show them."""
+    org, personas = world
+    login(client, personas, persona)
+    names_only = persona == "leader_a"
+    rows = client.get("/api/candidates").json()
+    sees_lan = persona in ("city", "ward_a", "secretary_a", "leader_a")
+    assert [r["person"]["full_name"] for r in rows] == (["Vũ Thị Lan"] if sees_lan else [])
+    for r in rows:
+        assert set(r["person"]) == (NAMES_ONLY_KEYS if names_only else PERSON_KEYS)
+    detail = client.get(f"/api/candidates/{org.candidate.pk}")
+    if not sees_lan:
+        assert detail.status_code == 404
+        return
+    data = detail.json()
+    assert detail.status_code == 200
+    assert set(data["person"]) == (NAMES_ONLY_KEYS if names_only else PERSON_KEYS)
+    assert (DOSSIER_KEYS & set(data)) == (set() if names_only else DOSSIER_KEYS)
+    # The pages: the people list and its export show the personal columns, or not.
+    page = client.get("/people/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert ("01/05/1980" in page) == (not names_only and persona != "ward_b")
+    export = client.get("/people/", {"format": "csv", "purpose": "kiểm tra"})
+    lines = [line.split(",") for line in export.content.decode("utf-8-sig").splitlines()]
+    an = next(line for line in lines if line[0] == "Nguyễn Văn An")
+    assert (an[1:6] == [""] * 5) == names_only
+    source_list = client.get("/candidates/", {"format": "csv", "purpose": "kiểm tra"})
+    assert source_list.status_code == 200 and "Vũ Thị Lan" in source_list.content.decode()
+    assert ("1995-08-15" in source_list.content.decode()) == (not names_only)

@@ -73,8 +73,11 @@ def test_duplicate_citizen_id_of_someone_else_is_refused_without_naming_them(cli
         "full_name": "Người Khác",
     }
     body = client.post(reverse("candidate_new"), data).content.decode()
-    assert "đã được ghi cho một người khác" in body
-    assert "Nguyễn Văn An" not in body  # An is in ward A, outside this officer's scope
+    # An is in ward A, outside this officer's scope: neither named nor said to be another
+    # person (issue 10; tests/test_person_scope.py has the whole rule).
+    assert "không thể đưa vào danh sách ở đây" in body
+    assert "đã được ghi cho một người khác" not in body
+    assert "Nguyễn Văn An" not in body
     assert not Candidate.objects.exists()
 
 

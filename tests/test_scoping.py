@@ -119,3 +119,31 @@ def test_admin_site_is_for_superusers_only(client, personas):
     personas.city_officer.save(update_fields=["is_staff"])
     client.force_login(personas.city_officer)
     assert client.get("/admin/people/person/").status_code == 302  # sent to the admin login
+
+
+def test_personal_filters_need_personal_sight_of_everyone_filtered(client, personas, org):
+    """A user with both a names-only leader role (ward A) and a secretary's role (cell A1)
+    may filter by personal fields inside A1 only, where they see everyone's details."""
+    from dangvien.accounts.models import Role
+    from dangvien.accounts.scoping import names_only_paths, personal_everywhere
+
+    from . import factories as f
+
+    mixed = f.user("mixed", Role.Kind.LEADER, org.ward_a)
+    Role.objects.create(user=mixed, kind=Role.Kind.CELL_SECRETARY, unit=org.cell_a1)
+    assert names_only_paths(mixed) == [org.ward_a.path]
+    assert not personal_everywhere(mixed)
+    assert personal_everywhere(mixed, under=org.cell_a1.path)
+    assert not personal_everywhere(mixed, under=org.ward_a.path)
+    assert not personal_everywhere(mixed, under=org.cell_a2.path)
+    assert personal_everywhere(personas.ward_a_officer) and personal_everywhere(
+        personas.city_officer
+    )
+    client.force_login(mixed)
+    refused = client.get(reverse("person_list"), {"sex": "M"}, HTTP_ACCEPT_LANGUAGE="vi")
+    assert "chỉ xem được họ tên" in refused.content.decode()
+    inside = client.get(reverse("person_list"), {"sex": "M", "unit": "A1"})
+    assert [p.full_name for p in inside.context["page"]] == ["Nguyễn Văn An"]
+    # The grant lifts the refusal.
+    Role.objects.filter(user=mixed, kind=Role.Kind.LEADER).update(personal_data=True)
+    assert personal_everywhere(mixed)

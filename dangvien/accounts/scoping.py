@@ -79,3 +79,28 @@ def scope_filter(user, field: str, personal: bool = False) -> Q | None:
     """Q restricting `field` (a unit path) to the user's scope; None when unrestricted."""
     paths = scope_paths(user, personal)
     return None if paths is None else prefix_q(field, paths)
+
+
+def names_only_paths(user) -> list[str]:
+    """Unit paths whose people the user sees by name only (a leader's role without the
+    personal-data grant, not also under one of the user's other roles)."""
+    every = scope_paths(user)
+    if not every:
+        return []
+    personal = scope_paths(user, personal=True) or []
+    return [p for p in every if not any(p.startswith(q) for q in personal)]
+
+
+def personal_everywhere(user, under: str | None = None) -> bool:
+    """Whether the user sees the personal details of everyone they see (of everyone in
+    the subtree of the unit path `under`, when given): who may filter and export by
+    personal fields without learning them through the filter (ASVS V8)."""
+    names_only = names_only_paths(user)
+    if not names_only:
+        return True
+    if under is None:
+        return False
+    personal = scope_paths(user, personal=True) or []
+    if any(under.startswith(q) for q in personal):
+        return True
+    return not any(under.startswith(n) or n.startswith(under) for n in names_only)

@@ -4,6 +4,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangvien.orgs.models import Locality, OrgUnit
@@ -18,6 +19,7 @@ from dangvien.people.models import (
 )
 from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
 
+from . import bounds
 from .models import Event, Tag
 from .rule_titles import exception_choices
 
@@ -120,7 +122,16 @@ class CandidateForm(forms.Form):
         born = self.cleaned_data["birth_date"]
         if born > dt.date.today():
             raise ValidationError(_("The date of birth is in the future."))
+        if born < bounds.EARLIEST:
+            raise ValidationError(bounds.date_error(born, timezone.localdate()))
         return born
+
+    def clean_listed_on(self):
+        listed = self.cleaned_data["listed_on"]
+        wrong = bounds.date_error(listed, timezone.localdate())
+        if wrong:
+            raise ValidationError(wrong)
+        return listed
 
     def clean(self):
         data = super().clean()
@@ -277,7 +288,7 @@ class StepForm(forms.Form):
         self.step_kind = kind
         self.fields["introducer"].queryset = introducers  # type: ignore[attr-defined]
         self.fields["kind"].choices = [  # type: ignore[attr-defined]
-            c for c in Event.Kind.choices if c[0] != Event.Kind.LISTED
+            c for c in Event.Kind.choices if c[0] in bounds.RECORDABLE_KINDS
         ]
         self.fields["rule"].choices = [  # type: ignore[attr-defined]
             ("", "—"),
@@ -305,3 +316,23 @@ class StepForm(forms.Form):
     def step_fields(self):
         """The bound fields shown for this step, in display order."""
         return [self[n] for n in self.fields if n not in ("kind", "for_kind", "version")]
+
+    def clean(self):
+        """Dates and vote counts within bounds and in order (in favour ≤ present ≤ full
+        members), each error on its field."""
+        data = super().clean()
+        today = timezone.localdate()
+        for field in ("date", "worked_together_since", "received_on"):
+            wrong = bounds.date_error(data.get(field), today)
+            if wrong:
+                self.add_error(field, wrong)
+        # A grassroots committee votes by its members: they stand for the full members.
+        committee = "committee_members" in self.fields
+        voters = data.get("committee_members") if committee else data.get("full_members")
+        errors = bounds.vote_errors(voters, data.get("present"), data.get("in_favour"))
+        for field, message in errors.items():
+            if field == "full_members" and committee:
+                field = "committee_members"
+            if field in self.fields:
+                self.add_error(field, message)
+        return data

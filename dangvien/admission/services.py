@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from dangvien.accounts.audit import A, log, snapshot
 from dangvien.core.civil import add_months
+from dangvien.core.text import search_key
 from dangvien.membership.models import ExitReason, Membership, Stint
 from dangvien.orgs.models import OrgUnit
 from dangvien.people.models import Person
@@ -16,7 +17,7 @@ from dangvien.rules import rulesets
 from dangvien.rules.checks import BLOCKING, Finding, check, committee_vote_passes, listing
 from dangvien.rules.dossier import parse
 
-from . import dossier
+from . import bounds, dossier
 from .models import CLOSED, ORDER, CalendarDay, Candidate, CandidateTag, Event, Stage
 
 K = Event.Kind
@@ -87,6 +88,29 @@ class Blocked(TransitionError):
 
 class ChangedMeanwhile(TransitionError):
     pass
+
+
+class InvalidField(TransitionError):
+    """A value the step may not carry; `field` names it (the form field, the API key)."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+class OutOfScope(TransitionError):
+    """The person is not the user's to list. One message, whatever was typed, naming
+    whom to ask and never the person (ASVS V4: no attaching, no existence oracle)."""
+
+    def __init__(self):
+        super().__init__(out_of_scope_message())
+
+
+def out_of_scope_message() -> str:
+    return _(
+        "This person cannot be listed here; ask the organisation board (Ban Tổ chức), "
+        "which sees both units, to list them."
+    )
 
 
 @dataclass
@@ -187,6 +211,17 @@ def check_order(c: Candidate, step: Step, events: list[Event], today: dt.date) -
             _("The date %(d)s is before the previous step (%(prev)s).")
             % {"d": step.date.strftime("%d/%m/%Y"), "prev": max(earlier).strftime("%d/%m/%Y")}
         )
+    voters = step.committee_members if kind in COMMITTEE_VOTES else step.full_members
+    votes = bounds.vote_errors(voters, step.present, step.in_favour)
+    if votes:
+        field, message = next(iter(votes.items()))
+        if field == "full_members" and kind in COMMITTEE_VOTES:
+            field = "committee_members"
+        raise InvalidField(field, message)
+    for field in ("date", "worked_together_since", "received_on"):
+        wrong = bounds.date_error(getattr(step, field), today)
+        if wrong:
+            raise InvalidField(field, wrong)
     if kind == K.INTRODUCTION and step.introducer is None:
         raise TransitionError(_("Choose the full member who introduces."))
     if kind in (K.VERIFICATION_REQUEST, K.VERIFICATION_ANSWER) and not step.subject.strip():
@@ -251,6 +286,12 @@ def record(c: Candidate, step: Step, *, by, version: int, today: dt.date) -> Eve
     exists; three of them send the matter to the superior committee) but moves the
     dossier no further."""
     events = list(c.events.select_related("introducer"))
+    if step.kind == K.LISTED:
+        raise InvalidField("kind", _("A candidate is listed from the new-candidate page."))
+    if step.kind == K.EXCEPTION:
+        wrong = bounds.self_approval_error(step.approved_by, by)
+        if wrong:
+            raise InvalidField("approved_by", wrong)
     step = normalise(step)
     check_order(c, step, events, today)
     event = Event(candidate=c, recorded_by=by, **step.__dict__)
@@ -343,6 +384,61 @@ def eligible_helpers(cell: OrgUnit, day: dt.date):
         memberships__stints__in=Stint.objects.members_on(day).in_subtree(grassroots),
         memberships__confirmed_on__lte=day,
     ).distinct()
+
+
+def stored_person(
+    citizen_id: str | None,
+    full_name: str,
+    birth_date: dt.date,
+    *,
+    by,
+    within: tuple[list[str], list[str] | None] | None = None,
+):
+    """The stored person with this citizen ID, for `by` (or an import restricted to the
+    unit and locality paths `within`) to list; None when the number is new. Someone
+    outside raises OutOfScope, the same whether or not the typed name and birth date are
+    theirs; `by=None` without `within` (an operator's tool) reaches everyone."""
+    existing = Person.objects.filter(citizen_id=citizen_id).first() if citizen_id else None
+    if existing is None:
+        return None
+    if by is not None:
+        allowed = Person.objects.visible_to(by, personal=True)
+    else:
+        allowed = Person.objects.within(*within) if within else Person.objects.all()
+    if not allowed.filter(pk=existing.pk).exists():
+        raise OutOfScope()
+    if existing.birth_date != birth_date or existing.search_name != search_key(full_name):
+        raise TransitionError(
+            _("Citizen ID %(n)s is already recorded for another person.") % {"n": citizen_id}
+        )
+    return existing
+
+
+PERSON_FIELDS = (
+    "full_name",
+    "birth_date",
+    "sex",
+    "citizen_id",
+    "ethnicity",
+    "religion",
+    "general_education",
+    "professional",
+    "occupation",
+    "residence",
+    "youth_union_member",
+)
+
+
+def person_for(data: dict, *, by) -> Person:
+    """The person of a new-candidate form: the stored one with that citizen ID (same
+    name and birth date, in `by`'s scope), else a new one."""
+    number = data.get("citizen_id") or None
+    existing = stored_person(number, data["full_name"], data["birth_date"], by=by)
+    if existing is not None:
+        return existing
+    p = Person(**{f: data[f] for f in PERSON_FIELDS if f != "citizen_id"}, citizen_id=number)
+    p.save()
+    return p
 
 
 @transaction.atomic

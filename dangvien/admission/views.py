@@ -4,6 +4,7 @@ from collections import Counter
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -11,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from dangvien.accounts.audit import A, export_purpose, log
 from dangvien.accounts.scoping import roles_for, scope_paths
-from dangvien.core.text import search_key
 from dangvien.core.views import day_from, get_visible, today
 from dangvien.membership.models import Stint
 from dangvien.orgs.models import Locality, OrgUnit
@@ -199,18 +199,19 @@ def candidate_new(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            person = person_for(d)
-            c = services.list_candidate(
-                person,
-                d["cell"],
-                listed_on=d["listed_on"],
-                tags=d["tags"],
-                helper=d["helper"],
-                by=request.user,
-                today=day,
-                difficult_area=d["difficult_area"],
-                youth_union_exists=d["youth_union_exists"],
-            )
+            with transaction.atomic():  # a refused listing leaves no new person behind
+                person = services.person_for(d, by=request.user)
+                c = services.list_candidate(
+                    person,
+                    d["cell"],
+                    listed_on=d["listed_on"],
+                    tags=d["tags"],
+                    helper=d["helper"],
+                    by=request.user,
+                    today=day,
+                    difficult_area=d["difficult_area"],
+                    youth_union_exists=d["youth_union_exists"],
+                )
         except TransitionError as e:
             form.add_error(None, str(e))
         else:
@@ -221,37 +222,6 @@ def candidate_new(request):
                 messages.warning(request, finding.message)
             return redirect("candidate_detail", pk=c.pk)
     return render(request, "admission/candidate_new.html", {"form": form})
-
-
-def person_for(d) -> Person:
-    """The person by citizen ID if already known (same name and birth date), else new."""
-    number = d.get("citizen_id") or None
-    if number:
-        existing = Person.objects.filter(citizen_id=number).first()
-        if existing:
-            if existing.birth_date != d["birth_date"] or existing.search_name != search_key(
-                d["full_name"]
-            ):
-                # Never name the other person: they may be outside the user's scope.
-                raise TransitionError(
-                    _("Citizen ID %(n)s is already recorded for another person.") % {"n": number}
-                )
-            return existing
-    p = Person(
-        full_name=d["full_name"],
-        birth_date=d["birth_date"],
-        sex=d["sex"],
-        citizen_id=number,
-        ethnicity=d["ethnicity"],
-        religion=d["religion"],
-        general_education=d["general_education"],
-        professional=d["professional"],
-        occupation=d["occupation"],
-        residence=d["residence"],
-        youth_union_member=d["youth_union_member"],
-    )
-    p.save()
-    return p
 
 
 def helper_options(request):
@@ -337,7 +307,7 @@ def candidate_detail(request, pk: int):
                 blocked = e
                 form.add_error(None, _("Not recorded: the rule check blocks this step."))
             except TransitionError as e:
-                form.add_error(None, str(e))
+                form.add_error(getattr(e, "field", None), str(e))
             else:
                 messages.success(request, recorded_message(c, step))
                 return redirect("candidate_detail", pk=c.pk)

@@ -3,12 +3,12 @@
 import datetime as dt
 
 from django.db.models import Prefetch
-from django.utils import timezone
+from django.utils import timezone, translation
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from dangvien.accounts.audit import A, log
-from dangvien.admission import deadlines, services
+from dangvien.admission import bounds, deadlines, services
 from dangvien.admission.models import Candidate, Event, Stage, Tag
 from dangvien.admission.services import Step, TransitionError
 from dangvien.orgs.models import OrgUnit
@@ -18,10 +18,13 @@ router = Router(tags=["candidates"])
 
 
 class PersonOut(Schema):
+    """Birth date and sex only for whom may see personal details (absent otherwise, as on
+    the pages: a leader without the grant sees names only)."""
+
     id: int
     full_name: str
-    birth_date: dt.date
-    sex: str
+    birth_date: dt.date | None = None
+    sex: str | None = None
 
 
 class CellOut(Schema):
@@ -75,29 +78,65 @@ class FindingOut(Schema):
 
 
 class CandidateDetailOut(CandidateOut):
-    events: list[EventOut]
-    rule_set: str
-    findings: list[FindingOut]
+    """The dossier: events and findings only for whom may see personal details."""
+
+    events: list[EventOut] | None = None
+    rule_set: str | None = None
+    findings: list[FindingOut] | None = None
+
+
+INT32 = 2**31 - 1  # ids and versions: refused above, never an overflow in the database
 
 
 class EventIn(Schema):
+    """A step as the page takes it: the same kinds, bounds and lengths (422 names the
+    field otherwise)."""
+
     kind: Event.Kind
     date: dt.date
-    version: int
-    document_number: str = ""
-    note: str = ""
+    version: int = Field(ge=0, le=INT32)
+    document_number: str = Field("", max_length=60)
+    note: str = Field("", max_length=4000)
     full_members: int | None = None
     committee_members: int | None = None
     present: int | None = None
     in_favour: int | None = None
-    introducer_id: int | None = None
+    introducer_id: int | None = Field(None, ge=1, le=INT32)
     worked_together_since: dt.date | None = None
-    subject: str = ""
+    subject: str = Field("", max_length=120)
     received_on: dt.date | None = None
     extended: bool = False
-    card_number: str = ""
-    rule: str = ""
-    approved_by: str = ""
+    card_number: str = Field("", max_length=20)
+    rule: str = Field("", max_length=40)
+    approved_by: str = Field("", max_length=120)
+
+    @field_validator("kind")
+    @classmethod
+    def recordable(cls, kind):
+        if kind not in bounds.RECORDABLE_KINDS:
+            raise ValueError(f"Không ghi được bước “{kind}” qua API (trang không có bước này).")
+        return kind
+
+    @field_validator("date", "worked_together_since", "received_on")
+    @classmethod
+    def sensible_date(cls, value):
+        with translation.override("vi"):
+            wrong = bounds.date_error(value, timezone.localdate())
+        if wrong:
+            raise ValueError(wrong)
+        return value
+
+    @field_validator("full_members", "present", "in_favour")
+    @classmethod
+    def counts(cls, value, info: ValidationInfo):
+        # Fields are validated in order: the counts before this one are in `info.data`.
+        counts = {f: info.data.get(f) for f in bounds.VOTE_FIELDS}
+        counts[info.field_name] = value  # type: ignore[index]
+        with translation.override("vi"):
+            wrong = bounds.vote_errors(**counts).get(info.field_name)  # type: ignore[arg-type]
+        if wrong:
+            raise ValueError(wrong)
+        return value
 
 
 class ErrorOut(Schema):
@@ -110,6 +149,18 @@ class BlockedOut(Schema):
     findings: list[FindingOut]
 
 
+class FieldErrorOut(Schema):
+    loc: list[str]
+    msg: str
+    type: str
+
+
+class InvalidOut(Schema):
+    """A refused value, with the field in `loc` (the shape of the schema's own 422)."""
+
+    detail: list[FieldErrorOut]
+
+
 class Filters(Schema):
     unit: str | None = None
     stage: Stage | None = None
@@ -120,11 +171,16 @@ class Filters(Schema):
     offset: int = Field(0, ge=0, le=1_000_000)
 
 
-def candidate_out(c: Candidate, events: list[Event]) -> dict:
+def person_out(p: Person, personal: bool) -> dict:
+    shown = {"id": p.pk, "full_name": p.full_name}
+    return {**shown, "birth_date": p.birth_date, "sex": p.sex} if personal else shown
+
+
+def candidate_out(c: Candidate, events: list[Event], personal: bool) -> dict:
     dl = deadlines.next_deadline(c, events)
     return {
         "id": c.pk,
-        "person": c.person,
+        "person": person_out(c.person, personal),
         "cell": c.cell,
         "stage": c.stage,
         "stage_since": c.stage_since,
@@ -145,6 +201,8 @@ def event_out(e: Event) -> dict:
     "",
     response={200: list[CandidateOut], 400: ErrorOut},
     summary="Candidates in the user's scope, filtered",
+    description="A role that sees names only gets each person's id and name only.",
+    exclude_unset=True,  # the fields a names-only role may not see are left out
 )
 def list_candidates(request, filters: Query[Filters]):
     qs = Candidate.objects.visible_to(request.user).select_related("person", "cell", "helper")
@@ -162,8 +220,15 @@ def list_candidates(request, filters: Query[Filters]):
         qs = qs.filter(person__in=Person.objects.search(filters.q))
     limit = filters.limit
     qs = qs.prefetch_related("tags", Prefetch("events", queryset=Event.objects.all()))
-    page = qs[filters.offset : filters.offset + limit]
-    return Status(200, [candidate_out(c, list(c.events.all())) for c in page])
+    page = list(qs[filters.offset : filters.offset + limit])
+    personal = set(
+        Person.objects.visible_to(request.user, personal=True)
+        .filter(pk__in=[c.person_id for c in page])
+        .values_list("pk", flat=True)
+    )
+    return Status(
+        200, [candidate_out(c, list(c.events.all()), c.person_id in personal) for c in page]
+    )
 
 
 def get_candidate(request, pk: int) -> Candidate | None:
@@ -192,22 +257,29 @@ def forbidden(request, c: Candidate, message: str):
 
 @router.get(
     "/{pk}",
-    response={200: CandidateDetailOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: CandidateDetailOut, 404: ErrorOut},
     summary="One candidate's dossier: events and rule-check findings as of today",
+    description="A role that sees names only gets what the dossier page shows it: the "
+    "stage, cell, helper, priority groups and next deadline, without birth date, sex, "
+    "events or findings.",
+    exclude_unset=True,  # the fields a names-only role may not see are left out
 )
 def candidate_detail(request, pk: int):
     c = get_candidate(request, pk)
     if c is None:
         return not_found(request, pk)
-    if not Person.objects.visible_to(request.user, personal=True).filter(pk=c.person_id).exists():
-        return forbidden(request, c, "Vai trò của bạn chỉ xem được họ tên.")
-    log(A.READ, c, detail="api")
+    personal = (
+        Person.objects.visible_to(request.user, personal=True).filter(pk=c.person_id).exists()
+    )
+    log(A.READ, c, detail="api" if personal else "api, names only")
     events = list(c.events.select_related("introducer"))
+    if not personal:
+        return Status(200, candidate_out(c, events, personal=False))
     rule_set, findings = services.findings_for(c, events, as_of=timezone.localdate())
     return Status(
         200,
         {
-            **candidate_out(c, events),
+            **candidate_out(c, events, personal=True),
             "events": [event_out(e) for e in events],
             "rule_set": rule_set,
             "findings": [f.as_dict() for f in findings],
@@ -223,7 +295,7 @@ def candidate_detail(request, pk: int):
         403: ErrorOut,
         404: ErrorOut,
         409: ErrorOut,
-        422: BlockedOut,
+        422: BlockedOut | InvalidOut,
     },
     summary="Record one step of the dossier (checked like the page)",
     description="`version` is the candidate's version you read; if someone changed the "
@@ -269,6 +341,10 @@ def add_event(request, pk: int, body: EventIn):
         )
     except services.ChangedMeanwhile as e:
         return Status(409, {"error": str(e)})
+    except services.InvalidField as e:  # said like the schema's own 422
+        return Status(
+            422, {"detail": [{"loc": ["body", "body", e.field], "msg": str(e), "type": "value"}]}
+        )
     except TransitionError as e:
         return Status(400, {"error": str(e)})
     return Status(201, event_out(event))

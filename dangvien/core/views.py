@@ -14,15 +14,26 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
+# The dates a report, a list or the alerts may be asked for: the records start in the
+# 20th century; far ahead, working-day arithmetic would overflow `date` (9999-12-31).
+LATEST_AS_OF = dt.date(2100, 12, 31)
+
+
 def day_from(request, param: str = "date") -> tuple[dt.date, str | None]:
     """The date asked for in `?date=` (default today) and an error message if it was bad."""
     raw = request.GET.get(param, "").strip()
     if not raw:
         return today(), None
     try:
-        return parse_date(raw, field=_("Date")), None
+        day = parse_date(raw, field=_("Date"))
     except ValidationError as e:
         return today(), e.messages[0]
+    if day > LATEST_AS_OF:
+        return today(), _("%(d)s is too far ahead: choose a date up to %(last)s.") % {
+            "d": day.strftime("%d/%m/%Y"),
+            "last": LATEST_AS_OF.strftime("%d/%m/%Y"),
+        }
+    return day, None
 
 
 def get_visible(queryset, **lookup):

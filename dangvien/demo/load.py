@@ -51,6 +51,13 @@ DEMO_USERS = [
         "GRASSROOTS_OFFICER",
         [("DIENHONG", None, REFORM_DAY), ("DIENHONG-P", REFORM_DAY, None)],
     ),
+    # A leader without the personal-data grant (Role.personal_data false): names only.
+    (
+        "lanhdao.hoalu",
+        "Lãnh đạo phường Pleiku (trước đây phường Hoa Lư), chỉ xem họ tên",
+        "LEADER",
+        [("HOALU", None, REFORM_DAY), ("PLEIKU-P", REFORM_DAY, None)],
+    ),
 ]
 HEADS_WHO_ARE_MEMBERS = 0.78  # hamlet and residential-group heads who are members in 2017
 CCCD_SHARE = 0.9  # older records often lack the 12-digit number

@@ -116,7 +116,27 @@ def start(path, columns: list[str], optional: set[str]):
     if missing:
         plan.problems.append(missing)
         return plan, None
-    return plan, stream
+    return plan, without_nul(stream, plan)
+
+
+def without_nul(stream, plan: Plan):
+    """The rows without a NUL character; a cell holding one is a problem of the check
+    (PostgreSQL text cannot store it: it would fail only at the write)."""
+    for number, row in stream:
+        bad = [(c, v) for c, v in row.items() if isinstance(v, str) and "\x00" in v]
+        if not bad:
+            yield number, row
+            continue
+        for column, value in bad:
+            plan.problems.append(
+                Problem(
+                    number,
+                    column,
+                    value.replace("\x00", "␀"),
+                    "chứa ký tự NUL (mã 0), không được phép trong dữ liệu",
+                    "xóa ký tự này trong tệp rồi nhập lại",
+                )
+            )
 
 
 def suggest(value: object, allowed: list[str], otherwise: str = "") -> str:

@@ -14,8 +14,14 @@ from django.db import transaction
 from django.utils import translation
 
 from dangvien.accounts.audit import A, log
+from dangvien.admission.bounds import EARLIEST
 from dangvien.admission.models import Candidate, CandidateTag, Tag
-from dangvien.admission.services import TransitionError, eligible_helpers, list_candidate
+from dangvien.admission.services import (
+    TransitionError,
+    eligible_helpers,
+    list_candidate,
+    stored_person,
+)
 from dangvien.core.text import search_key
 from dangvien.membership.models import Membership
 from dangvien.orgs.models import OrgUnit
@@ -116,6 +122,8 @@ def validate(
             bad(LISTED, row.get(LISTED), "không phải là ngày", "viết dd/mm/yyyy")
         elif listed > today:
             bad(LISTED, row.get(LISTED), "ngày ở tương lai")
+        elif listed < EARLIEST:
+            bad(LISTED, row.get(LISTED), "trước năm 1900")
         elif cell is not None and not cell.exists_on(listed):
             bad(
                 LISTED, row.get(LISTED), f"chi bộ {cell.code} chưa có hoặc đã giải thể vào ngày này"
@@ -159,7 +167,11 @@ def validate(
             "tags": sorted(set(tags)),
             "helper": helper,
         }
-        existing, by_name = match(person)
+        try:
+            existing, by_name = match(person, scope)
+        except TransitionError as e:
+            bad("Số CCCD", person["citizen_id"], str(e).rstrip("."))
+            continue
         record["existing"] = existing
         if existing is None:
             plan.add_new(record)
@@ -173,11 +185,12 @@ def validate(
         if active is None:
             plan.add_new(record)
         elif (active.cell_id, active.listed_on) != (cell.pk, listed):
+            # Name another organisation's cell only to whom may see it.
+            where = active.cell.name if scope.unit_ok(active.cell.path) else "một chi bộ khác"
             bad(
                 CELL,
                 row.get(CELL),
-                f"người này đã có trong danh sách nguồn của {active.cell.name} "
-                f"từ {active.listed_on:%d/%m/%Y}",
+                f"người này đã có trong danh sách nguồn của {where} từ {active.listed_on:%d/%m/%Y}",
             )
         else:
             record["candidate"] = active
@@ -189,12 +202,23 @@ def validate(
     return plan
 
 
-def match(person: dict) -> tuple[Person | None, bool]:
-    if person["citizen_id"]:
-        found = Person.objects.filter(citizen_id=person["citizen_id"]).first()
-        if found:
-            return found, False
-    found = Person.objects.filter(
+def match(person: dict, scope: Scope = EVERYWHERE) -> tuple[Person | None, bool]:
+    """The stored person of a row: by CCCD (raising TransitionError for someone else's
+    number, or for a person outside a restricted scope: one answer for both, see
+    `stored_person`), else by name + birth date among the people in the scope (flagged
+    for review; a namesake elsewhere is never matched, so never revealed)."""
+    with translation.override("vi"):
+        found = stored_person(
+            person["citizen_id"],
+            person["full_name"],
+            person["birth_date"],
+            by=None,
+            within=None if scope.units is None else (scope.units, scope.localities),
+        )
+    if found:
+        return found, False
+    people = Person.objects.within(scope.units, scope.localities)
+    found = people.filter(
         search_name=search_key(person["full_name"]), birth_date=person["birth_date"]
     ).first()
     return found, found is not None

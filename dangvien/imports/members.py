@@ -14,8 +14,11 @@ from typing import cast
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 
 from dangvien.accounts.audit import A, log, log_created
+from dangvien.admission.bounds import EARLIEST
+from dangvien.admission.services import OutOfScope
 from dangvien.core.civil import add_years
 from dangvien.core.db import analyze
 from dangvien.core.deploy import private_dir
@@ -44,6 +47,7 @@ from .base import (
     missing_columns,
     suggest,
     vietnamese_labels,
+    without_nul,
 )
 from .reader import Plan, Problem, parse_day, rows
 
@@ -178,6 +182,8 @@ def person_fields(row: dict, bad: Callable, lk: Lookups, today: dt.date) -> dict
         bad("Ngày sinh", born_raw, "không phải là ngày", "viết dd/mm/yyyy hoặc năm")
     elif born > today:
         bad("Ngày sinh", born_raw, "ngày ở tương lai")
+    elif born < EARLIEST:
+        bad("Ngày sinh", born_raw, "trước năm 1900")
     sex = cast(str | None, choice(row.get("Giới tính"), SEX, "Giới tính", bad))
     ethnicity = lk.reference(lk.ethnicities, str(row.get("Dân tộc") or ""))
     if ethnicity is None:
@@ -244,6 +250,7 @@ def checked_rows(
     if missing:
         plan.problems.append(missing)
         return
+    stream = without_nul(stream, plan)
     # CCCD → (first row, name key, birth date, [(ceremony, exit)]): the same person may
     # come twice only as two memberships that do not overlap (re-admission).
     seen_cccd: dict[str, tuple[int, str, dt.date | None, list]] = {}
@@ -352,8 +359,19 @@ def overlap(start, end, other_start, other_end) -> bool:
     return (end is None or other_start < end) and (other_end is None or start < other_end)
 
 
-def classify(chunk: list[dict], plan: Plan) -> tuple[list[dict], list[dict]]:
-    """Match a chunk's rows with the database in a few queries: (new, changed)."""
+def out_of_scope() -> str:
+    with translation.override("vi"):
+        return str(OutOfScope()).rstrip(".")
+
+
+def classify(
+    chunk: list[dict], plan: Plan, scope: Scope = EVERYWHERE
+) -> tuple[list[dict], list[dict]]:
+    """Match a chunk's rows with the database in a few queries: (new, changed).
+
+    In a restricted scope (the upload page), a row whose CCCD or card is a person's
+    outside it is refused with one message, whatever its name and birth date (never
+    attached, never said whether they match); name matches look only inside it."""
     ids = [r["person"]["citizen_id"] for r in chunk if r["person"]["citizen_id"]]
     cards = [r["card_number"] for r in chunk if r["card_number"]]
     by_cccd = {p.citizen_id: p for p in Person.objects.filter(citizen_id__in=ids)}
@@ -376,7 +394,8 @@ def classify(chunk: list[dict], plan: Plan) -> tuple[list[dict], list[dict]]:
             birth_date__in={r["person"]["birth_date"] for r in unmatched}
         ).values_list("pk", "search_name")
         ids = [pk for pk, name in born if name in keys]
-        same_name = {p.pk: p for p in Person.objects.filter(pk__in=ids).order_by()}
+        people = Person.objects.within(scope.units, scope.localities)
+        same_name = {p.pk: p for p in people.filter(pk__in=ids).order_by()}
         stints = Stint.objects.filter(membership__person__in=list(same_name)).values_list(
             "membership__person_id", "unit_id"
         )
@@ -394,10 +413,18 @@ def classify(chunk: list[dict], plan: Plan) -> tuple[list[dict], list[dict]]:
             found = by_name.get((search_key(p["full_name"]), p["birth_date"], r["unit_id"]))
             if found is not None:
                 matched[r["row"]] = (found, True)
+    matched_ids = {p.pk for p, _ in matched.values()}
     memberships = {
         (m.person_id, m.ceremony_on): m
-        for m in Membership.objects.filter(person_id__in={p.pk for p, _ in matched.values()})
+        for m in Membership.objects.filter(person_id__in=matched_ids)
     }
+    inside = matched_ids
+    if scope.units is not None and matched_ids:
+        inside = set(
+            Person.objects.within(scope.units, scope.localities)
+            .filter(pk__in=matched_ids)
+            .values_list("pk", flat=True)
+        )
     new, changed = [], []
     for r in chunk:
         number = r["row"]
@@ -406,6 +433,16 @@ def classify(chunk: list[dict], plan: Plan) -> tuple[list[dict], list[dict]]:
             new.append(r)
             continue
         existing, by_name_only = matched[number]
+        if existing.pk not in inside:
+            plan.problems.append(
+                Problem(
+                    number,
+                    "Số CCCD" if p["citizen_id"] else "Số thẻ đảng viên",
+                    p["citizen_id"] or r["card_number"],
+                    out_of_scope(),
+                )
+            )
+            continue
         if (
             existing.search_name != search_key(p["full_name"])
             or existing.birth_date != (p["birth_date"])
@@ -463,7 +500,7 @@ def validate(
     try:
         with spill:
             for chunk in checked_rows(path, today, lk, plan, progress):
-                new, changed = classify(chunk, plan)
+                new, changed = classify(chunk, plan, scope)
                 for r in new:
                     plan.add_new(r, keep=False)
                 for r in changed:
@@ -477,6 +514,7 @@ def validate(
         raise
     if plan.ok:
         plan.spill = spill.name
+        plan.scope = scope
     else:
         Path(spill.name).unlink(missing_ok=True)
     return plan
@@ -509,7 +547,7 @@ def commit(plan: Plan, path, *, by=None, today: dt.date | None = None, progress=
     units = OrgUnit.objects.in_bulk()
     try:
         for chunk in spilled(plan, progress):
-            new, changed = classify(chunk, again)
+            new, changed = classify(chunk, again, cast(Scope, plan.scope or EVERYWHERE))
             if not again.ok:
                 break
             again.n_new += len(new)

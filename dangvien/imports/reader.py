@@ -150,6 +150,7 @@ class Plan:
     sha256: str = ""
     rows: int = 0
     spill: str | None = None  # checked rows on disk, for a commit that follows
+    scope: object = None  # the `base.Scope` the rows were checked for; the commit keeps it
 
     @property
     def ok(self) -> bool:

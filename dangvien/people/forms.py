@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
+from dangvien.accounts.scoping import personal_everywhere
 from dangvien.core.dates import add_years
 from dangvien.membership.models import Membership, Stint, full_on_q, member_on_q
 from dangvien.orgs.models import OrgUnit
@@ -21,6 +22,18 @@ STATUS_CHOICES = [
     ("left", _("Left the party")),
     ("non_member", _("Not a member")),
 ]
+
+
+# The filters on personal fields: a names-only role may not use them.
+PERSONAL_FILTERS = (
+    "sex",
+    "ethnicity",
+    "religion",
+    "age_min",
+    "age_max",
+    "education",
+    "professional",
+)
 
 
 class PersonFilter(forms.Form):
@@ -79,6 +92,18 @@ class PersonFilter(forms.Form):
         lo, hi = data.get("age_min"), data.get("age_max")
         if lo is not None and hi is not None and lo > hi:
             raise forms.ValidationError(_("“Age from” must not be greater than “Age to”."))
+        used = [f for f in PERSONAL_FILTERS if data.get(f) not in (None, "")]
+        unit = data.get("unit")
+        if used and not personal_everywhere(self.user, under=unit.path if unit else None):
+            # Refused, not ignored: a names-only leader would otherwise learn who is, say,
+            # a believer from who is left in the list (ASVS V8).
+            raise forms.ValidationError(
+                _(
+                    "Your role shows names only: filtering or exporting by %(fields)s "
+                    "needs the personal-data grant."
+                )
+                % {"fields": ", ".join(str(self.fields[f].label).lower() for f in used)}
+            )
         return data
 
     def apply(self, qs):

@@ -76,11 +76,20 @@ class PersonQuerySet(models.QuerySet):
         With `personal`, only those whose personal details the user may see (a leader
         sees names only unless granted).
         """
-        from dangvien.accounts.scoping import locality_paths, prefix_q, scope_paths
+        from dangvien.accounts.scoping import locality_paths, scope_paths
+
+        paths = scope_paths(user, personal)
+        if paths is None:
+            return self
+        return self.within(paths, locality_paths(user, personal) or [])
+
+    def within(self, paths: list[str] | None, places: list[str] | None):
+        """People of the units under `paths` and, for non-members, of the localities under
+        `places` (the scope of a user, or of an import from the upload page); None: all."""
+        from dangvien.accounts.scoping import prefix_q
         from dangvien.admission.models import Candidate
         from dangvien.membership.models import Stint
 
-        paths = scope_paths(user, personal)
         if paths is None:
             return self
         stints = Stint.objects.filter(membership__person=OuterRef("pk"))
@@ -89,8 +98,7 @@ class PersonQuerySet(models.QuerySet):
         )
         # Non-members are seen by the committees of where they live, and candidates by
         # those of their cell.
-        places = locality_paths(user, personal) or []
-        resident = ~Exists(stints) & prefix_q("residence__path", places)
+        resident = ~Exists(stints) & prefix_q("residence__path", places or [])
         candidacy = Candidate.objects.filter(prefix_q("cell__path", paths), person=OuterRef("pk"))
         return self.filter(Exists(latest) | resident | Exists(candidacy))
 

@@ -31,6 +31,8 @@ def person_list(request):
         if form.cleaned_data.get("unit"):  # a code from a link shows as the unit's name
             form.data = form.data.copy()
             form.data["unit"] = label_units([form.cleaned_data["unit"]])[0][1]
+    elif form.is_bound:
+        people = people.none()  # a refused filter lists nobody rather than everybody
     latest = Stint.objects.filter(membership__person=OuterRef("pk")).order_by("-start_on")
     memberships = Membership.objects.filter(person=OuterRef("pk"))
     people = people.select_related("ethnicity", "religion").annotate(
@@ -48,9 +50,9 @@ def person_list(request):
     )
     fmt = request.GET.get("format", "")
     export_error = None
-    if fmt in ("xlsx", "csv"):
+    if fmt in ("xlsx", "csv") and not form.errors:  # the errors say why there is no file
         purpose = export_purpose(request)
-        if purpose and not form.errors:
+        if purpose:
             return export_people(request, people, fmt, purpose)
         export_error = _("State the purpose of the export (the request it answers).")
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
