@@ -9,6 +9,7 @@ from dangvien.imports import views as imports
 from dangvien.orgs import restructure_views as restructuring
 from dangvien.orgs import views as orgs
 from dangvien.people import views as people
+from dangvien.reports import development_views
 from dangvien.reports import views as reports
 
 urlpatterns = [
@@ -27,6 +28,7 @@ urlpatterns = [
     path("people/<int:pk>/", people.person_detail, name="person_detail"),
     path("people/<int:pk>/export/", people.person_export, name="person_export"),
     path("statistics/", reports.statistics, name="statistics"),
+    path("statistics/development/", development_views.development_page, name="development"),
     path("candidates/", admission.candidate_list, name="candidate_list"),
     path("candidates/new/", admission.candidate_new, name="candidate_new"),
     path("candidates/helpers/", admission.helper_options, name="candidate_helpers"),

@@ -46,6 +46,7 @@ def matrix(o):
             dict.fromkeys(PERSONAS, 302) | {"ward_b": 404, "leader_a": 404},
         ),
         ("statistics", "GET", "/statistics/?unit=WARDA", everyone),
+        ("development", "GET", "/statistics/development/?unit=WARDA", everyone | {"ward_b": 200}),
         ("candidate_list", "GET", "/candidates/", everyone),
         ("candidate_new", "GET", "/candidates/new/", everyone | {"leader_a": 403}),
         ("candidate_helpers", "GET", "/candidates/helpers/?cell=A1", everyone),

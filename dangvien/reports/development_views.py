@@ -1,0 +1,85 @@
+"""The development report page: admissions in a period for a unit in scope."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from dangvien.accounts.audit import A, log
+from dangvien.core.dates import parse_date
+from dangvien.core.views import today
+from dangvien.orgs.models import OrgUnit
+
+from .development import development
+from .exports import table_response
+from .views import default_unit
+
+
+def period(request) -> tuple[dt.date, dt.date, str | None]:
+    """`?from=` and `?to=` (default: 1 January this year to today)."""
+    end_default = today()
+    try:
+        start = (
+            parse_date(request.GET.get("from", "").strip(), field=_("From"))
+            if request.GET.get("from", "").strip()
+            else dt.date(end_default.year, 1, 1)
+        )
+        end = (
+            parse_date(request.GET.get("to", "").strip(), field=_("To"))
+            if request.GET.get("to", "").strip()
+            else end_default
+        )
+    except ValidationError as e:
+        return dt.date(end_default.year, 1, 1), end_default, e.messages[0]
+    if end < start:
+        return start, start, _("The period ends before it begins.")
+    return start, end, None
+
+
+def development_page(request):
+    start, end, error = period(request)
+    visible = OrgUnit.objects.visible_to(request.user)
+    code = request.GET.get("unit", "").strip().upper()
+    unit = visible.filter(code=code).first() if code else default_unit(request.user)
+    if code and unit is None:
+        error = _("Unknown unit code “%(code)s”.") % {"code": code}
+        unit = default_unit(request.user)
+    if unit is None:
+        return render(request, "reports/development.html", {"error": _("You have no unit.")})
+    report = development(unit, start, end)
+    if request.GET.get("format") in ("xlsx", "csv") and not error:
+        log(A.EXPORT, unit, detail=f"development report {start}–{end}")
+        return table_response(
+            request.GET["format"],
+            f"phat-trien-dang-vien-{unit.code}-{start:%Y%m%d}-{end:%Y%m%d}",
+            [_("Grassroots organisation"), _("Code"), _("Admitted"), _("Includes")],
+            [
+                [r["name"], r["code"], r["admitted"], ", ".join(r["includes"])]
+                for r in report.by_org
+            ],
+        )
+    units = [
+        (u.code, u.name)
+        for u in visible.on(end).exclude(kind=OrgUnit.Kind.PARTY_GROUP).only("code", "name")
+    ]
+    breakdowns = [
+        (_("Sex"), report.by_sex),
+        (_("Ethnicity"), report.by_ethnicity),
+        (_("Religion"), report.by_religion),
+        (_("Age at admission"), report.by_age),
+        (_("Occupation"), report.by_occupation),
+    ]
+    return render(
+        request,
+        "reports/development.html",
+        {
+            "r": report,
+            "unit": unit,
+            "units": units,
+            "start": start,
+            "end": end,
+            "error": error,
+            "breakdowns": breakdowns,
+        },
+    )
