@@ -49,6 +49,17 @@ def test_demo_matches_the_article(report):
 
 
 @pytest.mark.django_db
+def test_demo_development_report_matches_the_article(demo, capsys):
+    def admitted(start: str, end: str) -> dict:
+        call_command("report", "development", "--org", "PLEIKU", "--from", start, "--to", end)
+        return json.loads(capsys.readouterr().out)
+
+    term = admitted("2015-07-01", "2017-11-30")
+    assert term["admitted"] > 400 and len(term["by_org"]) > 40
+    assert admitted("2017-01-01", "2017-11-30")["admitted"] > 130
+
+
+@pytest.mark.django_db
 def test_demo_admissions_and_history(demo):
     admitted = Membership.objects.admitted_between
     assert admitted(D(2015, 7, 1), D(2017, 11, 30)).count() > 400
