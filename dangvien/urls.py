@@ -29,6 +29,7 @@ urlpatterns = [
     path("people/<int:pk>/export/", people.person_export, name="person_export"),
     path("statistics/", reports.statistics, name="statistics"),
     path("statistics/development/", development_views.development_page, name="development"),
+    path("statistics/coverage/", development_views.coverage_page, name="coverage"),
     path("candidates/", admission.candidate_list, name="candidate_list"),
     path("candidates/new/", admission.candidate_new, name="candidate_new"),
     path("candidates/helpers/", admission.helper_options, name="candidate_helpers"),

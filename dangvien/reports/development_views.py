@@ -83,3 +83,59 @@ def development_page(request):
             "breakdowns": breakdowns,
         },
     )
+
+
+def coverage_page(request):
+    from dangvien.core.views import day_from
+
+    from .coverage import coverage
+
+    day, error = day_from(request)
+    since = None
+    if request.GET.get("since", "").strip():
+        try:
+            since = parse_date(request.GET["since"].strip(), field=_("Since"))
+        except ValidationError as e:
+            error = e.messages[0]
+    visible = OrgUnit.objects.visible_to(request.user)
+    code = request.GET.get("unit", "").strip().upper()
+    unit = visible.filter(code=code).first() if code else default_unit(request.user)
+    if code and unit is None:
+        error = _("Unknown unit code “%(code)s”.") % {"code": code}
+        unit = default_unit(request.user)
+    if unit is None:
+        return render(request, "reports/coverage.html", {"error": _("You have no unit.")})
+    c = coverage(unit, day, since)
+    sections = [
+        (
+            "without_members",
+            _("Hamlets, villages and residential groups with no member"),
+            c.without_members,
+        ),
+        ("relapsed", _("Lost their members again (tái trắng)"), c.relapsed),
+        ("at_risk", _("At risk: one or two members left, or all over 65"), c.at_risk),
+        ("without_own_cell", _("Without their own cell (shared cell or none)"), c.without_own_cell),
+        ("cells_too_small", _("Cells with fewer than 3 full members"), c.cells_too_small),
+        (
+            "cells_due_committee",
+            _(
+                "Cells with 9 or more full members, which elect a cell committee "
+                "(committees are not recorded yet)"
+            ),
+            c.cells_due_committee,
+        ),
+        (
+            "cells_living_elsewhere",
+            _("Residential cells whose members mostly live elsewhere"),
+            c.cells_living_elsewhere,
+        ),
+    ]
+    units = [
+        (u.code, u.name)
+        for u in visible.on(day).exclude(kind=OrgUnit.Kind.PARTY_GROUP).only("code", "name")
+    ]
+    return render(
+        request,
+        "reports/coverage.html",
+        {"c": c, "unit": unit, "units": units, "day": day, "error": error, "sections": sections},
+    )
