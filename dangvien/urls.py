@@ -11,6 +11,7 @@ from dangvien.orgs import views as orgs
 from dangvien.people import views as people
 from dangvien.reports import development_views
 from dangvien.reports import views as reports
+from dangvien.targets import views as targets
 
 urlpatterns = [
     path("", reports.home, name="home"),
@@ -30,6 +31,7 @@ urlpatterns = [
     path("statistics/", reports.statistics, name="statistics"),
     path("statistics/development/", development_views.development_page, name="development"),
     path("statistics/coverage/", development_views.coverage_page, name="coverage"),
+    path("targets/", targets.target_list, name="targets"),
     path("candidates/", admission.candidate_list, name="candidate_list"),
     path("candidates/new/", admission.candidate_new, name="candidate_new"),
     path("candidates/helpers/", admission.helper_options, name="candidate_helpers"),

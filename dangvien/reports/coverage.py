@@ -50,6 +50,7 @@ class Coverage:
     cells_due_committee: list[dict] = field(default_factory=list)
     cells_too_small: list[dict] = field(default_factory=list)
     cells_living_elsewhere: list[dict] = field(default_factory=list)
+    residential_cells: list[str] = field(default_factory=list)  # cells serving localities
     positions: list[dict] = field(default_factory=list)
 
     def as_json(self) -> dict:
@@ -219,6 +220,7 @@ def cells_report(result: Coverage, unit: OrgUnit, day: dt.date, stands_for) -> N
     ):
         served[cell_id].add(loc_id)
     for cell in cells.filter(pk__in=list(served)):
+        result.residential_cells.append(cell.code)
         stints = Stint.objects.members_on(day).in_subtree(cell)
         total = stints.count()
         here = [

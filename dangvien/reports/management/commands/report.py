@@ -43,6 +43,12 @@ class Command(BaseCommand):
         c.add_argument("--format", choices=["json"], default="json")
         c.add_argument("--output", "-o", help="file to write")
 
+        t = sub.add_parser("targets", help="The term's targets with pace and forecast")
+        t.add_argument("--org", required=True, help="unit code")
+        t.add_argument("--as-of", required=True, help="date, YYYY-MM-DD or dd/mm/yyyy")
+        t.add_argument("--format", choices=["json"], default="json")
+        t.add_argument("--output", "-o", help="file to write")
+
     def unit(self, code: str) -> OrgUnit:
         unit = OrgUnit.objects.filter(code=code.strip().upper()).first()
         if unit is None:
@@ -58,6 +64,16 @@ class Command(BaseCommand):
             sys.stdout.write(text + "\n")
 
     def handle(self, *args, **opts):
+        if opts["report"] == "targets":
+            from dangvien.targets.pace import targets_report
+
+            try:
+                day = parse_date(opts["as_of"], field="--as-of")
+            except ValidationError as e:
+                raise CommandError(e.messages[0]) from e
+            rows = targets_report(self.unit(opts["org"]), day)
+            data = {"as_of": day.isoformat(), "targets": [p.as_json() for p in rows]}
+            return self.write_json(data, opts["output"])
         if opts["report"] == "coverage":
             try:
                 day = parse_date(opts["as_of"], field="--as-of")
