@@ -49,6 +49,7 @@ def matrix(o):
         ("development", "GET", "/statistics/development/?unit=WARDA", everyone | {"ward_b": 200}),
         ("coverage", "GET", "/statistics/coverage/?unit=WARDA", everyone),
         ("targets", "GET", "/targets/?unit=WARDA", everyone),
+        ("dashboard", "GET", "/dashboard/", everyone),
         ("candidate_list", "GET", "/candidates/", everyone),
         ("candidate_new", "GET", "/candidates/new/", everyone | {"leader_a": 403}),
         ("candidate_helpers", "GET", "/candidates/helpers/?cell=A1", everyone),
