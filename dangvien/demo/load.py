@@ -301,36 +301,38 @@ class Loader:
         positions: list[Position] = []
         outsiders: list[tuple[Person, Position]] = []
         for loc in locs.values():
-            if loc.kind not in Locality.BASE_KINDS or loc.valid_to:
+            if loc.kind not in Locality.BASE_KINDS:
                 continue
             kind = "RESIDENTIAL_GROUP_HEAD" if loc.kind == "RESIDENTIAL_GROUP" else "HAMLET_HEAD"
             start = max(loc.valid_from, dt.date(rng.choice([2012, 2014, 2016]), 1, 1))
-            residents = by_residence.get(loc.code)
+            if loc.valid_to and loc.valid_to <= start:
+                continue
+            # Residents of a locality since renamed live, in the register, at its successor.
+            residents = by_residence.get(self.current.get(loc.code, loc.code))
+            held = {"kind": kind, "locality": loc, "start_on": start, "end_on": loc.valid_to}
             if residents and rng.random() < HEADS_WHO_ARE_MEMBERS:
-                positions.append(
-                    Position(person=rng.choice(residents), kind=kind, locality=loc, start_on=start)
-                )
+                positions.append(Position(person=rng.choice(residents), **held))
             else:
                 attrs = self.outsider_attrs(loc)
-                outsiders.append(
-                    (
-                        self.make_person(attrs, locs, refs),
-                        Position(kind=kind, locality=loc, start_on=start),
-                    )
-                )
+                outsiders.append((self.make_person(attrs, locs, refs), Position(**held)))
         for m, p in zip(members, persons, strict=True):
             if m.exit_on:
                 continue
             unit_code = m.stints[-1][0]
             unit = units[unit_code]
+            # Commune police and militia since the first of their latest run of stints in
+            # such cells (a reorganisation carries the post over to the successor cell).
+            since = m.stints[-1][1]
+            for stint in reversed(m.stints[:-1]):
+                if not stint[0].endswith(unit_code[-3:]):
+                    break
+                since = stint[1]
             if unit_code.endswith("-CA") and rng.random() < 0.6:
                 positions.append(
-                    Position(person=p, kind="COMMUNE_POLICE", unit=unit, start_on=m.stints[-1][1])
+                    Position(person=p, kind="COMMUNE_POLICE", unit=unit, start_on=since)
                 )
             elif unit_code.endswith("-QS") and rng.random() < 0.6:
-                positions.append(
-                    Position(person=p, kind="MILITIA", unit=unit, start_on=m.stints[-1][1])
-                )
+                positions.append(Position(person=p, kind="MILITIA", unit=unit, start_on=since))
             elif unit_code.startswith("THCS-") or unit_code.endswith(("-TH", "-MN")):
                 positions.append(
                     Position(
