@@ -320,20 +320,22 @@ class Loader:
                 continue
             unit_code = m.stints[-1][0]
             unit = units[unit_code]
-            # Commune police and militia since the first of their latest run of stints in
-            # such cells (a reorganisation carries the post over to the successor cell).
-            since = m.stints[-1][1]
+            # Commune police and militia over their latest run of stints in such cells, one
+            # dated post per cell (a reorganisation carries it over to the successor cell).
+            run = [m.stints[-1]]
             for stint in reversed(m.stints[:-1]):
                 if not stint[0].endswith(unit_code[-3:]):
                     break
-                since = stint[1]
-            if unit_code.endswith("-CA") and rng.random() < 0.6:
-                positions.append(
-                    Position(person=p, kind="COMMUNE_POLICE", unit=unit, start_on=since)
+                run.insert(0, stint)
+            post = {"-CA": "COMMUNE_POLICE", "-QS": "MILITIA"}.get(unit_code[-3:])
+            if post and rng.random() < 0.6:
+                positions.extend(
+                    Position(person=p, kind=post, unit=units[s[0]], start_on=s[1], end_on=s[2])
+                    for s in run
                 )
-            elif unit_code.endswith("-QS") and rng.random() < 0.6:
-                positions.append(Position(person=p, kind="MILITIA", unit=unit, start_on=since))
-            elif unit_code.startswith("THCS-") or unit_code.endswith(("-TH", "-MN")):
+            if post:
+                continue
+            if unit_code.startswith("THCS-") or unit_code.endswith(("-TH", "-MN")):
                 positions.append(
                     Position(
                         person=p, kind="TEACHER", unit=unit, start_on=add_years(p.birth_date, 23)
