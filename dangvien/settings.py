@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "dangvien.accounts",
     "dangvien.admission",
     "dangvien.reports",
+    "dangvien.targets",
     "dangvien.demo",
     "dangvien.rules",
     "dangvien.imports",

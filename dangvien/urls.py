@@ -9,7 +9,9 @@ from dangvien.imports import views as imports
 from dangvien.orgs import restructure_views as restructuring
 from dangvien.orgs import views as orgs
 from dangvien.people import views as people
+from dangvien.reports import dashboard, development_views
 from dangvien.reports import views as reports
+from dangvien.targets import views as targets
 
 urlpatterns = [
     path("", reports.home, name="home"),
@@ -27,6 +29,10 @@ urlpatterns = [
     path("people/<int:pk>/", people.person_detail, name="person_detail"),
     path("people/<int:pk>/export/", people.person_export, name="person_export"),
     path("statistics/", reports.statistics, name="statistics"),
+    path("statistics/development/", development_views.development_page, name="development"),
+    path("statistics/coverage/", development_views.coverage_page, name="coverage"),
+    path("targets/", targets.target_list, name="targets"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("candidates/", admission.candidate_list, name="candidate_list"),
     path("candidates/new/", admission.candidate_new, name="candidate_new"),
     path("candidates/helpers/", admission.helper_options, name="candidate_helpers"),

@@ -49,6 +49,26 @@ def test_demo_matches_the_article(report):
 
 
 @pytest.mark.django_db
+def test_demo_development_report_matches_the_article(demo, capsys):
+    def admitted(start: str, end: str) -> dict:
+        call_command("report", "development", "--org", "PLEIKU", "--from", start, "--to", end)
+        return json.loads(capsys.readouterr().out)
+
+    call_command("report", "targets", "--org", "PLEIKU", "--as-of", "2017-11-30")
+    targets = json.loads(capsys.readouterr().out)["targets"]
+    (city,) = [t for t in targets if t["unit"] == "PLEIKU" and t["metric"] == "ADMITTED"]
+    assert city["target"] == 800 and 45 <= city["pct"] <= 60  # "about 50%" in the article
+    # Every target of the article has a row; all but the cell committees have data.
+    metrics = {t["metric"]: t for t in targets if t["unit"] == "PLEIKU"}
+    assert len(metrics) == 6
+    assert [m for m, t in metrics.items() if t["actual"] is None] == ["CELL_COMMITTEES"]
+
+    term = admitted("2015-07-01", "2017-11-30")
+    assert term["admitted"] > 400 and len(term["by_org"]) > 40
+    assert admitted("2017-01-01", "2017-11-30")["admitted"] > 130
+
+
+@pytest.mark.django_db
 def test_demo_admissions_and_history(demo):
     admitted = Membership.objects.admitted_between
     assert admitted(D(2015, 7, 1), D(2017, 11, 30)).count() > 400

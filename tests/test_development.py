@@ -68,3 +68,24 @@ def test_report_development_command(org, capsys):
         call_command(
             "report", "development", "--org", "WARDA", "--from", "2017-12-31", "--to", "2017-01-01"
         )
+
+
+def test_development_page_for_the_board_and_a_ward(client, personas, org):
+    client.force_login(personas.city_officer)
+    page = client.get(
+        "/statistics/development/", {"unit": "CITY", "from": "01/01/2017", "to": "31/12/2017"}
+    )
+    body = page.content.decode()
+    assert page.status_code == 200 and 'id="admitted-total">1<' in body
+    assert "Đảng bộ phường A" in body
+    sheet = client.get(
+        "/statistics/development/",
+        {"unit": "CITY", "from": "01/01/2017", "to": "31/12/2017", "format": "csv"},
+    )
+    assert "Đảng bộ phường A" in sheet.content.decode("utf-8-sig")
+    bad = client.get("/statistics/development/", {"unit": "CITY", "from": "31/02/2017"})
+    assert '<p class="errors">' in bad.content.decode()
+    client.force_login(personas.ward_b_officer)
+    other = client.get("/statistics/development/", {"unit": "WARDA"}).content.decode()
+    assert "Mã đơn vị không tồn tại hoặc ngoài phạm vi: “WARDA”" in other
+    assert "Đảng bộ phường B" in other and 'value="WARDA"' not in other

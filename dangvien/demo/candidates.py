@@ -319,7 +319,7 @@ class CandidateGenerator:
                     Step(
                         K.GRASSROOTS_VOTE,
                         day,
-                        full_members=committee,
+                        committee_members=committee,
                         in_favour=rng.randint(-(-2 * committee // 3), committee),
                     ),
                 )

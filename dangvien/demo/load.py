@@ -62,6 +62,21 @@ DEMO_USERS = [
 HEADS_WHO_ARE_MEMBERS = 0.78  # hamlet and residential-group heads who are members in 2017
 CCCD_SHARE = 0.9  # older records often lack the 12-digit number
 BATCH = 2000
+# Terms and targets (the article's for 2015–2020; the same shares for the later terms).
+# Congress dates are taken as 1 July. A commune's or ward's own target of new members is
+# the city's (or, from 2025, a yearly rate of its members) in proportion to its members
+# on the term's first day.
+TERM_TARGETS = {
+    "ADMITTED": None,  # computed per unit
+    "CELL_COMMITTEES": 60,
+    "OWN_CELL": 100,
+    "LOCAL_MEMBERS": 100,
+    "HEADS_MEMBERS": 100,
+    "OFFICIALS_MEMBERS": 60,
+}
+CITY_ADMITTED = {2015: 800, 2020: 850}  # new members per term (2015: the article's 800)
+NEW_UNIT_RATE = 0.021  # from 2025: new members a year, per member at the term's start
+TERM_YEARS = 5
 
 
 def with_paths(specs, make: Callable) -> list:
@@ -116,6 +131,7 @@ class Loader:
         persons = self.write_members(members, units, locs)
         self.write_positions(members, persons, units, locs)
         self.write_users(units)
+        self.write_targets(units)
         # The source lists of 2017 (the article's 23 of 23), closed when the simulated
         # intake of 2018 on takes over; then the candidates in flight today.
         cohort = CandidateGenerator(SEED + 1, self.log, day=ARTICLE_DAY)
@@ -292,37 +308,41 @@ class Loader:
         positions: list[Position] = []
         outsiders: list[tuple[Person, Position]] = []
         for loc in locs.values():
-            if loc.kind not in Locality.BASE_KINDS or loc.valid_to:
+            if loc.kind not in Locality.BASE_KINDS:
                 continue
             kind = "RESIDENTIAL_GROUP_HEAD" if loc.kind == "RESIDENTIAL_GROUP" else "HAMLET_HEAD"
             start = max(loc.valid_from, dt.date(rng.choice([2012, 2014, 2016]), 1, 1))
-            residents = by_residence.get(loc.code)
+            if loc.valid_to and loc.valid_to <= start:
+                continue
+            # Residents of a locality since renamed live, in the register, at its successor.
+            residents = by_residence.get(self.current.get(loc.code, loc.code))
+            held = {"kind": kind, "locality": loc, "start_on": start, "end_on": loc.valid_to}
             if residents and rng.random() < HEADS_WHO_ARE_MEMBERS:
-                positions.append(
-                    Position(person=rng.choice(residents), kind=kind, locality=loc, start_on=start)
-                )
+                positions.append(Position(person=rng.choice(residents), **held))
             else:
                 attrs = self.outsider_attrs(loc)
-                outsiders.append(
-                    (
-                        self.make_person(attrs, locs, refs),
-                        Position(kind=kind, locality=loc, start_on=start),
-                    )
-                )
+                outsiders.append((self.make_person(attrs, locs, refs), Position(**held)))
         for m, p in zip(members, persons, strict=True):
             if m.exit_on:
                 continue
             unit_code = m.stints[-1][0]
             unit = units[unit_code]
-            if unit_code.endswith("-CA") and rng.random() < 0.6:
-                positions.append(
-                    Position(person=p, kind="COMMUNE_POLICE", unit=unit, start_on=m.stints[-1][1])
+            # Commune police and militia over their latest run of stints in such cells, one
+            # dated post per cell (a reorganisation carries it over to the successor cell).
+            run = [m.stints[-1]]
+            for stint in reversed(m.stints[:-1]):
+                if not stint[0].endswith(unit_code[-3:]):
+                    break
+                run.insert(0, stint)
+            post = {"-CA": "COMMUNE_POLICE", "-QS": "MILITIA"}.get(unit_code[-3:])
+            if post and rng.random() < 0.6:
+                positions.extend(
+                    Position(person=p, kind=post, unit=units[s[0]], start_on=s[1], end_on=s[2])
+                    for s in run
                 )
-            elif unit_code.endswith("-QS") and rng.random() < 0.6:
-                positions.append(
-                    Position(person=p, kind="MILITIA", unit=unit, start_on=m.stints[-1][1])
-                )
-            elif unit_code.startswith("THCS-") or unit_code.endswith(("-TH", "-MN")):
+            if post:
+                continue
+            if unit_code.startswith("THCS-") or unit_code.endswith(("-TH", "-MN")):
                 positions.append(
                     Position(
                         person=p, kind="TEACHER", unit=unit, start_on=add_years(p.birth_date, 23)
@@ -376,6 +396,46 @@ class Loader:
                     unit=units[unit_code],
                     valid_from=start,
                     valid_to=until if until and until <= self.end else None,
+                )
+
+    def write_targets(self, units) -> None:
+        """The city's terms 2015–2020 and 2020–2025, then each new ward's 2025–2030."""
+        from dangvien.reports.structure import member_stints
+        from dangvien.targets.models import Target, Term
+
+        def members(unit: OrgUnit, day: dt.date) -> int:
+            return member_stints(unit, day).count()
+
+        city = units["PLEIKU"]
+        for year, total in CITY_ADMITTED.items():
+            start, end = dt.date(year, 7, 1), dt.date(year + TERM_YEARS, 6, 30)
+            if start > self.end:
+                continue
+            term = Term.objects.create(
+                unit=city, name=f"Nhiệm kỳ {year}–{year + TERM_YEARS}", start=start, end=end
+            )
+            for metric, value in TERM_TARGETS.items():
+                Target.objects.create(term=term, unit=city, metric=metric, value=value or total)
+            communes = OrgUnit.objects.subtree(city, on=start).filter(
+                category=OrgUnit.Category.COMMUNE_WARD, kind__in=OrgUnit.GRASSROOTS_KINDS
+            )
+            everyone = members(city, start)
+            for commune in communes:
+                share = total * members(commune, start) / everyone
+                Target.objects.create(
+                    term=term, unit=commune, metric="ADMITTED", value=round(share)
+                )
+        start = REFORM_DAY
+        if start > self.end:
+            return
+        for commune in OrgUnit.objects.filter(valid_from=start, category="COMMUNE_WARD"):
+            term = Term.objects.create(
+                unit=commune, name="Nhiệm kỳ 2025–2030", start=start, end=dt.date(2030, 6, 30)
+            )
+            admitted = round(members(commune, start) * NEW_UNIT_RATE * TERM_YEARS)
+            for metric, value in TERM_TARGETS.items():
+                Target.objects.create(
+                    term=term, unit=commune, metric=metric, value=value or admitted
                 )
 
 

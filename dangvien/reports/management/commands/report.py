@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from dangvien.core.dates import parse_date
 from dangvien.orgs.models import OrgUnit
+from dangvien.reports.coverage import coverage
 from dangvien.reports.development import development
 from dangvien.reports.structure import structure
 from dangvien.reports.xlsx import structure_xlsx
@@ -35,6 +36,19 @@ class Command(BaseCommand):
         d.add_argument("--format", choices=["json"], default="json")
         d.add_argument("--output", "-o", help="file to write")
 
+        c = sub.add_parser("coverage", help="Coverage of localities and cells on a date")
+        c.add_argument("--org", required=True, help="unit code")
+        c.add_argument("--as-of", required=True, help="date, YYYY-MM-DD or dd/mm/yyyy")
+        c.add_argument("--since", help="tái trắng: had a member since this date")
+        c.add_argument("--format", choices=["json"], default="json")
+        c.add_argument("--output", "-o", help="file to write")
+
+        t = sub.add_parser("targets", help="The term's targets with pace and forecast")
+        t.add_argument("--org", required=True, help="unit code")
+        t.add_argument("--as-of", required=True, help="date, YYYY-MM-DD or dd/mm/yyyy")
+        t.add_argument("--format", choices=["json"], default="json")
+        t.add_argument("--output", "-o", help="file to write")
+
     def unit(self, code: str) -> OrgUnit:
         unit = OrgUnit.objects.filter(code=code.strip().upper()).first()
         if unit is None:
@@ -50,6 +64,24 @@ class Command(BaseCommand):
             sys.stdout.write(text + "\n")
 
     def handle(self, *args, **opts):
+        if opts["report"] == "targets":
+            from dangvien.targets.pace import targets_report
+
+            try:
+                day = parse_date(opts["as_of"], field="--as-of")
+            except ValidationError as e:
+                raise CommandError(e.messages[0]) from e
+            rows = targets_report(self.unit(opts["org"]), day)
+            data = {"as_of": day.isoformat(), "targets": [p.as_json() for p in rows]}
+            return self.write_json(data, opts["output"])
+        if opts["report"] == "coverage":
+            try:
+                day = parse_date(opts["as_of"], field="--as-of")
+                since = parse_date(opts["since"], field="--since") if opts["since"] else None
+            except ValidationError as e:
+                raise CommandError(e.messages[0]) from e
+            unit = self.unit(opts["org"])
+            return self.write_json(coverage(unit, day, since).as_json(), opts["output"])
         if opts["report"] == "development":
             try:
                 start = parse_date(opts["start"], field="--from")

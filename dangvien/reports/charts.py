@@ -1,0 +1,98 @@
+"""Charts drawn on the server as SVG: no script, no outside service, no inline style (the
+CSP forbids it: colours are presentation attributes), readable in print. Every chart on
+a page has its table beside it."""
+
+from html import escape
+
+WIDTH, HEIGHT = 640, 240
+LEFT, BOTTOM, TOP, RIGHT = 48, 36, 16, 12
+BAR = "#8b1a1a"
+LINE = "#1f4e79"
+GRID = "#d0d4da"
+TEXT = "#333333"
+
+
+def _fmt(n: float) -> str:
+    """Vietnamese digits: 7.650, 52,6."""
+    if float(n).is_integer():
+        return f"{int(n):,}".replace(",", ".")
+    return f"{n:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def _frame(title: str, body: list[str], top: float, base: float = 0.0) -> str:
+    """The frame: grid lines with values from `base` to `base + top`, then the body."""
+    ticks = []
+    for i in range(5):
+        value = base + top * i / 4
+        y = HEIGHT - BOTTOM - (HEIGHT - BOTTOM - TOP) * i / 4
+        ticks.append(
+            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="{GRID}"/>'
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+            f'fill="{TEXT}">{_fmt(round(value))}</text>'
+        )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'width="100%" role="img" aria-label="{escape(title)}" class="chart">'
+        f"<title>{escape(title)}</title>{''.join(ticks)}{''.join(body)}</svg>"
+    )
+
+
+def bar_chart(title: str, labels: list[str], values: list[float], marks=None) -> str:
+    """Bars for `values`; `marks` (optional, same length) draws a line of reference values
+    over them (e.g. the monthly pace a target needs)."""
+    top = max([*values, *(marks or []), 1]) * 1.1
+    n = max(len(values), 1)
+    slot = (WIDTH - LEFT - RIGHT) / n
+    scale = (HEIGHT - BOTTOM - TOP) / top
+    body = []
+    step = max(1, n // 12)  # at most a dozen axis labels
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        h = value * scale
+        x = LEFT + i * slot + slot * 0.15
+        body.append(
+            f'<rect x="{x:.1f}" y="{HEIGHT - BOTTOM - h:.1f}" width="{slot * 0.7:.1f}" '
+            f'height="{h:.1f}" fill="{BAR}"><title>{escape(label)}: {_fmt(value)}</title></rect>'
+        )
+        if i % step == 0:
+            body.append(
+                f'<text x="{x + slot * 0.35:.1f}" y="{HEIGHT - BOTTOM + 14}" font-size="10" '
+                f'text-anchor="middle" fill="{TEXT}">{escape(label)}</text>'
+            )
+    if marks:
+        points = " ".join(
+            f"{LEFT + (i + 0.5) * slot:.1f},{HEIGHT - BOTTOM - m * scale:.1f}"
+            for i, m in enumerate(marks)
+        )
+        body.append(
+            f'<polyline points="{points}" fill="none" stroke="{LINE}" stroke-width="2" '
+            f'stroke-dasharray="6 4"/>'
+        )
+    return _frame(title, body, top)
+
+
+def line_chart(title: str, labels: list[str], values: list[float]) -> str:
+    """A line through `values` (e.g. members on 1 January of each year)."""
+    low = min(values, default=0)
+    top = max([*values, 1]) * 1.05
+    base = max(0.0, low * 0.9)
+    n = max(len(values) - 1, 1)
+    span = (WIDTH - LEFT - RIGHT) / n
+    scale = (HEIGHT - BOTTOM - TOP) / ((top - base) or 1)
+    points = [(LEFT + i * span, HEIGHT - BOTTOM - (v - base) * scale) for i, v in enumerate(values)]
+    body = [
+        '<polyline points="'
+        + " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+        + f'" fill="none" stroke="{LINE}" stroke-width="2"/>'
+    ]
+    step = max(1, len(values) // 12)
+    for i, ((x, y), label, v) in enumerate(zip(points, labels, values, strict=True)):
+        body.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{LINE}">'
+            f"<title>{escape(label)}: {_fmt(v)}</title></circle>"
+        )
+        if i % step == 0:
+            body.append(
+                f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 14}" font-size="10" '
+                f'text-anchor="middle" fill="{TEXT}">{escape(label)}</text>'
+            )
+    return _frame(title, body, top - base, base)

@@ -1,0 +1,264 @@
+"""Coverage of every locality (DOMAIN.md "Organisation rules used by reports").
+
+The base localities (hamlets, villages, residential groups) in a unit's area are those
+under the communes and wards its committees lead and those its cells serve, open on the
+date. A member lives in a locality when their residence is that locality — or, for a
+locality since renamed or moved to a new ward one to one, its successor (the register
+keeps one current residence per person; a dated residence history is the member-records
+issue's). A locality has its own cell when a cell serves it alone.
+
+Cell committees (chi ủy) are not recorded yet: `cells_due_committee` lists the cells with
+at least 9 full members, which must have one, and says so.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q
+
+from dangvien.accounts.scoping import prefix_q
+from dangvien.core.dates import add_years
+from dangvien.membership.models import Membership, Stint
+from dangvien.orgs.models import Locality, LocalityCell, OrgUnit, with_predecessors
+from dangvien.people.models import Position
+
+MIN_FULL_MEMBERS = 3  # a cell needs at least 3 full members
+COMMITTEE_FROM = 9  # a cell with 9 or more full members elects a cell committee
+AT_RISK_MEMBERS = 2  # one or two members left
+AT_RISK_AGE = 65  # or all of them older than this
+HEAD_POSITIONS = (Position.Kind.HAMLET_HEAD, Position.Kind.RESIDENTIAL_GROUP_HEAD)
+LISTED_POSITIONS = (
+    *HEAD_POSITIONS,
+    Position.Kind.COMMUNE_POLICE,
+    Position.Kind.TEAM_LEADER,
+    Position.Kind.FRONT_HEAD,
+    Position.Kind.MASS_ORG_HEAD,
+)
+
+
+@dataclass
+class Coverage:
+    unit: OrgUnit
+    day: dt.date
+    since: dt.date
+    localities: list[dict] = field(default_factory=list)
+    without_members: list[dict] = field(default_factory=list)
+    without_own_cell: list[dict] = field(default_factory=list)
+    relapsed: list[dict] = field(default_factory=list)
+    at_risk: list[dict] = field(default_factory=list)
+    cells_due_committee: list[dict] = field(default_factory=list)
+    cells_too_small: list[dict] = field(default_factory=list)
+    cells_living_elsewhere: list[dict] = field(default_factory=list)
+    residential_cells: list[str] = field(default_factory=list)  # cells serving localities
+    positions: list[dict] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "unit": self.unit.code,
+            "as_of": self.day.isoformat(),
+            "since": self.since.isoformat(),
+            "localities": len(self.localities),
+            "localities_without_members": len(self.without_members),
+            "localities_without_own_cell": len(self.without_own_cell),
+            "relapsed": len(self.relapsed),
+            "at_risk": len(self.at_risk),
+            "cells_due_committee": len(self.cells_due_committee),
+            "cells_too_small": len(self.cells_too_small),
+            "cells_living_elsewhere": len(self.cells_living_elsewhere),
+            "lists": {
+                "localities_without_members": self.without_members,
+                "localities_without_own_cell": self.without_own_cell,
+                "relapsed": self.relapsed,
+                "at_risk": self.at_risk,
+                "cells_due_committee": self.cells_due_committee,
+                "cells_too_small": self.cells_too_small,
+                "cells_living_elsewhere": self.cells_living_elsewhere,
+            },
+            "positions": self.positions,
+        }
+
+
+def area(unit: OrgUnit, day: dt.date) -> list[Locality]:
+    """Base localities open on `day` in the unit's area."""
+    units = OrgUnit.objects.subtree(unit)
+    led = [
+        p
+        for p in units.filter(locality__isnull=False).values_list("locality__path", flat=True)
+        if p
+    ]
+    served = LocalityCell.objects.on(day).filter(cell__path__startswith=unit.path)
+    return list(
+        Locality.objects.on(day)
+        .filter(kind__in=Locality.BASE_KINDS)
+        .filter(prefix_q("path", led) | Q(pk__in=served.values("locality")))
+        .select_related("parent")
+        .order_by("path")
+    )
+
+
+def residence_map(localities: list[Locality]) -> dict[int, int]:
+    """Residence locality id → the open locality it now stands for (itself, or through
+    one-to-one successors)."""
+    through = Locality.successors.through
+    links = list(through.objects.values_list("from_locality", "to_locality"))
+    outgoing: dict[int, list[int]] = defaultdict(list)
+    incoming: dict[int, int] = defaultdict(int)
+    for a, b in links:
+        outgoing[a].append(b)
+        incoming[b] += 1
+    out: dict[int, int] = {}
+    for loc in localities:
+        here = loc.pk
+        out[here] = loc.pk
+        seen = {here}
+        while len(outgoing.get(here, [])) == 1 and incoming[outgoing[here][0]] == 1:
+            here = outgoing[here][0]
+            if here in seen:
+                break
+            seen.add(here)
+            out.setdefault(here, loc.pk)
+    return out
+
+
+def item(loc: Locality, **extra) -> dict:
+    parent = loc.parent.name if loc.parent else ""
+    return {"code": loc.code, "name": loc.name, "commune": parent, **extra}
+
+
+def coverage(unit: OrgUnit, day: dt.date, since: dt.date | None = None) -> Coverage:
+    since = since or dt.date(1900, 1, 1)
+    result = Coverage(unit, day, since)
+    locs = area(unit, day)
+    result.localities = [item(loc) for loc in locs]
+    stands_for = residence_map(locs)
+    members = Stint.objects.members_on(day).filter(
+        membership__person__residence__in=list(stands_for)
+    )
+    counts: dict[int, int] = defaultdict(int)
+    old_only: dict[int, bool] = {}
+    born_by = add_years(day, -(AT_RISK_AGE + 1))
+    for residence, n, young in (
+        members.values_list("membership__person__residence")
+        .annotate(
+            n=Count("id"), young=Count("id", filter=Q(membership__person__birth_date__gt=born_by))
+        )
+        .order_by()
+    ):
+        target = stands_for[residence]
+        counts[target] += n
+        old_only[target] = old_only.get(target, True) and young == 0
+    # Had a member some day in [since, day], and none on the day.
+    earlier = dict(
+        Membership.objects.filter(
+            person__residence__in=list(stands_for),
+            ceremony_on__lte=day,
+            exit_on__gt=since,
+            exit_on__lte=day,
+        )
+        .values_list("person__residence")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    lost: dict[int, int] = defaultdict(int)
+    for residence, n in earlier.items():
+        lost[stands_for[residence]] += n
+    links = list(LocalityCell.objects.on(day).filter(locality__in=locs).select_related("cell"))
+    serving: dict[int, list[OrgUnit]] = defaultdict(list)
+    for link in links:
+        serving[link.locality_id].append(link.cell)
+    width = dict(
+        LocalityCell.objects.on(day)
+        .filter(cell__in={link.cell_id for link in links})
+        .values_list("cell")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for loc in locs:
+        n = counts.get(loc.pk, 0)
+        cells = serving.get(loc.pk, [])
+        if n == 0:
+            result.without_members.append(item(loc))
+            if lost.get(loc.pk):
+                result.relapsed.append(item(loc, left=lost[loc.pk]))
+        elif n <= AT_RISK_MEMBERS or old_only.get(loc.pk):
+            result.at_risk.append(item(loc, members=n, all_over_65=bool(old_only.get(loc.pk))))
+        if not cells or all(width.get(c.pk, 0) > 1 for c in cells):
+            shared = ", ".join(c.name for c in cells)
+            result.without_own_cell.append(item(loc, shared_cell=shared))
+    cells_report(result, unit, day, stands_for)
+    result.positions = position_coverage(locs, unit, day)
+    return result
+
+
+def cells_report(result: Coverage, unit: OrgUnit, day: dt.date, stands_for) -> None:
+    cells = OrgUnit.objects.subtree(unit, on=day).filter(kind__in=OrgUnit.MEMBER_HOLDING_KINDS)
+    cells = cells.exclude(kind=OrgUnit.Kind.PARTY_GROUP)
+    full: dict[str, int] = defaultdict(int)
+    for path, n in (
+        Stint.objects.members_on(day)
+        .in_subtree(unit)
+        .filter(membership__confirmed_on__lte=day)
+        .values_list("unit__path")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        full[path] += n
+    for cell in cells:
+        n = sum(v for p, v in full.items() if p.startswith(cell.path))
+        row = {"code": cell.code, "name": cell.name, "full_members": n}
+        if n < MIN_FULL_MEMBERS:
+            result.cells_too_small.append(row)
+        if n >= COMMITTEE_FROM:
+            result.cells_due_committee.append(row)
+    # Residential cells whose members mostly live elsewhere.
+    served = defaultdict(set)
+    for cell_id, loc_id in (
+        LocalityCell.objects.on(day)
+        .filter(cell__path__startswith=unit.path)
+        .values_list("cell", "locality")
+    ):
+        served[cell_id].add(loc_id)
+    for cell in cells.filter(pk__in=list(served)):
+        result.residential_cells.append(cell.code)
+        stints = Stint.objects.members_on(day).in_subtree(cell)
+        total = stints.count()
+        here = [
+            loc
+            for loc, target in stands_for.items()
+            if target in served[cell.pk] or loc in served[cell.pk]
+        ]
+        local = stints.filter(membership__person__residence__in=here).count()
+        if total and local * 2 < total:
+            result.cells_living_elsewhere.append(
+                {"code": cell.code, "name": cell.name, "members": total, "local": local}
+            )
+
+
+def position_coverage(locs: list[Locality], unit: OrgUnit, day: dt.date) -> list[dict]:
+    """Of the holders of each listed position on `day`, how many are members."""
+    units = with_predecessors({unit.pk})
+    paths = list(OrgUnit.objects.filter(pk__in=units).values_list("path", flat=True))
+    held = Position.objects.filter(
+        Q(locality__in=locs) | prefix_q("unit__path", paths),
+        Q(end_on__isnull=True) | Q(end_on__gt=day),
+        kind__in=LISTED_POSITIONS,
+        start_on__lte=day,
+    )
+    member = Exists(Stint.objects.members_on(day).filter(membership__person=OuterRef("person")))
+    rows = (
+        held.annotate(is_member=member)
+        .values("kind")
+        .annotate(holders=Count("id"), members=Count("id", filter=Q(is_member=True)))
+        .order_by("kind")
+    )
+    labels = dict(Position.Kind.choices)
+    return [
+        {
+            "position": str(labels[r["kind"]]),
+            "code": r["kind"],
+            "holders": r["holders"],
+            "members": r["members"],
+        }
+        for r in rows
+    ]

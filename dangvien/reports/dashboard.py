@@ -1,0 +1,130 @@
+"""The dashboard: the committee's questions on one page, for the board and leaders."""
+
+import datetime as dt
+
+from django.db.models import Count
+from django.shortcuts import render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from dangvien.core.views import today
+from dangvien.membership.models import Stint
+from dangvien.orgs.models import OrgUnit
+
+from .charts import bar_chart, line_chart
+from .coverage import coverage
+from .development import development
+from .views import default_unit
+
+HISTORY_FROM = 2010  # the first year the chart of members shows, if records reach it
+WEEK = 7
+
+
+def members_on(unit: OrgUnit, day: dt.date) -> int:
+    return Stint.objects.members_on(day).in_subtree(unit).count()
+
+
+def dashboard(request):
+    from dangvien.admission.deadlines import alerts
+    from dangvien.admission.models import Candidate, Stage
+    from dangvien.targets.models import Term
+    from dangvien.targets.pace import targets_report
+
+    day = today()
+    visible = OrgUnit.objects.visible_to(request.user)
+    code = request.GET.get("unit", "").strip().upper()
+    unit = visible.filter(code=code).first() if code else default_unit(request.user)
+    if unit is None:
+        return render(request, "reports/dashboard.html", {"error": _("You have no unit.")})
+    now = members_on(unit, day)
+    year_start = dt.date(day.year, 1, 1)
+    term = Term.objects.filter(unit=unit, start__lte=day, end__gte=day).first()
+    figures = {
+        "members": now,
+        "since_year": now - members_on(unit, year_start),
+        "since_term": now - members_on(unit, term.start) if term else None,
+    }
+    # Members on 1 January of each year, then today.
+    first = Stint.objects.in_subtree(unit).order_by("start_on").values_list("start_on", flat=True)
+    start_year = max(HISTORY_FROM, first[0].year if first else day.year)
+    years = [dt.date(y, 1, 1) for y in range(start_year, day.year + 1)] + [day]
+    history = [(str(d.year) if d != day else _("today"), members_on(unit, d)) for d in years]
+    # Admissions per month over the last twelve months, against the pace a target needs.
+    since = dt.date(day.year - 1, day.month, 1)
+    report = development(unit, since, day)
+    paces = targets_report(unit, day)
+    own = [p for p in paces if p.target.unit_id == unit.pk and p.target.metric == "ADMITTED"]
+    needed = own[0].needed_per_month if own else None
+    months = month_labels(since, day)
+    per_month = dict((m["month"], m["admitted"]) for m in report.by_month)
+    admissions = [(m, per_month.get(m, 0)) for m in months]
+    children = [
+        p for p in paces if p.target.metric == "ADMITTED" and p.target.unit.parent_id == unit.pk
+    ]
+    # Pipeline, coverage and this week's alerts.
+    candidates = Candidate.objects.visible_to(request.user).filter(cell__path__startswith=unit.path)
+    by_stage = dict(candidates.active().values_list("stage").annotate(n=Count("id")).order_by())
+    stages = [
+        (label, by_stage.get(value, 0)) for value, label in Stage.choices if value in by_stage
+    ]
+    gaps = coverage(unit, day)
+    week = [
+        a
+        for a in alerts(candidates, day)
+        if a.due is not None and (a.overdue or a.due <= day + dt.timedelta(days=WEEK))
+    ]
+    charts = {
+        "members": mark_safe(  # noqa: S308 — built from numbers and escaped labels
+            line_chart(
+                _("Members on 1 January of each year"),
+                [d[:10][-4:] for d, _n in history],
+                [n for _d, n in history],
+            )
+        ),
+        "admissions": mark_safe(  # noqa: S308
+            bar_chart(
+                _("Admissions per month"),
+                [m[5:] + "/" + m[2:4] for m in months],
+                [n for _m, n in admissions],
+                marks=[needed] * len(months) if needed else None,
+            )
+        ),
+        "targets": mark_safe(  # noqa: S308
+            bar_chart(
+                _("Share of the term's admission target, by unit"),
+                [p.target.unit.code for p in children],
+                [p.pct or 0 for p in children],
+            )
+        )
+        if children
+        else "",
+    }
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "unit": unit,
+            "day": day,
+            "figures": figures,
+            "term": term,
+            "own": own[0] if own else None,
+            "needed": needed,
+            "history": history,
+            "admissions": admissions,
+            "children": children,
+            "stages": stages,
+            "gaps": gaps,
+            "week": week[:20],
+            "week_total": len(week),
+            "charts": charts,
+            "units": [(u.code, u.name) for u in visible.on(day).filter(depth__lte=unit.depth + 1)],
+        },
+    )
+
+
+def month_labels(start: dt.date, end: dt.date) -> list[str]:
+    out, y, m = [], start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out

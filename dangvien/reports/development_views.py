@@ -1,0 +1,141 @@
+"""The development report page: admissions in a period for a unit in scope."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from dangvien.accounts.audit import A, log
+from dangvien.core.dates import parse_date
+from dangvien.core.views import today
+from dangvien.orgs.models import OrgUnit
+
+from .development import development
+from .exports import table_response
+from .views import default_unit
+
+
+def period(request) -> tuple[dt.date, dt.date, str | None]:
+    """`?from=` and `?to=` (default: 1 January this year to today)."""
+    end_default = today()
+    try:
+        start = (
+            parse_date(request.GET.get("from", "").strip(), field=_("From"))
+            if request.GET.get("from", "").strip()
+            else dt.date(end_default.year, 1, 1)
+        )
+        end = (
+            parse_date(request.GET.get("to", "").strip(), field=_("To"))
+            if request.GET.get("to", "").strip()
+            else end_default
+        )
+    except ValidationError as e:
+        return dt.date(end_default.year, 1, 1), end_default, e.messages[0]
+    if end < start:
+        return start, start, _("The period ends before it begins.")
+    return start, end, None
+
+
+def development_page(request):
+    start, end, error = period(request)
+    visible = OrgUnit.objects.visible_to(request.user)
+    code = request.GET.get("unit", "").strip().upper()
+    unit = visible.filter(code=code).first() if code else default_unit(request.user)
+    if code and unit is None:
+        error = _("Unknown unit code “%(code)s”.") % {"code": code}
+        unit = default_unit(request.user)
+    if unit is None:
+        return render(request, "reports/development.html", {"error": _("You have no unit.")})
+    report = development(unit, start, end)
+    if request.GET.get("format") in ("xlsx", "csv") and not error:
+        log(A.EXPORT, unit, detail=f"development report {start}–{end}")
+        return table_response(
+            request.GET["format"],
+            f"phat-trien-dang-vien-{unit.code}-{start:%Y%m%d}-{end:%Y%m%d}",
+            [_("Grassroots organisation"), _("Code"), _("Admitted"), _("Includes")],
+            [
+                [r["name"], r["code"], r["admitted"], ", ".join(r["includes"])]
+                for r in report.by_org
+            ],
+        )
+    units = [
+        (u.code, u.name)
+        for u in visible.on(end).exclude(kind=OrgUnit.Kind.PARTY_GROUP).only("code", "name")
+    ]
+    breakdowns = [
+        (_("Sex"), report.by_sex),
+        (_("Ethnicity"), report.by_ethnicity),
+        (_("Religion"), report.by_religion),
+        (_("Age at admission"), report.by_age),
+        (_("Occupation"), report.by_occupation),
+    ]
+    return render(
+        request,
+        "reports/development.html",
+        {
+            "r": report,
+            "unit": unit,
+            "units": units,
+            "start": start,
+            "end": end,
+            "error": error,
+            "breakdowns": breakdowns,
+        },
+    )
+
+
+def coverage_page(request):
+    from dangvien.core.views import day_from
+
+    from .coverage import coverage
+
+    day, error = day_from(request)
+    since = None
+    if request.GET.get("since", "").strip():
+        try:
+            since = parse_date(request.GET["since"].strip(), field=_("Since"))
+        except ValidationError as e:
+            error = e.messages[0]
+    visible = OrgUnit.objects.visible_to(request.user)
+    code = request.GET.get("unit", "").strip().upper()
+    unit = visible.filter(code=code).first() if code else default_unit(request.user)
+    if code and unit is None:
+        error = _("Unknown unit code “%(code)s”.") % {"code": code}
+        unit = default_unit(request.user)
+    if unit is None:
+        return render(request, "reports/coverage.html", {"error": _("You have no unit.")})
+    c = coverage(unit, day, since)
+    sections = [
+        (
+            "without_members",
+            _("Hamlets, villages and residential groups with no member"),
+            c.without_members,
+        ),
+        ("relapsed", _("Lost their members again (tái trắng)"), c.relapsed),
+        ("at_risk", _("At risk: one or two members left, or all over 65"), c.at_risk),
+        ("without_own_cell", _("Without their own cell (shared cell or none)"), c.without_own_cell),
+        ("cells_too_small", _("Cells with fewer than 3 full members"), c.cells_too_small),
+        (
+            "cells_due_committee",
+            _(
+                "Cells with 9 or more full members, which elect a cell committee "
+                "(committees are not recorded yet)"
+            ),
+            c.cells_due_committee,
+        ),
+        (
+            "cells_living_elsewhere",
+            _("Residential cells whose members mostly live elsewhere"),
+            c.cells_living_elsewhere,
+        ),
+    ]
+    units = [
+        (u.code, u.name)
+        for u in visible.on(day).exclude(kind=OrgUnit.Kind.PARTY_GROUP).only("code", "name")
+    ]
+    return render(
+        request,
+        "reports/coverage.html",
+        {"c": c, "unit": unit, "units": units, "day": day, "error": error, "sections": sections},
+    )

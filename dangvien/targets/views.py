@@ -1,0 +1,41 @@
+"""The targets page: every target of the unit's subtree in the running term, with its
+pace and forecast, laggards first; a committee's target beside its children's sum."""
+
+from collections import defaultdict
+
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from dangvien.core.views import day_from
+from dangvien.orgs.models import OrgUnit
+from dangvien.reports.views import default_unit
+
+from .pace import targets_report
+
+
+def target_list(request):
+    day, error = day_from(request)
+    visible = OrgUnit.objects.visible_to(request.user)
+    code = request.GET.get("unit", "").strip().upper()
+    unit = visible.filter(code=code).first() if code else default_unit(request.user)
+    if code and unit is None:
+        error = _("Unknown unit code “%(code)s”.") % {"code": code}
+        unit = default_unit(request.user)
+    if unit is None:
+        return render(request, "targets/targets.html", {"error": _("You have no unit.")})
+    rows = targets_report(unit, day)
+    # A parent's target beside the sum of its children's for the same metric and term.
+    children: dict[tuple, float] = defaultdict(float)
+    for p in rows:
+        parent = p.target.unit.parent_id
+        children[(parent, p.target.metric, p.target.term_id)] += float(p.target.value)
+    table = [(p, children.get((p.target.unit_id, p.target.metric, p.target.term_id))) for p in rows]
+    units = [
+        (u.code, u.name)
+        for u in visible.on(day).exclude(kind=OrgUnit.Kind.PARTY_GROUP).only("code", "name")
+    ]
+    return render(
+        request,
+        "targets/targets.html",
+        {"rows": table, "unit": unit, "units": units, "day": day, "error": error},
+    )

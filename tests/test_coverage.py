@@ -1,0 +1,68 @@
+"""Coverage of localities and cells on a small organisation with known answers."""
+
+import datetime as dt
+import json
+
+from django.core.management import call_command
+
+from dangvien.membership.models import Stint
+from dangvien.orgs.models import OrgUnit
+from dangvien.orgs.restructure import Kind, Op, apply
+from dangvien.reports.coverage import coverage
+
+D = dt.date
+
+
+def codes(rows):
+    return {r["code"] for r in rows}
+
+
+def test_coverage_of_a_small_city(org):
+    city = OrgUnit.objects.get(code="CITY")
+    c = coverage(city, D(2017, 11, 30))
+    assert len(c.localities) == 3 and not c.without_members and not c.without_own_cell
+    # One member in each locality: all three at risk; every cell below 3 full members.
+    assert codes(c.at_risk) == {"WA-TDP1", "WA-TDP2", "WB-TDP1"}
+    assert codes(c.cells_too_small) == {"A1", "A2", "B1"}
+    assert [r["full_members"] for r in sorted(c.cells_too_small, key=lambda r: r["code"])] == [
+        1,
+        0,
+        1,
+    ]
+    assert not c.cells_due_committee
+
+
+def test_a_locality_that_lost_its_last_member_and_then_its_cell(org):
+    left = D(2020, 1, 1)
+    membership = org.cuong.memberships.get()
+    membership.exit_on, membership.exit_reason = left, "DEATH"
+    membership.save(update_fields=["exit_on", "exit_reason"])
+    Stint.objects.filter(membership=membership).update(end_on=left, reason_out="EXIT")
+    assert apply([Op(Kind.DISSOLVE, "B1", D(2020, 6, 1))]).ok
+    city = OrgUnit.objects.get(code="CITY")
+    before = coverage(city, D(2019, 1, 1))
+    assert "WB-TDP1" not in codes(before.without_members)
+    after = coverage(city, D(2021, 1, 1))
+    assert "WB-TDP1" in codes(after.without_members)
+    assert codes(after.relapsed) == {"WB-TDP1"}  # tái trắng
+    assert "WB-TDP1" in codes(after.without_own_cell)
+    # Since a date after he left, the locality was already empty: not a relapse then.
+    assert not coverage(city, D(2021, 1, 1), since=D(2020, 6, 1)).relapsed
+
+
+def test_report_coverage_command(org, capsys):
+    call_command("report", "coverage", "--org", "WARDA", "--as-of", "2017-11-30")
+    data = json.loads(capsys.readouterr().out)
+    assert data["localities"] == 2 and data["localities_without_members"] == 0
+    assert data["cells_too_small"] == 2 and data["at_risk"] == 2
+
+
+def test_coverage_page_as_the_board_and_as_a_ward(client, personas, org):
+    client.force_login(personas.city_officer)
+    body = client.get(
+        "/statistics/coverage/", {"unit": "CITY", "date": "30/11/2017"}
+    ).content.decode()
+    assert 'id="localities-total">3<' in body and "Tổ dân phố 1, Phường B" in body
+    client.force_login(personas.ward_a_officer)
+    body = client.get("/statistics/coverage/", {"date": "30/11/2017"}).content.decode()
+    assert 'id="localities-total">2<' in body and "Phường B" not in body

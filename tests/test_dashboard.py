@@ -1,0 +1,37 @@
+"""The dashboard and its server-drawn charts."""
+
+import datetime as dt
+import re
+
+from dangvien.reports.charts import bar_chart, line_chart
+from dangvien.targets.models import Target, Term
+
+D = dt.date
+
+
+def test_charts_are_svg_without_style_or_script():
+    svg = bar_chart("Kết nạp", ["01/26", "02/26"], [3, 5], marks=[4, 4])
+    assert svg.startswith("<svg") and svg.count("<rect") == 2 and "<polyline" in svg
+    assert "style=" not in svg and "<script" not in svg
+    line = line_chart("Đảng viên", ["2010", "2011", "hôm nay"], [7650, 7700, 7720])
+    assert line.count("<circle") == 3 and "hôm nay: 7.720</title>" in line
+
+
+def test_dashboard_for_the_board(client, personas, org):
+    today = dt.date.today()
+    term = Term.objects.create(
+        unit=org.city, name="2025–2030", start=D(2025, 7, 1), end=D(2030, 6, 30)
+    )
+    Target.objects.create(term=term, unit=org.city, metric="ADMITTED", value=10)
+    Target.objects.create(term=term, unit=org.ward_a, metric="ADMITTED", value=6)
+    client.force_login(personas.city_officer)
+    body = client.get("/dashboard/", {"unit": "CITY"}).content.decode()
+    assert re.search(r'id="dash-members">3<', body)
+    assert body.count("<svg") == 3  # members over time, admissions per month, targets by unit
+    assert "Đảng bộ phường A" in body and str(today.year) in body
+
+
+def test_dashboard_for_a_ward_officer_shows_the_ward(client, personas, org):
+    client.force_login(personas.ward_b_officer)
+    body = client.get("/dashboard/").content.decode()
+    assert 'id="dash-members">1<' in body and "Đảng bộ phường B" in body
