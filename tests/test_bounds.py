@@ -229,7 +229,7 @@ def test_an_exception_shows_its_approver_apart_from_who_recorded_it(client, pers
     body = client.get(reverse("candidate_detail", args=[c.pk]), HTTP_ACCEPT_LANGUAGE="vi")
     text = body.content.decode()
     timeline = text[text.index('id="timeline"') :]
-    row = next(r for r in timeline.split("<tr>") if "age.min" in r)
+    row = next(r for r in timeline.split("<tr>") if "Tuổi tối thiểu" in r)
     assert "cấp duyệt Ban Thường vụ Thành ủy" in " ".join(row.split())
     assert "secretary.a1" in row  # who recorded it, in its own column
 

@@ -13,24 +13,35 @@ D = f.D
 
 
 def test_the_hoa_lu_leader_sees_names_only(client, db):
-    pleiku = f.unit("PLEIKU", "Đảng bộ thành phố Pleiku", OrgUnit.Kind.SUPERIOR)
-    units = {
-        "PLEIKU": pleiku,
-        "HOALU": f.unit(
-            "HOALU", "Đảng bộ phường Hoa Lư", OrgUnit.Kind.GRASSROOTS_COMMITTEE, pleiku
-        ),
-        "TAYSON": f.unit(
-            "TAYSON", "Đảng bộ phường Tây Sơn", OrgUnit.Kind.GRASSROOTS_COMMITTEE, pleiku
-        ),
-    }
+    from dangvien.demo.load import DEMO_USERS
+    from dangvien.demo.reform import REFORM_DAY
+
+    province = f.unit("GIALAI", "Đảng bộ tỉnh Gia Lai", OrgUnit.Kind.SUPERIOR)
+    pleiku = f.unit("PLEIKU", "Đảng bộ thành phố Pleiku", OrgUnit.Kind.SUPERIOR, province)
+    units = {"GIALAI": province, "PLEIKU": pleiku}
+    codes = {code for *_who, periods in DEMO_USERS for code, _start, _until in periods}
+    for code in sorted(codes - set(units)):
+        new = code.endswith(("-P", "-X"))
+        units[code] = f.unit(
+            code,
+            f"Đảng bộ {code}",
+            OrgUnit.Kind.GRASSROOTS_COMMITTEE,
+            province if new else pleiku,
+            valid_from=REFORM_DAY if new else D(2000, 1, 1),
+        )
+    units["HOALU"].successors.add(units["PLEIKU-P"])  # phường Pleiku replaced Hoa Lư
     cell = f.unit("HOALU-CB1", "Chi bộ 1", OrgUnit.Kind.CELL, units["HOALU"])
     an = f.person("Nguyễn Văn An", D(1980, 5, 1), "M")
     f.member(an, cell, ceremony=D(2005, 6, 1))
     Loader(log=lambda _m: None).write_users(units)
     leader = get_user_model().objects.get(username="lanhdao.hoalu")
     assert leader.check_password(DEMO_PASSWORD)
-    role = leader.roles.get()
-    assert (role.kind, role.unit.code, role.personal_data) == (Role.Kind.LEADER, "HOALU", False)
+    roles = sorted(leader.roles.values_list("kind", "unit__code", "personal_data", "valid_to"))
+    assert roles == [
+        (Role.Kind.LEADER, "HOALU", False, REFORM_DAY),
+        (Role.Kind.LEADER, "PLEIKU-P", False, None),
+    ]
+    # Today the leader of phường Pleiku sees Hoa Lư's records, names only.
     assert Person.objects.visible_to(leader).get() == an
     assert not Person.objects.visible_to(leader, personal=True).exists()
     client.force_login(leader)
