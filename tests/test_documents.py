@@ -86,7 +86,10 @@ def test_every_form_has_the_party_layout_and_the_dossier_fields(admitted, org):
     assert "Số đồng ý: 10 (83,3% so với tổng số); không đồng ý: 1." in six
     assert "Ngày sinh: 15/08/1995" in six and "Dân tộc: Kinh" in six
     three = text_of(documents.form_docx(c, "3-KNĐ"))
-    assert "Tôi là: Nguyễn Văn An" in three and "Công tác cùng nhau từ: 01/01/2016" in three
+    assert (
+        "Tôi là: Nguyễn Văn An" in three
+        and "Cùng công tác, học tập hoặc cư trú từ: 01/01/2016" in three
+    )
     assert "Vào Đảng ngày: 01/06/2005" in three and "Kính gửi: Chi bộ Tổ dân phố 1" in three
     nine = text_of(documents.form_docx(c, "9-KNĐ"))
     assert "Điều 1. Kết nạp quần chúng Vũ Thị Lan, sinh ngày 15/08/1995" in nine

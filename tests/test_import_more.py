@@ -387,3 +387,16 @@ def test_the_same_cccd_twice_must_be_two_separate_memberships(org, tmp_path, sec
     rows = [READMITTED[0], {**READMITTED[1], **second}]
     plan = members.validate(xlsx(tmp_path, members.COLUMNS, rows), TODAY)
     assert says in " ".join(p.line() for p in plan.problems)
+
+
+def test_listing_someone_under_16_warns_at_once_and_lists_them(org, tmp_path, capsys):
+    young = {**CAND, "Ngày sinh": "15/06/2009", "Số CCCD": "064309000456"}
+    path = xlsx(tmp_path, candidates.COLUMNS, [young])
+    call_command("import", "candidates", path, "--dry-run")
+    out = capsys.readouterr().out
+    assert "1 mới" in out and "1 cảnh báo" in out
+    assert "Cảnh báo: Dòng 2, cột “Ngày sinh”" in out and "14 tuổi" in out
+    call_command("import", "candidates", path)
+    assert Candidate.objects.filter(person__citizen_id="064309000456").exists()
+    run = ImportRun.objects.filter(kind="candidates").latest("pk")
+    assert len(run.warnings) == 1 and "Rơ Châm Hyơk" in run.warnings[0]

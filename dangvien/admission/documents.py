@@ -371,7 +371,10 @@ def f3(d: Dossier) -> Form:
             ("Sinh hoạt tại", d.cell.name),
             ("Giới thiệu quần chúng", d.person.full_name),
             ("Sinh ngày", day_text(d.person.birth_date)),
-            ("Công tác cùng nhau từ", day_text(e.worked_together_since if e else None)),
+            (
+                "Cùng công tác, học tập hoặc cư trú từ",
+                day_text(e.worked_together_since if e else None),
+            ),
             "Qua thời gian công tác, rèn luyện cùng nhau, tôi báo cáo với chi bộ về lịch sử "
             "chính trị, phẩm chất chính trị, đạo đức, lối sống, năng lực công tác, quan hệ "
             "quần chúng, ưu điểm, khuyết điểm của người vào Đảng (viết tay):",

@@ -26,6 +26,7 @@ from dangvien.core.text import search_key
 from dangvien.membership.models import Membership
 from dangvien.orgs.models import OrgUnit
 from dangvien.people.models import Person
+from dangvien.rules.checks import listing
 
 from .base import EVERYWHERE, OUT_OF_SCOPE, Changed, Progress, Scope, start, suggest
 from .members import COLUMNS as MEMBER_COLUMNS
@@ -159,6 +160,11 @@ def validate(
         seen[key] = number
         cell = cast(OrgUnit, cell)
         listed = cast(dt.date, listed)
+        # Younger than 16 or past 60 on the listing day: a warning at once, as on the page.
+        for finding in listing(person["full_name"], person["birth_date"], listed):
+            plan.warnings.append(
+                Problem(number, "Ngày sinh", row.get("Ngày sinh"), finding.message.rstrip("."))
+            )
         record = {
             "row": number,
             "person": {**person, "youth_union_member": bool(youth)},

@@ -35,6 +35,7 @@ class ImportRun(models.Model):
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     review = models.JSONField(_("rows to review"), default=list, blank=True)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)  # lines, at most 2,000
     problem_count = models.PositiveIntegerField(_("errors"), default=0)
     problems = models.JSONField(default=list, blank=True)  # the first 2,000
     scope_units = models.JSONField(null=True, blank=True)  # None: anywhere

@@ -146,6 +146,7 @@ class Plan:
     n_new: int = 0
     n_updated: int = 0
     review: list[int] = field(default_factory=list)  # rows matched by name and birth only
+    warnings: list[Problem] = field(default_factory=list)  # said at once, not refused
     problems: list[Problem] = field(default_factory=list)
     sha256: str = ""
     rows: int = 0
@@ -180,4 +181,6 @@ class Plan:
                 + ", ".join(map(str, self.review[:20]))
                 + (" …" if len(self.review) > 20 else "")
             )
+        if self.warnings:
+            text += f"; {len(self.warnings)} cảnh báo"
         return text

@@ -71,6 +71,7 @@ def fill(run: ImportRun, plan: Plan) -> None:
     run.rows = plan.rows or (plan.n_new + plan.n_updated + plan.unchanged)
     run.new, run.updated, run.unchanged = plan.n_new, plan.n_updated, plan.unchanged
     run.review = plan.review[:MAX_PROBLEMS]
+    run.warnings = [w.line() for w in plan.warnings[:MAX_PROBLEMS]]
     run.problem_count = len(plan.problems)
     run.problems = problems_json(plan.problems)
 

@@ -49,6 +49,8 @@ class Command(BaseCommand):
             plan = self.checked(kind, path, show, None)
             plan.discard()
             self.stdout.write(f"Chạy thử: {plan.summary()}. Chưa ghi gì.")
+            for warning in plan.warnings:
+                self.stdout.write(f"  Cảnh báo: {warning.line()}")
             for line in getattr(plan, "details", []):
                 self.stdout.write(f"  {line}")
             self.peak(opts)
@@ -83,6 +85,8 @@ class Command(BaseCommand):
             finish_run(run, plan, status="DONE")
             discard(run)  # its progress file
         self.stdout.write(f"Đã nhập: {plan.summary()}.")
+        for warning in plan.warnings:
+            self.stdout.write(f"  Cảnh báo: {warning.line()}")
         for line in getattr(plan, "details", []):
             self.stdout.write(f"  {line}")
         self.peak(opts)
