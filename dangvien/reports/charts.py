@@ -5,7 +5,7 @@ a page has its table beside it."""
 from html import escape
 
 WIDTH, HEIGHT = 640, 240
-LEFT, BOTTOM, TOP, RIGHT = 48, 36, 16, 12
+LEFT, BOTTOM, TOP, RIGHT = 48, 36, 16, 32  # room for the last axis label
 BAR = "#8b1a1a"
 LINE = "#1f4e79"
 GRID = "#d0d4da"

@@ -82,8 +82,13 @@ def development(unit: OrgUnit, start: dt.date, end: dt.date) -> Development:
     result = Development(unit, start, end)
     ids = with_predecessors({unit.pk})
     roots = list(OrgUnit.objects.filter(pk__in=ids).order_by("path"))
+    # `until` is the last day each predecessor existed (the day before it closed).
     result.rolled_up = [
-        {"code": u.code, "name": u.name, "until": u.valid_to.isoformat() if u.valid_to else None}
+        {
+            "code": u.code,
+            "name": u.name,
+            "until": (u.valid_to - dt.timedelta(days=1)).isoformat() if u.valid_to else None,
+        }
         for u in roots
         if u.pk != unit.pk
     ]
@@ -98,7 +103,11 @@ def development(unit: OrgUnit, start: dt.date, end: dt.date) -> Development:
         exit_on__range=(start, end), exit_reason=ExitReason.STRUCK_OFF
     ).count()
     result.by_month = [
-        {"month": row["m"].strftime("%Y-%m"), "admitted": row["n"]}
+        {
+            "month": row["m"].strftime("%Y-%m"),
+            "label": row["m"].strftime("%m/%Y"),
+            "admitted": row["n"],
+        }
         for row in memberships.annotate(m=TruncMonth("decision_on"))
         .values("m")
         .annotate(n=Count("id"))

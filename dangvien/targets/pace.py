@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from dangvien.admission.models import CLOSED, Candidate
 from dangvien.orgs.models import OrgUnit
@@ -32,10 +33,10 @@ class Forecast:
 
 
 FORECAST_LABELS = {
-    Forecast.MET: "đã đạt",
-    Forecast.ON_TRACK: "đúng tiến độ",
-    Forecast.BEHIND: "chậm tiến độ",
-    Forecast.NO_DATA: "chưa có số liệu",
+    Forecast.MET: _("met"),
+    Forecast.ON_TRACK: _("on track"),
+    Forecast.BEHIND: _("behind"),
+    Forecast.NO_DATA: _("no data"),
 }
 
 
@@ -62,7 +63,7 @@ class Pace:
             "elapsed_pct": self.elapsed_pct,
             "needed_per_month": self.needed_per_month,
             "forecast": self.forecast,
-            "forecast_name": FORECAST_LABELS[self.forecast],
+            "forecast_name": str(FORECAST_LABELS[self.forecast]),
         }
 
 
