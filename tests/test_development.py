@@ -19,7 +19,7 @@ def test_admissions_counted_by_decision_date_with_breakdowns(org):
     ward_a = OrgUnit.objects.get(code="WARDA")
     report = development(ward_a, D(2017, 1, 1), D(2017, 12, 31))
     assert report.admitted == 1  # Bình: decision 19/02/2017, ceremony 01/03/2017
-    assert report.by_month == [{"month": "2017-02", "admitted": 1}]
+    assert report.by_month == [{"month": "2017-02", "label": "02/2017", "admitted": 1}]
     assert report.by_ethnicity == {"Kinh": 0, "Dân tộc thiểu số": 1}
     assert report.by_org == [
         {"code": "WARDA", "name": "Đảng bộ phường A", "admitted": 1, "includes": []}
