@@ -14,7 +14,7 @@ from dangvien.orgs.models import OrgUnit
 from .charts import bar_chart, line_chart
 from .coverage import coverage
 from .development import development
-from .views import default_unit
+from .views import asked_unit
 
 HISTORY_FROM = 2010  # the first year the chart of members shows, if records reach it
 WEEK = 7
@@ -32,8 +32,7 @@ def dashboard(request):
 
     day = today()
     visible = OrgUnit.objects.visible_to(request.user)
-    code = request.GET.get("unit", "").strip().upper()
-    unit = visible.filter(code=code).first() if code else default_unit(request.user)
+    unit, _error = asked_unit(request)
     if unit is None:
         return render(request, "reports/dashboard.html", {"error": _("You have no unit.")})
     now = members_on(unit, day)

@@ -13,7 +13,7 @@ from dangvien.orgs.models import OrgUnit
 
 from .development import development
 from .exports import table_response
-from .views import default_unit
+from .views import asked_unit
 
 
 def period(request) -> tuple[dt.date, dt.date, str | None]:
@@ -40,11 +40,8 @@ def period(request) -> tuple[dt.date, dt.date, str | None]:
 def development_page(request):
     start, end, error = period(request)
     visible = OrgUnit.objects.visible_to(request.user)
-    code = request.GET.get("unit", "").strip().upper()
-    unit = visible.filter(code=code).first() if code else default_unit(request.user)
-    if code and unit is None:
-        error = _("Unknown unit code “%(code)s”.") % {"code": code}
-        unit = default_unit(request.user)
+    unit, wrong = asked_unit(request)
+    error = error or wrong
     if unit is None:
         return render(request, "reports/development.html", {"error": _("You have no unit.")})
     report = development(unit, start, end)
@@ -98,11 +95,8 @@ def coverage_page(request):
         except ValidationError as e:
             error = e.messages[0]
     visible = OrgUnit.objects.visible_to(request.user)
-    code = request.GET.get("unit", "").strip().upper()
-    unit = visible.filter(code=code).first() if code else default_unit(request.user)
-    if code and unit is None:
-        error = _("Unknown unit code “%(code)s”.") % {"code": code}
-        unit = default_unit(request.user)
+    unit, wrong = asked_unit(request)
+    error = error or wrong
     if unit is None:
         return render(request, "reports/coverage.html", {"error": _("You have no unit.")})
     c = coverage(unit, day, since)

@@ -19,6 +19,17 @@ def default_unit(user) -> OrgUnit | None:
     return visible.on(timezone.localdate()).first() or visible.first()
 
 
+def asked_unit(request) -> tuple[OrgUnit | None, str | None]:
+    """The unit asked for in `?unit=CODE` among those the user sees, or the top of their
+    scope; with an error message when the code is unknown or out of scope."""
+    code = request.GET.get("unit", "").strip().upper()
+    unit = OrgUnit.objects.visible_to(request.user).filter(code=code).first() if code else None
+    if unit is not None:
+        return unit, None
+    error = _("Unknown unit code “%(code)s”.") % {"code": code} if code else None
+    return default_unit(request.user), error
+
+
 def statistics(request):
     day, error = day_from(request)
     visible = OrgUnit.objects.visible_to(request.user)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from dangvien.core.views import day_from
 from dangvien.orgs.models import OrgUnit
-from dangvien.reports.views import default_unit
+from dangvien.reports.views import asked_unit
 
 from .pace import targets_report
 
@@ -16,11 +16,8 @@ from .pace import targets_report
 def target_list(request):
     day, error = day_from(request)
     visible = OrgUnit.objects.visible_to(request.user)
-    code = request.GET.get("unit", "").strip().upper()
-    unit = visible.filter(code=code).first() if code else default_unit(request.user)
-    if code and unit is None:
-        error = _("Unknown unit code “%(code)s”.") % {"code": code}
-        unit = default_unit(request.user)
+    unit, wrong = asked_unit(request)
+    error = error or wrong
     if unit is None:
         return render(request, "targets/targets.html", {"error": _("You have no unit.")})
     rows = targets_report(unit, day)

@@ -168,10 +168,16 @@ class Command(BaseCommand):
         session.save()
         for label, url in [
             ("page /statistics/ (city)", "/statistics/?unit=PLEIKU&date=2017-11-30"),
-            ("page /units/ (490 units)", "/units/?date=2017-11-30"),
+            ("page /units/ (2017 tree)", "/units/?date=2017-11-30"),
             ("page /people/?q=nguyen van", "/people/?q=nguyen+van"),
             ("page /localities/", "/localities/?date=2017-11-30"),
             ("page /candidates/board/", "/candidates/board/"),
+            ("page /dashboard/ (province, today)", "/dashboard/"),
+            ("page /statistics/coverage/ (province)", "/statistics/coverage/?unit=GIALAI"),
+            (
+                "page /statistics/development/ (term)",
+                "/statistics/development/?unit=PLEIKU&from=01/07/2015&to=30/06/2020",
+            ),
         ]:
             if client.get(url).status_code != 200:
                 raise CommandError(f"{url} did not answer 200")
