@@ -219,16 +219,28 @@ def cells_report(result: Coverage, unit: OrgUnit, day: dt.date, stands_for) -> N
         .values_list("cell", "locality")
     ):
         served[cell_id].add(loc_id)
+    # Members by (unit, residence) in one GROUP BY, folded into the cells that hold them.
+    by_place: dict[str, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
+    for path, residence, n in (
+        Stint.objects.members_on(day)
+        .in_subtree(unit)
+        .values_list("unit__path", "membership__person__residence")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        by_place[path][residence] += n
     for cell in cells.filter(pk__in=list(served)):
         result.residential_cells.append(cell.code)
-        stints = Stint.objects.members_on(day).in_subtree(cell)
-        total = stints.count()
-        here = [
+        here = {
             loc
             for loc, target in stands_for.items()
             if target in served[cell.pk] or loc in served[cell.pk]
-        ]
-        local = stints.filter(membership__person__residence__in=here).count()
+        }
+        total = local = 0
+        for path, places in by_place.items():
+            if path.startswith(cell.path):
+                total += sum(places.values())
+                local += sum(n for place, n in places.items() if place in here)
         if total and local * 2 < total:
             result.cells_living_elsewhere.append(
                 {"code": cell.code, "name": cell.name, "members": total, "local": local}

@@ -51,7 +51,7 @@ def dashboard(request):
     # Admissions per month over the last twelve months, against the pace a target needs.
     since = dt.date(day.year - 1, day.month, 1)
     report = development(unit, since, day)
-    paces = targets_report(unit, day)
+    paces = targets_report(unit, day, metrics=["ADMITTED"])
     own = [p for p in paces if p.target.unit_id == unit.pk and p.target.metric == "ADMITTED"]
     needed = own[0].needed_per_month if own else None
     months = month_labels(since, day)

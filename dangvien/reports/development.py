@@ -75,6 +75,22 @@ class Development:
         }
 
 
+def admissions(unit: OrgUnit, start: dt.date, end: dt.date):
+    """The admitting stints (the one that began with the ceremony) whose decision falls in
+    [start, end], in `unit`'s subtree and the subtrees of every unit it succeeded."""
+    roots = OrgUnit.objects.filter(pk__in=with_predecessors({unit.pk}))
+    where = prefix_q("unit__path", list(roots.values_list("path", flat=True)))
+    return Stint.objects.filter(
+        where,
+        reason_in=Stint.ReasonIn.ADMITTED,
+        membership__decision_on__range=(start, end),
+    )
+
+
+def admitted_count(unit: OrgUnit, start: dt.date, end: dt.date) -> int:
+    return admissions(unit, start, end).values("membership").distinct().count()
+
+
 def development(unit: OrgUnit, start: dt.date, end: dt.date) -> Development:
     """Admissions, confirmations and strike-offs in [start, end] over `unit`'s history."""
     from dangvien.admission.models import Candidate, CandidateTag, Event, Tag

@@ -12,7 +12,7 @@ from dangvien.admission.models import CLOSED, Candidate
 from dangvien.orgs.models import OrgUnit
 from dangvien.people.models import Position
 from dangvien.reports.coverage import HEAD_POSITIONS, coverage
-from dangvien.reports.development import development
+from dangvien.reports.development import admitted_count
 
 from .models import SHARES, Metric, Target
 
@@ -83,7 +83,7 @@ class Actuals:
         unit, term, day = target.unit, target.term, self.day
         metric = target.metric
         if metric == Metric.ADMITTED:
-            return development(unit, term.start, min(day, term.end)).admitted
+            return admitted_count(unit, term.start, min(day, term.end))
         if metric == Metric.SOURCE_LIST:
             return (
                 Candidate.objects.filter(cell__path__startswith=unit.path, listed_on__lte=day)
@@ -133,15 +133,15 @@ def pace(target: Target, day: dt.date, actuals: Actuals | None = None) -> Pace:
 ORDER = {Forecast.BEHIND: 0, Forecast.ON_TRACK: 1, Forecast.NO_DATA: 2, Forecast.MET: 3}
 
 
-def targets_report(unit: OrgUnit, day: dt.date) -> list[Pace]:
-    """Every target of `unit`'s subtree in a term running on `day`, laggards first."""
-    targets = (
-        Target.objects.filter(
-            unit__path__startswith=unit.path, term__start__lte=day, term__end__gte=day
-        )
-        .select_related("unit", "term")
-        .order_by("unit__path", "metric")
+def targets_report(unit: OrgUnit, day: dt.date, metrics: list[str] | None = None) -> list[Pace]:
+    """Every target of `unit`'s subtree (of `metrics`, if given) in a term running on
+    `day`, laggards first."""
+    targets = Target.objects.filter(
+        unit__path__startswith=unit.path, term__start__lte=day, term__end__gte=day
     )
+    if metrics:
+        targets = targets.filter(metric__in=metrics)
+    targets = targets.select_related("unit", "term").order_by("unit__path", "metric")
     actuals = Actuals(day)
     rows = [pace(t, day, actuals) for t in targets]
     return sorted(rows, key=lambda p: (ORDER[p.forecast], p.pct if p.pct is not None else 0))
