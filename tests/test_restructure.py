@@ -250,3 +250,16 @@ def test_split_a_cell_on_the_page(client, personas, org):
     assert done.status_code == 302
     assert members("A1-X", DAY) == 1 and members("A1-Y", DAY) == 0
     assert LocalityCell.objects.on(DAY).get(locality=org.tdp_a1).cell.code == "A1-Y"
+
+
+def test_the_preview_lists_the_term_targets_of_units_that_close(org):
+    from dangvien.targets.models import Target, Term
+
+    term = Term.objects.create(
+        unit=org.city, name="2020–2025", start=D(2020, 7, 1), end=D(2025, 6, 30)
+    )
+    Target.objects.create(term=term, unit=org.ward_b, metric="ADMITTED", value=5)
+    effect = plan([Op(Kind.MERGE, "WARDB", DAY, target="WARDBB", name="Phường BB", parent="CITY")])
+    (line,) = effect.term_targets
+    assert line.startswith("2020–2025 – WARDB: ") and line.endswith(" 5")
+    assert any("Chỉ tiêu nhiệm kỳ" in line for line in effect.lines())

@@ -73,6 +73,7 @@ class Effect:
     members_moved: int = 0
     candidates_moved: int = 0
     roles: list[str] = field(default_factory=list)  # "user: role on unit", to review
+    term_targets: list[str] = field(default_factory=list)  # targets set on closing units
     units: list[str] = field(default_factory=list)  # the units that close
     members: list[str] = field(default_factory=list)  # the members who move
     candidates: list[str] = field(default_factory=list)  # the candidates who move
@@ -92,6 +93,11 @@ class Effect:
             f"{self.members_moved} đảng viên chuyển sang đơn vị kế thừa",
             f"{self.candidates_moved} quần chúng trong danh sách nguồn chuyển theo chi bộ",
         ]
+        if self.term_targets:
+            out.append(
+                "Chỉ tiêu nhiệm kỳ đặt cho đơn vị đóng lại (đặt lại cho đơn vị kế thừa nếu cần): "
+                + "; ".join(self.term_targets)
+            )
         if self.roles:
             out.append(
                 "Vai trò trên đơn vị đóng lại (quản trị viên cấp vai trò trên đơn vị kế thừa "
@@ -280,6 +286,15 @@ def count(effect: Effect, op: Op, unit: OrgUnit, subtree: set[int]) -> None:
     effect.candidates.extend(listed.values_list("person__full_name", flat=True))
     for role in Role.objects.filter(unit__in=subtree).select_related("user", "unit"):
         effect.roles.append(f"{role.user.username}: {role.get_kind_display()} – {role.unit.code}")
+    from dangvien.targets.models import Target
+
+    for target in Target.objects.filter(unit__in=subtree, term__end__gte=op.day).select_related(
+        "term", "unit"
+    ):
+        effect.term_targets.append(
+            f"{target.term.name} – {target.unit.code}: {target.get_metric_display()} "
+            f"{target.value:g}"
+        )
 
 
 @transaction.atomic
