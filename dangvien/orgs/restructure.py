@@ -293,7 +293,7 @@ def count(effect: Effect, op: Op, unit: OrgUnit, subtree: set[int]) -> None:
     ):
         effect.term_targets.append(
             f"{target.term.name} – {target.unit.code}: {target.get_metric_display()} "
-            f"{target.value:g}"
+            f"{target.value.normalize():f}"
         )
 
 
