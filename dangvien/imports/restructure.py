@@ -56,7 +56,7 @@ HINTS = {
     PARENT: "Hợp nhất, Chuyển: mã đơn vị cấp trên mới.",
     DAY: "dd/mm/yyyy: ngày đầu tiên của tổ chức mới.",
 }
-NEEDS = {
+NEEDS: dict[str, tuple[str, ...]] = {
     Kind.MERGE: (TARGET, NAME, PARENT),
     Kind.ABSORB: (TARGET,),
     Kind.MOVE: (PARENT,),

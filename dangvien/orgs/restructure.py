@@ -18,9 +18,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from dangvien.accounts.audit import A, log
 from dangvien.membership.models import Stint
@@ -40,12 +41,13 @@ CHANGE_KEYS = (
 )
 
 
-class Kind:
-    MERGE = "MERGE"  # Hợp nhất: the rows sharing a new code form a new unit
-    ABSORB = "ABSORB"  # Sáp nhập: the unit joins an existing one
-    MOVE = "MOVE"  # Chuyển: the unit and its subtree move under another parent
-    RENAME = "RENAME"  # Đổi tên
-    DISSOLVE = "DISSOLVE"  # Giải thể: only without members
+class Kind(models.TextChoices):
+    # Hợp nhất: the rows sharing a new code form a new unit.
+    MERGE = "MERGE", _("Merge into a new unit")
+    ABSORB = "ABSORB", _("Merge into an existing unit")  # Sáp nhập
+    MOVE = "MOVE", _("Move under another superior unit")  # Chuyển, with the subtree
+    RENAME = "RENAME", _("Rename")  # Đổi tên
+    DISSOLVE = "DISSOLVE", _("Dissolve")  # Giải thể: only without members
 
 
 @dataclass

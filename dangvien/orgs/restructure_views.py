@@ -16,14 +16,6 @@ from dangvien.imports.reader import parse_day
 from .models import OrgUnit, Restructuring
 from .restructure import CannotUndo, Kind, Op, SplitError, apply, holdings, plan, split, undo
 
-KINDS = [
-    (Kind.MERGE, gettext_lazy("Merge into a new unit")),
-    (Kind.ABSORB, gettext_lazy("Merge into an existing unit")),
-    (Kind.MOVE, gettext_lazy("Move under another superior unit")),
-    (Kind.RENAME, gettext_lazy("Rename")),
-    (Kind.DISSOLVE, gettext_lazy("Dissolve")),
-]
-
 
 def board_units(user):
     """Units the user may restructure: administrators everywhere; organisation-board
@@ -39,7 +31,7 @@ def board_units(user):
 
 
 class RestructureForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("Change"), choices=KINDS)
+    kind = forms.ChoiceField(label=gettext_lazy("Change"), choices=Kind.choices)
     units = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Units"), queryset=OrgUnit.objects.none()
     )
