@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -25,19 +26,11 @@ OFFICIALS = (
 DAYS_PER_MONTH = Decimal("30.44")
 
 
-class Forecast:
-    MET = "met"
-    ON_TRACK = "on track"
-    BEHIND = "behind"
-    NO_DATA = "no data"
-
-
-FORECAST_LABELS = {
-    Forecast.MET: _("met"),
-    Forecast.ON_TRACK: _("on track"),
-    Forecast.BEHIND: _("behind"),
-    Forecast.NO_DATA: _("no data"),
-}
+class Forecast(models.TextChoices):
+    MET = "met", _("met")
+    ON_TRACK = "on track", _("on track")
+    BEHIND = "behind", _("behind")
+    NO_DATA = "no data", _("no data")
 
 
 @dataclass
@@ -47,7 +40,7 @@ class Pace:
     pct: float | None
     elapsed_pct: float
     needed_per_month: float | None
-    forecast: str
+    forecast: Forecast
 
     def as_json(self) -> dict:
         t = self.target
@@ -63,7 +56,7 @@ class Pace:
             "elapsed_pct": self.elapsed_pct,
             "needed_per_month": self.needed_per_month,
             "forecast": self.forecast,
-            "forecast_name": str(FORECAST_LABELS[self.forecast]),
+            "forecast_name": str(Forecast(self.forecast).label),
         }
 
 
