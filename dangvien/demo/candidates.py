@@ -29,7 +29,8 @@ K = Event.Kind
 CLOSED_NOTE = "Dữ liệu mẫu: hồ sơ năm 2017, diễn biến sau đó không được mô phỏng"
 PER_COMMUNE = (5, 12)  # candidates per commune/ward committee (uniform)
 PER_OTHER = (0, 3)  # per other grassroots organisation
-PER_MERGED = (30, 45)  # per commune or ward formed by the 2025 reform (3–5 old ones each)
+LISTED_WITHIN = 900  # days before the day: when candidates were put on the list
+PER_MERGED = (22, 32)  # per commune or ward formed by the 2025 reform (3–5 old ones each)
 # The stage each candidate is heading for on 30/11/2017, with its weight.
 TARGETS = [
     (Stage.LISTED, 24),
@@ -183,7 +184,10 @@ class CandidateGenerator:
     def candidate(self, cell: OrgUnit) -> Candidate | None:
         rng = self.rng
         target = rng.choices([s for s, _ in TARGETS], weights=[w for _, w in TARGETS])[0]
-        listed = self.day - dt.timedelta(days=rng.randint(30, 900))
+        # Listed up to 900 days back, but not before the cell existed (cells formed by the
+        # 2025 reform list their candidates from their first day).
+        since = max(30, min(LISTED_WITHIN, (self.day - cell.valid_from).days - 1))
+        listed = self.day - dt.timedelta(days=rng.randint(min(30, since), since))
         members = self.full_members(cell, listed)
         if not members:
             return None
