@@ -33,7 +33,7 @@ def board_units(user):
 class RestructureForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Change"), choices=Kind.choices)
     units = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("Units"), queryset=OrgUnit.objects.none()
+        label=gettext_lazy("Units to change"), queryset=OrgUnit.objects.none()
     )
     target = forms.ModelChoiceField(
         label=gettext_lazy("Existing unit that receives them"),
