@@ -216,11 +216,14 @@ def term_targets(request, pk: int):
             cells.append((key, shown, errors.get(key)))
         table.append((unit, cells))
     saved_count = request.GET.get("saved")
+    # The pace page on today, or on the term's nearer end when it is not running.
+    pace_day = min(max(timezone.localdate(), term.start), term.end)
     return render(
         request,
         "targets/term_targets.html",
         {
             "term": term,
+            "pace_day": pace_day,
             "metrics": metrics,
             "table": table,
             "errors": errors,
