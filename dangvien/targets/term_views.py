@@ -54,7 +54,7 @@ class TermForm(forms.Form):
 
     def clean_unit(self):
         code = self.cleaned_data["unit"].strip().upper()
-        unit = self.units.filter(code=code).first()
+        unit = self.units.exclude(kind=OrgUnit.Kind.PARTY_GROUP).filter(code=code).first()
         if unit is None:
             raise forms.ValidationError(
                 _("%(code)s is not one of your units: choose a unit in your subtree.")
@@ -213,7 +213,7 @@ def term_targets(request, pk: int):
             else:
                 known = current.get((unit.pk, metric.value))
                 shown = "" if known is None else format(known.normalize(), "f")
-            cells.append((key, shown, errors.get(key)))
+            cells.append((key, shown, errors.get(key), f"{unit.name}: {metric.label}"))
         table.append((unit, cells))
     saved_count = request.GET.get("saved")
     # The pace page on today, or on the term's nearer end when it is not running.
