@@ -11,6 +11,7 @@ from dangvien.orgs import views as orgs
 from dangvien.people import views as people
 from dangvien.reports import dashboard, development_views
 from dangvien.reports import views as reports
+from dangvien.targets import term_views
 from dangvien.targets import views as targets
 
 urlpatterns = [
@@ -32,6 +33,8 @@ urlpatterns = [
     path("statistics/development/", development_views.development_page, name="development"),
     path("statistics/coverage/", development_views.coverage_page, name="coverage"),
     path("targets/", targets.target_list, name="targets"),
+    path("targets/terms/", term_views.term_list, name="term_list"),
+    path("targets/terms/<int:pk>/", term_views.term_targets, name="term_targets"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("candidates/", admission.candidate_list, name="candidate_list"),
     path("candidates/new/", admission.candidate_new, name="candidate_new"),

@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from dangvien.accounts.models import Role
 from dangvien.imports.models import ImportRun
+from dangvien.targets.models import Term
 
 from . import factories as f
 from .admission_helpers import lan
@@ -23,6 +24,7 @@ def matrix(o):
     a = o.an.pk
     c = o.candidate.pk
     r = o.run.pk
+    t = o.term.pk
     everyone = dict.fromkeys(PERSONAS[1:], OK) | {"anonymous": 302}
     importers = everyone | {"leader_a": 403}
     ward_a_run = importers | {"ward_b": 404, "secretary_a": 404}
@@ -51,6 +53,12 @@ def matrix(o):
         ("coverage", "GET", "/statistics/coverage/?unit=WARDA", everyone),
         ("targets", "GET", "/targets/?unit=WARDA", everyone),
         ("dashboard", "GET", "/dashboard/", everyone),
+        # Terms and their targets are defined by the organisation board (and administrators).
+        ("term_list", "GET", "/targets/terms/", board),
+        ("term_list", "POST", "/targets/terms/", board),  # the form's errors: 200
+        ("term_targets", "GET", f"/targets/terms/{t}/", board),
+        ("term_targets", "POST", f"/targets/terms/{t}/", board | {"city": 302}),
+        ("term_targets", "GET", "/targets/terms/999999/", board | {"city": 404}),
         ("candidate_list", "GET", "/candidates/", everyone),
         ("candidate_new", "GET", "/candidates/new/", everyone | {"leader_a": 403}),
         ("candidate_helpers", "GET", "/candidates/helpers/?cell=A1", everyone),
@@ -161,6 +169,9 @@ def named_routes() -> set[str]:
 @pytest.fixture
 def world(org, personas, settings):
     org.candidate = lan(org)
+    org.term = Term.objects.create(
+        unit=org.ward_b, name="2015–2020", start=f.D(2015, 7, 1), end=f.D(2020, 6, 30)
+    )
     personas.leader_a = f.user("leader.a", Role.Kind.LEADER, org.ward_a)
     # An import by the ward A officer that found a problem: its file waits for the report.
     folder = settings.IMPORT_DIR

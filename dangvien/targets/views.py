@@ -6,6 +6,8 @@ from collections import defaultdict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from dangvien.accounts.models import Role
+from dangvien.accounts.scoping import is_unrestricted, roles_for
 from dangvien.core.views import day_from
 from dangvien.orgs.models import OrgUnit
 from dangvien.reports.views import asked_unit
@@ -34,5 +36,19 @@ def target_list(request):
     return render(
         request,
         "targets/targets.html",
-        {"rows": table, "unit": unit, "units": units, "day": day, "error": error},
+        {
+            "rows": table,
+            "unit": unit,
+            "units": units,
+            "day": day,
+            "error": error,
+            "may_define": may_define_terms(request.user),
+        },
+    )
+
+
+def may_define_terms(user) -> bool:
+    """Whether the user may use the terms page (as `board_units` decides)."""
+    return is_unrestricted(user) or (
+        roles_for(user, False).filter(kind=Role.Kind.ORG_BOARD).exists()
     )
