@@ -185,6 +185,7 @@ def test_bad_compare_date_is_a_vietnamese_error(client, personas, org):
     assert response.status_code == 200
     body = response.content.decode()
     assert "không phải là ngày hợp lệ" in body
+    assert "So sánh với ngày: “31/02/2017”" in body  # names the field that was wrong
     assert response.context["compared"] is None
     assert 'value="31/02/2017"' in body  # kept for correction
     assert response.context["s"].figures["members"] == 3

@@ -1,10 +1,14 @@
+import datetime as dt
+
+from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangvien.accounts.audit import A, log
 from dangvien.accounts.scoping import roles_for
-from dangvien.core.views import day_from
+from dangvien.core.dates import parse_date
+from dangvien.core.views import LATEST_AS_OF, day_from
 from dangvien.orgs.models import OrgUnit
 from dangvien.orgs.picker import resolve_unit
 
@@ -38,6 +42,23 @@ def asked_unit(request) -> tuple[OrgUnit | None, str | None]:
     return default_unit(request.user), error
 
 
+def compare_from(request) -> tuple[dt.date | None, str | None]:
+    """The second date of `?compare=` (none if empty), with an error naming that field."""
+    raw = request.GET.get("compare", "").strip()
+    if not raw:
+        return None, None
+    try:
+        day = parse_date(raw, field=_("Compare with"))
+    except ValidationError as e:
+        return None, e.messages[0]
+    if day > LATEST_AS_OF:
+        return None, _("%(d)s is too far ahead: choose a date up to %(last)s.") % {
+            "d": day.strftime("%d/%m/%Y"),
+            "last": LATEST_AS_OF.strftime("%d/%m/%Y"),
+        }
+    return day, None
+
+
 def statistics(request):
     day, error = day_from(request)
     visible = OrgUnit.objects.visible_to(request.user)
@@ -51,14 +72,10 @@ def statistics(request):
     if unit is None:
         return render(request, "reports/statistics.html", {"error": _("You have no unit.")})
     result = structure(unit, day)
-    compare_day, compare_error = (None, None)
-    if request.GET.get("compare", "").strip():
-        compare_day, compare_error = day_from(request, "compare")
-        if compare_error:
-            compare_day = None
-            error = error or compare_error
-        elif compare_day == day:
-            compare_day = None
+    compare_day, compare_error = compare_from(request)
+    error = error or compare_error
+    if compare_day == day:
+        compare_day = None
     other = structure(unit, compare_day) if compare_day else None
     # Both dates side by side, the earlier first; the change is later − earlier.
     earlier, later = (other, result) if other is None or other.day < day else (result, other)

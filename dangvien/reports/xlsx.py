@@ -11,6 +11,7 @@ change.
 from io import BytesIO
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
@@ -173,7 +174,7 @@ class Document:
             _("Share on %(day)s") % {"day": d(a)},
             _("Count on %(day)s") % {"day": d(b)},
             _("Share on %(day)s") % {"day": d(b)},
-            _("Change"),
+            pgettext("difference", "Change"),
             _("Change of share"),
         ]
         r = self.header(ws, r, labels)
@@ -218,9 +219,10 @@ class Document:
         labels = [_("Grassroots organisation"), _("Members")]
         fmts: list[str | None] = [None, COUNT]
         if earlier is not None:
+            labels[1] = _("Members on %(day)s") % {"day": d(self.s.day)}
             labels += [
                 _("Members on %(day)s") % {"day": d(self.earlier.day)},  # type: ignore[union-attr]
-                _("Change"),
+                pgettext("difference", "Change"),
             ]
             fmts += [COUNT, COUNT_CHANGE]
         for _key, label in ORG_KEYS:
