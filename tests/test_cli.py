@@ -41,7 +41,9 @@ def test_report_structure_xlsx(org, tmp_path):
         str(out),
     )
     ws = load_workbook(out).active
-    assert ws["A1"].value == "Đảng bộ phường A"
+    # The heading block: the superior, then the issuing unit.
+    assert ws["A1"].value == "ĐẢNG BỘ THÀNH PHỐ THỬ"
+    assert ws["A2"].value == "ĐẢNG BỘ PHƯỜNG A"
 
 
 @pytest.mark.parametrize(

@@ -91,9 +91,10 @@ def member_stints(unit: OrgUnit, day: dt.date):
     return Stint.objects.members_on(day).in_subtree(unit)
 
 
-def headline(stints, day: dt.date) -> dict[str, int]:
+def headline_counts(day: dt.date) -> dict:
+    """The headline figures as SQL aggregate expressions, for `aggregate()` or a GROUP BY."""
     youth_born_after = add_years(day, -(YOUTH_MAX_AGE + 1))
-    return stints.aggregate(
+    return dict(
         members=Count("id"),
         official=Count("id", filter=Q(membership__confirmed_on__lte=day)),
         women=Count("id", filter=Q(**{f"{P}sex": Sex.FEMALE})),
@@ -107,6 +108,10 @@ def headline(stints, day: dt.date) -> dict[str, int]:
         youth_union=Count("id", filter=Q(**{f"{P}youth_union_member": True})),
         business_owner=Count("id", filter=Q(**{f"{P}business_owner": True})),
     )
+
+
+def headline(stints, day: dt.date) -> dict[str, int]:
+    return stints.aggregate(**headline_counts(day))
 
 
 def ages(stints, day: dt.date) -> dict[int, int]:
@@ -228,3 +233,136 @@ BREAKDOWN_TITLES = {
     "political_theory": _("Political theory"),
     "occupation": _("Occupation"),
 }
+
+
+# The per-organisation table: counts and shares of `members` per grassroots organisation.
+ORG_KEYS = [
+    ("women", _("Women")),
+    ("ethnic_minority", _("Ethnic minorities")),
+    ("youth", _("Youth age (≤ 30)")),
+    ("upper_secondary", _("Upper secondary education (12/12)")),
+    ("college_or_higher", _("College or higher qualification")),
+]
+
+
+@dataclass
+class OrgRow:
+    code: str  # "" for the members outside any grassroots organisation
+    name: str
+    members: int
+    figures: dict[str, int]
+    pct: dict[str, float]
+
+    def as_json(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "members": self.members,
+            **self.figures,
+            "pct": self.pct,
+        }
+
+
+def grassroots_rows(unit: OrgUnit, day: dt.date) -> list[OrgRow]:
+    """One row per grassroots organisation of `unit`'s subtree on `day`, in tree order.
+
+    One GROUP BY over the members' stints by the unit they are in; each unit is then
+    mapped to its outermost grassroots ancestor by path prefix (the paths are
+    materialised `CODE/CODE/…/`). When `unit` lies below a grassroots organisation the
+    table has that organisation's row, counting `unit`'s members only. Members in no
+    grassroots organisation get a row of their own (code ""), so the rows always add
+    up to the unit's total.
+    """
+    orgs = list(
+        OrgUnit.objects.subtree(unit, on=day)
+        .filter(kind__in=OrgUnit.GRASSROOTS_KINDS)
+        .order_by("path")
+        .values_list("path", "code", "name")
+    )
+    if not orgs and not unit.is_grassroots:
+        top = unit.grassroots()
+        if top is not None:
+            orgs = [(top.path, top.code, top.name)]
+    keys = [k for k, _label in ORG_KEYS]
+    exprs = headline_counts(day)
+    counts = (
+        member_stints(unit, day)
+        .values("unit__path")
+        .annotate(members=exprs["members"], **{k: exprs[k] for k in keys})
+        .order_by()
+    )
+    sums: dict[str, dict[str, int]] = {}
+    for r in counts:
+        path = r["unit__path"]
+        owner = next((p for p, _c, _n in orgs if path.startswith(p)), "")
+        acc = sums.setdefault(owner, dict.fromkeys(["members", *keys], 0))
+        for k in acc:
+            acc[k] += r[k]
+    rows = []
+    for p, code, name in [*orgs, ("", "", str(_("Not in a grassroots organisation")))]:
+        if p == "" and p not in sums:
+            continue
+        got = sums.get(p) or dict.fromkeys(["members", *keys], 0)
+        n = got["members"]
+        figures = {k: got[k] for k in keys}
+        rows.append(OrgRow(code, name, n, figures, {k: percent(figures[k], n) for k in keys}))
+    return rows
+
+
+@dataclass
+class Compared:
+    """One figure on two dates: `a` the earlier, `b` the later, and the change b − a."""
+
+    key: str
+    label: str
+    a: int
+    pct_a: float | None
+    b: int
+    pct_b: float | None
+
+    @property
+    def change(self) -> int:
+        return self.b - self.a
+
+    @property
+    def pct_change(self) -> float | None:
+        if self.pct_a is None or self.pct_b is None:
+            return None
+        return round(self.pct_b - self.pct_a, 2)
+
+
+def compare_headline(a: Structure, b: Structure) -> list[Compared]:
+    rows = [
+        Compared(
+            "members", str(_("Members")), a.figures["members"], None, b.figures["members"], None
+        )
+    ]
+    for key, label in HEADLINE:
+        rows.append(
+            Compared(key, str(label), a.figures[key], a.pct[key], b.figures[key], b.pct[key])
+        )
+    for key, label in (("grassroots_orgs", _("Grassroots organisations")), ("cells", _("Cells"))):
+        rows.append(Compared(key, str(label), a.figures[key], None, b.figures[key], None))
+    return rows
+
+
+def compare_rows(a: list[Row], b: list[Row]) -> list[Compared]:
+    """A breakdown on two dates, matched by key (a value absent on one date counts 0)."""
+    by_a = {r.key: r for r in a}
+    by_b = {r.key: r for r in b}
+    keys = [r.key for r in b] + [r.key for r in a if r.key not in by_b]
+    out = []
+    for k in keys:
+        ra, rb = by_a.get(k), by_b.get(k)
+        label = str((rb or ra).label)  # type: ignore[union-attr]
+        out.append(
+            Compared(
+                k,
+                label,
+                ra.count if ra else 0,
+                ra.pct if ra else 0.0,
+                rb.count if rb else 0,
+                rb.pct if rb else 0.0,
+            )
+        )
+    return out

@@ -1,15 +1,27 @@
+import datetime as dt
+
+from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangvien.accounts.audit import A, log
 from dangvien.accounts.scoping import roles_for
-from dangvien.core.views import day_from
+from dangvien.core.dates import parse_date
+from dangvien.core.views import LATEST_AS_OF, day_from
 from dangvien.orgs.models import OrgUnit
 from dangvien.orgs.picker import resolve_unit
 
 from .exports import XLSX, attachment
-from .structure import BREAKDOWN_TITLES, HEADLINE, structure
+from .structure import (
+    BREAKDOWN_TITLES,
+    HEADLINE,
+    ORG_KEYS,
+    compare_headline,
+    compare_rows,
+    grassroots_rows,
+    structure,
+)
 from .xlsx import structure_xlsx
 
 
@@ -30,6 +42,23 @@ def asked_unit(request) -> tuple[OrgUnit | None, str | None]:
     return default_unit(request.user), error
 
 
+def compare_from(request) -> tuple[dt.date | None, str | None]:
+    """The second date of `?compare=` (none if empty), with an error naming that field."""
+    raw = request.GET.get("compare", "").strip()
+    if not raw:
+        return None, None
+    try:
+        day = parse_date(raw, field=_("Compare with"))
+    except ValidationError as e:
+        return None, e.messages[0]
+    if day > LATEST_AS_OF:
+        return None, _("%(d)s is too far ahead: choose a date up to %(last)s.") % {
+            "d": day.strftime("%d/%m/%Y"),
+            "last": LATEST_AS_OF.strftime("%d/%m/%Y"),
+        }
+    return day, None
+
+
 def statistics(request):
     day, error = day_from(request)
     visible = OrgUnit.objects.visible_to(request.user)
@@ -43,22 +72,61 @@ def statistics(request):
     if unit is None:
         return render(request, "reports/statistics.html", {"error": _("You have no unit.")})
     result = structure(unit, day)
+    compare_day, compare_error = compare_from(request)
+    error = error or compare_error
+    if compare_day == day:
+        compare_day = None
+    other = structure(unit, compare_day) if compare_day else None
+    # Both dates side by side, the earlier first; the change is later − earlier.
+    earlier, later = (other, result) if other is None or other.day < day else (result, other)
     if request.GET.get("format") == "xlsx" and not error:
-        log(A.EXPORT, unit, detail=f"structure statistics {day.isoformat()} (xlsx)")
-        name = f"thong-ke-{unit.code}-{day.isoformat()}.xlsx"
-        return attachment(structure_xlsx(result), name, XLSX)
+        span = f"{earlier.day.isoformat()}-" if other else ""
+        log(A.EXPORT, unit, detail=f"structure statistics {span}{day.isoformat()} (xlsx)")
+        name = f"thong-ke-{unit.code}-{span}{later.day.isoformat()}.xlsx"
+        return attachment(structure_xlsx(later, earlier if other else None), name, XLSX)
     headline = [(label, result.figures[key], result.pct[key]) for key, label in HEADLINE]
     breakdowns = [(BREAKDOWN_TITLES[k], rows) for k, rows in result.breakdowns.items()]
+    orgs = grassroots_rows(later.unit, later.day)
+    compared = None
+    if other is not None:
+        compared = {
+            "a": earlier.day,
+            "b": later.day,
+            "headline": compare_headline(earlier, later),
+            "breakdowns": [
+                (BREAKDOWN_TITLES[k], compare_rows(earlier.breakdowns[k], rows))
+                for k, rows in later.breakdowns.items()
+            ],
+        }
+    before = {o.code: o.members for o in grassroots_rows(unit, earlier.day)} if other else {}
+    org_rows = [
+        {
+            "org": o,
+            "before": before.get(o.code, 0),
+            "change": o.members - before.get(o.code, 0),
+            "cells": [(o.figures[k], o.pct[k]) for k, _label in ORG_KEYS],
+        }
+        for o in orgs
+    ]
+    org_total = sum(o.members for o in orgs)
     return render(
         request,
         "reports/statistics.html",
         {
             "s": result,
+            "later": later,
             "unit": unit,
             "day": day,
+            "compare_day": compare_day,
+            "compare_raw": request.GET.get("compare", "").strip(),
             "error": error,
             "headline": headline,
             "breakdowns": breakdowns,
+            "compared": compared,
+            "orgs": org_rows,
+            "org_total": org_total,
+            "org_total_before": sum(before.values()),
+            "org_labels": [label for _key, label in ORG_KEYS],
         },
         status=200,
     )

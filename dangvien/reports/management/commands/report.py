@@ -9,7 +9,7 @@ from dangvien.core.dates import parse_date
 from dangvien.orgs.models import OrgUnit
 from dangvien.reports.coverage import coverage
 from dangvien.reports.development import development
-from dangvien.reports.structure import structure
+from dangvien.reports.structure import grassroots_rows, structure
 from dangvien.reports.xlsx import structure_xlsx
 
 
@@ -24,6 +24,7 @@ class Command(BaseCommand):
         s = sub.add_parser("structure", help="Member structure statistics of a subtree on a date")
         s.add_argument("--org", required=True, help="unit code, e.g. PLEIKU")
         s.add_argument("--as-of", required=True, help="date, YYYY-MM-DD or dd/mm/yyyy")
+        s.add_argument("--compare", help="an earlier or later date: both dates and the change")
         s.add_argument("--format", choices=["json", "xlsx"], default="json")
         s.add_argument(
             "--output", "-o", help="file to write (xlsx: default structure-ORG-DATE.xlsx)"
@@ -96,11 +97,21 @@ class Command(BaseCommand):
             day = parse_date(opts["as_of"], field="--as-of")
         except ValidationError as e:
             raise CommandError(e.messages[0]) from e
+        try:
+            other_day = parse_date(opts["compare"], field="--compare") if opts["compare"] else None
+        except ValidationError as e:
+            raise CommandError(e.messages[0]) from e
         unit = self.unit(opts["org"])
         result = structure(unit, day)
+        other = structure(unit, other_day) if other_day and other_day != day else None
         if opts["format"] == "json":
-            return self.write_json(result.as_json(), opts["output"])
+            data = result.as_json()
+            data["by_grassroots"] = [o.as_json() for o in grassroots_rows(unit, day)]
+            if other is not None:
+                data["compare"] = other.as_json()
+            return self.write_json(data, opts["output"])
+        later, earlier = (result, other) if other is None or other.day < day else (other, result)
         path = opts["output"] or f"structure-{unit.code}-{day.isoformat()}.xlsx"
         with open(path, "wb") as f:
-            f.write(structure_xlsx(result))
+            f.write(structure_xlsx(later, earlier))
         self.stdout.write(path)
