@@ -41,6 +41,7 @@ urlpatterns = [
     path("targets/report.pdf", document_views.targets_pdf, name="targets_pdf"),
     path("reports/draft.docx", document_views.draft_docx, name="report_draft"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/report.pdf", document_views.dashboard_pdf, name="dashboard_pdf"),
     path("candidates/", admission.candidate_list, name="candidate_list"),
     path("candidates/new/", admission.candidate_new, name="candidate_new"),
     path("candidates/helpers/", admission.helper_options, name="candidate_helpers"),

@@ -65,6 +65,7 @@ def matrix(o):
             everyone | {"ward_b": 404},
         ),
         ("targets_pdf", "GET", "/targets/report.pdf?unit=A1", everyone | {"ward_b": 404}),
+        ("dashboard_pdf", "GET", "/dashboard/report.pdf?unit=A1", everyone | {"ward_b": 404}),
         ("report_draft", "GET", "/reports/draft.docx?unit=A1", everyone | {"ward_b": 404}),
         ("candidate_list", "GET", "/candidates/", everyone),
         ("candidate_new", "GET", "/candidates/new/", everyone | {"leader_a": 403}),

@@ -124,10 +124,11 @@ def test_a_unit_out_of_scope_is_not_found_and_not_logged(client, personas, org):
         "/statistics/coverage/report.pdf",
         "/targets/report.pdf",
         "/reports/draft.docx",
+        "/dashboard/report.pdf",
     ):
         assert client.get(url, {"unit": "WARDA"}).status_code == 404, url
         assert client.get(url, {"unit": "WARDB"}).status_code == 200, url
-    assert AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT).count() == before + 4
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT).count() == before + 5
 
 
 def test_bad_dates_are_refused_with_a_message(client, personas, org):
@@ -263,3 +264,58 @@ def test_cli_writes_pdf_and_docx(org, term, tmp_path):
     )
     text = "\n".join(p.text for p in Document(str(docx)).paragraphs)
     assert "toàn đảng bộ kết nạp 1 đảng viên mới" in text
+
+
+def test_dashboard_pdf_has_the_pages_figures(client, personas, org):
+    from dangvien.reports.dashboard import members_on
+
+    today = dt.date.today()
+    running = Term.objects.create(
+        unit=org.city,
+        name="đang chạy",
+        start=today - dt.timedelta(days=400),
+        end=today + dt.timedelta(days=1000),
+    )
+    Target.objects.create(term=running, unit=org.city, metric="ADMITTED", value=12)
+    Target.objects.create(term=running, unit=org.ward_b, metric="ADMITTED", value=4)
+    client.force_login(personas.city_officer)
+    response = client.get("/dashboard/report.pdf", {"unit": "CITY"})
+    assert response.status_code == 200
+    text = one_line(pdf_text(response.content))
+    heading_of(text, "Thử", today)
+    assert f"Số đảng viên đến ngày {today:%d/%m/%Y}: {members_on(org.city, today)}." in text
+    assert members_on(org.city, today) == 3
+    c = coverage(org.city, today).as_json()
+    assert f"Thôn, làng, tổ dân phố trên địa bàn {c['localities']}" in text
+    assert f"Chi bộ có dưới 3 đảng viên chính thức {c['cells_too_small']}" in text
+    paces = targets_report(org.city, today)
+    assert len(paces) == 2
+    for p in paces:
+        assert f"{p.target.unit.name} {int(p.target.value)} {int(p.actual)}" in text
+    assert AuditEntry.objects.filter(detail=f"dashboard {today} (pdf)").exists()
+
+
+def test_the_report_pages_link_to_their_documents(client, personas, org):
+    client.force_login(personas.ward_a_officer)
+    pages = {
+        "/statistics/development/?unit=WARDA&from=01/01/2017&to=31/12/2017": [
+            "/statistics/development/report.pdf?unit=WARDA&amp;from=01/01/2017&amp;to=31/12/2017",
+            "/reports/draft.docx?unit=WARDA&amp;from=01/01/2017&amp;to=31/12/2017",
+        ],
+        "/statistics/coverage/?unit=WARDA&date=01/01/2018": [
+            "/statistics/coverage/report.pdf?unit=WARDA&amp;date=01/01/2018"
+        ],
+        "/targets/?unit=WARDA&date=30/11/2017": [
+            "/targets/report.pdf?unit=WARDA&amp;date=30/11/2017"
+        ],
+        "/dashboard/?unit=WARDA": [
+            "/dashboard/report.pdf?unit=WARDA",
+            "/reports/draft.docx?unit=WARDA",
+        ],
+    }
+    for page, links in pages.items():
+        body = client.get(page).content.decode()
+        for link in links:
+            assert f'href="{link}"' in body, (page, link)
+    # Each link serves its document.
+    assert client.get("/targets/report.pdf?unit=WARDA&date=30/11/2017").status_code == 200

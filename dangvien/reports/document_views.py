@@ -81,3 +81,15 @@ def draft_docx(request):
     log(A.EXPORT, unit, detail=f"periodic report draft {start}–{end} (docx)")
     name = f"du-thao-bao-cao-{unit.code}-{start:%Y%m%d}-{end:%Y%m%d}.docx"
     return attachment(render(unit, start, end, request.user), name, DOCX)
+
+
+def dashboard_pdf(request):
+    from dangvien.core.views import today
+
+    from .pdf import dashboard_pdf as render
+
+    unit = unit_in_scope(request)
+    day = today()
+    log(A.EXPORT, unit, detail=f"dashboard {day} (pdf)")
+    name = f"so-lieu-{unit.code}-{day:%Y%m%d}.pdf"
+    return attachment(render(unit, day, request.user), name, PDF)

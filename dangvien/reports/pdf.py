@@ -310,3 +310,83 @@ def targets_pdf(unit: OrgUnit, day: dt.date, rows) -> bytes:
             [table],
         )
     )
+
+
+def dashboard_pdf(unit: OrgUnit, day: dt.date, user=None) -> bytes:
+    """The dashboard's figures and the tables behind its charts, as on the page."""
+    from django.db.models import Count
+    from django.utils import translation
+
+    from dangvien.admission.models import Candidate, Stage
+    from dangvien.membership.models import Stint
+    from dangvien.targets.models import Term
+    from dangvien.targets.pace import targets_report
+
+    from .coverage import coverage
+    from .dashboard import HISTORY_FROM, members_on, month_labels
+    from .development import development
+
+    now = members_on(unit, day)
+    term = Term.objects.filter(unit=unit, start__lte=day, end__gte=day).first()
+    since_year = now - members_on(unit, dt.date(day.year, 1, 1))
+    lines = [
+        f"Số đảng viên đến ngày {day_vi(day)}: {number(now)}.",
+        f"Tăng, giảm từ ngày 01/01/{day.year}: {since_year:+d}.",
+    ]
+    if term:
+        lines.append(
+            f"Tăng, giảm từ đầu nhiệm kỳ {term.name}: {now - members_on(unit, term.start):+d}."
+        )
+    first = Stint.objects.in_subtree(unit).order_by("start_on").values_list("start_on", flat=True)
+    start_year = max(HISTORY_FROM, first[0].year if first else day.year)
+    days = [dt.date(y, 1, 1) for y in range(start_year, day.year + 1)] + [day]
+    since = dt.date(day.year - 1, day.month, 1)
+    per_month = {m["month"]: m["admitted"] for m in development(unit, since, day).by_month}
+    paces = [p for p in targets_report(unit, day) if p.target.metric == "ADMITTED"]
+    candidates = (
+        Candidate.objects.visible_to(user) if user is not None else Candidate.objects.all()
+    ).filter(cell__path__startswith=unit.path)
+    by_stage = dict(candidates.active().values_list("stage").annotate(n=Count("id")).order_by())
+    gaps = coverage(unit, day)
+    with translation.override("vi"):
+        stages = [[str(label), number(by_stage[v])] for v, label in Stage.choices if v in by_stage]
+    tables = [
+        Table(
+            "Số đảng viên ngày 01 tháng 01 hằng năm và ngày báo cáo",
+            ["Ngày", "Đảng viên"],
+            [[day_vi(x), number(members_on(unit, x))] for x in days],
+            (3, 2),
+        ),
+        Table(
+            "Kết nạp theo tháng, mười hai tháng qua",
+            ["Tháng", "Kết nạp"],
+            [[m[5:] + "/" + m[:4], number(per_month.get(m, 0))] for m in month_labels(since, day)],
+            (3, 2),
+        ),
+        Table(
+            "Chỉ tiêu kết nạp nhiệm kỳ theo đơn vị",
+            ["Đơn vị", "Chỉ tiêu", "Thực hiện", "Đạt", "Dự báo"],
+            [
+                [
+                    p.target.unit.name,
+                    number(float(p.target.value)),
+                    number(p.actual),
+                    percent(p.pct),
+                    FORECASTS.get(p.forecast, p.forecast),
+                ]
+                for p in paces
+            ],
+            (5, 2, 2, 2, 2.5),
+        ),
+        Table("Nguồn kết nạp theo bước", ["Bước", "Số người"], stages, (5, 2)),
+        Table(
+            "Địa bàn",
+            ["Chỉ tiêu", "Số lượng"],
+            [["Thôn, làng, tổ dân phố trên địa bàn", number(len(gaps.localities))]]
+            + [[title, number(len(getattr(gaps, key)))] for key, title in COVERAGE_LISTS],
+            (6, 2),
+        ),
+    ]
+    return render(
+        Report(unit, day, "Số liệu tổng hợp", f"{unit.name}, đến ngày {day_vi(day)}", lines, tables)
+    )
