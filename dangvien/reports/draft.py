@@ -33,7 +33,7 @@ from dangvien.admission.documents import (
 )
 from dangvien.orgs.models import OrgUnit
 
-from .pdf import FORECASTS, _font_file, number, percent
+from .pdf import FORECASTS, font_file, number, percent
 
 CHART = "[[biểu đồ: {}]]"  # a paragraph the chart's picture replaces
 HISTORY_FROM = 2010  # as the dashboard's chart of members
@@ -217,8 +217,8 @@ def chart_png(title: str, labels: list[str], values: list[int], kind: str = "bar
     """A bar (or line) chart, 16 × 7 cm at 254 dpi, in the dashboard's colours."""
     img = Image.new("RGB", (W, H), "white")
     draw = ImageDraw.Draw(img)
-    font = ImageFont.truetype(_font_file("Roboto-Regular.ttf"), 28)
-    bold = ImageFont.truetype(_font_file("Roboto-Bold.ttf"), 34)
+    font = ImageFont.truetype(font_file("Roboto-Regular.ttf"), 28)
+    bold = ImageFont.truetype(font_file("Roboto-Bold.ttf"), 34)
     draw.text((W / 2, 20), title, fill="#333333", font=bold, anchor="mt")
     tick = max(1, math.ceil(max([*values, 1]) * 1.1 / 4))  # whole numbers on the axis
     top = tick * 4

@@ -56,7 +56,7 @@ class Report:
     tables: list[Table] = field(default_factory=list)
 
 
-def _font_file(name: str) -> str:
+def font_file(name: str) -> str:
     return str(resources.files("font_roboto") / "files" / name)
 
 
@@ -64,10 +64,10 @@ def render(report: Report) -> bytes:
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_margins(25, 15, 15)  # left 25 mm as a filed document, as in the DOCX forms
     pdf.set_auto_page_break(True, margin=15)
-    pdf.add_font(FONT, "", _font_file("Roboto-Regular.ttf"))
-    pdf.add_font(FONT, "B", _font_file("Roboto-Bold.ttf"))
-    pdf.add_font(FONT, "I", _font_file("Roboto-Italic.ttf"))
-    pdf.add_font(FONT, "BI", _font_file("Roboto-BoldItalic.ttf"))
+    pdf.add_font(FONT, "", font_file("Roboto-Regular.ttf"))
+    pdf.add_font(FONT, "B", font_file("Roboto-Bold.ttf"))
+    pdf.add_font(FONT, "I", font_file("Roboto-Italic.ttf"))
+    pdf.add_font(FONT, "BI", font_file("Roboto-BoldItalic.ttf"))
     pdf.set_title(report.title)
     pdf.set_creator("dangvien")
     pdf.alias_nb_pages()
