@@ -45,9 +45,17 @@ def day_vi(d: dt.date) -> str:
 
 
 def names(items: list[dict]) -> str:
-    shown = ", ".join(x["name"] for x in items[:NAMES_SHOWN])
+    shown = ", ".join(
+        f"{x['name']} ({x['commune']})" if x.get("commune") else x["name"]
+        for x in items[:NAMES_SHOWN]
+    )
     more = len(items) - NAMES_SHOWN
     return f"{shown} và {more} nơi khác" if more > 0 else shown
+
+
+def term_name(name: str) -> str:
+    """'Nhiệm kỳ 2015–2020' as it is, '2015–2020' as 'Nhiệm kỳ 2015–2020'."""
+    return name if name.lower().startswith("nhiệm kỳ") else f"Nhiệm kỳ {name}"
 
 
 @dataclass
@@ -71,6 +79,7 @@ def draft(unit: OrgUnit, start: dt.date, end: dt.date, user=None) -> Draft:
     from dangvien.admission.deadlines import alerts
     from dangvien.admission.models import Candidate, Stage
     from dangvien.membership.models import Stint
+    from dangvien.targets.models import SHARES, Term
     from dangvien.targets.pace import targets_report
 
     from .coverage import coverage
@@ -133,6 +142,7 @@ def draft(unit: OrgUnit, start: dt.date, end: dt.date, user=None) -> Draft:
     )
     admitted.append(CHART.format("admissions"))
     own = [p for p in targets_report(unit, end) if p.target.unit_id == unit.pk]
+    own.sort(key=lambda p: p.target.metric != "ADMITTED")  # the admissions target first
     if not own:
         admitted.append("Chưa có chỉ tiêu nhiệm kỳ cho đơn vị này trong thời gian báo cáo.")
     for p in own:
@@ -140,7 +150,7 @@ def draft(unit: OrgUnit, start: dt.date, end: dt.date, user=None) -> Draft:
         name = str(t.get_metric_display())
         if t.metric == "ADMITTED":
             admitted.append(
-                f"Nhiệm kỳ {t.term.name}, chỉ tiêu kết nạp {number(float(t.value))} đảng viên; "
+                f"{term_name(t.term.name)}, chỉ tiêu kết nạp {number(float(t.value))} đảng viên; "
                 f"đến ngày {day_vi(end)} đã kết nạp {number(p.actual)}, đạt "
                 f"{percent(p.pct)} chỉ tiêu, trong khi thời gian nhiệm kỳ đã qua "
                 f"{percent(p.elapsed_pct)}; cần kết nạp bình quân "
@@ -148,19 +158,23 @@ def draft(unit: OrgUnit, start: dt.date, end: dt.date, user=None) -> Draft:
                 f"{FORECASTS[p.forecast].lower()}."
             )
         else:
+            fmt = percent if t.metric in SHARES else number
             admitted.append(
-                f"Chỉ tiêu “{name}” nhiệm kỳ {t.term.name}: {number(float(t.value))}, "
-                f"thực hiện {number(p.actual)}; dự báo: {FORECASTS[p.forecast].lower()}."
+                f"Chỉ tiêu “{name}” ({term_name(t.term.name).lower()}): {fmt(float(t.value))}, "
+                f"thực hiện {fmt(p.actual)}; dự báo: {FORECASTS[p.forecast].lower()}."
             )
     d.sections.append(("Kết quả kết nạp đảng viên", admitted))
     # III. Coverage and tái trắng.
-    c = coverage(unit, end)
+    # Tái trắng since the start of the unit's term running on the report's date, if any.
+    term = Term.objects.filter(unit=unit, start__lte=end, end__gte=end).first()
+    c = coverage(unit, end, term.start if term else None)
+    since = f"Từ ngày {day_vi(c.since)} đến nay" if c.since.year > 1900 else "Đến nay"
     places = [
         f"Trên địa bàn có {number(len(c.localities))} thôn, làng, tổ dân phố; "
         f"{number(len(c.without_members))} nơi chưa có đảng viên"
         + (f" ({names(c.without_members)})" if c.without_members else "")
         + f"; {number(len(c.without_own_cell))} nơi chưa có chi bộ riêng.",
-        f"Từ ngày {day_vi(c.since)} đến nay có {number(len(c.relapsed))} nơi tái trắng "
+        f"{since} có {number(len(c.relapsed))} nơi tái trắng "
         "đảng viên"
         + (f" ({names(c.relapsed)})" if c.relapsed else "")
         + f"; {number(len(c.at_risk))} nơi có nguy cơ tái trắng (chỉ còn một, hai đảng "
