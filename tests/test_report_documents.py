@@ -199,8 +199,8 @@ def test_draft_sections_follow_a_member_leaving_a_locality(org):
     places = dict(before.sections)["Thôn, làng, tổ dân phố chưa có đảng viên, tái trắng"]
     assert "0 nơi chưa có đảng viên" in places[0]
     places = dict(after.sections)["Thôn, làng, tổ dân phố chưa có đảng viên, tái trắng"]
-    assert "1 nơi chưa có đảng viên (Tổ dân phố 2)" in places[0]
-    assert "có 1 nơi tái trắng đảng viên (Tổ dân phố 2)" in places[1]
+    assert "1 nơi chưa có đảng viên (Tổ dân phố 2 phường A)" in places[0]
+    assert "có 1 nơi tái trắng đảng viên (Tổ dân phố 2 phường A)" in places[1]
 
 
 def test_cli_writes_pdf_and_docx(org, term, tmp_path):

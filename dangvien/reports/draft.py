@@ -46,7 +46,9 @@ def day_vi(d: dt.date) -> str:
 
 def names(items: list[dict]) -> str:
     shown = ", ".join(
-        f"{x['name']} ({x['commune']})" if x.get("commune") else x["name"]
+        f"{x['name']} {x['commune'][:1].lower()}{x['commune'][1:]}"  # "Thôn 6 xã Biển Hồ"
+        if x.get("commune")
+        else x["name"]
         for x in items[:NAMES_SHOWN]
     )
     more = len(items) - NAMES_SHOWN
