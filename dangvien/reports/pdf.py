@@ -235,9 +235,12 @@ def coverage_pdf(c) -> bytes:
         tables.append(
             Table(
                 f"{title} ({number(len(items))})",
-                ["STT", "Mã", "Tên"],
-                [[str(i), x.get("code", ""), x.get("name", "")] for i, x in enumerate(items, 1)],
-                (1, 3, 7),
+                ["STT", "Mã", "Tên", "Xã, phường"],
+                [
+                    [str(i), x.get("code", ""), x.get("name", ""), x.get("commune") or ""]
+                    for i, x in enumerate(items, 1)
+                ],
+                (1, 4, 4, 3),
             )
         )
     if c.positions:
@@ -254,7 +257,8 @@ def coverage_pdf(c) -> bytes:
             c.unit,
             c.day,
             "Báo cáo địa bàn chưa có đảng viên, chưa có chi bộ và tái trắng",
-            f"{c.unit.name}, đến ngày {day_vi(c.day)} (tái trắng so với ngày {day_vi(c.since)})",
+            f"{c.unit.name}, đến ngày {day_vi(c.day)}"
+            + (f" (tái trắng so với ngày {day_vi(c.since)})" if c.since.year > 1900 else ""),
             [],
             tables,
         )
@@ -271,6 +275,11 @@ FORECASTS = {
 
 def targets_pdf(unit: OrgUnit, day: dt.date, rows) -> bytes:
     """The targets' pace (`dangvien.targets.pace.targets_report`)."""
+    from dangvien.targets.models import SHARES
+
+    def value(p, x):
+        return percent(x) if p.target.metric in SHARES else number(x)
+
     table = Table(
         "Chỉ tiêu nhiệm kỳ, tiến độ và dự báo",
         [
@@ -289,8 +298,8 @@ def targets_pdf(unit: OrgUnit, day: dt.date, rows) -> bytes:
                 str(p.target.get_metric_display()),
                 p.target.unit.code,
                 p.target.term.name,
-                number(float(p.target.value)),
-                number(p.actual),
+                value(p, float(p.target.value)),
+                value(p, p.actual),
                 percent(p.pct),
                 percent(p.elapsed_pct),
                 number(p.needed_per_month),
@@ -298,7 +307,7 @@ def targets_pdf(unit: OrgUnit, day: dt.date, rows) -> bytes:
             ]
             for p in rows
         ],
-        (5, 2.2, 2.4, 1.6, 1.8, 1.6, 1.8, 1.8, 2),
+        (4.4, 2.6, 2.2, 1.6, 1.7, 1.6, 1.7, 1.7, 1.9),
     )
     return render(
         Report(
