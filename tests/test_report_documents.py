@@ -319,3 +319,20 @@ def test_the_report_pages_link_to_their_documents(client, personas, org):
             assert f'href="{link}"' in body, (page, link)
     # Each link serves its document.
     assert client.get("/targets/report.pdf?unit=WARDA&date=30/11/2017").status_code == 200
+
+
+def test_cli_refuses_a_bad_period_and_writes_nothing(org, tmp_path):
+    from django.core.management.base import CommandError
+
+    out = tmp_path / "draft.docx"
+    with pytest.raises(CommandError, match="kết thúc trước|ends before"):
+        call_command(
+            "report", "draft", "--org", "CITY", "--from", "2017-12-31", "--to", "2017-01-01",
+            "-o", str(out),
+        )  # fmt: skip
+    with pytest.raises(CommandError, match="NOPE"):
+        call_command(
+            "report", "development", "--org", "NOPE", "--from", "2017-01-01", "--to", "2017-12-31",
+            "--format", "pdf", "-o", str(out),
+        )  # fmt: skip
+    assert not out.exists()
