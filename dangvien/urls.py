@@ -9,7 +9,7 @@ from dangvien.imports import views as imports
 from dangvien.orgs import restructure_views as restructuring
 from dangvien.orgs import views as orgs
 from dangvien.people import views as people
-from dangvien.reports import dashboard, development_views
+from dangvien.reports import dashboard, development_views, document_views
 from dangvien.reports import views as reports
 from dangvien.targets import term_views
 from dangvien.targets import views as targets
@@ -32,10 +32,19 @@ urlpatterns = [
     path("statistics/", reports.statistics, name="statistics"),
     path("statistics/development/", development_views.development_page, name="development"),
     path("statistics/coverage/", development_views.coverage_page, name="coverage"),
+    path(
+        "statistics/development/report.pdf",
+        document_views.development_pdf,
+        name="development_pdf",
+    ),
+    path("statistics/coverage/report.pdf", document_views.coverage_pdf, name="coverage_pdf"),
     path("targets/", targets.target_list, name="targets"),
     path("targets/terms/", term_views.term_list, name="term_list"),
     path("targets/terms/<int:pk>/", term_views.term_targets, name="term_targets"),
+    path("targets/report.pdf", document_views.targets_pdf, name="targets_pdf"),
+    path("reports/draft.docx", document_views.draft_docx, name="report_draft"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/report.pdf", document_views.dashboard_pdf, name="dashboard_pdf"),
     path("candidates/", admission.candidate_list, name="candidate_list"),
     path("candidates/new/", admission.candidate_new, name="candidate_new"),
     path("candidates/helpers/", admission.helper_options, name="candidate_helpers"),

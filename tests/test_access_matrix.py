@@ -59,6 +59,22 @@ def matrix(o):
         ("term_targets", "GET", f"/targets/terms/{t}/", board),
         ("term_targets", "POST", f"/targets/terms/{t}/", board | {"city": 302}),
         ("term_targets", "GET", "/targets/terms/999999/", board | {"city": 404}),
+        # The documents of the reports: a unit out of scope is not found.
+        (
+            "development_pdf",
+            "GET",
+            "/statistics/development/report.pdf?unit=A1&from=2017-01-01&to=2017-12-31",
+            everyone | {"ward_b": 404},
+        ),
+        (
+            "coverage_pdf",
+            "GET",
+            "/statistics/coverage/report.pdf?unit=A1",
+            everyone | {"ward_b": 404},
+        ),
+        ("targets_pdf", "GET", "/targets/report.pdf?unit=A1", everyone | {"ward_b": 404}),
+        ("dashboard_pdf", "GET", "/dashboard/report.pdf?unit=A1", everyone | {"ward_b": 404}),
+        ("report_draft", "GET", "/reports/draft.docx?unit=A1", everyone | {"ward_b": 404}),
         ("candidate_list", "GET", "/candidates/", everyone),
         ("candidate_new", "GET", "/candidates/new/", everyone | {"leader_a": 403}),
         ("candidate_helpers", "GET", "/candidates/helpers/?cell=A1", everyone),

@@ -14,6 +14,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 from openpyxl import Workbook
+from pypdf import PdfReader
 
 from dangvien.core import msgfmt
 from dangvien.imports.members import COLUMNS
@@ -153,3 +154,10 @@ def test_the_installed_wheel_speaks_vietnamese_and_imports_a_vietnamese_file(tmp
         cwd=work, env=env,
     ).stdout  # fmt: skip
     assert shown.strip() == "Khác"
+    # The report PDF in Vietnamese, with the font from its wheel (no system font).
+    pdf = work / "bao-cao.pdf"
+    run([dangvien, "report", "development", "--org", "TP", "--from", "2017-01-01",
+         "--to", "2017-12-31", "--format", "pdf", "-o", pdf], cwd=work, env=env)  # fmt: skip
+    text = PdfReader(pdf).pages[0].extract_text()
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" in text and "BÁO CÁO KẾT QUẢ KẾT NẠP ĐẢNG VIÊN" in text
+    assert "Số đảng viên được kết nạp: 0." in text

@@ -16,7 +16,9 @@ from dangvien.reports.xlsx import structure_xlsx
 class Command(BaseCommand):
     help = (
         "Reports: `report structure --org CODE --as-of YYYY-MM-DD --format json|xlsx`; "
-        "`report development --org CODE --from D --to D` (admissions in a period)."
+        "`report development --org CODE --from D --to D` (admissions in a period); "
+        "`--format pdf` for development, coverage and targets; "
+        "`report draft --org CODE --from D --to D -o FILE` (the periodic report, DOCX)."
     )
 
     def add_arguments(self, parser):
@@ -34,21 +36,28 @@ class Command(BaseCommand):
         d.add_argument("--org", required=True, help="unit code, e.g. PLEIKU-P")
         d.add_argument("--from", dest="start", required=True, help="first day of the period")
         d.add_argument("--to", dest="end", required=True, help="last day of the period")
-        d.add_argument("--format", choices=["json"], default="json")
+        d.add_argument("--format", choices=["json", "pdf"], default="json")
         d.add_argument("--output", "-o", help="file to write")
 
         c = sub.add_parser("coverage", help="Coverage of localities and cells on a date")
         c.add_argument("--org", required=True, help="unit code")
         c.add_argument("--as-of", required=True, help="date, YYYY-MM-DD or dd/mm/yyyy")
         c.add_argument("--since", help="tái trắng: had a member since this date")
-        c.add_argument("--format", choices=["json"], default="json")
+        c.add_argument("--format", choices=["json", "pdf"], default="json")
         c.add_argument("--output", "-o", help="file to write")
 
         t = sub.add_parser("targets", help="The term's targets with pace and forecast")
         t.add_argument("--org", required=True, help="unit code")
         t.add_argument("--as-of", required=True, help="date, YYYY-MM-DD or dd/mm/yyyy")
-        t.add_argument("--format", choices=["json"], default="json")
+        t.add_argument("--format", choices=["json", "pdf"], default="json")
         t.add_argument("--output", "-o", help="file to write")
+
+        r = sub.add_parser("draft", help="The periodic report draft (DOCX) of a unit")
+        r.add_argument("--org", required=True, help="unit code")
+        r.add_argument("--from", dest="start", required=True, help="first day of the period")
+        r.add_argument("--to", dest="end", required=True, help="last day of the period")
+        r.add_argument("--format", choices=["docx"], default="docx")
+        r.add_argument("--output", "-o", help="file to write (default bao-cao-ORG-TO.docx)")
 
     def unit(self, code: str) -> OrgUnit:
         unit = OrgUnit.objects.filter(code=code.strip().upper()).first()
@@ -64,7 +73,31 @@ class Command(BaseCommand):
         else:
             sys.stdout.write(text + "\n")
 
+    def write_file(self, content: bytes, output: str | None, default: str) -> None:
+        path = output or default
+        with open(path, "wb") as f:
+            f.write(content)
+        self.stdout.write(path)
+
+    def period(self, opts) -> tuple:
+        try:
+            start = parse_date(opts["start"], field="--from")
+            end = parse_date(opts["end"], field="--to")
+        except ValidationError as e:
+            raise CommandError(e.messages[0]) from e
+        if end < start:
+            raise CommandError(_("The period ends before it begins."))
+        return start, end
+
     def handle(self, *args, **opts):
+        if opts["report"] == "draft":
+            from dangvien.reports.draft import draft_docx
+
+            start, end = self.period(opts)
+            unit = self.unit(opts["org"])
+            return self.write_file(
+                draft_docx(unit, start, end), opts["output"], f"bao-cao-{unit.code}-{end}.docx"
+            )
         if opts["report"] == "targets":
             from dangvien.targets.pace import targets_report
 
@@ -72,7 +105,13 @@ class Command(BaseCommand):
                 day = parse_date(opts["as_of"], field="--as-of")
             except ValidationError as e:
                 raise CommandError(e.messages[0]) from e
-            rows = targets_report(self.unit(opts["org"]), day)
+            unit = self.unit(opts["org"])
+            rows = targets_report(unit, day)
+            if opts["format"] == "pdf":
+                from dangvien.reports.pdf import targets_pdf
+
+                content = targets_pdf(unit, day, rows)
+                return self.write_file(content, opts["output"], f"targets-{unit.code}-{day}.pdf")
             data = {"as_of": day.isoformat(), "targets": [p.as_json() for p in rows]}
             return self.write_json(data, opts["output"])
         if opts["report"] == "coverage":
@@ -82,16 +121,21 @@ class Command(BaseCommand):
             except ValidationError as e:
                 raise CommandError(e.messages[0]) from e
             unit = self.unit(opts["org"])
+            if opts["format"] == "pdf":
+                from dangvien.reports.pdf import coverage_pdf
+
+                content = coverage_pdf(coverage(unit, day, since))
+                return self.write_file(content, opts["output"], f"coverage-{unit.code}-{day}.pdf")
             return self.write_json(coverage(unit, day, since).as_json(), opts["output"])
         if opts["report"] == "development":
-            try:
-                start = parse_date(opts["start"], field="--from")
-                end = parse_date(opts["end"], field="--to")
-            except ValidationError as e:
-                raise CommandError(e.messages[0]) from e
-            if end < start:
-                raise CommandError(_("The period ends before it begins."))
+            start, end = self.period(opts)
             unit = self.unit(opts["org"])
+            if opts["format"] == "pdf":
+                from dangvien.reports.pdf import development_pdf
+
+                content = development_pdf(development(unit, start, end))
+                name = f"development-{unit.code}-{start}-{end}.pdf"
+                return self.write_file(content, opts["output"], name)
             return self.write_json(development(unit, start, end).as_json(), opts["output"])
         try:
             day = parse_date(opts["as_of"], field="--as-of")
