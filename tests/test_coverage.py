@@ -66,3 +66,20 @@ def test_coverage_page_as_the_board_and_as_a_ward(client, personas, org):
     client.force_login(personas.ward_a_officer)
     body = client.get("/statistics/coverage/", {"date": "30/11/2017"}).content.decode()
     assert 'id="localities-total">2<' in body and "Phường B" not in body
+
+
+def test_tai_trang_counts_from_the_start_of_the_term_by_default(org):
+    from dangvien.targets.models import Term
+
+    left = D(2020, 1, 1)
+    membership = org.cuong.memberships.get()
+    membership.exit_on, membership.exit_reason = left, "DEATH"
+    membership.save(update_fields=["exit_on", "exit_reason"])
+    Stint.objects.filter(membership=membership).update(end_on=left, reason_out="EXIT")
+    city = OrgUnit.objects.get(code="CITY")
+    # No term: from the earliest record, ward B's group lost its member.
+    assert codes(coverage(city, D(2021, 1, 1)).relapsed) == {"WB-TDP1"}
+    # In a term begun after he left, the group was already empty: not a relapse then.
+    Term.objects.create(unit=city, name="2020–2025", start=D(2020, 7, 1), end=D(2025, 6, 30))
+    c = coverage(city, D(2021, 1, 1))
+    assert c.since == D(2020, 7, 1) and not c.relapsed

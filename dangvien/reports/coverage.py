@@ -126,8 +126,21 @@ def item(loc: Locality, **extra) -> dict:
     return {"code": loc.code, "name": loc.name, "commune": parent, **extra}
 
 
+def term_start(unit: OrgUnit, day: dt.date) -> dt.date | None:
+    """The first day of the congress term running on `day` for `unit` or the nearest
+    committee above it that has one."""
+    from dangvien.targets.models import Term  # terms sit above reports: read, not imported
+
+    codes = unit.path.strip("/").split("/")
+    terms = Term.objects.filter(unit__code__in=codes, start__lte=day, end__gte=day)
+    nearest = max(terms.select_related("unit"), key=lambda t: t.unit.depth, default=None)
+    return nearest.start if nearest else None
+
+
 def coverage(unit: OrgUnit, day: dt.date, since: dt.date | None = None) -> Coverage:
-    since = since or dt.date(1900, 1, 1)
+    """`since` (tái trắng: had a member some day from then) defaults to the start of the
+    term in force, else the earliest record."""
+    since = since or term_start(unit, day) or dt.date(1900, 1, 1)
     result = Coverage(unit, day, since)
     locs = area(unit, day)
     result.localities = [item(loc) for loc in locs]
