@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "dangvien.orgs",
     "dangvien.people",
     "dangvien.membership",
+    "dangvien.records",
     "dangvien.accounts",
     "dangvien.admission",
     "dangvien.reports",

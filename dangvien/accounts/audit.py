@@ -168,14 +168,20 @@ def subject_of(obj: models.Model) -> tuple[int | None, str]:
     from dangvien.admission.models import Candidate, CandidateTag, Event
     from dangvien.membership.models import Membership, Stint
     from dangvien.orgs.models import LocalityCell, OrgUnit
-    from dangvien.people.models import Person, Position
+    from dangvien.people.models import Person, Position, Residence
+    from dangvien.records import models as records
 
     from .models import Role
 
     if isinstance(obj, Person):
         return obj.pk, ""
-    if isinstance(obj, Position | Membership):
+    if isinstance(obj, Position | Membership | Residence | records.Badge):
         return obj.person_id, ""
+    if isinstance(obj, records.MEMBER_RECORDS):
+        unit = getattr(obj, "to_unit", None) or getattr(obj, "from_unit", None)
+        unit = unit or getattr(obj, "unit", None) or getattr(obj, "host_unit", None)
+        person_id = obj.membership.person_id  # type: ignore[attr-defined]
+        return person_id, unit.path if unit else ""
     if isinstance(obj, Stint):
         return obj.membership.person_id, obj.unit.path
     if isinstance(obj, Candidate):
@@ -211,13 +217,22 @@ def audited_models() -> list[type[models.Model]]:
     from dangvien.admission.models import CalendarDay, Candidate, CandidateTag, Event
     from dangvien.membership.models import Membership, Stint
     from dangvien.orgs.models import Locality, LocalityCell, OrgUnit
-    from dangvien.people.models import Person, Position
+    from dangvien.people.models import Person, Position, Residence
+    from dangvien.records import models as records
 
     from .models import Role
 
     return [
         Person,
         Position,
+        Residence,
+        records.Transfer,
+        records.TemporaryStay,
+        records.ExitDecision,
+        records.Exemption,
+        records.PartyCard,
+        records.Badge,
+        records.QualityRating,
         Membership,
         Stint,
         Candidate,

@@ -69,6 +69,27 @@ def locality_paths(user, personal: bool = False) -> list[str] | None:
     )
 
 
+def writable_paths(user) -> list[str] | None:
+    """Paths of the units whose subtrees the user may change (officers and secretaries,
+    with the units their units succeeded; leaders only read); None means everywhere."""
+    from dangvien.orgs.models import OrgUnit, with_predecessors
+
+    if not user.is_authenticated:
+        return []
+    if is_unrestricted(user):
+        return None
+    units = with_predecessors(
+        roles_for(user, False).exclude(kind=Role.Kind.LEADER).values_list("unit_id", flat=True)
+    )
+    return list(OrgUnit.objects.filter(pk__in=units).values_list("path", flat=True).distinct())
+
+
+def may_write(user, unit) -> bool:
+    """Whether the user may change records of `unit` (an OrgUnit)."""
+    paths = writable_paths(user)
+    return paths is None or any(unit.path.startswith(p) for p in paths)
+
+
 def prefix_q(field: str, paths: list[str]) -> Q:
     if not paths:
         return Q(**{f"{field}__in": []})

@@ -252,6 +252,13 @@ class Event(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # A step recorded by mistake is voided, never deleted: kept (struck through on the
+    # dossier) and out of every stage, deadline and check.
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    void_reason = models.TextField(_("reason for voiding"), blank=True)
 
     class Meta:
         ordering = ["date", "pk"]

@@ -8,7 +8,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from dangvien.accounts.audit import A, log, snapshot
+from dangvien.core import errors
 from dangvien.core.civil import add_months
+from dangvien.core.errors import ActionError
 from dangvien.core.text import search_key
 from dangvien.membership.models import ExitReason, Membership, Stint
 from dangvien.orgs.models import OrgUnit
@@ -76,7 +78,7 @@ def rank(stage: str) -> int:
     return ORDER.index(Stage(stage))
 
 
-class TransitionError(Exception):
+class TransitionError(ActionError):
     """A change refused before anything was written; the message is for the user."""
 
 
@@ -86,16 +88,12 @@ class Blocked(TransitionError):
         super().__init__(" ".join(f"{f.message} ({f.citation})" for f in findings))
 
 
-class ChangedMeanwhile(TransitionError):
+class ChangedMeanwhile(TransitionError, errors.ChangedMeanwhile):
     pass
 
 
-class InvalidField(TransitionError):
+class InvalidField(TransitionError, errors.InvalidField):
     """A value the step may not carry; `field` names it (the form field, the API key)."""
-
-    def __init__(self, field: str, message: str):
-        self.field = field
-        super().__init__(message)
 
 
 class OutOfScope(TransitionError):

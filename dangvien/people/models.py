@@ -148,6 +148,10 @@ class Person(models.Model):
     )
     youth_union_member = models.BooleanField(_("Youth Union member"), default=False)
     business_owner = models.BooleanField(_("private-business owner"), default=False)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    # Optimistic concurrency: an edit saves only over the version it was read at.
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = PersonQuerySet.as_manager()
 
@@ -206,6 +210,11 @@ class Position(models.Model):
         TEACHER = "TEACHER", _("Teacher")
         HEALTH_WORKER = "HEALTH_WORKER", _("Health worker")
         DISCHARGED_SOLDIER = "DISCHARGED_SOLDIER", _("Discharged soldier")
+        # Held in a cell (`unit`): its committee (chi ủy) on a date is the members
+        # holding these on that date.
+        CELL_SECRETARY = "CELL_SECRETARY", _("Cell secretary")
+        CELL_DEPUTY_SECRETARY = "CELL_DEPUTY_SECRETARY", _("Deputy cell secretary")
+        CELL_COMMITTEE = "CELL_COMMITTEE", _("Cell committee member")
 
     person = models.ForeignKey(
         Person, on_delete=models.CASCADE, related_name="positions", verbose_name=_("person")
@@ -227,3 +236,54 @@ class Position(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+CELL_COMMITTEE_POSITIONS = (
+    Position.Kind.CELL_SECRETARY,
+    Position.Kind.CELL_DEPUTY_SECRETARY,
+    Position.Kind.CELL_COMMITTEE,
+)
+
+
+class Residence(models.Model):
+    """Where a person lived over a period (start ≤ day < end). `Person.residence` is the
+    current one, kept in step by `dangvien.records.services`; reports for a past date read
+    this history. A start left empty means "since before the records begin"."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="residences", verbose_name=_("person")
+    )
+    locality = models.ForeignKey(
+        Locality,
+        on_delete=models.PROTECT,
+        related_name="residence_history",
+        verbose_name=_("place of residence"),
+    )
+    start_on = models.DateField(_("from"), null=True, blank=True)
+    end_on = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["start_on", "pk"]
+        verbose_name = _("residence")
+        verbose_name_plural = _("residence history")
+        indexes = [
+            models.Index(fields=["locality", "start_on", "end_on"], name="residence_dates"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_on__isnull=True)
+                | Q(start_on__isnull=True)
+                | Q(end_on__gte=models.F("start_on")),
+                name="residence_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.locality}"
+
+
+def resident_on_q(day: dt.date, prefix: str = "") -> Q:
+    """Q for 'this residence row holds on `day`'."""
+    return (Q(**{f"{prefix}start_on__isnull": True}) | Q(**{f"{prefix}start_on__lte": day})) & (
+        Q(**{f"{prefix}end_on__isnull": True}) | Q(**{f"{prefix}end_on__gt": day})
+    )
