@@ -13,6 +13,7 @@ from dangvien.core.audit_text import audit_detail, change_rows
 from dangvien.core.views import get_visible, today
 from dangvien.membership.models import Membership, Status, Stint, full_on_q, member_on_q
 from dangvien.orgs.picker import label_units
+from dangvien.records.timeline import timeline
 from dangvien.reports.exports import attachment, table_response
 
 from .forms import PersonFilter
@@ -111,6 +112,7 @@ def person_detail(request, pk: int):
         {
             "person": person,
             "history": history,
+            "timeline": timeline(person) if personal else [],
             "positions": positions,
             "day": day,
             "age": person.age_on(day),

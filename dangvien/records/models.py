@@ -10,6 +10,7 @@ by those functions in the same transaction.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dangvien.membership.models import ExitReason, Membership
@@ -228,7 +229,7 @@ class Badge(models.Model):
         Person, on_delete=models.PROTECT, related_name="badges", verbose_name=_("person")
     )
     years = models.PositiveSmallIntegerField(
-        _("badge"), choices=[(y, _("%(n)d-year badge") % {"n": y}) for y in YEARS]
+        _("badge"), choices=[(y, format_lazy(_("{n}-year badge"), n=y)) for y in YEARS]
     )
     awarded_on = models.DateField(_("awarded on"))
     decision_number = models.CharField(_("decision number"), max_length=60, blank=True)
