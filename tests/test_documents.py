@@ -415,3 +415,22 @@ def test_the_source_list_is_landscape(client, personas, org):
     assert section.orientation == WD_ORIENT.LANDSCAPE
     assert section.page_width > section.page_height
     assert "Vũ Thị Lan" in text_of(content)
+
+
+def test_forms_of_a_dossier_that_spans_a_reform_print_the_bodies_of_their_day(admitted, org):
+    """The ward moves under the province on 01/07/2025 (the district tier removed): the
+    2017 decision still names the city's standing committee, which decided it."""
+    from dangvien.orgs.restructure import Kind, Op, apply
+
+    f.unit("PROV", "Đảng bộ tỉnh Thử", OrgUnit.Kind.SUPERIOR)
+    assert apply([Op(Kind.MOVE, "WARDA", D(2025, 7, 1), parent="PROV")]).ok
+    admitted.refresh_from_db()
+    assert admitted.cell.code != "A1" and admitted.cell.parent.parent.code == "PROV"
+    left, _right = heading(documents.form_docx(admitted, "9-KNĐ"))
+    assert left.split("\n") == ["THÀNH ỦY THỬ", "*", "Số: 456-QĐ/TU"]
+    # A form not yet filled is headed by today's bodies, the ones that will issue it.
+    left, _right = heading(documents.render(documents.f9(documents.Dossier(admitted, []))))
+    assert left.split("\n") == ["TỈNH ỦY THỬ", "*", "Số: ……-QĐ/TU"]
+    with zipfile.ZipFile(io.BytesIO(documents.forms_zip(admitted))) as z:
+        name = next(n for n in z.namelist() if n.startswith("9-KND"))
+        assert heading(z.read(name))[0].startswith("THÀNH ỦY THỬ")

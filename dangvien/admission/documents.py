@@ -26,7 +26,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from dangvien.membership.models import Membership, Stint
-from dangvien.orgs.models import Locality, OrgUnit
+from dangvien.orgs.models import Locality, OrgUnit, unit_on
 from dangvien.people.models import Person
 
 from .models import Candidate, Event, Tag
@@ -222,6 +222,9 @@ def render(form: Form) -> bytes:
 class Dossier:
     candidate: Candidate
     events: list[Event]
+    # The cell as it stood on the document's date (before a restructuring, the cell it
+    # has since been carried over from); the candidate's cell when not given.
+    cell_then: OrgUnit | None = None
 
     def last(self, kind: str) -> Event | None:
         found = [e for e in self.events if e.kind == kind]
@@ -233,16 +236,43 @@ class Dossier:
 
     @property
     def cell(self) -> OrgUnit:
-        return self.candidate.cell
+        return self.cell_then or self.candidate.cell
 
     @property
     def grassroots(self) -> OrgUnit:
         return self.cell.grassroots() or self.cell
 
 
-def load(candidate: Candidate) -> Dossier:
+def load(candidate: Candidate, code: str | None = None) -> Dossier:
+    """The dossier, seen on the date of the step that fills form `code` (the bodies that
+    head and sign a form are those in force on its date, not today's)."""
     events = list(candidate.events.select_related("introducer").order_by("date", "pk"))
-    return Dossier(candidate, events)
+    dossier = Dossier(candidate, events)
+    kinds = dict(FORM_EVENTS).get(code or "", [])
+    filled = [e for e in events if e.kind in kinds]
+    if filled:
+        dossier.cell_then = unit_on(candidate.cell, filled[-1].date)
+    return dossier
+
+
+FORM_EVENTS = [  # the checklist of a dossier: form number → the events that fill it
+    ("1-KNĐ", [Event.Kind.APPLICATION]),
+    ("2-KNĐ", [Event.Kind.DECLARATION]),
+    ("3-KNĐ", [Event.Kind.INTRODUCTION]),
+    ("4-KNĐ", [Event.Kind.YOUTH_UNION_RESOLUTION]),
+    ("5-KNĐ", [Event.Kind.RESIDENCE_COMMENT]),
+    ("6-KNĐ", [Event.Kind.CELL_VOTE]),
+    ("7-KNĐ", [Event.Kind.SUB_COMMITTEE_APPRAISAL]),
+    ("8-KNĐ", [Event.Kind.GRASSROOTS_VOTE]),
+    ("9-KNĐ", [Event.Kind.DECISION]),
+    ("10-KNĐ", [Event.Kind.SELF_REVIEW]),
+    ("11-KNĐ", [Event.Kind.HELPER_COMMENT]),
+    ("12-KNĐ", [Event.Kind.CONFIRMATION_RESIDENCE]),
+    ("13-KNĐ", [Event.Kind.CONFIRMATION_CELL_VOTE]),
+    ("14-KNĐ", [Event.Kind.CONFIRMATION_SUB_COMMITTEE]),
+    ("15-KNĐ", [Event.Kind.CONFIRMATION_GRASSROOTS_VOTE]),
+    ("16-KNĐ", [Event.Kind.CONFIRMATION_DECISION]),
+]
 
 
 def who(p: Person) -> list[tuple[str, str]]:
@@ -649,15 +679,16 @@ def applicable(candidate: Candidate) -> list[str]:
 
 
 def form_docx(candidate: Candidate, code: str) -> bytes:
-    return render(FORMS[code](load(candidate)))
+    return render(FORMS[code](load(candidate, code)))
 
 
 def forms_zip(candidate: Candidate) -> bytes:
-    dossier = load(candidate)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for code in applicable(candidate):
-            z.writestr(file_name(code, candidate.person), render(FORMS[code](dossier)))
+            z.writestr(
+                file_name(code, candidate.person), render(FORMS[code](load(candidate, code)))
+            )
     return out.getvalue()
 
 

@@ -26,24 +26,7 @@ from .forms import CandidateForm, StepForm, default_date, expected_step
 from .models import CLOSED, ORDER, Candidate, Event, Stage, Tag
 from .services import Step, TransitionError
 
-FORMS = [  # the checklist of a dossier: form number → the events that fill it
-    ("1-KNĐ", [Event.Kind.APPLICATION]),
-    ("2-KNĐ", [Event.Kind.DECLARATION]),
-    ("3-KNĐ", [Event.Kind.INTRODUCTION]),
-    ("4-KNĐ", [Event.Kind.YOUTH_UNION_RESOLUTION]),
-    ("5-KNĐ", [Event.Kind.RESIDENCE_COMMENT]),
-    ("6-KNĐ", [Event.Kind.CELL_VOTE]),
-    ("7-KNĐ", [Event.Kind.SUB_COMMITTEE_APPRAISAL]),
-    ("8-KNĐ", [Event.Kind.GRASSROOTS_VOTE]),
-    ("9-KNĐ", [Event.Kind.DECISION]),
-    ("10-KNĐ", [Event.Kind.SELF_REVIEW]),
-    ("11-KNĐ", [Event.Kind.HELPER_COMMENT]),
-    ("12-KNĐ", [Event.Kind.CONFIRMATION_RESIDENCE]),
-    ("13-KNĐ", [Event.Kind.CONFIRMATION_CELL_VOTE]),
-    ("14-KNĐ", [Event.Kind.CONFIRMATION_SUB_COMMITTEE]),
-    ("15-KNĐ", [Event.Kind.CONFIRMATION_GRASSROOTS_VOTE]),
-    ("16-KNĐ", [Event.Kind.CONFIRMATION_DECISION]),
-]
+FORMS = documents.FORM_EVENTS  # the checklist of a dossier
 
 
 def chosen_unit(request) -> tuple[OrgUnit | None, str | None]:

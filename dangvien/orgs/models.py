@@ -257,6 +257,26 @@ class Restructuring(models.Model):
         return f"{self.day:%d/%m/%Y} {self.summary[:80]}"
 
 
+def unit_on(unit: OrgUnit, day: dt.date) -> OrgUnit:
+    """The unit that stood for `unit` on `day`: itself while it existed, else the
+    predecessor (through merges, carried-over cells and renames) that existed then, so
+    that a document dated before a restructuring names the bodies of its day."""
+    through = OrgUnit.successors.through
+    frontier, seen = [unit], {unit.pk}
+    while frontier:
+        for u in frontier:
+            if u.exists_on(day):
+                return u
+        earlier = OrgUnit.objects.filter(
+            pk__in=through.objects.filter(to_orgunit__in=[u.pk for u in frontier]).values(
+                "from_orgunit"
+            )
+        ).exclude(pk__in=seen)
+        frontier = list(earlier.order_by("valid_from", "pk"))
+        seen.update(u.pk for u in frontier)
+    return unit
+
+
 def with_predecessors(unit_ids) -> set[int]:
     """`unit_ids` and every unit they succeeded, transitively (one query per generation):
     a ward formed by a merge carries the history of the wards it replaced."""
