@@ -10,7 +10,8 @@ IMPORTERS: dict[str, Importer] = {
     "localities": localities,
     "members": members,
     "candidates": candidates,
-    "restructure": restructure,
+    "restructure": restructure.UNITS,
+    "restructure-places": restructure.LOCALITIES,
 }
 LABELS = {
     "units": _("Party units"),
@@ -18,4 +19,5 @@ LABELS = {
     "members": _("Party members"),
     "candidates": _("Candidates (source list)"),
     "restructure": _("Restructuring (merge, move, rename, dissolve units)"),
+    "restructure-places": _("Restructuring localities (merge, move, rename, dissolve)"),
 }

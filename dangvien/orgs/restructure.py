@@ -81,6 +81,7 @@ class Effect:
     candidates: list[str] = field(default_factory=list)  # the candidates who move
     targets: set[str] = field(default_factory=set)
     record: "Restructuring | None" = None  # once applied
+    places: bool = False  # localities rather than units
 
     @property
     def ok(self) -> bool:
@@ -88,6 +89,21 @@ class Effect:
 
     def lines(self) -> list[str]:
         """The preview in Vietnamese, one line per figure."""
+        if self.places:
+            return [
+                f"{len(self.applied)} thao tác sẽ thực hiện, "
+                f"{len(self.unchanged)} đã thực hiện trước đó",
+                f"{self.units_closed} địa bàn đóng lại, {self.units_created} địa bàn lập mới "
+                "(kế thừa)",
+                f"{self.members_moved} người cư trú chuyển sang địa bàn kế thừa",
+            ] + (
+                [
+                    "Cấp ủy lãnh đạo địa bàn được hợp nhất (gán địa bàn kế thừa khi sắp xếp "
+                    "đơn vị cùng ngày, hoặc quản trị viên gán): " + "; ".join(self.roles)
+                ]
+                if self.roles
+                else []
+            )
         out = [
             f"{len(self.applied)} thao tác sẽ thực hiện, "
             f"{len(self.unchanged)} đã thực hiện trước đó",
@@ -364,11 +380,20 @@ def copy(unit: OrgUnit, code: str, name: str, parent, day: dt.date, rec: dict) -
         kind=unit.kind,
         category=unit.category,
         parent=parent,
-        locality=unit.locality,
+        locality=led_on(unit.locality, day),
         valid_from=day,
     )
     rec["units"].append(new.pk)
     return new
+
+
+def led_on(locality, day: dt.date):
+    """The locality a unit's successor leads from `day`: the same one, or, when the
+    localities were restructured on that day first, the one locality that succeeded it."""
+    if locality is None or locality.valid_to is None or locality.valid_to > day:
+        return locality
+    successors = list(locality.successors.filter(valid_from=day))
+    return successors[0] if len(successors) == 1 else locality
 
 
 def carry(unit: OrgUnit, successor: OrgUnit, day: dt.date, taken: set[str], rec: dict) -> None:
@@ -527,6 +552,8 @@ def undo(record: Restructuring, *, by=None) -> None:
     from dangvien.admission.models import Candidate
     from dangvien.people.models import Position
 
+    from . import locality_restructure
+
     if record.undone_at:
         raise CannotUndo("Thao tác sắp xếp này đã được hoàn tác.")
     ch = {key: record.changes.get(key, []) for key in CHANGE_KEYS}
@@ -551,6 +578,7 @@ def undo(record: Restructuring, *, by=None) -> None:
     now = Stint.objects.filter(pk__in=made).values_list("pk", "end_on")
     if len(now) != len(made) or any(iso(end) != made[pk] for pk, end in now):
         newer.append("quá trình sinh hoạt ở đơn vị kế thừa đã thay đổi")
+    newer += locality_restructure.newer_than(record.changes)
     if newer:
         raise CannotUndo("Không hoàn tác được vì đã có thay đổi mới hơn: " + "; ".join(newer) + ".")
     Stint.objects.filter(pk__in=made).delete()
@@ -570,6 +598,7 @@ def undo(record: Restructuring, *, by=None) -> None:
         OrgUnit.objects.filter(pk=pk).update(valid_to=end)
     for unit in OrgUnit.objects.filter(pk__in=created).order_by("-depth"):
         unit.delete()
+    locality_restructure.reverse(record.changes)
     record.undone_at = timezone.now()
     record.save(update_fields=["undone_at"])
     log(A.UPDATE, user=by, detail=f"restructure undone #{record.pk}: {record.summary}")

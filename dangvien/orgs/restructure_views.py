@@ -13,7 +13,7 @@ from dangvien.accounts.models import Role
 from dangvien.accounts.scoping import is_unrestricted, roles_for
 from dangvien.imports.reader import parse_day
 
-from .models import OrgUnit, Restructuring
+from .models import Locality, OrgUnit, Restructuring
 from .restructure import CannotUndo, Kind, Op, SplitError, apply, holdings, plan, split, undo
 
 
@@ -128,6 +128,12 @@ def restructure_undo(request, pk: int):
         u for u, _end in record.changes.get("closed", [])
     }
     if touched - set(units.filter(pk__in=touched).values_list("pk", flat=True)):
+        raise PermissionDenied
+    places = set(record.changes.get("localities", [])) | {
+        loc for loc, _end in record.changes.get("loc_closed", [])
+    }
+    visible = Locality.objects.visible_to(request.user).filter(pk__in=places)
+    if places - set(visible.values_list("pk", flat=True)):
         raise PermissionDenied
     try:
         undo(record, by=request.user)

@@ -18,6 +18,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", nargs="?")
         parser.add_argument("--dry-run", action="store_true", help="check and preview only")
+        parser.add_argument(
+            "--localities",
+            action="store_true",
+            help="the file restructures localities (Mã địa bàn, …) rather than units",
+        )
         parser.add_argument("--list", action="store_true", help="the restructurings applied")
         parser.add_argument("--undo", type=int, metavar="N", help="undo restructuring N")
 
@@ -41,7 +46,7 @@ class Command(BaseCommand):
             raise CommandError("Cần tên tệp, hoặc --list, hoặc --undo N.")
         call_command(
             "import",
-            "restructure",
+            "restructure-places" if opts.get("localities") else "restructure",
             file,
             dry_run=dry_run,
             no_progress=True,
