@@ -26,6 +26,11 @@ urlpatterns = [
     ),
     path("units/<str:code>/", orgs.unit_detail, name="unit_detail"),
     path("localities/", orgs.locality_list, name="locality_list"),
+    path(
+        "localities/restructure/",
+        restructuring.locality_restructure_page,
+        name="locality_restructure",
+    ),
     path("people/", people.person_list, name="person_list"),
     path("people/<int:pk>/", people.person_detail, name="person_detail"),
     path("people/<int:pk>/export/", people.person_export, name="person_export"),

@@ -35,6 +35,7 @@ def matrix(o):
         # Restructuring is the organisation board's (and administrators') work only.
         ("restructure", "GET", "/units/restructure/", board),
         ("restructure_split", "GET", "/units/restructure/split/", board),
+        ("locality_restructure", "GET", "/localities/restructure/", board),
         ("restructure_undo", "POST", "/units/restructure/999999/undo/", board | {"city": 404}),
         ("unit_detail", "GET", "/units/A1/", everyone | {"ward_b": 404}),
         ("locality_list", "GET", "/localities/", everyone),

@@ -171,3 +171,36 @@ def test_a_restructuring_spreadsheet_with_one_bad_row_writes_nothing(places, tmp
     assert Locality.objects.filter(code="WA-TDP12").exists()
     call_command("restructure", str(path), localities=True)  # twice: nothing more
     assert Restructuring.objects.count() == 1
+
+
+def test_the_board_previews_and_applies_a_merge_of_groups_on_the_page(client, personas, places):
+    client.force_login(personas.city_officer)
+    ids = list(
+        Locality.objects.filter(code__in=["WA-TDP1", "WA-TDP2"]).values_list("pk", flat=True)
+    )
+    ward = Locality.objects.get(code="WA").pk
+    data = {
+        "kind": "MERGE",
+        "units": ids,
+        "parent": ward,
+        "code": "wa-tdp12",
+        "name": "Tổ dân phố 1-2",
+        "day": "01/01/2024",
+    }
+    page = client.post(
+        "/localities/restructure/", data | {"action": "preview"}, HTTP_ACCEPT_LANGUAGE="vi"
+    )
+    body = page.content.decode()
+    assert "3 người cư trú chuyển sang địa bàn kế thừa" in body and "Địa bàn đóng lại" in body
+    assert not Locality.objects.filter(code="WA-TDP12").exists()
+    done = client.post("/localities/restructure/", data | {"action": "apply"})
+    assert done.status_code == 302
+    record = Restructuring.objects.get()
+    assert record.summary.startswith("Hợp nhất địa bàn WA-TDP1 → WA-TDP12")
+    listed = client.get("/localities/restructure/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Hợp nhất địa bàn WA-TDP1" in listed
+
+
+def test_a_ward_officer_cannot_restructure_localities(client, personas, places):
+    client.force_login(personas.ward_a_officer)
+    assert client.get("/localities/restructure/").status_code == 403

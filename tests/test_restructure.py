@@ -147,7 +147,7 @@ def test_undo_restores_the_tree_while_nothing_newer_depends_on_it(org, capsys):
     )
     assert effect.record is not None
     call_command("restructure", "--list")
-    assert "MERGE WARDA WARDAB" in capsys.readouterr().out
+    assert "Hợp nhất đơn vị WARDA → WARDAB" in capsys.readouterr().out
     call_command("restructure", "--undo", str(effect.record.pk))
     after = {
         "units": OrgUnit.objects.count(),

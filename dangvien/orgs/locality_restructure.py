@@ -22,7 +22,7 @@ from django.db.models import Q
 from dangvien.accounts.audit import A, log
 
 from .models import Locality, LocalityCell, OrgUnit, Restructuring
-from .restructure import Effect, Kind, Op, free_code, iso
+from .restructure import Effect, Kind, Op, free_code, iso, summary_of
 
 LOCALITY_KEYS = (
     "localities",  # [ids created]
@@ -249,9 +249,7 @@ def apply(ops: list[Op], *, by=None, scope_ok=lambda loc: True) -> Effect:
         )
     effect.record = Restructuring.objects.create(
         day=effect.applied[0].day,
-        summary="; ".join(
-            f"{op.kind} địa bàn {op.code} {op.target or op.parent}" for op in effect.applied
-        ),
+        summary=summary_of(effect.applied, "địa bàn"),
         changes=rec,
         applied_by=by if getattr(by, "pk", None) else None,
     )

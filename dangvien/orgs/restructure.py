@@ -50,6 +50,27 @@ class Kind(models.TextChoices):
     DISSOLVE = "DISSOLVE", _("Dissolve")  # Giải thể: only without members
 
 
+# How a stored summary names each kind (data for the office, in its language).
+SUMMARY_WORD: dict[str, str] = {
+    Kind.MERGE: "Hợp nhất",
+    Kind.ABSORB: "Sáp nhập",
+    Kind.MOVE: "Chuyển",
+    Kind.RENAME: "Đổi tên",
+    Kind.DISSOLVE: "Giải thể",
+}
+
+
+def summary_of(ops: list["Op"], noun: str = "đơn vị") -> str:
+    """'Hợp nhất đơn vị WARDA → WARDAB; …' for the list of restructurings."""
+    out = []
+    for op in ops:
+        to = op.target or op.parent or op.name
+        out.append(
+            f"{SUMMARY_WORD.get(op.kind, op.kind)} {noun} {op.code}" + (f" → {to}" if to else "")
+        )
+    return "; ".join(out)
+
+
 @dataclass
 class Op:
     """One operation; `row` is where it came from (a spreadsheet row), for messages."""
@@ -362,7 +383,7 @@ def apply(ops: list[Op], *, by=None) -> Effect:
         )
     effect.record = Restructuring.objects.create(
         day=effect.applied[0].day,
-        summary="; ".join(f"{op.kind} {op.code} {op.target or op.parent}" for op in effect.applied),
+        summary=summary_of(effect.applied),
         changes=rec,
         applied_by=by if getattr(by, "pk", None) else None,
     )
@@ -523,7 +544,7 @@ def split(
     for part in made.values():
         unit.successors.add(part)
         rec["successions"].append([unit.pk, part.pk])
-    summary = f"SPLIT {unit.code} → {', '.join(codes)}"
+    summary = f"Chia tách đơn vị {unit.code} → {', '.join(codes)}"
     log(A.UPDATE, user=by, detail=f"restructure {summary} from {day:%Y-%m-%d}")
     return Restructuring.objects.create(
         day=day, summary=summary, changes=rec, applied_by=by if getattr(by, "pk", None) else None

@@ -13,6 +13,7 @@ from dangvien.accounts.models import Role
 from dangvien.accounts.scoping import is_unrestricted, roles_for
 from dangvien.imports.reader import parse_day
 
+from . import locality_restructure
 from .models import Locality, OrgUnit, Restructuring
 from .restructure import CannotUndo, Kind, Op, SplitError, apply, holdings, plan, split, undo
 
@@ -83,6 +84,30 @@ class RestructureForm(forms.Form):
         ]
 
 
+class PlacesForm(RestructureForm):
+    """The same operations on localities (communes, wards, hamlets, villages, groups)."""
+
+    def __init__(self, *args, places=None, **kwargs):
+        super().__init__(*args, units=None, **kwargs)
+        today = timezone.localdate()
+        open_places = (
+            places.on(today).select_related("parent").order_by("path")
+            if places is not None
+            else Locality.objects.none()
+        )
+        for name in ("units", "target", "parent"):
+            self.fields[name].queryset = open_places  # type: ignore[attr-defined]
+            self.fields[name].label_from_instance = place_label  # type: ignore[attr-defined]
+        self.fields["units"].label = _("Localities to change")
+        self.fields["target"].label = _("Existing locality that receives them")
+        self.fields["parent"].label = _("New parent locality")
+
+
+def place_label(loc: Locality) -> str:
+    above = f", {loc.parent.name}" if loc.parent else ""
+    return f"{loc.name}{above} ({loc.code})"
+
+
 def label(unit: OrgUnit) -> str:
     """A unit with its code and, for a cell, its grassroots organisation's code."""
     parts = unit.path.strip("/").split("/")
@@ -111,6 +136,36 @@ def restructure_page(request):
         request,
         "orgs/restructure.html",
         {"form": form, "effect": effect, "recent": recent},
+    )
+
+
+def locality_restructure_page(request):
+    """Restructuring localities: the organisation board's, within the localities its
+    units lead."""
+    board_units(request.user)  # the organisation board and administrators only
+    places = Locality.objects.visible_to(request.user)
+    form = PlacesForm(request.POST or None, places=places)
+    effect = None
+    if request.method == "POST" and form.is_valid():
+        scope = set(places.values_list("pk", flat=True))
+        ops = form.ops()
+        effect = locality_restructure.plan(ops, scope_ok=lambda loc: loc.pk in scope)
+        if request.POST.get("action") == "apply" and effect.ok:
+            effect = locality_restructure.apply(
+                ops, by=request.user, scope_ok=lambda loc: loc.pk in scope
+            )
+            if effect.ok:
+                messages.success(
+                    request, _("Restructuring applied: %(s)s") % {"s": "; ".join(effect.lines())}
+                )
+                return redirect("locality_restructure")
+    recent = Restructuring.objects.filter(summary__contains="địa bàn").select_related("applied_by")[
+        :20
+    ]
+    return render(
+        request,
+        "orgs/restructure.html",
+        {"form": form, "effect": effect, "recent": recent, "places": True},
     )
 
 
