@@ -197,6 +197,7 @@ def locality_list(request):
         "orgs/locality_list.html",
         {
             "groups": groups,
+            "can_restructure": can_restructure(request.user),
             "day": day,
             "error": error,
             "totals": totals,
