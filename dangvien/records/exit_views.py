@@ -43,11 +43,11 @@ def refused(form, e: ActionError) -> None:
         form.add_error(None, str(e))
 
 
-def page(request, person, title, form, **extra):
+def page(request, person, title, form, button=None, **extra):
     return render(
         request,
         "records/exit_form.html",
-        {"person": person, "title": title, "form": form, **extra},
+        {"person": person, "title": title, "form": form, "button": button or title, **extra},
     )
 
 
@@ -72,7 +72,7 @@ def person_exit(request, pk: int):
                 % {"name": person.full_name, "d": d["on"].strftime("%d/%m/%Y")},
             )
             return redirect("person_detail", pk=person.pk)
-    return page(request, person, _("Left the party"), form, membership=m)
+    return page(request, person, _("Record leaving the party"), form, membership=m)
 
 
 def exit_reverse(request, pk: int, exit_pk: int):
@@ -98,7 +98,14 @@ def exit_reverse(request, pk: int, exit_pk: int):
                 % {"name": person.full_name},
             )
             return redirect("person_detail", pk=person.pk)
-    return page(request, person, _("Reverse an exit recorded by mistake"), form, decision=decision)
+    return page(
+        request,
+        person,
+        _("Reverse an exit recorded by mistake"),
+        form,
+        button=_("Reverse the exit"),
+        decision=decision,
+    )
 
 
 def exemption_new(request, pk: int):
@@ -121,7 +128,14 @@ def exemption_new(request, pk: int):
                 % {"name": person.full_name},
             )
             return redirect("person_detail", pk=person.pk)
-    return page(request, person, _("Exemption from party work and activity"), form)
+    return page(
+        request,
+        person,
+        _("Exemption from party work and activity"),
+        form,
+        button=_("Record an exemption from party work and activity"),
+        membership=m,
+    )
 
 
 def exemption_end(request, pk: int, exemption_pk: int):
