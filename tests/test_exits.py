@@ -325,7 +325,7 @@ def test_record_and_reverse_an_exit_from_the_pages(client, org, personas):
     page = client.get(f"/people/{org.an.pk}/")
     body = page.content.decode()
     assert "Ghi ra khỏi Đảng" in body and "Từ trần" in body and "Khai trừ" in body
-    assert "TRANSFER_OUT" not in body.replace('value="TRANSFER_OUT"', "")
+    assert 'value="DEATH"' in body and 'value="TRANSFER_OUT"' not in body
     r = client.post(
         f"/people/{org.an.pk}/exit/",
         {
