@@ -33,6 +33,11 @@ urlpatterns = [
     # Exits and exemptions
     path("people/<int:pk>/exit/", exits.person_exit, name="person_exit"),
     path("people/<int:pk>/exits/<int:exit_pk>/reverse/", exits.exit_reverse, name="exit_reverse"),
+    path(
+        "people/<int:pk>/exits/<int:exit_pk>/expunged/",
+        exits.exit_expunged,
+        name="exit_expunged",
+    ),
     path("people/<int:pk>/exemptions/new/", exits.exemption_new, name="exemption_new"),
     path(
         "people/<int:pk>/exemptions/<int:exemption_pk>/end/",

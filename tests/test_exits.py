@@ -139,6 +139,36 @@ def test_less_serious_crime_counts_60_months_from_the_expungement(org):
     assert "được xóa án tích ngày 01/06/2013" in gap and "cần ít nhất 60 tháng" in gap
 
 
+def test_the_expungement_recorded_years_later(client, org, personas):
+    p = f.person("Đinh Văn Hậu", D(1980, 2, 2), youth_union_member=True, residence=org.tdp_a1)
+    m = f.member(p, org.cell_a1, ceremony=D(2005, 3, 1))
+    d = exits.record_exit(
+        m, on=D(2009, 1, 1), reason=R.LESS_SERIOUS_CRIME, document_number="3", by=None
+    )
+    c = list_again(org, p)
+    assert (
+        "chưa ghi ngày được xóa án tích" in rules(c, as_of=D(2017, 1, 2))["readmission.gap"].message
+    )
+    client.force_login(personas.secretary_a)
+    url = f"/people/{p.pk}/exits/{d.pk}/expunged/"
+    r = client.post(url, {"on": "01/01/2008"})
+    assert "trước ngày ra khỏi Đảng (01/01/2009)" in r.content.decode()
+    assert client.post(url, {"on": "01/06/2010"}).status_code == 302
+    m.refresh_from_db()
+    assert m.conviction_expunged_on == D(2010, 6, 1)
+    assert "readmission.gap" not in rules(c, as_of=D(2017, 1, 2))  # 79 months: enough
+    body = client.get(f"/people/{p.pk}/").content.decode()
+    assert "Ngày được xóa án tích 01/06/2010" in body
+    client.force_login(personas.ward_a_officer)
+    r = client.post(
+        f"/api/exits/{d.pk}/expunged", json.dumps({"on": "2011-01-01"}), "application/json"
+    )
+    assert r.status_code == 200 and r.json()["conviction_expunged_on"] == "2011-01-01"
+    other = exits.record_exit(m_of(org.an), on=D(2020, 1, 1), reason=R.DEATH, by=None)
+    with pytest.raises(ActionError, match="chỉ ghi khi bị kết án về tội ít nghiêm trọng"):
+        exits.record_expungement(other, on=D(2021, 1, 1), by=None)
+
+
 def test_the_pipeline_strike_off_writes_an_exit_decision(org):
     c = admit(lan(org), org)
     step(c, K.STRUCK_OFF, D(2018, 8, 1), document_number="77-QĐ/ĐU", note="Không đủ tư cách")

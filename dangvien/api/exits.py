@@ -50,6 +50,7 @@ class ExitOut(Schema):
     note: str
     reversed_on: dt.date | None
     reversal_reason: str
+    conviction_expunged_on: dt.date | None
 
 
 class ExitIn(Schema):
@@ -108,6 +109,11 @@ def exit_out(d: ExitDecision) -> dict:
         "note": d.note,
         "reversed_on": d.reversed_on,
         "reversal_reason": d.reversal_reason,
+        "conviction_expunged_on": (
+            d.membership.conviction_expunged_on
+            if d.reason == ExitReason.LESS_SERIOUS_CRIME
+            else None
+        ),
     }
 
 
@@ -204,6 +210,25 @@ def reverse_exit(request, pk: int, body: ReverseIn):
         return Status(404, {"error": NOT_FOUND})
     try:
         exits.reverse_exit(d, reason=body.reason, by=request.user, today=timezone.localdate())
+    except ActionError as e:
+        return refused(request, e, d)
+    return Status(200, exit_out(d))
+
+
+@router.post(
+    "/exits/{pk}/expunged",
+    response={200: ExitOut, **WRITE},
+    summary="Record the day a conviction (less serious crime) was expunged",
+    description="The readmission rules count 60 months from this day.",
+)
+def exit_expunged(request, pk: int, body: EndIn):
+    if not 1 <= pk <= INT32:
+        return Status(404, {"error": NOT_FOUND})
+    d = ExitDecision.objects.select_related("membership__person").filter(pk=pk).first()
+    if d is None or visible_person(request, d.membership.person_id, personal=False) is None:
+        return Status(404, {"error": NOT_FOUND})
+    try:
+        exits.record_expungement(d, on=body.on, by=request.user, today=timezone.localdate())
     except ActionError as e:
         return refused(request, e, d)
     return Status(200, exit_out(d))

@@ -52,3 +52,7 @@ class ExemptionForm(forms.Form):
 
 class EndExemptionForm(forms.Form):
     on = date_field(_("Takes up party work and activity again on"))
+
+
+class ExpungedForm(forms.Form):
+    on = date_field(_("Conviction expunged on"))

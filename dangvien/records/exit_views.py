@@ -16,7 +16,7 @@ from dangvien.membership.models import Membership
 from dangvien.people.models import Person
 
 from . import exits
-from .exit_forms import EndExemptionForm, ExemptionForm, ExitForm, ReverseExitForm
+from .exit_forms import EndExemptionForm, ExemptionForm, ExitForm, ExpungedForm, ReverseExitForm
 from .models import Exemption, ExitDecision
 
 
@@ -104,6 +104,40 @@ def exit_reverse(request, pk: int, exit_pk: int):
         _("Reverse an exit recorded by mistake"),
         form,
         button=_("Reverse the exit"),
+        decision=decision,
+        reversing=True,
+    )
+
+
+def exit_expunged(request, pk: int, exit_pk: int):
+    """Record the day a former member's conviction (less serious crime) was expunged."""
+    person = writable_person(request, pk)
+    decision = get_visible(
+        ExitDecision.objects.filter(membership__person=person).select_related("membership"),
+        pk=exit_pk,
+    )
+    require_write(request, decision.membership)
+    form = ExpungedForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            exits.record_expungement(
+                decision, on=form.cleaned_data["on"], by=request.user, today=today()
+            )
+        except ActionError as e:
+            refused(form, e)
+        else:
+            messages.success(
+                request,
+                _("Recorded: the conviction of %(name)s was expunged on %(d)s.")
+                % {"name": person.full_name, "d": form.cleaned_data["on"].strftime("%d/%m/%Y")},
+            )
+            return redirect("person_detail", pk=person.pk)
+    return page(
+        request,
+        person,
+        _("Conviction expunged on"),
+        form,
+        button=_("Record the expungement"),
         decision=decision,
     )
 

@@ -360,6 +360,34 @@ def reverse_exit(
     return d
 
 
+def record_expungement(
+    exit_decision: ExitDecision, *, on: dt.date, by, today: dt.date | None = None
+) -> ExitDecision:
+    """The day the conviction of a former member who left for a less serious crime was
+    expunged, often years after the exit: the readmission rules count 60 months from it."""
+    today = today or timezone.localdate()
+    d = exit_decision
+    m = d.membership
+    check_scope(by, m)
+    if d.reason != R.LESS_SERIOUS_CRIME or d.reversed_on is not None or m.exit_on != d.on:
+        raise ActionError(
+            _("Conviction expunged on: only for a conviction of a less serious crime.")
+        )
+    if on < d.on:
+        raise InvalidField(
+            "on",
+            _("Conviction expunged on: %(e)s is before the date of leaving (%(d)s).")
+            % {"e": fmt(on), "d": fmt(d.on)},
+        )
+    not_future(on, "on", _("Conviction expunged on"), today)
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().get(pk=m.pk)
+        locked.conviction_expunged_on = on
+        locked.save(update_fields=["conviction_expunged_on"])
+    m.conviction_expunged_on = on
+    return d
+
+
 # ----- exemptions from party work and activity -------------------------------------------
 
 

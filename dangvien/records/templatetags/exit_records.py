@@ -24,6 +24,11 @@ def exits_section(context, person):
     by_membership = {m.pk: m for m in memberships}
     for d in decisions:
         m = by_membership[d.membership_id]
+        d.expunged_on = (  # type: ignore[attr-defined]
+            m.conviction_expunged_on
+            if d.reason == "LESS_SERIOUS_CRIME" and d.reversed_on is None
+            else None
+        )
         d.reversible = (  # type: ignore[attr-defined]
             d.membership_id in writable
             and d.reversed_on is None
