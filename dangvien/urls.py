@@ -9,6 +9,7 @@ from dangvien.imports import views as imports
 from dangvien.orgs import restructure_views as restructuring
 from dangvien.orgs import views as orgs
 from dangvien.people import views as people
+from dangvien.records import exit_views as exits
 from dangvien.reports import dashboard, development_views, document_views
 from dangvien.reports import views as reports
 from dangvien.targets import term_views
@@ -34,6 +35,20 @@ urlpatterns = [
     path("people/", people.person_list, name="person_list"),
     path("people/<int:pk>/", people.person_detail, name="person_detail"),
     path("people/<int:pk>/export/", people.person_export, name="person_export"),
+    # Exits and exemptions
+    path("people/<int:pk>/exit/", exits.person_exit, name="person_exit"),
+    path("people/<int:pk>/exits/<int:exit_pk>/reverse/", exits.exit_reverse, name="exit_reverse"),
+    path(
+        "people/<int:pk>/exits/<int:exit_pk>/expunged/",
+        exits.exit_expunged,
+        name="exit_expunged",
+    ),
+    path("people/<int:pk>/exemptions/new/", exits.exemption_new, name="exemption_new"),
+    path(
+        "people/<int:pk>/exemptions/<int:exemption_pk>/end/",
+        exits.exemption_end,
+        name="exemption_end",
+    ),
     path("statistics/", reports.statistics, name="statistics"),
     path("statistics/development/", development_views.development_page, name="development"),
     path("statistics/coverage/", development_views.coverage_page, name="coverage"),

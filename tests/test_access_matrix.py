@@ -9,6 +9,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from dangvien.accounts.models import Role
 from dangvien.imports.models import ImportRun
+from dangvien.records.exits import record_exit
+from dangvien.records.models import Exemption
 from dangvien.targets.models import Term
 
 from . import factories as f
@@ -29,6 +31,12 @@ def matrix(o):
     importers = everyone | {"leader_a": 403}
     ward_a_run = importers | {"ward_b": 404, "secretary_a": 404}
     board = dict.fromkeys(PERSONAS[1:], 403) | {"anonymous": 302, "city": OK}
+    # Exits and exemptions
+    left, x, y = o.left.pk, o.exit.pk, o.exemption.pk
+    writers = everyone | {"ward_b": 404, "leader_a": 403}
+    forged = dict.fromkeys(PERSONAS[1:], 404) | {"anonymous": 302}
+    personal = everyone | {"anonymous": 401, "ward_b": 404, "leader_a": 404}
+    api_body = dict.fromkeys(PERSONAS[1:], 422) | {"anonymous": 401}
     return [
         ("home", "GET", "/", everyone),
         ("unit_tree", "GET", "/units/", everyone),
@@ -153,6 +161,28 @@ def matrix(o):
         ("api", "POST", "/api/rules/check", everyone | {"anonymous": 401}),
         ("api", "GET", "/api/rules/sets", everyone | {"anonymous": 401}),
         ("api", "GET", "/api/docs", everyone | {"anonymous": 401}),
+        # Exits and exemptions: written in the member's unit (a leader only reads: 403).
+        ("person_exit", "GET", f"/people/{a}/exit/", writers),
+        ("person_exit", "POST", f"/people/{a}/exit/", writers),  # the form's errors: 200
+        ("exit_reverse", "GET", f"/people/{left}/exits/{x}/reverse/", writers),
+        ("exit_reverse", "POST", f"/people/{left}/exits/{x}/reverse/", writers),
+        ("exit_reverse", "GET", f"/people/{a}/exits/{x}/reverse/", forged),
+        ("exit_expunged", "GET", f"/people/{left}/exits/{x}/expunged/", writers),
+        ("exit_expunged", "POST", f"/people/{left}/exits/{x}/expunged/", writers),
+        ("exemption_new", "GET", f"/people/{a}/exemptions/new/", writers),
+        ("exemption_new", "POST", f"/people/{a}/exemptions/new/", writers),
+        ("exemption_end", "GET", f"/people/{a}/exemptions/{y}/end/", writers),
+        ("exemption_end", "POST", f"/people/{a}/exemptions/{y}/end/", writers),
+        ("exemption_end", "GET", f"/people/{left}/exemptions/{y}/end/", forged),
+        # Read with personal details only; a write with the matrix's body is refused by
+        # its schema (422) before scope, which tests/test_exits.py checks with real ones.
+        ("api", "GET", f"/api/exits?person={a}", personal),
+        ("api", "GET", f"/api/exemptions?person={a}", personal),
+        ("api", "POST", "/api/exits", api_body),
+        ("api", "POST", f"/api/exits/{x}/reverse", api_body),
+        ("api", "POST", f"/api/exits/{x}/expunged", api_body),
+        ("api", "POST", "/api/exemptions", api_body),
+        ("api", "POST", f"/api/exemptions/{y}/end", api_body),
         ("api", "GET", "/api/openapi.json", everyone | {"anonymous": 401}),
     ]
 
@@ -190,6 +220,13 @@ def world(org, personas, settings):
         unit=org.ward_b, name="2015–2020", start=f.D(2015, 7, 1), end=f.D(2020, 6, 30)
     )
     personas.leader_a = f.user("leader.a", Role.Kind.LEADER, org.ward_a)
+    # Exits and exemptions: an exemption of An, a former member of cell A1 who died.
+    org.exemption = Exemption.objects.create(
+        membership=org.an.memberships.get(), reason="AGE", start_on=f.D(2019, 1, 1)
+    )
+    org.left = f.person("Hồ Văn Em", f.D(1940, 1, 1), residence=org.tdp_a1)
+    m = f.member(org.left, org.cell_a1, ceremony=f.D(1970, 1, 1))
+    org.exit = record_exit(m, on=f.D(2020, 1, 1), reason="DEATH", by=None)
     # An import by the ward A officer that found a problem: its file waits for the report.
     folder = settings.IMPORT_DIR
     folder.mkdir(parents=True, exist_ok=True)

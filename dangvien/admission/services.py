@@ -15,6 +15,7 @@ from dangvien.core.text import search_key
 from dangvien.membership.models import ExitReason, Membership, Stint
 from dangvien.orgs.models import OrgUnit
 from dangvien.people.models import Person
+from dangvien.records.exits import end_membership
 from dangvien.rules import rulesets
 from dangvien.rules.checks import BLOCKING, Finding, check, committee_vote_passes, listing
 from dangvien.rules.dossier import parse
@@ -368,11 +369,16 @@ def membership_effects(c: Candidate, event: Event, events: list[Event]) -> None:
                 _("Party card number %(n)s is already used.") % {"n": event.card_number}
             ) from None
     elif event.kind == K.STRUCK_OFF:
-        m.exit_on, m.exit_reason = event.date, ExitReason.STRUCK_OFF
-        m.save(update_fields=["exit_on", "exit_reason"])
-        for stint in m.stints.filter(end_on__isnull=True):  # saved one by one: audited
-            stint.end_on, stint.reason_out = event.date, Stint.ReasonOut.EXIT
-            stint.save(update_fields=["end_on", "reason_out"])
+        # The exit decision, the membership's mirror, the stint (and any open exemption
+        # or temporary stay) end as for any other exit.
+        end_membership(
+            m,
+            on=event.date,
+            reason=ExitReason.STRUCK_OFF,
+            document_number=event.document_number,
+            note=event.note,
+            by=event.recorded_by,
+        )
 
 
 def eligible_helpers(cell: OrgUnit, day: dt.date):

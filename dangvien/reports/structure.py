@@ -8,7 +8,7 @@ come from `structure()`; nothing is stored.
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, IntegerField, Q, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, When
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +23,7 @@ from dangvien.people.models import (
     Professional,
     Sex,
 )
+from dangvien.records.models import Exemption
 from dangvien.reference.models import Ethnicity, Religion
 
 P = "membership__person__"
@@ -32,6 +33,7 @@ YOUTH_MAX_AGE = 30  # DOMAIN.md: youth age means ≤ 30 on the report date.
 HEADLINE = [
     ("probationary", _("Probationary members")),
     ("official", _("Full members")),
+    ("exempt", _("Exempt from party work and activity")),
     ("women", _("Women")),
     ("ethnic_minority", _("Ethnic minorities")),
     ("religious", _("Religious believers")),
@@ -91,12 +93,22 @@ def member_stints(unit: OrgUnit, day: dt.date):
     return Stint.objects.members_on(day).in_subtree(unit)
 
 
+def exempt_on(day: dt.date):
+    """The exemption in force on `day` of the stint's member (the stint is the outer row)."""
+    return Exemption.objects.filter(
+        Q(end_on__isnull=True) | Q(end_on__gt=day),
+        membership_id=OuterRef("membership_id"),
+        start_on__lte=day,
+    )
+
+
 def headline_counts(day: dt.date) -> dict:
     """The headline figures as SQL aggregate expressions, for `aggregate()` or a GROUP BY."""
     youth_born_after = add_years(day, -(YOUTH_MAX_AGE + 1))
     return dict(
         members=Count("id"),
         official=Count("id", filter=Q(membership__confirmed_on__lte=day)),
+        exempt=Count("id", filter=Exists(exempt_on(day))),
         women=Count("id", filter=Q(**{f"{P}sex": Sex.FEMALE})),
         ethnic_minority=Count("id", filter=~Q(**{f"{P}ethnicity__code": Ethnicity.KINH})),
         religious=Count("id", filter=~Q(**{f"{P}religion__code": Religion.NONE})),
