@@ -127,7 +127,11 @@ def test_medians_and_deadlines_of_the_ward(pipeline, org):
     assert (steps["CELL_VOTE"]["median_working_days"], steps["CELL_VOTE"]["timed"]) == (10, 3)
     assert (steps["DECISION"]["median_working_days"], steps["DECISION"]["timed"]) == (10, 3)
     assert (steps["CEREMONY"]["median_working_days"], steps["CEREMONY"]["timed"]) == (18.5, 2)
+    # Phúc's ceremony (Fri 01/06/2018) → confirmation decision (Mon 22/07/2019): 296
+    # weekdays; less 12 days off (03/09/2018, 31/12/2018, 01/01/2019, Tết 04–08/02/2019,
+    # 15/04/2019, 29/04, 30/04, 01/05/2019), plus 2 Saturdays worked (05/01, 04/05/2019).
     assert steps["CONFIRMATION_DECISION"]["timed"] == 1
+    assert steps["CONFIRMATION_DECISION"]["median_working_days"] == 286
     assert steps["LISTED"]["median_working_days"] is None and steps["LISTED"]["timed"] == 0
     m = missed(r)
     assert (m["decision"]["taken"], m["decision"]["late"]) == (3, 1)
@@ -277,6 +281,8 @@ def test_coverage_and_targets_xlsx_match_the_json(org, tmp_path, capsys):
     )
     Target.objects.create(term=term, unit=org.city, metric="ADMITTED", value=4)
     Target.objects.create(term=term, unit=org.city, metric="OWN_CELL", value=100)
+    Target.objects.create(term=term, unit=org.ward_a, metric="ADMITTED", value=3)
+    Target.objects.create(term=term, unit=org.ward_b, metric="ADMITTED", value=1)
     call_command("report", "coverage", "--org", "CITY", "--as-of", "2017-11-30")
     data = json.loads(capsys.readouterr().out)
     call_command(
@@ -304,18 +310,20 @@ def test_coverage_and_targets_xlsx_match_the_json(org, tmp_path, capsys):
     )  # fmt: skip
     ws = load_workbook(tmp_path / "t.xlsx")["Tiến độ chỉ tiêu"]
     rows = [r for r in ws.iter_rows(min_row=10, values_only=True) if isinstance(r[0], int)]
-    assert len(rows) == len(targets) == 2
-    by_metric = {t["metric_name"]: t for t in targets}
+    assert len(rows) == len(targets) == 4
+    by_metric = {t["metric_name"]: t for t in targets if t["unit"] == "CITY"}
+    rows = [r for r in rows if r[2] == "Đảng bộ thành phố Thử"]
     for r in rows:
         t = by_metric[r[1]]
         share = t["metric"] == "OWN_CELL"
         assert r[2] == "Đảng bộ thành phố Thử" and r[3] == "2015–2020"
         assert r[4] == (t["target"] / 100 if share else t["target"])
-        assert r[5] == (round(t["actual"] / 100, 4) if share else t["actual"])
-        assert r[6] == round(t["pct"] / 100, 4)
+        assert r[6] == (round(t["actual"] / 100, 4) if share else t["actual"])
+        assert r[7] == round(t["pct"] / 100, 4)
     admitted = next(r for r in rows if by_metric[r[1]]["metric"] == "ADMITTED")
-    assert admitted[5] == 1 and admitted[6] == 0.25
-    cell = next(c for c in ws[rows_index_int(ws)] if c.column == 7)
+    # 1 admitted of 4; ward A's target of 3 and ward B's of 1 make the children's sum.
+    assert admitted[6] == 1 and admitted[7] == 0.25 and admitted[5] == 4
+    cell = next(c for c in ws[rows_index_int(ws)] if c.column == 8)
     assert cell.number_format == "0.0%"
 
 
@@ -346,3 +354,57 @@ def test_the_report_draft_states_the_periods_pace(pipeline, org):
     assert "có quyết định kết nạp: 10" in text and "tổ chức lễ kết nạp: 18,5" in text
     assert "quyết định kết nạp chậm so với nghị quyết chi bộ: 1/3" in text
     assert "lễ kết nạp chậm so với ngày nhận quyết định: 1/2" in text
+
+
+def test_working_day_spans_agree_with_the_calendar():
+    """The report's span arithmetic is the calendar's own, across Tết and a recorded day
+    off, asked in any order (an earlier day re-bases it)."""
+    from dangvien.reports.pipeline import Days
+    from dangvien.rules.calendar import add_working_days, working_days_between
+
+    off = {D(2019, 8, 23): False, D(2019, 3, 9): True}
+    days = Days(off, D(2019, 1, 1), D(2019, 2, 1))
+    for a, b in [
+        (D(2019, 1, 15), D(2019, 3, 20)),
+        (D(2019, 6, 3), D(2019, 8, 28)),
+        (D(2018, 12, 20), D(2019, 2, 14)),
+        (D(2019, 8, 28), D(2019, 6, 3)),
+    ]:
+        assert days.between(a, b) == working_days_between(a, b, off), (a, b)
+    for a, n in [(D(2019, 1, 25), 30), (D(2019, 6, 3), 60), (D(2018, 11, 2), 90)]:
+        assert days.add(a, n) == add_working_days(a, n, off), (a, n)
+
+
+def test_the_pages_export_the_office_workbooks(client, personas, org):
+    from dangvien.accounts.models import AuditEntry
+
+    client.force_login(personas.ward_a_officer)
+    page = client.get("/statistics/development/", {"from": "01/01/2017", "to": "31/12/2017"})
+    assert "format=xlsx" in page.content.decode()
+    response = client.get(
+        "/statistics/development/", {"from": "01/01/2017", "to": "31/12/2017", "format": "xlsx"}
+    )
+    assert response.status_code == 200
+    assert "phat-trien-dang-vien-WARDA-20170101-20171231.xlsx" in response["Content-Disposition"]
+    wb = load_workbook(io.BytesIO(response.content))
+    assert wb["Tổng hợp"]["B10"].value == 1  # Bình, as the JSON's `admitted`
+    coverage_page = client.get("/statistics/coverage/", {"date": "30/11/2017"}).content.decode()
+    assert 'id="coverage-xlsx"' in coverage_page
+    response = client.get("/statistics/coverage/", {"date": "30/11/2017", "format": "xlsx"})
+    summary = load_workbook(io.BytesIO(response.content))["Tổng hợp"]
+    assert summary["A10"].value == "Thôn, làng, tổ dân phố trên địa bàn"
+    assert summary["B10"].value == 2  # ward A's two residential groups
+    response = client.get("/targets/", {"date": "30/11/2017", "format": "xlsx"})
+    assert response.status_code == 200
+    assert load_workbook(io.BytesIO(response.content)).sheetnames == ["Tiến độ chỉ tiêu"]
+    # Out of scope: no workbook, the page says the code is unknown.
+    for url in ("/statistics/coverage/", "/statistics/development/", "/targets/"):
+        refused = client.get(url, {"unit": "WARDB", "format": "xlsx"})
+        assert "Content-Disposition" not in refused, url
+        assert "WARDB" in refused.content.decode()
+    details = set(
+        AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT).values_list("detail", flat=True)
+    )
+    assert "development report 2017-01-01–2017-12-31 (xlsx)" in details
+    assert "coverage report 2017-11-30 (xlsx)" in details
+    assert "targets report 2017-11-30 (xlsx)" in details

@@ -10,6 +10,7 @@ The figures are those of the report functions (`development()`, `coverage()`,
 """
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from io import BytesIO
 
@@ -427,6 +428,12 @@ def targets_xlsx(unit: OrgUnit, day: dt.date, rows) -> bytes:
     from dangvien.targets.models import SHARES
 
     doc = Office(unit, day, "Báo cáo tiến độ thực hiện chỉ tiêu nhiệm kỳ", f"Đến ngày {d(day)}")
+    # A committee's target beside the sum of its children's (as on the targets page).
+    children: dict[tuple, float] = defaultdict(float)
+    for p in rows:
+        children[(p.target.unit.parent_id, p.target.metric, p.target.term_id)] += float(
+            p.target.value
+        )
     table: list[list] = []
     row_formats: dict[int, list[str | None]] = {}
     for i, p in enumerate(rows):
@@ -434,6 +441,7 @@ def targets_xlsx(unit: OrgUnit, day: dt.date, rows) -> bytes:
         goal = float(p.target.value)
         with translation.override("vi"):
             metric = str(p.target.get_metric_display())
+        sub = children.get((p.target.unit_id, p.target.metric, p.target.term_id))
         table.append(
             [
                 i + 1,
@@ -441,6 +449,7 @@ def targets_xlsx(unit: OrgUnit, day: dt.date, rows) -> bytes:
                 p.target.unit.name,
                 p.target.term.name,
                 fraction(goal) if share else goal,
+                sub if sub is None or not share else fraction(sub),
                 (fraction(p.actual) if share else p.actual) if p.actual is not None else None,
                 fraction(p.pct),
                 fraction(p.elapsed_pct),
@@ -449,7 +458,10 @@ def targets_xlsx(unit: OrgUnit, day: dt.date, rows) -> bytes:
             ]
         )
         value = PERCENT if share else COUNT
-        row_formats[i] = [COUNT, None, None, None, value, value, PERCENT, PERCENT, DECIMAL, None]
+        row_formats[i] = [
+            *[COUNT, None, None, None, value, value, value],
+            *[PERCENT, PERCENT, DECIMAL, None],
+        ]
     doc.add(
         Sheet(
             "Tiến độ chỉ tiêu",
@@ -459,6 +471,7 @@ def targets_xlsx(unit: OrgUnit, day: dt.date, rows) -> bytes:
                 "Đơn vị",
                 "Nhiệm kỳ",
                 "Chỉ tiêu đề ra",
+                "Tổng chỉ tiêu các đơn vị trực thuộc",
                 "Thực hiện",
                 "Đạt",
                 "Thời gian nhiệm kỳ đã qua",
@@ -466,12 +479,12 @@ def targets_xlsx(unit: OrgUnit, day: dt.date, rows) -> bytes:
                 "Dự báo",
             ],
             table,
-            [COUNT, None, None, None, COUNT, COUNT, PERCENT, PERCENT, DECIMAL, None],
+            [COUNT, None, None, None, COUNT, COUNT, COUNT, PERCENT, PERCENT, DECIMAL, None],
             [
                 "Các chỉ tiêu chậm tiến độ xếp trước. Cần mỗi tháng: số còn thiếu chia cho số "
                 "tháng còn lại của nhiệm kỳ. Dự báo theo nhịp độ thực hiện từ đầu nhiệm kỳ."
             ],
-            [6, 44, 30, 14, 12, 12, 10, 14, 12, 16],
+            [6, 44, 30, 14, 12, 14, 12, 10, 14, 12, 16],
             row_formats,
         )
     )

@@ -22,6 +22,7 @@ taken in the period after the due day:
 The legal times are those of the rule set in force on the day the clock started.
 """
 
+import bisect
 import datetime as dt
 import statistics
 from collections import defaultdict
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 
 from dangvien.core.civil import add_months
 from dangvien.rules import rulesets
-from dangvien.rules.calendar import add_working_days, working_days_between
+from dangvien.rules.calendar import is_working_day
 
 # The deadlines, in order: key, the Vietnamese name of the late step, the step itself.
 DEADLINES = [
@@ -58,6 +59,52 @@ KINDS = {
     "CONFIRMATION_DECISION",
     "EXCEPTION",
 }
+
+
+class Days:
+    """`rules.calendar`'s working-day arithmetic over a span of dates, each day asked of
+    the calendar once (a city's year has thousands of dossiers, each spanning months)."""
+
+    def __init__(self, overrides: dict[dt.date, bool], first: dt.date, last: dt.date):
+        self.overrides, self.first = overrides, first
+        self.counts: list[int] = []  # working days after `first` up to each day
+        self.extend(last)
+
+    def extend(self, last: dt.date) -> None:
+        n = self.counts[-1] if self.counts else 0
+        day = self.first + dt.timedelta(days=len(self.counts))
+        while day <= last:
+            if self.counts:
+                n += is_working_day(day, self.overrides)
+            self.counts.append(n)
+            day += dt.timedelta(days=1)
+
+    def index(self, day: dt.date) -> int:
+        if day < self.first:  # counted again from an earlier day
+            last = self.first + dt.timedelta(days=len(self.counts) - 1)
+            self.first, self.counts = day - dt.timedelta(days=400), []
+            self.extend(last)
+        i = (day - self.first).days
+        if i >= len(self.counts):
+            self.extend(day + dt.timedelta(days=400))
+        return i
+
+    def between(self, start: dt.date, end: dt.date) -> int:
+        """Working days after `start` up to and including `end` (0 if end ≤ start)."""
+        if end <= start:
+            return 0
+        i = self.index(start)  # first: an earlier day re-bases the counts
+        j = self.index(end)  # then only extends them
+        return self.counts[j] - self.counts[i]
+
+    def add(self, start: dt.date, n: int) -> dt.date:
+        """The n-th working day after `start`."""
+        base = self.counts[self.index(start)]
+        while True:
+            i = bisect.bisect_left(self.counts, base + n)
+            if i < len(self.counts):
+                return self.first + dt.timedelta(days=i)
+            self.extend(self.first + dt.timedelta(days=len(self.counts) + 400))
 
 
 @dataclass
@@ -103,7 +150,7 @@ def medians(
     order: list[str],
     start: dt.date,
     end: dt.date,
-    days_off: dict[dt.date, bool],
+    days: Days,
 ) -> dict[str, tuple[float | None, int]]:
     """{later step: (median working days from the step before, how many timed)}."""
     spans: dict[str, list[int]] = defaultdict(list)
@@ -115,14 +162,14 @@ def medians(
             earlier = _last_before(steps, before, later.date)
             if earlier is None:
                 continue
-            spans[after].append(working_days_between(earlier.date, later.date, days_off))
+            spans[after].append(days.between(earlier.date, later.date))
     return {
         kind: (statistics.median(spans[kind]) if spans[kind] else None, len(spans[kind]))
         for kind in order[1:]
     }
 
 
-def due_day(key: str, steps: list[Step], step: Step, days_off) -> dt.date | None:
+def due_day(key: str, steps: list[Step], step: Step, days: Days) -> dt.date | None:
     """The legal due day of `step` (one of the DEADLINES' steps), or None without the
     step that starts its clock."""
     if key == "decision":
@@ -133,30 +180,30 @@ def due_day(key: str, steps: list[Step], step: Step, days_off) -> dt.date | None
         extended = step.extended or any(
             s.kind == "EXCEPTION" and s.rule == "deadline.decision" for s in steps
         )
-        days = rs.decision_working_days + (rs.decision_extension_working_days if extended else 0)
-        return add_working_days(vote.date, days, days_off)
+        n = rs.decision_working_days + (rs.decision_extension_working_days if extended else 0)
+        return days.add(vote.date, n)
     if key == "ceremony":
         decision = _last_before(steps, "DECISION", step.date)
         if decision is None:
             return None
         rs = rulesets.in_force_on(decision.date)
         received = decision.received_on or decision.date
-        return add_working_days(received, rs.ceremony_working_days, days_off)
+        return days.add(received, rs.ceremony_working_days)
     if key == "confirmation_review":
         ceremony = _last_before(steps, "CEREMONY", step.date)
         if ceremony is None:
             return None
         rs = rulesets.in_force_on(ceremony.date)
         probation_end = add_months(ceremony.date, rs.probation_months)
-        return add_working_days(probation_end, rs.confirmation_review_working_days, days_off)
+        return days.add(probation_end, rs.confirmation_review_working_days)
     vote = _last_before(steps, "CONFIRMATION_CELL_VOTE", step.date)
     if vote is None:
         return None
     rs = rulesets.in_force_on(vote.date)
-    days = rs.confirmation_decision_working_days + (
+    n = rs.confirmation_decision_working_days + (
         rs.confirmation_extension_working_days if step.extended else 0
     )
-    return add_working_days(vote.date, days, days_off)
+    return days.add(vote.date, n)
 
 
 def missed(
@@ -164,7 +211,7 @@ def missed(
     who: dict[int, tuple[str, str]],
     start: dt.date,
     end: dt.date,
-    days_off: dict[dt.date, bool],
+    days: Days,
 ) -> list[dict]:
     """For each deadline: the steps taken in the period, those taken late, and who."""
     out = []
@@ -174,7 +221,7 @@ def missed(
             step = _first(steps, kind)
             if step is None or not start <= step.date <= end:
                 continue
-            due = due_day(key, steps, step, days_off)
+            due = due_day(key, steps, step, days)
             if due is None:
                 continue
             taken += 1
@@ -187,7 +234,7 @@ def missed(
                         cell,
                         due,
                         step.date,
-                        working_days_between(due, step.date, days_off),
+                        days.between(due, step.date),
                     )
                 )
         late.sort(key=lambda x: (-x.late_by, x.person))
@@ -231,7 +278,6 @@ def pace(paths: list[str], start: dt.date, end: dt.date, order: list[str]):
     for cid, kind, date, received, extended, rule, person, cell in rows:
         dossiers[cid].append(Step(kind, date, received, extended, rule))
         who[cid] = (person, cell)
-    days_off = CalendarDay.overrides()
-    return medians(dossiers, order, start, end, days_off), missed(
-        dossiers, who, start, end, days_off
-    )
+    first = min((s.date for steps in dossiers.values() for s in steps), default=start)
+    days = Days(CalendarDay.overrides(), min(first, start), end + dt.timedelta(days=200))
+    return medians(dossiers, order, start, end, days), missed(dossiers, who, start, end, days)
