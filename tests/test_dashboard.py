@@ -27,7 +27,9 @@ def test_dashboard_for_the_board(client, personas, org):
     client.force_login(personas.city_officer)
     body = client.get("/dashboard/", {"unit": "CITY"}).content.decode()
     assert re.search(r'id="dash-members">3<', body)
-    assert body.count("<svg") == 3  # members over time, admissions per month, targets by unit
+    # Members over time, admissions per month, targets by unit; then the structure charts.
+    structure = body.count('class="chart chart-bars"')
+    assert structure == 5 and body.count("<svg") == 3 + structure
     assert "Đảng bộ phường A" in body and str(today.year) in body
 
 

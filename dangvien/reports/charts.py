@@ -96,3 +96,35 @@ def line_chart(title: str, labels: list[str], values: list[float]) -> str:
                 f'text-anchor="middle" fill="{TEXT}">{escape(label)}</text>'
             )
     return _frame(title, body, top - base, base)
+
+
+def hbar_chart(title: str, labels: list[str], values: list[float], shares=None) -> str:
+    """Horizontal bars, one row per category with its label on the left and its figure
+    (and share, if given) at the end: for the structure breakdowns (sex, age bands,
+    education…), whose labels are too long to stand under vertical bars."""
+    label_w, row, gap = 190, 22, 6
+    n = max(len(values), 1)
+    height = TOP + n * row + 8
+    top = max([*values, 1])
+    span = WIDTH - LEFT - label_w - 90  # room on the right for "1.234 (52,6%)"
+    body = []
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = TOP + i * row
+        w = span * value / top
+        figure = _fmt(value) + (f" ({_fmt(shares[i])}%)" if shares is not None else "")
+        body.append(
+            f'<text x="{label_w - 6}" y="{y + row / 2 + 4:.1f}" text-anchor="end" '
+            f'font-size="11" fill="{TEXT}">{escape(label)}</text>'
+            f'<rect x="{label_w}" y="{y + gap / 2:.1f}" width="{w:.1f}" '
+            f'height="{row - gap}" fill="{BAR}"><title>{escape(label)}: {figure}</title></rect>'
+            f'<text x="{label_w + w + 6:.1f}" y="{y + row / 2 + 4:.1f}" font-size="11" '
+            f'fill="{TEXT}">{figure}</text>'
+        )
+    body.append(
+        f'<line x1="{label_w}" y1="{TOP - 2}" x2="{label_w}" y2="{TOP + n * row}" stroke="{GRID}"/>'
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
+        f'width="100%" role="img" aria-label="{escape(title)}" class="chart chart-bars">'
+        f"<title>{escape(title)}</title>{''.join(body)}</svg>"
+    )

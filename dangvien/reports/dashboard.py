@@ -11,11 +11,13 @@ from dangvien.core.views import today
 from dangvien.membership.models import Stint
 from dangvien.orgs.models import OrgUnit
 
-from .charts import bar_chart, line_chart
+from .charts import bar_chart, hbar_chart, line_chart
 from .coverage import coverage
 from .development import development
 from .views import asked_unit
 
+# The structure breakdowns the dashboard charts, in order (keys of `structure()`).
+STRUCTURE_CHARTS = ["sex", "age", "ethnicity", "general_education", "political_theory"]
 HISTORY_FROM = 2010  # the first year the chart of members shows, if records reach it
 WEEK = 7
 
@@ -102,6 +104,7 @@ def dashboard(request):
         request,
         "reports/dashboard.html",
         {
+            "structure": structure_charts(unit, day),
             "unit": unit,
             "day": day,
             "figures": figures,
@@ -126,4 +129,34 @@ def month_labels(start: dt.date, end: dt.date) -> list[str]:
     while (y, m) <= (end.year, end.month):
         out.append(f"{y:04d}-{m:02d}")
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def structure_charts(unit: OrgUnit, day: dt.date) -> list[dict]:
+    """The members' structure on `day`: one horizontal bar chart per breakdown (count and
+    share of each category), each with the rows of its table."""
+    from .structure import BREAKDOWN_TITLES, structure
+
+    s = structure(unit, day)
+    out = []
+    for key in STRUCTURE_CHARTS:
+        rows = [r for r in s.breakdowns.get(key, []) if r.count]
+        if not rows:
+            continue
+        title = str(BREAKDOWN_TITLES[key])
+        out.append(
+            {
+                "key": key,
+                "title": title,
+                "rows": [(str(r.label), r.count, r.pct) for r in rows],
+                "chart": mark_safe(  # noqa: S308 — built from numbers and escaped labels
+                    hbar_chart(
+                        title,
+                        [str(r.label) for r in rows],
+                        [r.count for r in rows],
+                        shares=[r.pct for r in rows],
+                    )
+                ),
+            }
+        )
     return out

@@ -21,6 +21,8 @@ from dangvien.orgs.models import OrgUnit, with_predecessors
 from dangvien.people.models import Occupation, Sex
 from dangvien.reference.models import Ethnicity, Religion
 
+from .pipeline import pace
+
 # Age at admission, in the year of the decision: (label, lowest, highest).
 AGE_BANDS = [("18–30", 0, 30), ("31–40", 31, 40), ("41–50", 41, 50), ("> 50", 51, 200)]
 # The steps whose dates make the pipeline funnel, in order, with their Vietnamese names.
@@ -52,6 +54,7 @@ class Development:
     by_age: dict[str, int] = field(default_factory=dict)
     by_occupation: dict[str, int] = field(default_factory=dict)
     funnel: list[dict] = field(default_factory=list)
+    deadlines_missed: list[dict] = field(default_factory=list)
     rolled_up: list[dict] = field(default_factory=list)  # predecessors whose data is included
 
     def as_json(self) -> dict:
@@ -71,6 +74,7 @@ class Development:
             "by_age": self.by_age,
             "by_occupation": self.by_occupation,
             "funnel": self.funnel,
+            "deadlines_missed": self.deadlines_missed,
             "rolled_up": self.rolled_up,
         }
 
@@ -167,12 +171,14 @@ def development(unit: OrgUnit, start: dt.date, end: dt.date) -> Development:
     )
     result.by_age = {label: ages[f"band{i}"] for i, (label, _lo, _hi) in enumerate(AGE_BANDS)}
     result.by_occupation = counted(memberships, "person__occupation", dict(Occupation.choices))
-    # The pipeline: candidates of these units who took each step in the period.
+    # The pipeline: candidates of these units who took each step in the period (voided
+    # steps left out), the median working days from the step before, deadlines missed.
     steps = Counter(
         dict(
             Event.objects.filter(
                 prefix_q("candidate__cell__path", [u.path for u in roots]),
                 date__range=(start, end),
+                voided_at__isnull=True,
                 kind__in=[k for k, _n in FUNNEL],
             )
             .values_list("kind")
@@ -180,11 +186,24 @@ def development(unit: OrgUnit, start: dt.date, end: dt.date) -> Development:
             .order_by()
         )
     )
+    timing, result.deadlines_missed = pace(
+        [u.path for u in roots], start, end, [k for k, _n in FUNNEL]
+    )
     previous = None
     for kind, name in FUNNEL:
         n = steps.get(kind, 0)
         rate = round(100 * n / previous, 1) if previous else None
-        result.funnel.append({"step": kind, "name": name, "candidates": n, "from_previous": rate})
+        median, timed = timing.get(kind, (None, 0))
+        result.funnel.append(
+            {
+                "step": kind,
+                "name": name,
+                "candidates": n,
+                "from_previous": rate,
+                "median_working_days": median,
+                "timed": timed,
+            }
+        )
         previous = n
     return result
 

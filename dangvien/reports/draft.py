@@ -206,6 +206,27 @@ def draft(unit: OrgUnit, start: dt.date, end: dt.date, user=None) -> Draft:
         f"Đến ngày {day_vi(end)}, {number(overdue)} hồ sơ đã quá hạn và {number(soon)} "
         "hồ sơ đến hạn trong 30 ngày tới.",
     ]
+    # The period's pace: median working days of the steps, deadlines missed.
+    timed = [x for x in r.funnel if x.get("timed")]
+    if timed:
+        pipeline.append(
+            "Trong kỳ, thời gian trung vị giữa các bước (ngày làm việc): "
+            + "; ".join(
+                f"{x['name'][:1].lower()}{x['name'][1:]}: {number(x['median_working_days'])}"
+                for x in timed
+            )
+            + "."
+        )
+    missed = [x for x in r.deadlines_missed if x["taken"]]
+    if missed:
+        pipeline.append(
+            "Chậm thời hạn trong kỳ: "
+            + "; ".join(
+                f"{x['name'][:1].lower()}{x['name'][1:]}: {number(x['late'])}/{number(x['taken'])}"
+                for x in missed
+            )
+            + "."
+        )
     d.sections.append(("Nguồn kết nạp và thời hạn hồ sơ", pipeline))
     # V. Tasks ahead: for the officer to write.
     d.sections.append(

@@ -181,14 +181,58 @@ def development_pdf(report) -> bytes:
         tables.append(
             Table(
                 "Các bước của quy trình kết nạp trong kỳ",
-                ["Bước", "Số người", "So với bước trước"],
+                ["Bước", "Số người", "So với bước trước", "Trung vị ngày làm việc từ bước trước"],
                 [
-                    [str(s["name"]), number(s["candidates"]), percent(s["from_previous"])]
+                    [
+                        str(s["name"]),
+                        number(s["candidates"]),
+                        percent(s["from_previous"]),
+                        number(s.get("median_working_days")),
+                    ]
                     for s in r.funnel
                 ],
-                (5, 2, 2),
+                (5, 2, 2, 3),
             )
         )
+    if r.deadlines_missed:
+        tables.append(
+            Table(
+                "Thời hạn bị chậm trong kỳ",
+                ["Thời hạn", "Số việc làm trong kỳ", "Chậm", "Tỷ lệ chậm"],
+                [
+                    [x["name"], number(x["taken"]), number(x["late"]), percent(x["pct"])]
+                    for x in r.deadlines_missed
+                ],
+                (6, 2, 1.5, 1.5),
+            )
+        )
+        late = [(x["name"], i) for x in r.deadlines_missed for i in x["items"]]
+        if late:
+            tables.append(
+                Table(
+                    "Hồ sơ chậm thời hạn",
+                    [
+                        "Họ và tên",
+                        "Chi bộ",
+                        "Việc",
+                        "Hạn",
+                        "Ngày thực hiện",
+                        "Chậm (ngày làm việc)",
+                    ],
+                    [
+                        [
+                            i["person"],
+                            i["cell"],
+                            name,
+                            day_vi(dt.date.fromisoformat(i["due"])),
+                            day_vi(dt.date.fromisoformat(i["on"])),
+                            number(i["late_working_days"]),
+                        ]
+                        for name, i in late
+                    ],
+                    (3, 3, 4, 2, 2, 1.6),
+                )
+            )
     return render(
         Report(
             r.unit,
@@ -396,6 +440,24 @@ def dashboard_pdf(unit: OrgUnit, day: dt.date, user=None) -> bytes:
             (6, 2),
         ),
     ]
+    # The dashboard's structure charts, as their tables.
+    from .dashboard import STRUCTURE_CHARTS
+    from .structure import BREAKDOWN_TITLES, structure
+
+    with translation.override("vi"):
+        s = structure(unit, day)
+        for key in STRUCTURE_CHARTS:
+            rows = [r for r in s.breakdowns.get(key, []) if r.count]
+            if rows:
+                title = str(BREAKDOWN_TITLES[key])
+                tables.append(
+                    Table(
+                        f"Cơ cấu đảng viên: {title.lower()}",
+                        [title, "Đảng viên", "Tỷ lệ"],
+                        [[str(r.label), number(r.count), percent(r.pct)] for r in rows],
+                        (5, 2, 2),
+                    )
+                )
     return render(
         Report(unit, day, "Số liệu tổng hợp", f"{unit.name}, đến ngày {day_vi(day)}", lines, tables)
     )

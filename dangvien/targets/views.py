@@ -23,6 +23,14 @@ def target_list(request):
     if unit is None:
         return render(request, "targets/targets.html", {"error": _("You have no unit.")})
     rows = targets_report(unit, day)
+    if request.GET.get("format") == "xlsx" and not error:
+        from dangvien.accounts.audit import A, log
+        from dangvien.reports.exports import XLSX, attachment
+        from dangvien.reports.office import targets_xlsx
+
+        log(A.EXPORT, unit, detail=f"targets report {day} (xlsx)")
+        name = f"chi-tieu-{unit.code}-{day:%Y%m%d}.xlsx"
+        return attachment(targets_xlsx(unit, day, rows), name, XLSX)
     # A parent's target beside the sum of its children's for the same metric and term.
     children: dict[tuple, float] = defaultdict(float)
     for p in rows:

@@ -50,7 +50,7 @@ def test_board_officer_reads_the_dashboard_charts_and_opens_coverage(live_server
     page = browser.new_page(locale="vi-VN")
     log_in(page, base, "btc.city")
     page.goto(f"{base}/dashboard/")
-    blocks = page.locator("section.chart-block")
+    blocks = page.locator("section.chart-block:not(.structure)")
     assert blocks.count() == 3  # members over time, admissions per month, targets by unit
     for i in range(3):
         block = blocks.nth(i)
@@ -141,4 +141,51 @@ def test_board_officer_defines_a_term_with_a_target_and_reads_its_forecast(
     assert cells[1] == "Đảng bộ thành phố Thử" and cells[3] == "10" and cells[5] == "1"
     assert re.fullmatch(r"10[,.]0%", cells[6]), cells
     assert cells[9] == "chậm tiến độ"  # 1 of 10 with a fifth of the term gone
+    page.close()
+
+
+def test_board_officer_downloads_the_report_draft_and_reads_it_in_word(
+    live_server, browser, org, tmp_path
+):
+    """The development page's link gives the periodic report draft as a Word document:
+    its five sections, the city's figures in sentences (3 members on 31/12/2017: An and
+    Cường full, Bình probationary; 1 admitted in 2017, Bình in February) and the two
+    charts as pictures."""
+    from docx import Document
+
+    with_totp(f.user("btc.city", Role.Kind.ORG_BOARD, org.city))
+    base = live_server.url
+    page = browser.new_page(locale="vi-VN", accept_downloads=True)
+    log_in(page, base, "btc.city")
+    page.goto(f"{base}/statistics/development/?unit=CITY&from=01/01/2017&to=31/12/2017")
+    assert page.inner_text("#admitted-total") == "1"
+    link = page.locator("a[href*='/reports/draft.docx']")
+    assert link.inner_text() == "Dự thảo báo cáo (Word)"
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    assert download.suggested_filename == "du-thao-bao-cao-CITY-20170101-20171231.docx"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    doc = Document(str(path))
+    paragraphs = [p.text for p in doc.paragraphs]
+    headings = [t for t in paragraphs if re.match(r"^(I|II|III|IV|V)\. ", t)]
+    assert headings == [
+        "I. TÌNH HÌNH ĐẢNG VIÊN VÀ CƠ CẤU",
+        "II. KẾT QUẢ KẾT NẠP ĐẢNG VIÊN",
+        "III. THÔN, LÀNG, TỔ DÂN PHỐ CHƯA CÓ ĐẢNG VIÊN, TÁI TRẮNG",
+        "IV. NGUỒN KẾT NẠP VÀ THỜI HẠN HỒ SƠ",
+        "V. NHIỆM VỤ THỜI GIAN TỚI",
+    ]
+    text = "\n".join(paragraphs)
+    assert (
+        "Đến ngày 31/12/2017, Đảng bộ thành phố Thử có 3 đảng viên (chính thức 2, dự bị 1)" in text
+    )
+    assert "toàn đảng bộ kết nạp 1 đảng viên mới" in text
+    # The figure of admissions per month: Bình's decision (19/02/2017) in February.
+    assert len(doc.inline_shapes) == 2
+    assert "Số đảng viên kết nạp theo tháng: 01/17: 0; 02/17: 1; 03/17: 0;" in text
+    assert "31/12/2017: 3." in text  # the chart of members ends on the report's date
+    head = doc.tables[0].rows[0].cells
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" in head[1].text
     page.close()

@@ -17,7 +17,7 @@ class Command(BaseCommand):
     help = (
         "Reports: `report structure --org CODE --as-of YYYY-MM-DD --format json|xlsx`; "
         "`report development --org CODE --from D --to D` (admissions in a period); "
-        "`--format pdf` for development, coverage and targets; "
+        "`--format pdf|xlsx` for development, coverage and targets; "
         "`report draft --org CODE --from D --to D -o FILE` (the periodic report, DOCX)."
     )
 
@@ -36,20 +36,20 @@ class Command(BaseCommand):
         d.add_argument("--org", required=True, help="unit code, e.g. PLEIKU-P")
         d.add_argument("--from", dest="start", required=True, help="first day of the period")
         d.add_argument("--to", dest="end", required=True, help="last day of the period")
-        d.add_argument("--format", choices=["json", "pdf"], default="json")
+        d.add_argument("--format", choices=["json", "pdf", "xlsx"], default="json")
         d.add_argument("--output", "-o", help="file to write")
 
         c = sub.add_parser("coverage", help="Coverage of localities and cells on a date")
         c.add_argument("--org", required=True, help="unit code")
         c.add_argument("--as-of", required=True, help="date, YYYY-MM-DD or dd/mm/yyyy")
         c.add_argument("--since", help="tái trắng: had a member since this date")
-        c.add_argument("--format", choices=["json", "pdf"], default="json")
+        c.add_argument("--format", choices=["json", "pdf", "xlsx"], default="json")
         c.add_argument("--output", "-o", help="file to write")
 
         t = sub.add_parser("targets", help="The term's targets with pace and forecast")
         t.add_argument("--org", required=True, help="unit code")
         t.add_argument("--as-of", required=True, help="date, YYYY-MM-DD or dd/mm/yyyy")
-        t.add_argument("--format", choices=["json", "pdf"], default="json")
+        t.add_argument("--format", choices=["json", "pdf", "xlsx"], default="json")
         t.add_argument("--output", "-o", help="file to write")
 
         r = sub.add_parser("draft", help="The periodic report draft (DOCX) of a unit")
@@ -112,6 +112,11 @@ class Command(BaseCommand):
 
                 content = targets_pdf(unit, day, rows)
                 return self.write_file(content, opts["output"], f"targets-{unit.code}-{day}.pdf")
+            if opts["format"] == "xlsx":
+                from dangvien.reports.office import targets_xlsx
+
+                content = targets_xlsx(unit, day, rows)
+                return self.write_file(content, opts["output"], f"targets-{unit.code}-{day}.xlsx")
             data = {"as_of": day.isoformat(), "targets": [p.as_json() for p in rows]}
             return self.write_json(data, opts["output"])
         if opts["report"] == "coverage":
@@ -126,6 +131,12 @@ class Command(BaseCommand):
 
                 content = coverage_pdf(coverage(unit, day, since))
                 return self.write_file(content, opts["output"], f"coverage-{unit.code}-{day}.pdf")
+            if opts["format"] == "xlsx":
+                from dangvien.reports.office import coverage_xlsx
+
+                content = coverage_xlsx(coverage(unit, day, since))
+                name = f"coverage-{unit.code}-{day}.xlsx"
+                return self.write_file(content, opts["output"], name)
             return self.write_json(coverage(unit, day, since).as_json(), opts["output"])
         if opts["report"] == "development":
             start, end = self.period(opts)
@@ -135,6 +146,12 @@ class Command(BaseCommand):
 
                 content = development_pdf(development(unit, start, end))
                 name = f"development-{unit.code}-{start}-{end}.pdf"
+                return self.write_file(content, opts["output"], name)
+            if opts["format"] == "xlsx":
+                from dangvien.reports.office import development_xlsx
+
+                content = development_xlsx(development(unit, start, end))
+                name = f"development-{unit.code}-{start}-{end}.xlsx"
                 return self.write_file(content, opts["output"], name)
             return self.write_json(development(unit, start, end).as_json(), opts["output"])
         try:
