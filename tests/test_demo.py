@@ -62,7 +62,8 @@ def test_demo_development_report_matches_the_article(demo, capsys):
     # Every target of the article has a row; all but the cell committees have data.
     metrics = {t["metric"]: t for t in targets if t["unit"] == "PLEIKU"}
     assert len(metrics) == 6
-    assert [m for m, t in metrics.items() if t["actual"] is None] == ["CELL_COMMITTEES"]
+    # (cell committees: once the targets read the demo's recorded committees, they too)
+    assert {m for m, t in metrics.items() if t["actual"] is None} <= {"CELL_COMMITTEES"}
 
     term = admitted("2015-07-01", "2017-11-30")
     assert term["admitted"] > 400 and len(term["by_org"]) > 40
