@@ -19,6 +19,7 @@ from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
 from .candidates import PER_MERGED, CandidateGenerator
 from .names import person_name
 from .plan import ARTICLE_DAY, build_plan
+from .records import Records
 from .reform import REFORM_DAY, extend
 from .simulate import Member, Simulation
 
@@ -128,8 +129,12 @@ class Loader:
             _("Simulated %(n)d memberships 2010–%(y)d") % {"n": len(members), "y": self.end.year}
         )
         self.current = current_localities(plan)
+        # The records of what the simulation did, drawn from a stream of their own.
+        records = Records(random.Random(SEED + 5), plan, self.end, self.current)
+        records.prepare(members)
         persons = self.write_members(members, units, locs)
         self.write_positions(members, persons, units, locs)
+        records.write(members, self.memberships, persons, units, locs)
         self.write_users(units)
         self.write_targets(units)
         # The source lists of 2017 (the article's 23 of 23), closed when the simulated
@@ -138,6 +143,24 @@ class Loader:
         cohort.run()
         cohort.close_open(ARTICLE_DAY + dt.timedelta(days=45))
         CandidateGenerator(SEED + 4, self.log, day=self.end, per_commune=PER_MERGED).run()
+        records.write_other_residences()
+        c = records.counts
+        self.log(
+            _(
+                "Wrote %(t)d transfers, %(x)d exit decisions, %(e)d exemptions, %(c)d party "
+                "cards, %(b)d badges, %(p)d cell posts, %(r)d ratings, %(h)d residence rows"
+            )
+            % {
+                "t": c["transfers"],
+                "x": c["exits"],
+                "e": c["exemptions"],
+                "c": c["cards"],
+                "b": c["badges"],
+                "p": c["cell_positions"],
+                "r": c["ratings"],
+                "h": c["residences"],
+            }
+        )
         return {"localities": len(locs), "units": len(units), "memberships": len(members)}
 
     # ----- organisation ----------------------------------------------------------------
@@ -277,6 +300,7 @@ class Loader:
                 )
             )
         Membership.objects.bulk_create(memberships, batch_size=BATCH)
+        self.memberships = memberships
         stints = [
             Stint(
                 membership=ms,

@@ -439,7 +439,10 @@ class Simulation:
             if target.code != m.unit:
                 m.move(target.code, day, "TRANSFER")
                 if target.category == "RESIDENTIAL":
-                    m.person["residence"] = self.residence(target, day)
+                    place = self.residence(target, day)
+                    # The move, kept for the residence history (no draw of its own).
+                    m.person.setdefault("moves", []).append((day, m.person["residence"], place))
+                    m.person["residence"] = place
         else:
             m.leave(day, action)
 
