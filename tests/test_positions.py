@@ -200,6 +200,18 @@ def test_cells_due_a_committee_use_the_recorded_committees(org, personas):
     assert Actuals(D(2017, 12, 1)).of(target) == 0.0
 
 
+def test_a_cell_committee_has_at_most_seven_members(org, personas):
+    people = committee_cell(org, n=9)
+    officer = personas.ward_a_officer
+    assign(people[0], P.CELL_SECRETARY, unit=org.cell_a1, by=officer)
+    for p in people[1:7]:
+        assign(p, P.CELL_COMMITTEE, unit=org.cell_a1, by=officer)
+    with translation.override("vi"), pytest.raises(InvalidField) as err:
+        assign(people[7], P.CELL_COMMITTEE, unit=org.cell_a1, by=officer)
+    assert "7" in str(err.value) and org.cell_a1.name in str(err.value)
+    assert Position.objects.count() == 7
+
+
 def test_one_secretary_at_a_time_and_holders_marked_members(org, personas):
     officer = personas.ward_a_officer
     assign(org.an, P.CELL_SECRETARY, unit=org.cell_a1, by=officer)

@@ -79,7 +79,7 @@ def void_step(event: Event, *, reason: str, by, version: int | None = None) -> E
         )
     with transaction.atomic():
         c = (
-            Candidate.objects.select_for_update()
+            Candidate.objects.select_for_update(of=("self",))
             .select_related("person", "membership")
             .get(pk=c.pk)
         )

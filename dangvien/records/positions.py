@@ -49,6 +49,7 @@ SINGLE_HOLDER = (
     P.CELL_SECRETARY,
     P.CELL_DEPUTY_SECRETARY,
 )
+COMMITTEE_MAX = 7  # a cell committee (chi ủy) has at most 7 members (DOMAIN.md)
 EARLIEST = dt.date(1945, 1, 1)
 
 
@@ -192,6 +193,20 @@ def assign_position(
                     % {
                         "name": person.full_name,
                         "cell": unit.name,
+                        "d": start_on.strftime("%d/%m/%Y"),
+                    },
+                )
+        if unit is not None and kind in CELL_POSTS:
+            seated = Position.objects.filter(unit=unit, kind__in=CELL_POSTS).filter(
+                held_on_q(start_on)
+            )
+            if seated.count() >= COMMITTEE_MAX:
+                raise InvalidField(
+                    "unit",
+                    _("The committee of %(cell)s already has %(n)s members on %(d)s, the most.")
+                    % {
+                        "cell": unit.name,
+                        "n": COMMITTEE_MAX,
                         "d": start_on.strftime("%d/%m/%Y"),
                     },
                 )
