@@ -10,6 +10,7 @@ from dangvien.orgs import restructure_views as restructuring
 from dangvien.orgs import views as orgs
 from dangvien.people import views as people
 from dangvien.records import exit_views as exits
+from dangvien.records import position_views as positions
 from dangvien.reports import dashboard, development_views, document_views
 from dangvien.reports import views as reports
 from dangvien.targets import term_views
@@ -97,6 +98,15 @@ urlpatterns = [
     path("imports/<int:pk>/write/", imports.import_write, name="import_write"),
     path("imports/<int:pk>/cancel/", imports.import_cancel, name="import_cancel"),
     path("imports/<int:pk>/report.xlsx", imports.import_report, name="import_report"),
+    # Positions held, and voiding a dossier step recorded by mistake (area: positions)
+    path("positions/", positions.position_list, name="position_list"),
+    path("people/<int:pk>/positions/", positions.position_assign, name="position_assign"),
+    path("positions/<int:pk>/end/", positions.position_end, name="position_end"),
+    path(
+        "candidates/<int:pk>/events/<int:event_id>/void/",
+        admission.candidate_void_step,
+        name="candidate_void_step",
+    ),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -8,6 +8,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from dangvien.accounts.models import Role
+from dangvien.admission.models import Event
 from dangvien.imports.models import ImportRun
 from dangvien.records.exits import record_exit
 from dangvien.records.models import Exemption
@@ -27,6 +28,7 @@ def matrix(o):
     c = o.candidate.pk
     r = o.run.pk
     t = o.term.pk
+    ev = Event.objects.filter(candidate=o.candidate).last().pk  # the last step of the dossier
     everyone = dict.fromkeys(PERSONAS[1:], OK) | {"anonymous": 302}
     importers = everyone | {"leader_a": 403}
     ward_a_run = importers | {"ward_b": 404, "secretary_a": 404}
@@ -183,6 +185,47 @@ def matrix(o):
         ("api", "POST", f"/api/exits/{x}/expunged", api_body),
         ("api", "POST", "/api/exemptions", api_body),
         ("api", "POST", f"/api/exemptions/{y}/end", api_body),
+        # Positions held, and voiding a dossier step (area: positions). The page POSTs
+        # carry no position or reason: refused with a message (302 back to the page).
+        ("position_list", "GET", "/positions/?unit=WARDA", everyone),
+        ("position_list", "GET", "/positions/?locality=WA-TDP1", everyone),
+        (
+            "position_assign",
+            "POST",
+            f"/people/{a}/positions/",
+            dict.fromkeys(PERSONAS, 302) | {"ward_b": 404, "leader_a": 403},
+        ),
+        (
+            "position_end",
+            "POST",
+            "/positions/999999/end/",
+            dict.fromkeys(USERS, 404) | {"anonymous": 302},
+        ),
+        (
+            "candidate_void_step",
+            "POST",
+            f"/candidates/{c}/events/{ev}/void/",
+            dict.fromkeys(PERSONAS, 302) | {"ward_b": 404, "leader_a": 403},
+        ),
+        (
+            "api",
+            "GET",
+            "/api/positions?unit=WARDA",
+            everyone | {"anonymous": 401, "ward_b": 400, "secretary_a": 400},
+        ),
+        ("api", "POST", "/api/positions", dict.fromkeys(PERSONAS, 422) | {"anonymous": 401}),
+        (
+            "api",
+            "POST",
+            "/api/positions/999999/end",
+            dict.fromkeys(PERSONAS, 422) | {"anonymous": 401},
+        ),
+        (
+            "api",
+            "POST",
+            f"/api/candidates/{c}/events/{ev}/void",
+            dict.fromkeys(PERSONAS, 400) | {"anonymous": 401, "ward_b": 404, "leader_a": 403},
+        ),
         ("api", "GET", "/api/openapi.json", everyone | {"anonymous": 401}),
     ]
 

@@ -46,7 +46,9 @@ def test_shares_and_the_laggards_first(org):
     by_metric = {p.target.metric: p for p in rows}
     assert by_metric["ADMITTED"].forecast == Forecast.MET
     assert by_metric["OWN_CELL"].actual == 100.0 and by_metric["OWN_CELL"].forecast == Forecast.MET
-    assert by_metric["CELL_COMMITTEES"].forecast == Forecast.NO_DATA
+    # Three residential cells, none with a committee recorded: 0%, behind.
+    assert by_metric["CELL_COMMITTEES"].actual == 0.0
+    assert by_metric["CELL_COMMITTEES"].forecast == Forecast.BEHIND
     assert by_metric["HEADS_MEMBERS"].forecast == Forecast.NO_DATA  # no head recorded
     assert [p.forecast for p in rows] == sorted(
         (p.forecast for p in rows),

@@ -251,7 +251,8 @@ def _pre_save(sender, instance, raw=False, **kwargs):
     if raw or instance.pk is None:
         instance._audit_before = None
         return
-    old = sender._default_manager.filter(pk=instance.pk).first()
+    # The base manager: a voided dossier step (hidden by the default one) keeps its audit.
+    old = sender._base_manager.filter(pk=instance.pk).first()
     instance._audit_before = snapshot(old) if old else None
 
 

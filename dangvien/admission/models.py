@@ -162,8 +162,23 @@ class CandidateTag(models.Model):
         return self.get_tag_display()
 
 
+class LiveEventManager(models.Manager):
+    """Steps not voided: what every stage, deadline, check, report and document reads."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(voided_at__isnull=True)
+
+
+class AllEventsManager(models.Manager):
+    """Every step, voided ones included."""
+
+
 class Event(models.Model):
-    """One dated step of a dossier, with its document (form) and number."""
+    """One dated step of a dossier, with its document (form) and number.
+
+    `objects` (the default manager, so `candidate.events` too) leaves voided steps out;
+    `all_objects` keeps them, for the dossier page that shows them struck through, the
+    audit and the retention jobs."""
 
     class Kind(models.TextChoices):
         LISTED = "LISTED", _("Put on the source list")
@@ -259,6 +274,11 @@ class Event(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     void_reason = models.TextField(_("reason for voiding"), blank=True)
+
+    # Declared first: the default manager, used by related managers (`candidate.events`)
+    # and prefetches. The base manager stays Django's plain one (saves reach every row).
+    objects = LiveEventManager()
+    all_objects = AllEventsManager()
 
     class Meta:
         ordering = ["date", "pk"]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from dangvien.accounts.audit import A, export_purpose, log
 from dangvien.accounts.scoping import roles_for, scope_paths
+from dangvien.core.errors import ActionError
 from dangvien.core.views import day_from, get_visible, today
 from dangvien.membership.models import Stint
 from dangvien.orgs.models import Locality, OrgUnit
@@ -21,7 +22,7 @@ from dangvien.reports.exports import DOCX, attachment, table_response
 from dangvien.reports.views import default_unit
 from dangvien.rules import rulesets
 
-from . import deadlines, documents, services
+from . import deadlines, documents, services, voiding
 from .forms import CandidateForm, StepForm, default_date, expected_step
 from .models import CLOSED, ORDER, Candidate, Event, Stage, Tag
 from .services import Step, TransitionError
@@ -300,6 +301,13 @@ def candidate_detail(request, pk: int):
         c, events, as_of=as_of, rule_set=asked if asked in rulesets.BY_ID else None
     )
     present = {e.kind for e in events}
+    may_edit = Candidate.objects.editable_by(request.user).filter(pk=c.pk).exists()
+    # Voided steps too, struck through, with who voided them, when and why.
+    timeline = list(
+        Event.all_objects.filter(candidate=c).select_related(
+            "introducer", "recorded_by", "voided_by"
+        )
+    )
     # None: the form does not apply (7-KNĐ and 14-KNĐ only where a sub-committee exists).
     sub = services.has_sub_committee(c.cell)
     checklist = [
@@ -315,6 +323,8 @@ def candidate_detail(request, pk: int):
         {
             "c": c,
             "events": events,
+            "timeline": timeline,
+            "voidable": voiding.voidable(c, events) if may_edit else None,
             "form": form,
             "findings": findings,
             "rule_set": rule_set,
@@ -327,8 +337,7 @@ def candidate_detail(request, pk: int):
             "rule_sets": rulesets.RULE_SETS,
             "error": error,
             "deadline": deadlines.next_deadline(c, events),
-            "can_edit": Candidate.objects.editable_by(request.user).filter(pk=c.pk).exists()
-            and c.stage not in CLOSED,
+            "can_edit": may_edit and c.stage not in CLOSED,
             "tags": c.tags.all(),
             "printable": documents.applicable(c),
         },
@@ -358,6 +367,39 @@ def step_form(request, c: Candidate, events, day, keep_date: str = "") -> StepFo
         form = StepForm(introducers=introducers, kind=kind, initial=initial)
     form.expected = expected  # type: ignore[attr-defined]
     return form
+
+
+def candidate_void_step(request, pk: int, event_id: int):
+    """POST: void the dossier's last step (recorded by mistake), with a reason."""
+    c = get_visible(Candidate.objects.visible_to(request.user).select_related("person"), pk=pk)
+    if request.method != "POST":
+        raise Http404
+    if not Candidate.objects.editable_by(request.user).filter(pk=c.pk).exists():
+        raise PermissionDenied
+    event = Event.all_objects.filter(candidate=c, pk=event_id).first()
+    if event is None:
+        raise Http404(_("Not found, or outside your scope."))
+    version = request.POST.get("version", "")
+    try:
+        voiding.void_step(
+            event,
+            reason=request.POST.get("reason", ""),
+            by=request.user,
+            version=int(version) if version.isdigit() else None,
+        )
+    except ActionError as e:
+        messages.error(request, _("Not voided: %(why)s") % {"why": e})
+    else:
+        messages.success(
+            request,
+            _("Voided: %(step)s of %(d)s. The stage is now “%(stage)s”.")
+            % {
+                "step": Event.Kind(event.kind).label,
+                "d": event.date.strftime("%d/%m/%Y"),
+                "stage": Stage(Candidate.objects.get(pk=c.pk).stage).label,
+            },
+        )
+    return redirect("candidate_detail", pk=c.pk)
 
 
 def candidate_step_form(request, pk: int):

@@ -348,3 +348,60 @@ def add_event(request, pk: int, body: EventIn):
     except TransitionError as e:
         return Status(400, {"error": str(e)})
     return Status(201, event_out(event))
+
+
+class VoidIn(Schema):
+    """Why the step is voided (required: an empty reason is refused with 400, naming
+    the field); `version`, when given, is the candidate's version you read."""
+
+    reason: str = Field("", max_length=1000)
+    version: int | None = Field(None, ge=0, le=INT32)
+
+
+class VoidedOut(EventOut):
+    voided_at: dt.datetime
+    void_reason: str
+    stage: str
+    stage_since: dt.date
+
+
+@router.post(
+    "/{pk}/events/{event_id}/void",
+    response={200: VoidedOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Void the dossier's last step, recorded by mistake (kept, with the reason)",
+    description="Only the last live step can be voided; a step followed by later live "
+    "steps is refused (400) naming them. The stage and deadlines are then recomputed "
+    "from the live steps, and the step's membership effects undone (the ceremony's "
+    "membership, a confirmation, a card, a striking off).",
+)
+def void_event(request, pk: int, event_id: int, body: VoidIn):
+    from dangvien.admission import voiding
+    from dangvien.core.errors import ActionError, NotAllowed
+
+    c = get_candidate(request, pk)
+    if c is None:
+        return not_found(request, pk)
+    if not Candidate.objects.editable_by(request.user).filter(pk=pk).exists():
+        return forbidden(request, c, "Bạn không có quyền thay đổi hồ sơ này.")
+    event = Event.all_objects.filter(candidate=c, pk=event_id).first()
+    if event is None:
+        return Status(404, {"error": "Không tìm thấy bước này trong hồ sơ."})
+    try:
+        event = voiding.void_step(event, reason=body.reason, by=request.user, version=body.version)
+    except services.ChangedMeanwhile as e:
+        return Status(409, {"error": str(e)})
+    except NotAllowed as e:
+        return forbidden(request, c, str(e))
+    except ActionError as e:
+        return Status(400, {"error": str(e)})
+    c.refresh_from_db()
+    return Status(
+        200,
+        {
+            **event_out(event),
+            "voided_at": event.voided_at,
+            "void_reason": event.void_reason,
+            "stage": c.stage,
+            "stage_since": c.stage_since,
+        },
+    )

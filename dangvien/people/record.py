@@ -1,8 +1,10 @@
 """A person's full record, for a lawful request (Decree 13/2023, PDP Law)."""
 
+from django.db.models import Prefetch
+
 from dangvien.accounts.audit import snapshot
 from dangvien.accounts.models import AuditEntry
-from dangvien.admission.models import Candidate
+from dangvien.admission.models import Candidate, Event
 
 from .models import Person
 
@@ -21,7 +23,10 @@ def full_record(person: Person) -> dict:
             }
         )
     candidacies = []
-    for c in Candidate.objects.filter(person=person).prefetch_related("events", "tags"):
+    for c in Candidate.objects.filter(person=person).prefetch_related(
+        Prefetch("events", queryset=Event.all_objects.all()),
+        "tags",  # voided steps too
+    ):
         candidacies.append(
             {
                 **snapshot(c),

@@ -7,8 +7,10 @@ locality since renamed or moved to a new ward one to one, its successor (the reg
 keeps one current residence per person; a dated residence history is the member-records
 issue's). A locality has its own cell when a cell serves it alone.
 
-Cell committees (chi ủy) are not recorded yet: `cells_due_committee` lists the cells with
-at least 9 full members, which must have one, and says so.
+A cell's committee (chi ủy) on a date is its members holding cell posts then
+(`records.positions.committee`): `cells_due_committee` lists the cells with at least 9
+full members, which must elect one, that have none recorded on the date, and
+`residential_committees` counts the residential cells that have one.
 """
 
 import datetime as dt
@@ -22,6 +24,7 @@ from dangvien.core.dates import add_years
 from dangvien.membership.models import Membership, Stint
 from dangvien.orgs.models import Locality, LocalityCell, OrgUnit, with_predecessors
 from dangvien.people.models import Position
+from dangvien.records.positions import cells_with_committee
 
 MIN_FULL_MEMBERS = 3  # a cell needs at least 3 full members
 COMMITTEE_FROM = 9  # a cell with 9 or more full members elects a cell committee
@@ -51,6 +54,7 @@ class Coverage:
     cells_too_small: list[dict] = field(default_factory=list)
     cells_living_elsewhere: list[dict] = field(default_factory=list)
     residential_cells: list[str] = field(default_factory=list)  # cells serving localities
+    residential_committees: int = 0  # of those, the cells with a committee on the day
     positions: list[dict] = field(default_factory=list)
 
     def as_json(self) -> dict:
@@ -66,6 +70,8 @@ class Coverage:
             "cells_due_committee": len(self.cells_due_committee),
             "cells_too_small": len(self.cells_too_small),
             "cells_living_elsewhere": len(self.cells_living_elsewhere),
+            "residential_cells": len(self.residential_cells),
+            "residential_cells_with_committee": self.residential_committees,
             "lists": {
                 "localities_without_members": self.without_members,
                 "localities_without_own_cell": self.without_own_cell,
@@ -217,12 +223,13 @@ def cells_report(result: Coverage, unit: OrgUnit, day: dt.date, stands_for) -> N
         .order_by()
     ):
         full[path] += n
+    with_committee = cells_with_committee(cells, day)
     for cell in cells:
         n = sum(v for p, v in full.items() if p.startswith(cell.path))
         row = {"code": cell.code, "name": cell.name, "full_members": n}
         if n < MIN_FULL_MEMBERS:
             result.cells_too_small.append(row)
-        if n >= COMMITTEE_FROM:
+        if n >= COMMITTEE_FROM and cell.pk not in with_committee:
             result.cells_due_committee.append(row)
     # Residential cells whose members mostly live elsewhere.
     served = defaultdict(set)
@@ -244,6 +251,7 @@ def cells_report(result: Coverage, unit: OrgUnit, day: dt.date, stands_for) -> N
         by_place[path][residence] += n
     for cell in cells.filter(pk__in=list(served)):
         result.residential_cells.append(cell.code)
+        result.residential_committees += cell.pk in with_committee
         here = {
             loc
             for loc, target in stands_for.items()

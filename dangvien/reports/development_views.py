@@ -123,10 +123,7 @@ def coverage_page(request):
         ("cells_too_small", _("Cells with fewer than 3 full members"), c.cells_too_small),
         (
             "cells_due_committee",
-            _(
-                "Cells with 9 or more full members, which elect a cell committee "
-                "(committees are not recorded yet)"
-            ),
+            _("Cells with 9 or more full members and no cell committee recorded"),
             c.cells_due_committee,
         ),
         (

@@ -182,7 +182,8 @@ def draft(unit: OrgUnit, start: dt.date, end: dt.date, user=None) -> Draft:
         + f"; {number(len(c.at_risk))} nơi có nguy cơ tái trắng (chỉ còn một, hai đảng "
         "viên hoặc các đảng viên đều trên 65 tuổi).",
         f"Có {number(len(c.cells_too_small))} chi bộ dưới 3 đảng viên chính thức và "
-        f"{number(len(c.cells_due_committee))} chi bộ có từ 9 đảng viên chính thức trở lên.",
+        f"{number(len(c.cells_due_committee))} chi bộ có từ 9 đảng viên chính thức trở lên "
+        "chưa có chi ủy.",
     ]
     d.sections.append(("Thôn, làng, tổ dân phố chưa có đảng viên, tái trắng", places))
     # IV. The pipeline and its deadlines.

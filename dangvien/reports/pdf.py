@@ -255,7 +255,7 @@ COVERAGE_LISTS = [
     ("at_risk", "Có nguy cơ tái trắng (còn một, hai đảng viên, hoặc đều trên 65 tuổi)"),
     ("without_own_cell", "Chưa có chi bộ riêng (sinh hoạt ghép hoặc chưa có)"),
     ("cells_too_small", "Chi bộ có dưới 3 đảng viên chính thức"),
-    ("cells_due_committee", "Chi bộ có từ 9 đảng viên chính thức trở lên"),
+    ("cells_due_committee", "Chi bộ có từ 9 đảng viên chính thức trở lên chưa có chi ủy"),
     ("cells_living_elsewhere", "Chi bộ khu dân cư có đa số đảng viên cư trú nơi khác"),
 ]
 

@@ -83,9 +83,9 @@ class Actuals:
                 .filter(Q(stage_since__gt=day) | ~Q(stage__in=CLOSED))
                 .count()
             )
-        if metric == Metric.CELL_COMMITTEES:
-            return None  # cell committees are not recorded yet
         c = self.coverage(unit)
+        if metric == Metric.CELL_COMMITTEES:  # of the cells serving localities
+            return share(c.residential_committees, len(c.residential_cells))
         if metric == Metric.OWN_CELL:
             return share(len(c.localities) - len(c.without_own_cell), len(c.localities))
         if metric == Metric.LOCAL_MEMBERS:

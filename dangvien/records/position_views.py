@@ -1,0 +1,179 @@
+"""Pages of positions held: the holders of a unit's cells and localities, and the
+assign / end forms of the person page (`records/_positions.html`)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from dangvien.accounts.scoping import writable_paths
+from dangvien.core.dates import parse_date
+from dangvien.core.errors import ActionError, NotAllowed
+from dangvien.core.views import day_from, get_visible, today
+from dangvien.orgs.models import Locality, OrgUnit
+from dangvien.orgs.picker import label_units, resolve_unit, unit_options
+from dangvien.people.models import Person, Position
+
+from . import positions as service
+
+
+def default_unit(user):
+    from dangvien.reports.views import default_unit as first_unit
+
+    return first_unit(user)
+
+
+def position_list(request):
+    """Post holders of a unit (its cells, and the localities it leads) or of a locality,
+    on a date, each marked member or not."""
+    day, error = day_from(request)
+    visible = OrgUnit.objects.visible_to(request.user)
+    typed = request.GET.get("unit", "").strip()
+    unit = resolve_unit(visible, typed, day) if typed else None
+    if typed and unit is None:
+        error = _("No unit in your scope is called “%(name)s”: pick one from the list.") % {
+            "name": typed
+        }
+    places = Locality.objects.visible_to(request.user).on(day)
+    locality = None
+    code = request.GET.get("locality", "").strip()
+    if code:
+        locality = places.filter(code=code).first()
+        if locality is None:
+            error = _("No locality in your scope has the code “%(code)s”.") % {"code": code}
+    if unit is None and locality is None:
+        unit = default_unit(request.user)
+    rows = service.holders(day=day, unit=unit, locality=locality) if (unit or locality) else []
+    cells = []
+    if unit is not None:
+        found = visible.subtree(unit, on=day).filter(kind__in=service.CELL_KINDS)
+        with_committee = service.cells_with_committee(found, day)
+        cells = [(c, label, c.pk in with_committee) for c, label in label_units(found)]
+    top = places.filter(kind__in=(Locality.Kind.COMMUNE, Locality.Kind.WARD)).select_related(
+        "parent"
+    )
+    return render(
+        request,
+        "records/positions.html",
+        {
+            "day": day,
+            "error": error,
+            "unit": unit,
+            "locality": locality,
+            "rows": rows,
+            "cells": cells,
+            "members": sum(r.is_member for r in rows),
+            "options": unit_options(visible, day),
+            "unit_value": dict(unit_options(visible.filter(pk=unit.pk), day)).get(unit.code, "")
+            if unit
+            else "",
+            "localities": list(top) + list(places.filter(kind__in=Locality.BASE_KINDS)),
+        },
+    )
+
+
+def writable_person(request, pk: int) -> Person:
+    person = get_visible(Person.objects.visible_to(request.user), pk=pk)
+    if writable_paths(request.user) == []:
+        raise PermissionDenied
+    return person
+
+
+def position_assign(request, pk: int):
+    """POST from the person page: the person holds a post from a date."""
+    person = writable_person(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    data = request.POST
+    kind = data.get("kind", "")
+    try:
+        start = parse_date(data.get("start_on"), field=_("From"))
+    except ValidationError as e:
+        messages.error(request, e.messages[0])
+        return redirect("person_detail", pk=pk)
+    locality = unit = None
+    if kind in service.CELL_POSTS:
+        unit = OrgUnit.objects.visible_to(request.user).filter(code=data.get("unit", "")).first()
+    else:
+        locality = (
+            Locality.objects.visible_to(request.user).filter(code=data.get("locality", "")).first()
+        )
+    try:
+        p = service.assign_position(
+            person, kind=kind, locality=locality, unit=unit, start_on=start, by=request.user
+        )
+    except NotAllowed as e:
+        raise PermissionDenied(str(e)) from None
+    except ActionError as e:
+        messages.error(request, _("Not recorded: %(why)s") % {"why": e})
+    else:
+        messages.success(
+            request,
+            _("Recorded: %(name)s holds “%(post)s” in %(place)s from %(d)s.")
+            % {
+                "name": person.full_name,
+                "post": p.get_kind_display(),
+                "place": service.where(p),
+                "d": p.start_on.strftime("%d/%m/%Y"),
+            },
+        )
+    return redirect("person_detail", pk=pk)
+
+
+def position_end(request, pk: int):
+    """POST from the person page: the post is no longer held from a date."""
+    position = get_visible(
+        Position.objects.filter(person__in=Person.objects.visible_to(request.user)).select_related(
+            "person", "locality", "unit"
+        ),
+        pk=pk,
+    )
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if writable_paths(request.user) == []:
+        raise PermissionDenied
+    back = position.person_id
+    try:
+        on = parse_date(request.POST.get("end_on"), field=_("Until"))
+    except ValidationError as e:
+        messages.error(request, e.messages[0])
+        return redirect("person_detail", pk=back)
+    try:
+        service.end_position(position, on=on, by=request.user)
+    except NotAllowed as e:
+        raise PermissionDenied(str(e)) from None
+    except ActionError as e:
+        messages.error(request, _("Not recorded: %(why)s") % {"why": e})
+    else:
+        messages.success(
+            request,
+            _("Recorded: “%(post)s” held until %(d)s.")
+            % {"post": position.get_kind_display(), "d": on.strftime("%d/%m/%Y")},
+        )
+    return redirect("person_detail", pk=back)
+
+
+def person_positions(user, person: Person) -> dict:
+    """What the person page's positions section shows (`records/_positions.html`)."""
+    day = today()
+    rows = list(person.positions.select_related("locality", "unit").order_by("-start_on"))
+    can_edit = writable_paths(user) != []
+    context: dict = {"positions": rows, "can_edit_positions": can_edit, "day": day}
+    if can_edit:
+        cells = OrgUnit.objects.visible_to(user).on(day).filter(kind__in=service.CELL_KINDS)
+        paths = writable_paths(user)
+        context["position_cells"] = [
+            (c.code, label)
+            for c, label in label_units(cells)
+            if paths is None or any(c.path.startswith(p) for p in paths)
+        ]
+        context["position_localities"] = [
+            (loc.code, loc.long_name)
+            for loc in service.writable_localities(user, day)
+            .exclude(kind__in=(Locality.Kind.PROVINCE, Locality.Kind.DISTRICT, Locality.Kind.CITY))
+            .select_related("parent")
+        ]
+        context["position_kinds"] = Position.Kind.choices
+        context["cell_kinds"] = [str(k) for k in service.CELL_POSTS]
+    return context
