@@ -9,6 +9,7 @@ from dangvien.imports import views as imports
 from dangvien.orgs import restructure_views as restructuring
 from dangvien.orgs import views as orgs
 from dangvien.people import views as people
+from dangvien.records import person_views
 from dangvien.reports import dashboard, development_views, document_views
 from dangvien.reports import views as reports
 from dangvien.targets import term_views
@@ -29,6 +30,9 @@ urlpatterns = [
     path("people/", people.person_list, name="person_list"),
     path("people/<int:pk>/", people.person_detail, name="person_detail"),
     path("people/<int:pk>/export/", people.person_export, name="person_export"),
+    # person: editing a person's details, residence history
+    path("people/<int:pk>/edit/", person_views.person_edit, name="person_edit"),
+    path("people/<int:pk>/residence/", person_views.person_move, name="person_move"),
     path("statistics/", reports.statistics, name="statistics"),
     path("statistics/development/", development_views.development_page, name="development"),
     path("statistics/coverage/", development_views.coverage_page, name="coverage"),

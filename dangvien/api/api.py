@@ -70,6 +70,7 @@ class RuleSetOut(Schema):
 
 
 api.add_router("/candidates", "dangvien.api.candidates.router")
+api.add_router("/people", "dangvien.api.people.router")
 
 
 @api.post(
