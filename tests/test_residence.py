@@ -8,6 +8,7 @@ import json
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
@@ -45,7 +46,9 @@ def tdp_a2(org):
 def history(person) -> list[tuple[str, dt.date | None, dt.date | None]]:
     return [
         (r.locality.code, r.start_on, r.end_on)
-        for r in Residence.objects.filter(person=person).order_by("start_on", "pk")
+        for r in Residence.objects.filter(person=person).order_by(
+            F("start_on").asc(nulls_first=True), "pk"
+        )
     ]
 
 

@@ -4,6 +4,8 @@ without a dated move (imports, the new-candidate form). A dated move by a user i
 
 import datetime as dt
 
+from django.db.models import F
+
 from dangvien.orgs.models import Locality
 
 from .models import Person, Residence
@@ -14,7 +16,7 @@ def current_residence(person: Person) -> Residence | None:
     return (
         person.residences.filter(end_on__isnull=True)
         .select_related("locality")
-        .order_by("-start_on", "-pk")
+        .order_by(F("start_on").desc(nulls_last=True), "-pk")
         .first()
     )
 
