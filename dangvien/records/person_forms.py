@@ -29,10 +29,16 @@ class PersonEditForm(forms.Form):
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
     citizen_id = forms.CharField(label=_("Citizen ID (CCCD)"), max_length=20, required=False)
     ethnicity = forms.ModelChoiceField(
-        label=_("Ethnicity"), queryset=Ethnicity.objects.all(), to_field_name="code"
+        label=_("Ethnicity"),
+        queryset=Ethnicity.objects.all(),
+        to_field_name="code",
+        empty_label=None,
     )
     religion = forms.ModelChoiceField(
-        label=_("Religion"), queryset=Religion.objects.all(), to_field_name="code"
+        label=_("Religion"),
+        queryset=Religion.objects.all(),
+        to_field_name="code",
+        empty_label=None,
     )
     general_education = forms.ChoiceField(
         label=_("General education"), choices=GeneralEducation.choices
