@@ -10,6 +10,7 @@ from dangvien.orgs import restructure_views as restructuring
 from dangvien.orgs import views as orgs
 from dangvien.people import views as people
 from dangvien.records import exit_views as exits
+from dangvien.records import person_views
 from dangvien.records import position_views as positions
 from dangvien.reports import dashboard, development_views, document_views
 from dangvien.reports import views as reports
@@ -50,6 +51,9 @@ urlpatterns = [
         exits.exemption_end,
         name="exemption_end",
     ),
+    # person: editing a person's details, residence history
+    path("people/<int:pk>/edit/", person_views.person_edit, name="person_edit"),
+    path("people/<int:pk>/residence/", person_views.person_move, name="person_move"),
     path("statistics/", reports.statistics, name="statistics"),
     path("statistics/development/", development_views.development_page, name="development"),
     path("statistics/coverage/", development_views.coverage_page, name="coverage"),

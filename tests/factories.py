@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from dangvien.accounts.models import Role
 from dangvien.membership.models import Membership, Stint
 from dangvien.orgs.models import Locality, LocalityCell, OrgUnit
-from dangvien.people.models import Person
+from dangvien.people.models import Person, Residence
 from dangvien.reference.models import Ethnicity, Religion
 
 D = dt.date
@@ -67,6 +67,8 @@ def person(
         **extra,
     )
     p.save()
+    if residence is not None:  # the history as the writers keep it: "since before"
+        Residence.objects.create(person=p, locality=residence, start_on=None)
     return p
 
 

@@ -226,8 +226,40 @@ def matrix(o):
             f"/api/candidates/{c}/events/{ev}/void",
             dict.fromkeys(PERSONAS, 400) | {"anonymous": 401, "ward_b": 404, "leader_a": 403},
         ),
+        # person: editing a person's details, residence history. An invalid form is
+        # shown again (200) or sent back to the person page (302); nothing is written.
+        ("person_edit", "GET", f"/people/{a}/edit/", everyone | {"ward_b": 404, "leader_a": 403}),
+        ("person_edit", "POST", f"/people/{a}/edit/", everyone | {"ward_b": 404, "leader_a": 403}),
+        (
+            "person_move",
+            "POST",
+            f"/people/{a}/residence/",
+            dict.fromkeys(PERSONAS, 302) | {"ward_b": 404, "leader_a": 403},
+        ),
+        ("api", "GET", f"/api/people/{a}", everyone | {"anonymous": 401, "ward_b": 404}),
+        (  # version 99 is not the one stored: 409, nothing written
+            "api",
+            "PATCH",
+            f"/api/people/{a}",
+            dict.fromkeys(PERSONAS, 409) | {"anonymous": 401, "ward_b": 404, "leader_a": 403},
+        ),
+        (  # a locality code nobody has: 400, nothing written
+            "api",
+            "POST",
+            f"/api/people/{a}/residence",
+            dict.fromkeys(PERSONAS, 400) | {"anonymous": 401, "ward_b": 404, "leader_a": 403},
+        ),
         ("api", "GET", "/api/openapi.json", everyone | {"anonymous": 401}),
     ]
+
+
+def person_payload(url: str) -> dict | None:
+    """The body of a person API call in the matrix (a stale version, an unknown place)."""
+    if url.endswith("/residence"):
+        return {"locality": "NO-SUCH-PLACE", "on": "2017-01-05"}
+    if url.startswith("/api/people/"):
+        return {"version": 99, "phone": "0905000000"}
+    return None
 
 
 def named_routes() -> set[str]:
@@ -327,7 +359,10 @@ def test_access_matrix(client, world, persona):
                 if "events" in url
                 else {"person": {"birth_date": "1990-01-01"}}
             )
-            response = client.post(url, json.dumps(payload), content_type="application/json")
+            payload = person_payload(url) or payload
+            response = client.generic(
+                method, url, json.dumps(payload), content_type="application/json"
+            )
         else:
             response = client.post(
                 url, {"kind": "APPLICATION", "date": "05/01/2017", "version": 99}

@@ -32,8 +32,7 @@ def served_by(code: str, day: dt.date) -> set[str]:
 
 @pytest.fixture
 def places(org):
-    for p in (org.an, org.binh, org.dung):
-        Residence.objects.create(person=p, locality=p.residence, start_on=D(2010, 1, 1))
+    # The factory gave An, Bình and Dung a residence "since before the records".
     org.head = Position.objects.create(
         person=org.dung,
         kind=Position.Kind.RESIDENTIAL_GROUP_HEAD,

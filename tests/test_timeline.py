@@ -15,7 +15,7 @@ from .factories import D
 @pytest.fixture
 def history(org):
     m = org.an.memberships.get()
-    Residence.objects.create(person=org.an, locality=org.tdp_a1)
+    assert Residence.objects.filter(person=org.an).count() == 1  # from the factory
     r.Transfer.objects.create(
         membership=m,
         kind=r.Transfer.Kind.OFFICIAL,

@@ -1,8 +1,8 @@
 """Erase the personal data of withdrawn and rejected candidates after a retention period.
 
 The candidate row, its stage, cell, tags and event kinds and dates stay (statistics keep
-their counts); the person's name, identity number, exact birth date and the free text
-of the dossier go. People who are, or were, members are never touched.
+their counts); the person's name, identity number, exact birth date, telephone, address
+and the free text of the dossier go. People who are, or were, members are never touched.
 
 The values go everywhere else too: the audit entries about the person keep who, when
 and what action, their values are replaced by the retention marker (the one change the
@@ -66,6 +66,7 @@ def anonymise(candidate: Candidate) -> list[str]:
     p.full_name = f"{ANONYMOUS} #{p.pk}"
     p.citizen_id = None
     p.birth_date = p.birth_date.replace(month=1, day=1)  # the year stays, for age bands
+    p.phone = p.address = ""
     p.save()
     for event in Event.all_objects.filter(candidate__person=p):  # one by one: audited
         event.note = event.subject = event.document_number = ""

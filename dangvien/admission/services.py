@@ -15,6 +15,7 @@ from dangvien.core.text import search_key
 from dangvien.membership.models import ExitReason, Membership, Stint
 from dangvien.orgs.models import OrgUnit
 from dangvien.people.models import Person
+from dangvien.people.residence import follow_residence
 from dangvien.records.exits import end_membership
 from dangvien.rules import rulesets
 from dangvien.rules.checks import BLOCKING, Finding, check, committee_vote_passes, listing
@@ -439,9 +440,19 @@ def person_for(data: dict, *, by) -> Person:
     number = data.get("citizen_id") or None
     existing = stored_person(number, data["full_name"], data["birth_date"], by=by)
     if existing is not None:
+        if existing.residence is None and data.get("residence") is not None:
+            # Where they live was not known: the listing says it (a move is the person
+            # page's, dated).
+            existing.residence = data["residence"]
+            existing.save(update_fields=["residence"])
+            follow_residence(
+                existing, existing.residence, on=data.get("listed_on") or dt.date.today()
+            )
         return existing
     p = Person(**{f: data[f] for f in PERSON_FIELDS if f != "citizen_id"}, citizen_id=number)
     p.save()
+    if p.residence is not None:  # the history: "since before the records begin"
+        follow_residence(p, p.residence, on=data.get("listed_on") or dt.date.today())
     return p
 
 

@@ -5,6 +5,7 @@ import re
 
 from django.apps import apps
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 
 def _model_name(label: str) -> str:
@@ -57,6 +58,11 @@ def audit_detail(detail: str) -> str:
 HIDDEN_FIELDS = {"id", "version", "search_name", "sort_name", "recorded_at", "path", "depth"}
 
 
+# A field title that the model's own would say wrongly: a person's "address" is their
+# home, not the audit's IP address (one English word, two Vietnamese ones).
+TITLES = {("people.person", "address"): pgettext_lazy("person", "address")}
+
+
 def _empty(value) -> bool:
     return value in (None, "", False, [], {})
 
@@ -107,6 +113,8 @@ def change_rows(model_label: str, changes) -> list[tuple[str, str, str]]:
             field = model._meta.get_field(name) if model else None
         except FieldDoesNotExist:
             field = None
-        title = str(field.verbose_name) if field is not None else name
+        title = str(
+            TITLES.get((model_label, name)) or (field.verbose_name if field is not None else name)
+        )
         rows.append((title, _shown(field, old, related), _shown(field, new, related)))
     return rows

@@ -26,6 +26,7 @@ from dangvien.core.text import search_key
 from dangvien.membership.models import Membership
 from dangvien.orgs.models import OrgUnit
 from dangvien.people.models import Person
+from dangvien.people.residence import follow_residence
 from dangvien.rules.checks import listing
 
 from .base import EVERYWHERE, OUT_OF_SCOPE, Changed, Progress, Scope, start, suggest
@@ -240,6 +241,7 @@ def commit(plan: Plan, path=None, *, by=None, today: dt.date | None = None, prog
             for key, value in r["person"].items():
                 setattr(person, key, value)
             person.save()
+            follow_residence(person, person.residence, on=today)
         try:
             list_candidate(
                 person,

@@ -32,7 +32,9 @@ from dangvien.people.models import (
     Person,
     PoliticalTheory,
     Professional,
+    Residence,
 )
+from dangvien.people.residence import first_residences, follow_residence
 from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
 from dangvien.rules import rulesets
 
@@ -545,6 +547,7 @@ def commit(plan: Plan, path, *, by=None, today: dt.date | None = None, progress=
         raise Changed([Problem(1, "", None, "tệp đã đổi sau khi kiểm tra", "kiểm tra lại tệp")])
     again = Plan(sha256=plan.sha256)
     units = OrgUnit.objects.in_bulk()
+    today = today or dt.date.today()
     try:
         for chunk in spilled(plan, progress):
             new, changed = classify(chunk, again, cast(Scope, plan.scope or EVERYWHERE))
@@ -554,7 +557,7 @@ def commit(plan: Plan, path, *, by=None, today: dt.date | None = None, progress=
             again.n_updated += len(changed)
             write_new(new, by, units)
             for record in changed:
-                write_changed(record, units)
+                write_changed(record, units, today)
     finally:
         Path(plan.spill).unlink(missing_ok=True)
     if not again.ok:
@@ -593,6 +596,9 @@ def write_new(records: list[dict], by, units: dict[int, OrgUnit]) -> None:
                 by_cccd[cccd] = person
         people.append(person)
     Person.objects.bulk_create(created)
+    # Where they live, "since before the records begin": the file says nothing of when.
+    residences = first_residences(created)
+    Residence.objects.bulk_create(residences)
     memberships = [
         Membership(person=person, ceremony_on=r["ceremony_on"], **membership_values(r))
         for person, r in zip(people, records, strict=True)
@@ -602,14 +608,17 @@ def write_new(records: list[dict], by, units: dict[int, OrgUnit]) -> None:
         first_stint(m, units[r["unit_id"]]) for m, r in zip(memberships, records, strict=True)
     ]
     Stint.objects.bulk_create(stints)
-    log_created([*created, *memberships, *stints], user=by, detail="import members")
+    log_created([*created, *residences, *memberships, *stints], user=by, detail="import members")
 
 
-def write_changed(record: dict, units: dict[int, OrgUnit]) -> None:
+def write_changed(record: dict, units: dict[int, OrgUnit], today: dt.date) -> None:
+    """A matched person's row: their details as the file says; a residence that differs
+    from the stored one is a move on the day of the import (the history keeps the old)."""
     person: Person = record["existing"]
     for key, value in record["person"].items():
         setattr(person, key, value)
     person.save()
+    follow_residence(person, person.residence, on=today)
     m = record["membership"] or Membership(person=person, ceremony_on=record["ceremony_on"])
     for key, value in membership_values(record).items():
         setattr(m, key, value)

@@ -1,11 +1,12 @@
 from collections import defaultdict
 
-from django.db.models import Count
+from django.db.models import Count, FilteredRelation
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from dangvien.core.views import day_from, get_visible
 from dangvien.membership.models import Stint
+from dangvien.people.models import resident_on_q
 from dangvien.reports.exports import table_response
 
 from .models import Locality, LocalityCell, OrgUnit
@@ -133,10 +134,13 @@ def locality_list(request):
     cells = defaultdict(list)
     for link in LocalityCell.objects.on(day).filter(locality__in=base).select_related("cell"):
         cells[link.locality_id].append(link.cell)
+    # Where members lived on the day: the residence history's rows in force then.
+    lived = "membership__person__residences"
     residents = dict(
         Stint.objects.members_on(day)
-        .filter(membership__person__residence__in=base)
-        .values_list("membership__person__residence")
+        .annotate(home=FilteredRelation(lived, condition=resident_on_q(day, f"{lived}__")))
+        .filter(home__locality__in=base)
+        .values_list("home__locality")
         .annotate(n=Count("id"))
         .order_by()
     )

@@ -247,8 +247,10 @@ CELL_COMMITTEE_POSITIONS = (
 
 class Residence(models.Model):
     """Where a person lived over a period (start ≤ day < end). `Person.residence` is the
-    current one, kept in step by `dangvien.records.services`; reports for a past date read
-    this history. A start left empty means "since before the records begin"."""
+    current one, kept in step by `dangvien.records.people.move_residence` (and, for the
+    imports and the new-candidate form, `dangvien.people.residence.follow_residence`);
+    reports for a past date read this history. A start left empty means "since before the
+    records begin"."""
 
     person = models.ForeignKey(
         Person, on_delete=models.CASCADE, related_name="residences", verbose_name=_("person")

@@ -1,6 +1,6 @@
 """A person's full record, for a lawful request (Decree 13/2023, PDP Law)."""
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 
 from dangvien.accounts.audit import snapshot
 from dangvien.accounts.models import AuditEntry
@@ -43,6 +43,16 @@ def full_record(person: Person) -> dict:
             "residence": person.residence.long_name if person.residence else None,
         },
         "positions": [snapshot(p) for p in person.positions.all()],
+        "residences": [
+            {
+                **snapshot(r),
+                "locality_code": r.locality.code,
+                "locality_name": r.locality.long_name,
+            }
+            for r in person.residences.select_related("locality__parent").order_by(
+                F("start_on").asc(nulls_first=True), "pk"
+            )
+        ],
         "memberships": memberships,
         "candidacies": candidacies,
         "audit": [

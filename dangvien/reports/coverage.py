@@ -2,10 +2,10 @@
 
 The base localities (hamlets, villages, residential groups) in a unit's area are those
 under the communes and wards its committees lead and those its cells serve, open on the
-date. A member lives in a locality when their residence is that locality — or, for a
-locality since renamed or moved to a new ward one to one, its successor (the register
-keeps one current residence per person; a dated residence history is the member-records
-issue's). A locality has its own cell when a cell serves it alone.
+date. A member lives in a locality on the date when their residence history
+(`people.Residence`) has them there that day — or, for a locality since renamed or moved
+to a new ward one to one, its successor. A locality has its own cell when a cell serves it
+alone.
 
 A cell's committee (chi ủy) on a date is its members holding cell posts then
 (`records.positions.committee`): `cells_due_committee` lists the cells with at least 9
@@ -17,15 +17,17 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q
 
 from dangvien.accounts.scoping import prefix_q
 from dangvien.core.dates import add_years
 from dangvien.membership.models import Membership, Stint
 from dangvien.orgs.models import Locality, LocalityCell, OrgUnit, with_predecessors
-from dangvien.people.models import Position
+from dangvien.people.models import Position, resident_on_q
 from dangvien.records.positions import cells_with_committee
 
+# From a member's stint to the rows of their residence history.
+LIVED = "membership__person__residences__"
 MIN_FULL_MEMBERS = 3  # a cell needs at least 3 full members
 COMMITTEE_FROM = 9  # a cell with 9 or more full members elects a cell committee
 AT_RISK_MEMBERS = 2  # one or two members left
@@ -127,6 +129,29 @@ def residence_map(localities: list[Locality]) -> dict[int, int]:
     return out
 
 
+def lived_on(day: dt.date) -> FilteredRelation:
+    """From a stint, the member's residence row in force on `day` (a LEFT JOIN: none when
+    the history has no row for that day)."""
+    return FilteredRelation(LIVED.rstrip("_"), condition=resident_on_q(day, LIVED))
+
+
+HOME = "person__residences__"  # from a membership to the rows of the residence history
+
+
+def lived_during(since: dt.date, day: dt.date) -> Q:
+    """Q on Membership: one residence row overlaps [since, day] and the membership."""
+    return (
+        (Q(**{f"{HOME}start_on__isnull": True}) | Q(**{f"{HOME}start_on__lte": day}))
+        & (Q(**{f"{HOME}end_on__isnull": True}) | Q(**{f"{HOME}end_on__gt": since}))
+        & (
+            Q(**{f"{HOME}start_on__isnull": True})
+            | Q(exit_on__isnull=True)
+            | Q(**{f"{HOME}start_on__lt": F("exit_on")})
+        )
+        & (Q(**{f"{HOME}end_on__isnull": True}) | Q(**{f"{HOME}end_on__gt": F("ceremony_on")}))
+    )
+
+
 def item(loc: Locality, **extra) -> dict:
     parent = loc.parent.name if loc.parent else ""
     return {"code": loc.code, "name": loc.name, "commune": parent, **extra}
@@ -151,14 +176,17 @@ def coverage(unit: OrgUnit, day: dt.date, since: dt.date | None = None) -> Cover
     locs = area(unit, day)
     result.localities = [item(loc) for loc in locs]
     stands_for = residence_map(locs)
-    members = Stint.objects.members_on(day).filter(
-        membership__person__residence__in=list(stands_for)
+    # Members by where they lived on the day: one GROUP BY over the residence rows in force.
+    members = (
+        Stint.objects.members_on(day)
+        .annotate(lived=lived_on(day))
+        .filter(lived__locality__in=list(stands_for))
     )
     counts: dict[int, int] = defaultdict(int)
     old_only: dict[int, bool] = {}
     born_by = add_years(day, -(AT_RISK_AGE + 1))
     for residence, n, young in (
-        members.values_list("membership__person__residence")
+        members.values_list("lived__locality")
         .annotate(
             n=Count("id"), young=Count("id", filter=Q(membership__person__birth_date__gt=born_by))
         )
@@ -167,16 +195,16 @@ def coverage(unit: OrgUnit, day: dt.date, since: dt.date | None = None) -> Cover
         target = stands_for[residence]
         counts[target] += n
         old_only[target] = old_only.get(target, True) and young == 0
-    # Had a member some day in [since, day], and none on the day.
+    # Had a member some day in [since, day], and none on the day: a member lived there on
+    # some day of the period (the membership, the residence row and the period overlap
+    # pairwise, so on a common day), whether they left the party or moved away since.
     earlier = dict(
-        Membership.objects.filter(
-            person__residence__in=list(stands_for),
-            ceremony_on__lte=day,
-            exit_on__gt=since,
-            exit_on__lte=day,
-        )
-        .values_list("person__residence")
-        .annotate(n=Count("id"))
+        Membership.objects.filter(ceremony_on__lte=day)
+        .filter(Q(exit_on__isnull=True) | Q(exit_on__gt=since))
+        # One filter() call: the conditions hold for the same residence row.
+        .filter(lived_during(since, day), **{f"{HOME}locality__in": list(stands_for)})
+        .values_list(f"{HOME}locality")
+        .annotate(n=Count("id", distinct=True))
         .order_by()
     )
     lost: dict[int, int] = defaultdict(int)
@@ -244,7 +272,8 @@ def cells_report(result: Coverage, unit: OrgUnit, day: dt.date, stands_for) -> N
     for path, residence, n in (
         Stint.objects.members_on(day)
         .in_subtree(unit)
-        .values_list("unit__path", "membership__person__residence")
+        .annotate(lived=lived_on(day))
+        .values_list("unit__path", "lived__locality")
         .annotate(n=Count("id"))
         .order_by()
     ):

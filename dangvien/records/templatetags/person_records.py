@@ -1,0 +1,32 @@
+"""The person page's own sections for its record: the edit button and the residence
+history with the form to record a move (tags, so that the page's view stays as it is)."""
+
+from django import template
+
+from dangvien.core.views import today
+from dangvien.records import people as actions
+from dangvien.records.person_forms import MoveForm
+from dangvien.records.person_views import move_choices
+
+register = template.Library()
+
+
+@register.inclusion_tag("records/_person_actions.html", takes_context=True)
+def person_actions(context, person):
+    return {"person": person, "can_edit": actions.may_edit(context["request"].user, person)}
+
+
+@register.inclusion_tag("records/_residence.html", takes_context=True)
+def residence_section(context, person):
+    user = context["request"].user
+    can_edit = actions.may_edit(user, person)
+    rows = actions.residence_history(person)
+    form = None
+    if can_edit:
+        form = MoveForm(initial={"on": today()}, localities=move_choices(user))
+    return {
+        "person": person,
+        "rows": rows,
+        "form": form,
+        "csrf_token": context.get("csrf_token"),
+    }
