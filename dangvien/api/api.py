@@ -70,6 +70,7 @@ class RuleSetOut(Schema):
 
 
 api.add_router("/candidates", "dangvien.api.candidates.router")
+api.add_router("/", "dangvien.api.cards.router")  # /cards, /badges, /ratings
 
 
 @api.post(
