@@ -90,10 +90,14 @@ def gap_days(memberships, until: dt.date | None = None) -> int:
 def reach_date(memberships, years: int) -> dt.date | None:
     """The day party age reaches `years`: first admission decision + years + the gaps;
     None when the member left (for good) before that day."""
-    spans = _spans(memberships)
+    return _reach(_spans(memberships), years)
+
+
+def _reach(spans: list[Span], years: int, gaps: int | None = None) -> dt.date | None:
     if not spans:
         return None
-    reached = add_years(spans[0].decision_on, years) + dt.timedelta(days=gap_days(spans))
+    gaps = gap_days(spans) if gaps is None else gaps
+    reached = add_years(spans[0].decision_on, years) + dt.timedelta(days=gaps)
     last = spans[-1]
     if last.exit_on and last.exit_reason != ExitReason.TRANSFER_OUT and last.exit_on < reached:
         return None
@@ -115,11 +119,15 @@ def party_age(memberships, on: dt.date) -> int:
 
 def due_badge(memberships, awarded: set[int], on: dt.date) -> tuple[int, dt.date] | None:
     """The highest badge reached by `on` and above every badge already awarded."""
+    spans = _spans(memberships)
+    if not spans:
+        return None
+    gaps = gap_days(spans)
     above = max(awarded, default=0)
     for years in reversed(YEARS):
         if years <= above:
             return None
-        reached = reach_date(memberships, years)
+        reached = _reach(spans, years, gaps)
         if reached and reached <= on:
             return years, reached
     return None
@@ -145,6 +153,10 @@ def due_list(unit: OrgUnit, on: dt.date, people=None) -> list[DueRow]:
         .filter(membership__confirmed_on__lte=on)
         .select_related("membership__person", "unit")
     )
+    # Gaps only delay a badge: whoever was first admitted less than 30 years before
+    # cannot have reached one (most members, left out in SQL).
+    veterans = Membership.objects.filter(decision_on__lte=add_years(on, -YEARS[0]))
+    stints = stints.filter(membership__person_id__in=veterans.values("person_id"))
     if people is not None:
         stints = stints.filter(membership__person__in=people)
     stints = list(stints)
