@@ -10,7 +10,7 @@ from django.utils import translation
 from docx import Document
 
 from dangvien.core.errors import InvalidField, NotAllowed
-from dangvien.membership.models import Membership
+from dangvien.membership.models import Membership, Stint
 from dangvien.records import cards
 from dangvien.records.models import PartyCard
 from dangvien.reports.structure import structure
@@ -275,3 +275,22 @@ def test_cards_api(client, org, personas):
     client.force_login(personas.ward_b_officer)
     assert client.get(url).status_code == 404
     assert post({"number": "64.000300", "issued_on": "2021-01-10"}).status_code == 404
+
+
+def test_the_unit_in_charge_now_issues_even_a_card_dated_earlier(org, personas):
+    """Sơn moved from cell A1 to cell B1 in 2024: ward B keeps his records now."""
+    son = f.person("Mai Văn Sơn", D(1985, 3, 3))
+    m = f.member(son, org.cell_a1, ceremony=D(2010, 3, 1), stint_end=D(2024, 7, 1))
+    Stint.objects.create(
+        membership=m, unit=org.cell_b1, start_on=D(2024, 7, 1), reason_in="TRANSFER"
+    )
+    with pytest.raises(NotAllowed):
+        cards.issue_card(
+            m, number="64.000900", issued_on=D(2015, 1, 1), by=personas.ward_a_officer, now=NOW
+        )
+    cards.issue_card(
+        m, number="64.000900", issued_on=D(2015, 1, 1), by=personas.ward_b_officer, now=NOW
+    )
+    # The ward A list of 2014 had him without a card; that of 2016 no more.
+    assert cards.without_card(org.ward_a, D(2014, 1, 1)).filter(pk=m.pk).exists()
+    assert not cards.without_card(org.ward_a, D(2016, 1, 1)).filter(pk=m.pk).exists()

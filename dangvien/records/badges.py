@@ -209,7 +209,7 @@ def award_badge(
         raise InvalidField(
             "years", _("%(name)s is not a party member.") % {"name": person.full_name}
         )
-    check_scope(by, unit_of(memberships[-1], awarded_on or now))
+    check_scope(by, unit_of(memberships[-1], now))  # the unit in charge now
     if years not in YEARS:
         raise InvalidField(
             "years",

@@ -7,6 +7,11 @@ viên): the cell committee sends the list proposing cards ("danh sách đề ngh
 with the confirmation dossier; each member carries one card number (two groups of digits,
 the province's code and a number from its range), unique across the Party. The format is
 not enforced here: imported registers carry older numbers.
+
+The Word list of members proposed for a card (`admission.documents.card_list_docx`, "Mẫu
+1-TĐV: Danh sách đề nghị cấp thẻ đảng viên") keeps its title: the 2022 guidance names the
+cell's list "danh sách đề nghị phát thẻ" and offices write "cấp" and "phát" alike; the
+form's code and exact title could not be read in the public sources searched.
 """
 
 import datetime as dt
@@ -118,7 +123,7 @@ def issue_card(
     """Issue a member's first card; refused for a member not full on `issued_on`, a number
     already used, or a member who holds a card (reissue it instead)."""
     now = now or today()
-    check_scope(by, unit_of(membership, issued_on or now))
+    check_scope(by, unit_of(membership, now))  # the unit in charge of them now
     with transaction.atomic():
         m = Membership.objects.select_for_update().select_related("person").get(pk=membership.pk)
         if card_in_use(m) is not None or m.card_number:
@@ -154,7 +159,7 @@ def reissue_card(
     """Reissue a lost or damaged card under a new number: the card in use ends on
     `issued_on` and stays in the history."""
     now = now or today()
-    check_scope(by, unit_of(membership, issued_on or now))
+    check_scope(by, unit_of(membership, now))  # the unit in charge of them now
     if reason not in REISSUE_REASONS:
         raise InvalidField("reason", _("Choose why the card is reissued."))
     with transaction.atomic():
