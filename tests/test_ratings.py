@@ -187,6 +187,12 @@ def test_ratings_api(client, org, personas):
     assert ok.status_code == 200 and ok.json()[0]["grade"] == "GOOD"
     summary = client.get("/api/ratings/summary", {"unit": "WARDA", "year": 2025}).json()
     assert summary["total"]["counts"] == {"GOOD": 1}
+    # A membership id from another ward is no such member: its name is never said.
+    cuong = membership(org.cuong)
+    probe = post(
+        {"unit": "A1", "year": 2025, "grades": [{"membership_id": cuong.pk, "grade": "GOOD"}]}
+    )
+    assert probe.status_code == 422 and "Lê Văn Cường" not in probe.content.decode()
     client.force_login(personas.ward_b_officer)
     assert post({"unit": "A1", "year": 2025, "grades": []}).status_code == 400
     assert client.get("/api/ratings", {"unit": "A1"}).status_code == 400

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from dangvien.core.errors import ActionError, InvalidField
 from dangvien.membership.models import Membership, Stint
 from dangvien.orgs.models import OrgUnit
+from dangvien.people.models import Person
 
 from .cards import check_scope, today
 from .models import QualityRating
@@ -125,9 +126,10 @@ def rate_cell(
         raise InvalidField(
             "year", _("The year %(y)s has not come yet: it cannot be rated.") % {"y": year}
         )
-    memberships = {
-        m.pk: m for m in Membership.objects.filter(pk__in=grades).select_related("person")
-    }
+    found = Membership.objects.filter(pk__in=grades).select_related("person")
+    if by is not None:  # an id from elsewhere is "no such member", never a name
+        found = found.filter(person__in=Person.objects.visible_to(by))
+    memberships = {m.pk: m for m in found}
     errors: dict[int, str] = {}
     checked = []
     for pk, grade in grades.items():
