@@ -12,6 +12,7 @@ from dangvien.people import views as people
 from dangvien.records import exit_views as exits
 from dangvien.records import person_views
 from dangvien.records import position_views as positions
+from dangvien.records import views as records
 from dangvien.reports import dashboard, development_views, document_views
 from dangvien.reports import views as reports
 from dangvien.targets import term_views
@@ -111,6 +112,15 @@ urlpatterns = [
         admission.candidate_void_step,
         name="candidate_void_step",
     ),
+    # Cards, badges, ratings
+    path("cards/", records.card_list, name="card_list"),
+    path("people/<int:pk>/cards/issue/", records.card_issue, name="card_issue"),
+    path("people/<int:pk>/cards/reissue/", records.card_reissue, name="card_reissue"),
+    path("badges/", records.badge_list, name="badge_list"),
+    path("badges/list.docx", records.badge_list_docx_view, name="badge_list_docx"),
+    path("people/<int:pk>/badges/award/", records.badge_award, name="badge_award"),
+    path("ratings/", records.rating_table, name="ratings"),
+    path("ratings/summary/", records.rating_summary, name="rating_summary"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

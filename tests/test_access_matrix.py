@@ -39,6 +39,10 @@ def matrix(o):
     forged = dict.fromkeys(PERSONAS[1:], 404) | {"anonymous": 302}
     personal = everyone | {"anonymous": 401, "ward_b": 404, "leader_a": 404}
     api_body = dict.fromkeys(PERSONAS[1:], 422) | {"anonymous": 401}
+    writes_person = dict.fromkeys(PERSONAS, 302) | {"ward_b": 404, "leader_a": 403}
+    api_person = everyone | {"anonymous": 401, "ward_b": 404, "leader_a": 404}
+    api_write = dict.fromkeys(PERSONAS, 422) | {"anonymous": 401, "ward_b": 404, "leader_a": 403}
+    api_unit = everyone | {"anonymous": 401, "ward_b": 400}
     return [
         ("home", "GET", "/", everyone),
         ("unit_tree", "GET", "/units/", everyone),
@@ -249,6 +253,33 @@ def matrix(o):
             f"/api/people/{a}/residence",
             dict.fromkeys(PERSONAS, 400) | {"anonymous": 401, "ward_b": 404, "leader_a": 403},
         ),
+        # Cards, badges, ratings: the lists follow the unit picked (one out of scope is an
+        # error on the page, 404 for a file, 400 in the API); writes about a person are
+        # 404 out of scope and 403 for a role that only reads; the API's refusals of an
+        # empty body are 422 (a field) or 400 (no cell).
+        ("card_list", "GET", "/cards/?unit=A1", everyone),
+        ("card_issue", "POST", f"/people/{a}/cards/issue/", writes_person),
+        ("card_reissue", "POST", f"/people/{a}/cards/reissue/", writes_person),
+        ("badge_list", "GET", "/badges/?unit=A1", everyone),
+        ("badge_list_docx", "GET", "/badges/list.docx?unit=A1", everyone | {"ward_b": 404}),
+        ("badge_award", "POST", f"/people/{a}/badges/award/", writes_person),
+        ("ratings", "GET", "/ratings/?unit=A1", everyone),
+        ("ratings", "POST", "/ratings/", everyone | {"leader_a": 403}),
+        ("rating_summary", "GET", "/ratings/summary/?unit=A1", everyone),
+        ("api", "GET", f"/api/cards/people/{a}", api_person),
+        ("api", "POST", f"/api/cards/people/{a}", api_write),
+        ("api", "GET", "/api/cards/without?unit=A1", api_unit),
+        ("api", "GET", f"/api/badges/people/{a}", api_person),
+        ("api", "POST", f"/api/badges/people/{a}", api_write),
+        ("api", "GET", "/api/badges/due?unit=A1", api_unit),
+        ("api", "GET", "/api/ratings?unit=A1", api_unit),
+        (
+            "api",
+            "POST",
+            "/api/ratings",
+            dict.fromkeys(PERSONAS, 400) | {"anonymous": 401, "leader_a": 403},
+        ),
+        ("api", "GET", "/api/ratings/summary?unit=A1", api_unit),
         ("api", "GET", "/api/openapi.json", everyone | {"anonymous": 401}),
     ]
 

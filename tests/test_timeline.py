@@ -60,7 +60,7 @@ def test_every_record_in_date_order(history):
     assert days[1:] == sorted(days[1:])
     whats = [e.what for e in entries]
     assert whats[1:3] == ["Quyết định kết nạp", "Ngày vào Đảng"]
-    assert whats.index("Phát thẻ lần đầu") == 4
+    assert whats.index("Cấp lần đầu") == 4
     assert "Bí thư chi bộ" in whats
     assert "Thôi giữ chức bí thư chi bộ" in whats
     assert "Xếp loại năm 2022: Hoàn thành tốt nhiệm vụ" in whats

@@ -193,7 +193,7 @@ def test_voiding_the_confirmation_and_the_card(org, officer):
     c = full_member(org)
     official = structure(org.ward_a, D(2018, 9, 1)).figures["official"]
     step(c, K.CARD_ISSUED, D(2018, 9, 5), card_number="41000001")
-    PartyCard.objects.create(membership_id=c.membership_id, number="41000001")
+    assert PartyCard.objects.filter(membership_id=c.membership_id, number="41000001").exists()
     # The confirmation cannot go while the card stands.
     with pytest.raises(TransitionError):
         void_step(last(c, K.CONFIRMATION_DECISION), reason=REASON, by=officer)

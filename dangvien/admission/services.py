@@ -17,6 +17,7 @@ from dangvien.orgs.models import OrgUnit
 from dangvien.people.models import Person
 from dangvien.people.residence import follow_residence
 from dangvien.records.exits import end_membership
+from dangvien.records.models import PartyCard
 from dangvien.rules import rulesets
 from dangvien.rules.checks import BLOCKING, Finding, check, committee_vote_passes, listing
 from dangvien.rules.dossier import parse
@@ -357,14 +358,27 @@ def membership_effects(c: Candidate, event: Event, events: list[Event]) -> None:
         m.confirmed_on = add_months(m.ceremony_on, 12)
         m.save(update_fields=["confirmed_on"])
     elif event.kind == K.CARD_ISSUED:
-        if Membership.objects.filter(card_number=event.card_number).exclude(pk=m.pk).exists():
-            raise TransitionError(
-                _("Party card number %(n)s is already used.") % {"n": event.card_number}
-            )
-        m.card_number = event.card_number
+        number = event.card_number.strip()
+        if (
+            Membership.objects.filter(card_number=number).exclude(pk=m.pk).exists()
+            or PartyCard.objects.filter(number=number).exclude(membership=m).exists()
+        ):
+            raise TransitionError(_("Party card number %(n)s is already used.") % {"n": number})
+        m.card_number = number
         try:
             with transaction.atomic():
                 m.save(update_fields=["card_number"])
+                # The card's history (records.PartyCard) begins with this first card.
+                for old in m.cards.filter(ended_on__isnull=True).exclude(number=number):
+                    old.ended_on = event.date  # saved one by one: audited
+                    old.save(update_fields=["ended_on"])
+                if not m.cards.filter(number=number).exists():
+                    PartyCard.objects.create(
+                        membership=m,
+                        number=number,
+                        issued_on=event.date,
+                        reason=PartyCard.Reason.FIRST,
+                    )
         except IntegrityError:
             raise TransitionError(
                 _("Party card number %(n)s is already used.") % {"n": event.card_number}

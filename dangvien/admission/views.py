@@ -18,6 +18,7 @@ from dangvien.membership.models import Stint
 from dangvien.orgs.models import Locality, OrgUnit
 from dangvien.orgs.picker import grassroots_names, resolve_unit, unit_label
 from dangvien.people.models import Person
+from dangvien.records.cards import without_card
 from dangvien.reports.exports import DOCX, attachment, table_response
 from dangvien.reports.views import default_unit
 from dangvien.rules import rulesets
@@ -528,16 +529,11 @@ def unit_candidates_docx(request, code: str):
 
 def unit_cards_docx(request, code: str):
     """Mẫu 1-TĐV: full members in the unit's subtree who hold no card yet."""
-    from dangvien.membership.models import Membership, Stint, full_on_q, member_on_q
-
     unit = personal_unit(request, code)
     day, _error = day_from(request)  # the unit page's date (default today)
-    stints = Stint.objects.on(day).in_subtree(unit)
     qs = (
-        Membership.objects.filter(member_on_q(day, "") & full_on_q(day, ""))
-        .filter(pk__in=stints.values("membership_id"))
+        without_card(unit, day)
         .filter(person__in=Person.objects.visible_to(request.user, personal=True))
-        .filter(Q(card_number__isnull=True) | Q(card_number=""))
         .select_related("person")
         .order_by("person__sort_name")
     )

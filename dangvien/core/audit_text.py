@@ -92,6 +92,8 @@ def _shown(field, value, related: dict) -> str:
             return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
         except ValueError:
             return value
+    if field.name == "year":  # a year is a name, not a quantity: 2025, never 2.025
+        return str(value)
     return localize(value) if isinstance(value, int | float) else str(value)
 
 

@@ -1,0 +1,367 @@
+"""Pages of cards, badges and ratings; each write calls the one action function of
+`cards`, `badges` or `ratings`, the same as the JSON API."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from dangvien.accounts.audit import A, log
+from dangvien.accounts.scoping import writable_paths
+from dangvien.core.dates import parse_date
+from dangvien.core.errors import ActionError, InvalidField, NotAllowed
+from dangvien.core.views import day_from, get_visible, today
+from dangvien.membership.models import Membership, Stint
+from dangvien.orgs.models import OrgUnit
+from dangvien.orgs.picker import label_units, resolve_unit
+from dangvien.people.models import Person
+from dangvien.reports.exports import DOCX, attachment
+
+from . import badges, cards, ratings
+from .documents import badge_list_docx
+from .models import QualityRating
+
+
+# ----- shared ------------------------------------------------------------------------------
+def default_unit(user) -> OrgUnit | None:
+    visible = OrgUnit.objects.visible_to(user).order_by("depth", "path")
+    return visible.on(today()).first() or visible.first()
+
+
+def picked_unit(request, visible, day: dt.date, param: str = "unit"):
+    """The unit typed or picked in `?unit=` among `visible`, else the top of the user's
+    scope; with an error message when the text matches no unit."""
+    typed = request.GET.get(param, "").strip()
+    unit = resolve_unit(visible, typed, day) if typed else None
+    if unit is None and typed:
+        error = _("No unit in your scope is called “%(name)s”: pick one from the list.") % {
+            "name": typed
+        }
+        return None, error
+    return unit, None
+
+
+def date_field(value: str, field: str, label: str) -> dt.date | None:
+    if not (value or "").strip():
+        return None
+    try:
+        return parse_date(value, field=label)
+    except ValidationError as e:
+        raise InvalidField(field, e.messages[0]) from None
+
+
+def person_for_write(request, pk: int) -> Person:
+    """The person (404 outside the user's scope) whose records the user may change (403
+    for a role that only reads)."""
+    person = get_visible(Person.objects.visible_to(request.user), pk=pk)
+    if writable_paths(request.user) == []:
+        raise PermissionDenied
+    return person
+
+
+def latest_membership(person: Person) -> Membership | None:
+    return person.memberships.select_related("person").order_by("-ceremony_on").first()
+
+
+def back(person: Person):
+    return redirect("person_detail", pk=person.pk)
+
+
+def _act(request, person: Person, action, done: str):
+    try:
+        action()
+    except NotAllowed:
+        raise PermissionDenied from None
+    except ActionError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, done)
+    return back(person)
+
+
+# ----- cards -------------------------------------------------------------------------------
+def card_issue(request, pk: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    person = person_for_write(request, pk)
+    m = latest_membership(person)
+    post = request.POST
+
+    def action():
+        if m is None:
+            raise InvalidField("number", _("%(name)s is not a party member.") % {"name": person})
+        cards.issue_card(
+            m,
+            number=post.get("number", ""),
+            issued_on=date_field(post.get("issued_on", ""), "issued_on", _("Card issued on")),
+            issuing_body=post.get("issuing_body", ""),
+            by=request.user,
+        )
+
+    return _act(
+        request,
+        person,
+        action,
+        _("Party card %(n)s issued.") % {"n": post.get("number", "").strip()},
+    )
+
+
+def card_reissue(request, pk: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    person = person_for_write(request, pk)
+    m = latest_membership(person)
+    post = request.POST
+
+    def action():
+        if m is None:
+            raise InvalidField("number", _("%(name)s is not a party member.") % {"name": person})
+        cards.reissue_card(
+            m,
+            number=post.get("number", ""),
+            issued_on=date_field(post.get("issued_on", ""), "issued_on", _("Card issued on")),
+            reason=post.get("reason", ""),
+            issuing_body=post.get("issuing_body", ""),
+            by=request.user,
+        )
+
+    return _act(
+        request,
+        person,
+        action,
+        _("Party card %(n)s issued.") % {"n": post.get("number", "").strip()},
+    )
+
+
+def card_list(request):
+    """Full members of a unit's subtree who hold no card in use on a day."""
+    day, error = day_from(request)
+    visible = OrgUnit.objects.visible_to(request.user)
+    unit, unit_error = picked_unit(request, visible, day)
+    unit = unit or default_unit(request.user)
+    error = error or unit_error
+    rows: list[Membership] = []
+    if unit is not None:
+        people = Person.objects.visible_to(request.user, personal=True)
+        rows = list(
+            cards.without_card(unit, day)
+            .filter(person__in=people)
+            .select_related("person")
+            .order_by("person__sort_name")
+        )
+        units = {
+            s.membership_id: s.unit
+            for s in Stint.objects.on(day)
+            .in_subtree(unit)
+            .filter(membership__in=rows)
+            .select_related("unit")
+        }
+        for m in rows:
+            m.unit_now = units.get(m.pk)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "records/card_list.html",
+        {"unit": unit, "day": day, "rows": rows, "error": error},
+    )
+
+
+# ----- badges ------------------------------------------------------------------------------
+def award_day_from(request) -> tuple[dt.date, str | None]:
+    """The award day asked for (`year` and one of the four `day`s), else the next one."""
+    nxt = badges.next_award_day(today())
+    raw_year, raw_day = request.GET.get("year", ""), request.GET.get("day", "")
+    if not raw_year and not raw_day:
+        return nxt, None
+    try:
+        year = int(raw_year or nxt.year)
+        month, day = (int(x) for x in (raw_day or f"{nxt.month}-{nxt.day}").split("-"))
+        chosen = dt.date(year, month, day)
+    except (TypeError, ValueError):
+        return nxt, _("Choose an award day among 3/2, 19/5, 2/9 and 7/11.")
+    if (month, day) not in badges.AWARD_DAYS or not 1930 <= year <= 2100:
+        return nxt, _("Choose an award day among 3/2, 19/5, 2/9 and 7/11.")
+    return chosen, None
+
+
+def _due(request):
+    award_on, error = award_day_from(request)
+    visible = OrgUnit.objects.visible_to(request.user)
+    unit, unit_error = picked_unit(request, visible, today())
+    unit = unit or default_unit(request.user)
+    rows = []
+    if unit is not None:
+        people = Person.objects.visible_to(request.user, personal=True)
+        rows = badges.due_list(unit, award_on, people=people)
+    return unit, award_on, rows, error or unit_error
+
+
+def badge_list(request):
+    unit, award_on, rows, error = _due(request)
+    years = range(today().year - 1, today().year + 3)
+    return render(
+        request,
+        "records/badge_list.html",
+        {
+            "unit": unit,
+            "award_on": award_on,
+            "rows": rows,
+            "error": error,
+            "years": years,
+            "days": [(f"{m}-{d}", f"{d}/{m}") for m, d in badges.AWARD_DAYS],
+            "chosen_day": f"{award_on.month}-{award_on.day}",
+        },
+    )
+
+
+def badge_list_docx_view(request):
+    unit, award_on, rows, error = _due(request)
+    if unit is None or error:
+        raise Http404(error or _("Not found, or outside your scope."))
+    log(A.EXPORT, unit, detail=f"badge list 4-HHĐ {award_on.isoformat()} (docx)")
+    return attachment(
+        badge_list_docx(unit, award_on, rows, today()),
+        f"4-HHD-{unit.code}-{award_on:%Y%m%d}.docx",
+        DOCX,
+    )
+
+
+def badge_award(request, pk: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    person = person_for_write(request, pk)
+    post = request.POST
+
+    def action():
+        try:
+            years = int(post.get("years", ""))
+        except ValueError:
+            raise InvalidField("years", _("Choose the badge.")) from None
+        badges.award_badge(
+            person,
+            years=years,
+            awarded_on=date_field(post.get("awarded_on", ""), "awarded_on", _("Badge awarded on")),
+            decision_number=post.get("decision_number", ""),
+            by=request.user,
+        )
+
+    return _act(request, person, action, _("The badge is recorded."))
+
+
+# ----- ratings -----------------------------------------------------------------------------
+def rating_years() -> list[int]:
+    now = today().year
+    return list(range(now, now - 10, -1))
+
+
+def _year(raw: str) -> int | None:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def rating_table(request):
+    """A cell and a year: every member of the cell that year with their grade, entered in
+    one table and saved at once (all rows or none)."""
+    day = today()
+    visible_cells = OrgUnit.objects.visible_to(request.user).filter(kind__in=ratings.RATING_UNITS)
+    source = request.POST if request.method == "POST" else request.GET
+    if request.method == "POST" and writable_paths(request.user) == []:
+        raise PermissionDenied
+    typed = source.get("unit", "").strip()
+    cell = resolve_unit(visible_cells, typed, day) if typed else None
+    year = _year(source.get("year", "")) or day.year - (1 if day.month < 10 else 0)
+    error = None
+    if typed and cell is None:
+        error = _("No cell in your scope is called “%(name)s”: pick one from the list.") % {
+            "name": typed
+        }
+    row_errors: dict[int, str] = {}
+    members: list[Membership] = []
+    posted: dict[int, str] = {}
+    if cell is not None:
+        members = list(
+            ratings.members_of(cell, year).filter(
+                person__in=Person.objects.visible_to(request.user, personal=True)
+            )
+        )
+        if request.method == "POST":
+            posted = {m.pk: source.get(f"grade-{m.pk}", "") for m in members}
+            try:
+                saved = ratings.rate_cell(cell, year, posted, by=request.user)
+            except NotAllowed:
+                raise PermissionDenied from None
+            except ratings.RowErrors as e:
+                row_errors = e.errors
+                error = _("Nothing was saved: correct the rows marked below.")
+            except ActionError as e:
+                error = str(e)
+            else:
+                messages.success(
+                    request,
+                    _("%(n)s ratings saved for %(unit)s, %(y)s.")
+                    % {"n": len(saved), "unit": cell.name, "y": year},
+                )
+                return redirect(f"{request.path}?unit={cell.code}&year={year}")
+    elif request.method == "POST":
+        error = error or _("Choose a cell.")
+    stored = dict(
+        QualityRating.objects.filter(membership__in=members, year=year).values_list(
+            "membership_id", "grade"
+        )
+    )
+    rows = [
+        {
+            "m": m,
+            "grade": posted.get(m.pk, stored.get(m.pk, "")),
+            "error": row_errors.get(m.pk, ""),
+        }
+        for m in members
+    ]
+    options = [(u.code, label) for u, label in label_units(visible_cells.on(day))]
+    label = next((text for code, text in options if cell and code == cell.code), typed)
+    can_write = cell is not None and (
+        writable_paths(request.user) is None
+        or any(cell.path.startswith(p) for p in writable_paths(request.user) or [])
+    )
+    return render(
+        request,
+        "records/rating_table.html",
+        {
+            "cell": cell,
+            "year": year,
+            "years": rating_years(),
+            "rows": rows,
+            "grades": QualityRating.Grade.choices,
+            "error": error,
+            "options": options,
+            "label": label,
+            "can_write": can_write,
+        },
+        status=400 if row_errors else 200,
+    )
+
+
+def rating_summary(request):
+    day = today()
+    visible = OrgUnit.objects.visible_to(request.user)
+    unit, error = picked_unit(request, visible, day)
+    unit = unit or default_unit(request.user)
+    year = _year(request.GET.get("year", "")) or day.year - (1 if day.month < 10 else 0)
+    rows, total = ratings.summary(unit, year) if unit else ([], None)
+    return render(
+        request,
+        "records/rating_summary.html",
+        {
+            "unit": unit,
+            "year": year,
+            "years": rating_years(),
+            "rows": rows,
+            "total": total,
+            "grades": QualityRating.Grade.choices,
+            "error": error,
+        },
+    )
