@@ -9,6 +9,7 @@ from dangvien.imports import views as imports
 from dangvien.orgs import restructure_views as restructuring
 from dangvien.orgs import views as orgs
 from dangvien.people import views as people
+from dangvien.records import transfer_views as transfers
 from dangvien.reports import dashboard, development_views, document_views
 from dangvien.reports import views as reports
 from dangvien.targets import term_views
@@ -77,6 +78,15 @@ urlpatterns = [
     path("imports/<int:pk>/write/", imports.import_write, name="import_write"),
     path("imports/<int:pk>/cancel/", imports.import_cancel, name="import_cancel"),
     path("imports/<int:pk>/report.xlsx", imports.import_report, name="import_report"),
+    # records: transfers of party activity and temporary activity
+    path("transfers/", transfers.transfer_list, name="transfer_list"),
+    path("transfers/in/", transfers.transfer_in, name="transfer_in"),
+    path("transfers/<int:pk>/receive/", transfers.transfer_receive, name="transfer_receive"),
+    path("transfers/<int:pk>/cancel/", transfers.transfer_cancel, name="transfer_cancel"),
+    path("people/<int:pk>/transfer/", transfers.transfer_issue, name="transfer_issue"),
+    path("people/<int:pk>/transfer-out/", transfers.transfer_out, name="transfer_out"),
+    path("people/<int:pk>/temporary/", transfers.temporary_start, name="temporary_start"),
+    path("temporary/<int:pk>/end/", transfers.temporary_end, name="temporary_end"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -70,6 +70,7 @@ class RuleSetOut(Schema):
 
 
 api.add_router("/candidates", "dangvien.api.candidates.router")
+api.add_router("/transfers", "dangvien.api.transfers.router")
 
 
 @api.post(
