@@ -122,7 +122,11 @@ def check_member_unit(field: str, unit: OrgUnit | None, day: dt.date) -> OrgUnit
 
 
 def locked_membership(membership: Membership) -> Membership:
-    return Membership.objects.select_for_update().select_related("person").get(pk=membership.pk)
+    return (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("person")
+        .get(pk=membership.pk)
+    )
 
 
 def check_member_on(m: Membership, day: dt.date, field: str) -> None:
@@ -155,7 +159,7 @@ def open_stint(m: Membership, field: str, by) -> Stint:
     """The member's current stint, locked, once the user may act for its unit (the last
     unit when there is none: a member in transit is the sending unit's to act on)."""
     last = (
-        Stint.objects.select_for_update()
+        Stint.objects.select_for_update(of=("self",))
         .select_related("unit")
         .filter(membership=m)
         .order_by("-start_on")
@@ -243,7 +247,7 @@ def issue_transfer(
 
 def locked_transfer(transfer: Transfer) -> Transfer:
     return (
-        Transfer.objects.select_for_update()
+        Transfer.objects.select_for_update(of=("self",))
         .select_related("membership__person", "from_unit", "to_unit")
         .get(pk=transfer.pk)
     )
@@ -310,7 +314,7 @@ def cancel_transfer(
         why = check_text("reason", _("Reason for cancelling"), reason, required=True)
         m = locked_membership(t.membership)
         stint = (
-            Stint.objects.select_for_update()
+            Stint.objects.select_for_update(of=("self",))
             .filter(
                 membership=m,
                 unit=t.from_unit,
@@ -369,7 +373,7 @@ def transfer_out(
             note=body,
             recorded_by=by if getattr(by, "is_authenticated", False) else None,
         )
-        for stay in TemporaryStay.objects.select_for_update().filter(
+        for stay in TemporaryStay.objects.select_for_update(of=("self",)).filter(
             Q(end_on__isnull=True) | Q(end_on__gt=on), membership=m, start_on__lte=on
         ):
             stay.end_on = on
@@ -463,7 +467,9 @@ def transfer_in(
             cccd = (person.get("citizen_id") or "").strip()
             found = Person.objects.filter(citizen_id=cccd).first() if cccd else None
             person = new_person(person) if found is None else found
-        existing = list(Membership.objects.select_for_update().filter(person_id=person.pk))
+        existing = list(
+            Membership.objects.select_for_update(of=("self",)).filter(person_id=person.pk)
+        )
         current = [m for m in existing if m.exit_on is None]
         if current:
             raise InvalidField(
@@ -508,7 +514,7 @@ def transfer_in(
                     )
                 m.confirmed_on = confirmed_on
             m.save(update_fields=["exit_on", "exit_reason", "confirmed_on"])
-            for decision in ExitDecision.objects.select_for_update().filter(
+            for decision in ExitDecision.objects.select_for_update(of=("self",)).filter(
                 membership=m, reason=ExitReason.TRANSFER_OUT, reversed_on__isnull=True
             ):
                 decision.reversed_on = on
@@ -659,7 +665,7 @@ def end_temporary(
     today = today or timezone.localdate()
     with transaction.atomic():
         s = (
-            TemporaryStay.objects.select_for_update()
+            TemporaryStay.objects.select_for_update(of=("self",))
             .select_related("membership__person", "host_unit")
             .get(pk=stay.pk)
         )

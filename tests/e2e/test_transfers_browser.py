@@ -44,7 +44,7 @@ def test_ward_a_issues_and_ward_b_receives_a_transfer(live_server, browser, org)
     page.click("nav >> text=Chuyển sinh hoạt")
     incoming = page.inner_text("table#incoming")
     assert "Nguyễn Văn An" in incoming and "14/04/2020" in incoming  # the receipt deadline
-    page.click("table#incoming >> text=Tiếp nhận")
+    page.click('table#incoming a.button:has-text("Tiếp nhận")')
     page.wait_for_selector("form#transfer-receive")
     page.fill("input[name=on]", "20/03/2020")
     page.fill("input[name=document_number]", "08-TN")
