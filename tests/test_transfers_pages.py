@@ -258,3 +258,35 @@ def test_api_out_in_and_temporary(client, org, personas):
         {"person_id": org.binh.pk, "start_on": "2099-02-01"},
     )
     assert r.status_code == 422
+
+
+def test_vietnamese_pages_show_no_english(client, org, personas):
+    issue(client, org, personas)
+    t = Transfer.objects.get()
+    page(
+        client,
+        f"/people/{org.binh.pk}/temporary/",
+        personas.ward_a_officer,
+        {"host_unit": "B1", "start_on": "01/02/2021"},
+    )
+    stay = TemporaryStay.objects.get()
+    english = ["Transfer", "Receive", "Cancel", "unit", "Temporary", "Host", "Until", "From "]
+    urls = [
+        (personas.ward_b_officer, f"/people/{org.an.pk}/"),
+        (personas.ward_b_officer, "/transfers/"),
+        (personas.ward_b_officer, f"/transfers/{t.pk}/receive/"),
+        (personas.ward_a_officer, f"/transfers/{t.pk}/cancel/"),
+        (personas.ward_a_officer, f"/people/{org.binh.pk}/"),
+        (personas.ward_a_officer, f"/people/{org.binh.pk}/transfer/"),
+        (personas.ward_a_officer, f"/people/{org.binh.pk}/transfer-out/"),
+        (personas.ward_a_officer, "/transfers/in/"),
+        (personas.ward_b_officer, f"/temporary/{stay.pk}/end/"),
+        (personas.ward_b_officer, "/units/B1/?date=01/03/2021"),
+        (personas.ward_b_officer, "/alerts/?date=2020-05-01"),
+    ]
+    for user, url in urls:
+        response = page(client, url, user)
+        assert response.status_code == 200, url
+        main = response.content.decode().split("<main", 1)[-1]
+        shown = [w for w in english if f">{w}" in main or f" {w}" in main]
+        assert not shown, (url, shown)
