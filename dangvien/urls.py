@@ -12,6 +12,7 @@ from dangvien.people import views as people
 from dangvien.records import exit_views as exits
 from dangvien.records import person_views
 from dangvien.records import position_views as positions
+from dangvien.records import transfer_views as transfers
 from dangvien.records import views as records
 from dangvien.reports import dashboard, development_views, document_views
 from dangvien.reports import views as reports
@@ -121,6 +122,15 @@ urlpatterns = [
     path("people/<int:pk>/badges/award/", records.badge_award, name="badge_award"),
     path("ratings/", records.rating_table, name="ratings"),
     path("ratings/summary/", records.rating_summary, name="rating_summary"),
+    # records: transfers of party activity and temporary activity
+    path("transfers/", transfers.transfer_list, name="transfer_list"),
+    path("transfers/in/", transfers.transfer_in, name="transfer_in"),
+    path("transfers/<int:pk>/receive/", transfers.transfer_receive, name="transfer_receive"),
+    path("transfers/<int:pk>/cancel/", transfers.transfer_cancel, name="transfer_cancel"),
+    path("people/<int:pk>/transfer/", transfers.transfer_issue, name="transfer_issue"),
+    path("people/<int:pk>/transfer-out/", transfers.transfer_out, name="transfer_out"),
+    path("people/<int:pk>/temporary/", transfers.temporary_start, name="temporary_start"),
+    path("temporary/<int:pk>/end/", transfers.temporary_end, name="temporary_end"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -280,6 +280,9 @@ def matrix(o):
             dict.fromkeys(PERSONAS, 400) | {"anonymous": 401, "leader_a": 403},
         ),
         ("api", "GET", "/api/ratings/summary?unit=A1", api_unit),
+        # records/transfers: a member of A2 in transit to B1 (`tr`), Bình of A2 in temporary
+        # activity at B1 (`st`). Each side acts on its own step only; leaders only read.
+        *transfer_rows(o, everyone),
         ("api", "GET", "/api/openapi.json", everyone | {"anonymous": 401}),
     ]
 
@@ -291,6 +294,71 @@ def person_payload(url: str) -> dict | None:
     if url.startswith("/api/people/"):
         return {"version": 99, "phone": "0905000000"}
     return None
+
+
+def transfer_rows(o, everyone):
+    """The transfer pages and API: rows for the matrix, with the records they act on."""
+    from dangvien.membership.models import Membership
+    from dangvien.records.models import TemporaryStay, Transfer
+
+    t = Transfer.objects.filter(document_number="MATRIX").first()
+    if t is None:
+        mover = f.person("Đặng Văn Chuyển", f.D(1985, 1, 1), "M")
+        m = f.member(mover, o.cell_a2, ceremony=f.D(2010, 1, 1), stint_end=f.D(2020, 3, 2))
+        m.stints.update(reason_out="TRANSFER")
+        t = Transfer.objects.create(
+            membership=m,
+            kind="OFFICIAL",
+            from_unit=o.cell_a2,
+            to_unit=o.cell_b1,
+            issued_on=f.D(2020, 3, 2),
+            document_number="MATRIX",
+        )
+        TemporaryStay.objects.create(
+            membership=Membership.objects.get(person=o.binh),
+            host_unit=o.cell_b1,
+            start_on=f.D(2021, 2, 1),
+        )
+    tr, st, a = t.pk, TemporaryStay.objects.get().pk, o.an.pk
+    writer = everyone | {"leader_a": 403}
+    of_an = writer | {"ward_b": 404}  # An of A1: ward A's, the A1 secretary's, the board's
+    sender = everyone | {"ward_b": 403, "secretary_a": 404, "leader_a": 403}
+    receiver = everyone | {"ward_a": 403, "secretary_a": 404, "leader_a": 403}
+    sides = everyone | {"secretary_a": 404, "leader_a": 403}
+    api_422 = dict.fromkeys(PERSONAS, 422) | {"anonymous": 401}
+    return [
+        ("transfer_list", "GET", "/transfers/", everyone),
+        ("transfer_in", "GET", "/transfers/in/", writer),
+        ("transfer_in", "POST", "/transfers/in/", writer),  # the form's errors: 200
+        ("transfer_issue", "GET", f"/people/{a}/transfer/", of_an),
+        ("transfer_issue", "POST", f"/people/{a}/transfer/", of_an),
+        ("transfer_out", "GET", f"/people/{a}/transfer-out/", of_an),
+        ("transfer_out", "POST", f"/people/{a}/transfer-out/", of_an),
+        ("temporary_start", "GET", f"/people/{a}/temporary/", of_an),
+        ("temporary_start", "POST", f"/people/{a}/temporary/", of_an),
+        ("transfer_receive", "GET", f"/transfers/{tr}/receive/", receiver),
+        ("transfer_receive", "POST", f"/transfers/{tr}/receive/", receiver),
+        ("transfer_cancel", "GET", f"/transfers/{tr}/cancel/", sender),
+        ("transfer_cancel", "POST", f"/transfers/{tr}/cancel/", sender),
+        ("temporary_end", "GET", f"/temporary/{st}/end/", sides),
+        ("temporary_end", "POST", f"/temporary/{st}/end/", sides),
+        (
+            "transfer_receive",
+            "GET",
+            "/transfers/999999/receive/",
+            everyone | dict.fromkeys(USERS, 404),
+        ),
+        ("api", "GET", "/api/transfers", everyone | {"anonymous": 401}),
+        ("api", "GET", "/api/transfers?all=true", everyone | {"anonymous": 401}),
+        # The matrix's payload lacks every required field: refused before any scope check.
+        ("api", "POST", "/api/transfers", api_422),
+        ("api", "POST", "/api/transfers/out", api_422),
+        ("api", "POST", "/api/transfers/in", api_422),
+        ("api", "POST", "/api/transfers/temporary", api_422),
+        ("api", "POST", f"/api/transfers/{tr}/receive", api_422),
+        ("api", "POST", f"/api/transfers/{tr}/cancel", api_422),
+        ("api", "POST", f"/api/transfers/temporary/{st}/end", api_422),
+    ]
 
 
 def named_routes() -> set[str]:

@@ -74,6 +74,7 @@ api.add_router("", "dangvien.api.exits.router")  # /exits, /exemptions
 api.add_router("/positions", "dangvien.api.positions.router")
 api.add_router("/people", "dangvien.api.people.router")
 api.add_router("/", "dangvien.api.cards.router")  # /cards, /badges, /ratings
+api.add_router("/transfers", "dangvien.api.transfers.router")
 
 
 @api.post(

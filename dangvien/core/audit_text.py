@@ -55,7 +55,18 @@ def audit_detail(detail: str) -> str:
 
 
 # Bookkeeping columns, not facts about the person: left out of a history shown to people.
-HIDDEN_FIELDS = {"id", "version", "search_name", "sort_name", "recorded_at", "path", "depth"}
+# `recorded_by`: the entry's own user column says who (and its field has no title).
+HIDDEN_FIELDS = {
+    "id",
+    "version",
+    "search_name",
+    "sort_name",
+    "recorded_at",
+    "recorded_by",
+    "recorded_by_id",
+    "path",
+    "depth",
+}
 
 
 # A field title that the model's own would say wrongly: a person's "address" is their

@@ -100,7 +100,18 @@ class PersonQuerySet(models.QuerySet):
         # those of their cell.
         resident = ~Exists(stints) & prefix_q("residence__path", places or [])
         candidacy = Candidate.objects.filter(prefix_q("cell__path", paths), person=OuterRef("pk"))
-        return self.filter(Exists(latest) | resident | Exists(candidacy))
+        # A member in transit between two units (in neither) is seen by both sides, and
+        # only while the transfer is pending (dangvien.records.transfers).
+        from dangvien.records.models import Transfer
+
+        in_transit = Transfer.objects.filter(
+            prefix_q("from_unit__path", paths) | prefix_q("to_unit__path", paths),
+            membership__person=OuterRef("pk"),
+            kind=Transfer.Kind.OFFICIAL,
+            received_on__isnull=True,
+            cancelled_on__isnull=True,
+        )
+        return self.filter(Exists(latest) | resident | Exists(candidacy) | Exists(in_transit))
 
     def search(self, text: str):
         """Accent-insensitive name search: 'nguyen van an' finds 'Nguyễn Văn An'."""

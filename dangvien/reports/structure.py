@@ -24,6 +24,7 @@ from dangvien.people.models import (
     Sex,
 )
 from dangvien.records.models import Exemption
+from dangvien.records.transfers import in_transit_count
 from dangvien.reference.models import Ethnicity, Religion
 
 P = "membership__person__"
@@ -182,6 +183,9 @@ def structure(unit: OrgUnit, day: dt.date) -> Structure:
     units = OrgUnit.objects.subtree(unit, on=day)
     figures["grassroots_orgs"] = units.filter(kind__in=OrgUnit.GRASSROOTS_KINDS).count()
     figures["cells"] = units.filter(kind=OrgUnit.Kind.CELL).count()
+    # Members between two units on `day` (counted in neither): transfers issued in the
+    # subtree and not yet received.
+    figures["in_transit"] = in_transit_count(unit, day)
 
     by_age = ages(stints, day)
     avg = round(sum(a * n for a, n in by_age.items()) / total, 1) if total else None
@@ -229,7 +233,7 @@ def structure(unit: OrgUnit, day: dt.date) -> Structure:
         ),
         "occupation": choice_rows(grouped(stints, "occupation"), Occupation.choices, total),
     }
-    order = ["members", *PCT_KEYS, "grassroots_orgs", "cells"]
+    order = ["members", *PCT_KEYS, "grassroots_orgs", "cells", "in_transit"]
     figures = {k: figures[k] for k in order}
     pct = {k: percent(figures[k], total) for k in PCT_KEYS}
     return Structure(unit, day, figures, pct, avg, breakdowns)

@@ -102,6 +102,12 @@ class RuleSet:
     confirmation_extension_working_days: int = 30
     readmission_gap_months: int = 36
     readmission_gap_after_conviction_months: int = 60  # from the expungement
+    # Transfers of party activity: within 30 working days of being introduced (the date
+    # of the transfer letter) the member presents it to the receiving cell committee;
+    # later, the member or organisation at fault reports why. 29-QĐ/TW (2016) §6.3.1.c
+    # (thuvienphapluat.vn), 24-QĐ/TW (2021) §6.3.1 (luathongduc.com, 11/01/2022),
+    # 294-QĐ/TW (2025) §6.3.1 (ngoisao.vn, 08/06/2025); 45-QĐ/TW not re-checked.
+    transfer_receipt_working_days: int = 30
     until: dt.date | None = None  # the day before the next set, filled below
 
     @property

@@ -1,0 +1,366 @@
+"""Pages of transfers of party activity: issue (sending unit), receive or cancel, out of and
+in from outside the system, temporary activity, and the list of transfers in transit.
+
+Each page shows its form on GET and calls the one action function on POST; a refused
+value comes back beside its field. Out of scope: 404; a side that may not act: 403.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from dangvien.accounts.scoping import may_write, writable_paths
+from dangvien.core.errors import ActionError, InvalidField, NotAllowed
+from dangvien.core.views import get_visible, today
+from dangvien.membership.models import Membership, Stint
+from dangvien.orgs.models import Locality, OrgUnit
+from dangvien.orgs.picker import resolve_unit, unit_options
+from dangvien.people.models import Person
+
+from . import transfers as tr
+from .models import TemporaryStay, Transfer
+from .transfer_forms import (
+    CancelForm,
+    EndTemporaryForm,
+    InForm,
+    IssueForm,
+    OutForm,
+    ReceiveForm,
+    TemporaryForm,
+)
+
+
+def member_units():
+    return OrgUnit.objects.filter(kind__in=tr.MEMBER_UNITS)
+
+
+def act(form, action) -> Any:
+    """Run `action` on a valid form; a refusal becomes the form's error (403 when out of
+    scope). None when refused."""
+    if not form.is_valid():
+        return None
+    try:
+        return action(form.cleaned_data)
+    except NotAllowed as e:
+        raise PermissionDenied(str(e)) from e
+    except InvalidField as e:
+        form.add_error(e.field if e.field in form.fields else None, str(e))
+    except ActionError as e:
+        form.add_error(None, str(e))
+    return None
+
+
+def member_of(request, pk: int) -> tuple[Person, Membership, Stint]:
+    """The person (in scope, else 404), their current membership and stint; 403 unless the
+    user may change the records of that unit."""
+    person = get_visible(Person.objects.visible_to(request.user), pk=pk)
+    m = tr.current_membership(person)
+    stint = (
+        Stint.objects.filter(membership=m, end_on__isnull=True).select_related("unit").first()
+        if m
+        else None
+    )
+    if m is None or stint is None:
+        if writable_paths(request.user) == []:  # a role that only reads
+            raise PermissionDenied
+        messages.error(
+            request, _("%(name)s is in no unit at present.") % {"name": person.full_name}
+        )
+        raise Redirect(person.pk)
+    if not may_write(request.user, stint.unit):
+        raise PermissionDenied
+    return person, m, stint
+
+
+class Redirect(Exception):
+    def __init__(self, pk: int):
+        self.pk = pk
+
+
+def person_page(view):
+    """A person's action page: back to the person page when there is nothing to act on."""
+
+    def wrapped(request, pk: int):
+        try:
+            return view(request, pk)
+        except Redirect as r:
+            return redirect("person_detail", pk=r.pk)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def picked(text: str, units, day):
+    return resolve_unit(units, text or "", day)
+
+
+@person_page
+def transfer_issue(request, pk: int):
+    """The sending unit issues a transfer to another unit in the system."""
+    person, m, stint = member_of(request, pk)
+    day = today()
+    form = IssueForm(request.POST or None)
+    if request.method == "POST":
+        done = act(
+            form,
+            lambda d: tr.issue_transfer(
+                m,
+                to_unit=picked(d["to_unit"], OrgUnit.objects.all(), d["on"]),
+                on=d["on"],
+                document_number=d["document_number"],
+                by=request.user,
+            ),
+        )
+        if done:
+            messages.success(
+                request,
+                _("Transfer issued: %(name)s is in transit to %(unit)s.")
+                % {"name": person.full_name, "unit": done.to_unit.name},
+            )
+            return redirect("person_detail", pk=person.pk)
+    return render(
+        request,
+        "records/transfer_issue.html",
+        {
+            "person": person,
+            "stint": stint,
+            "form": form,
+            "options": unit_options(member_units(), day),
+        },
+    )
+
+
+@person_page
+def transfer_out(request, pk: int):
+    """Out of the system: to another province or a party body not managed here."""
+    person, m, stint = member_of(request, pk)
+    form = OutForm(request.POST or None)
+    if request.method == "POST":
+        done = act(
+            form,
+            lambda d: tr.transfer_out(
+                m,
+                on=d["on"],
+                outside_body=d["outside_body"],
+                document_number=d["document_number"],
+                by=request.user,
+            ),
+        )
+        if done:
+            messages.success(
+                request,
+                _("%(name)s was transferred out of the system to %(body)s.")
+                % {"name": person.full_name, "body": done.outside_body},
+            )
+            return redirect("person_detail", pk=person.pk)
+    return render(
+        request, "records/transfer_out.html", {"person": person, "stint": stint, "form": form}
+    )
+
+
+@person_page
+def temporary_start(request, pk: int):
+    """Temporary party activity in a host unit, or a party body outside the system."""
+    person, m, stint = member_of(request, pk)
+    day = today()
+    form = TemporaryForm(request.POST or None)
+    if request.method == "POST":
+
+        def start(d):
+            host = None
+            if d["host_unit"]:
+                host = picked(d["host_unit"], OrgUnit.objects.all(), d["start_on"])
+                if host is None:
+                    raise InvalidField("host_unit", _("Choose the unit from the list."))
+            return tr.start_temporary(
+                m,
+                host_unit=host,
+                host_body=d["host_body"],
+                start_on=d["start_on"],
+                end_on=d["end_on"],
+                document_number=d["document_number"],
+                by=request.user,
+            )
+
+        if act(form, start):
+            messages.success(request, _("Temporary party activity recorded."))
+            return redirect("person_detail", pk=person.pk)
+    return render(
+        request,
+        "records/temporary_start.html",
+        {
+            "person": person,
+            "stint": stint,
+            "form": form,
+            "options": unit_options(member_units(), day),
+        },
+    )
+
+
+def visible_transfer(request, pk: int) -> Transfer:
+    return get_visible(
+        tr.visible_transfers(request.user).select_related(
+            "membership__person", "from_unit", "to_unit"
+        ),
+        pk=pk,
+    )
+
+
+def transfer_receive(request, pk: int):
+    """The receiving unit records the member's arrival."""
+    t = visible_transfer(request, pk)
+    if t.to_unit is None or not may_write(request.user, t.to_unit):
+        raise PermissionDenied
+    form = ReceiveForm(request.POST or None)
+    if request.method == "POST":
+        done = act(
+            form,
+            lambda d: tr.receive_transfer(
+                t, on=d["on"], document_number=d["document_number"], by=request.user
+            ),
+        )
+        if done:
+            messages.success(
+                request,
+                _("Received: %(name)s takes part in party activity in %(unit)s.")
+                % {"name": t.membership.person.full_name, "unit": t.to_unit.name},
+            )
+            return redirect("person_detail", pk=t.membership.person_id)
+    return render(
+        request,
+        "records/transfer_receive.html",
+        {"t": t, "form": form, "due": tr.receipt_due(t), "person": t.membership.person},
+    )
+
+
+def transfer_cancel(request, pk: int):
+    """The sending unit cancels a transfer not yet received."""
+    t = visible_transfer(request, pk)
+    if t.from_unit is None or not may_write(request.user, t.from_unit):
+        raise PermissionDenied
+    form = CancelForm(request.POST or None)
+    if request.method == "POST":
+        done = act(form, lambda d: tr.cancel_transfer(t, reason=d["reason"], by=request.user))
+        if done:
+            messages.success(request, _("Transfer cancelled."))
+            return redirect("person_detail", pk=t.membership.person_id)
+    return render(
+        request,
+        "records/transfer_cancel.html",
+        {"t": t, "form": form, "person": t.membership.person},
+    )
+
+
+def visible_stays(user):
+    people = Person.objects.visible_to(user)
+    stays = TemporaryStay.objects.select_related("membership__person", "host_unit")
+    hosted = OrgUnit.objects.visible_to(user)
+    return stays.filter(membership__person__in=people) | stays.filter(host_unit__in=hosted)
+
+
+def temporary_end(request, pk: int):
+    """The home or the host unit records the member back home."""
+    stay = get_visible(visible_stays(request.user), pk=pk)
+    sides = [u for u in (tr.home_unit(stay), stay.host_unit) if u is not None]
+    if not any(may_write(request.user, u) for u in sides):
+        raise PermissionDenied
+    form = EndTemporaryForm(request.POST or None)
+    if request.method == "POST" and act(
+        form, lambda d: tr.end_temporary(stay, on=d["on"], by=request.user)
+    ):
+        messages.success(request, _("The end of the temporary activity is recorded."))
+        person = stay.membership.person
+        if Person.objects.visible_to(request.user).filter(pk=person.pk).exists():
+            return redirect("person_detail", pk=person.pk)
+        return redirect("transfer_list")
+    return render(
+        request,
+        "records/temporary_end.html",
+        {"stay": stay, "form": form, "person": stay.membership.person},
+    )
+
+
+def transfer_in(request):
+    """A member transferred in from outside the system (another province, a party body
+    not managed here)."""
+    if writable_paths(request.user) == []:
+        raise PermissionDenied
+    day = today()
+    mine = OrgUnit.objects.visible_to(request.user).filter(kind__in=tr.MEMBER_UNITS)
+    form = InForm(
+        request.POST or None, localities=Locality.objects.visible_to(request.user).on(day)
+    )
+    if request.method == "POST":
+
+        def receive(d):
+            return tr.transfer_in(
+                form.person_data(),
+                to_unit=picked(d["to_unit"], mine, d["on"]),
+                on=d["on"],
+                outside_body=d["outside_body"],
+                document_number=d["document_number"],
+                decision_on=d["decision_on"],
+                decision_number=d["decision_number"],
+                ceremony_on=d["ceremony_on"],
+                confirmed_on=d["confirmed_on"],
+                by=request.user,
+            )
+
+        done = act(form, receive)
+        if done:
+            messages.success(
+                request,
+                _("Received: %(name)s takes part in party activity in %(unit)s.")
+                % {"name": done.membership.person.full_name, "unit": done.to_unit.name},
+            )
+            return redirect("person_detail", pk=done.membership.person_id)
+    return render(
+        request, "records/transfer_in.html", {"form": form, "options": unit_options(mine, day)}
+    )
+
+
+def transfer_list(request):
+    """Transfers in transit to or from the user's units, with the receipt deadline; and the
+    latest transfers recorded there."""
+    from dangvien.accounts.scoping import scope_paths
+
+    day = today()
+    scoped = tr.visible_transfers(request.user).select_related(
+        "membership__person", "from_unit", "to_unit"
+    )
+    paths = scope_paths(request.user)
+
+    def mine(unit) -> bool:
+        return unit is not None and (paths is None or any(unit.path.startswith(p) for p in paths))
+
+    pending = list(scoped.filter(tr.pending_q()).order_by("issued_on", "pk"))
+    rows = []
+    for t in pending:
+        due = tr.receipt_due(t)
+        rows.append(
+            {
+                "t": t,
+                "due": due,
+                "overdue": bool(due and due < day),
+                "incoming": mine(t.to_unit),
+                "outgoing": mine(t.from_unit),
+                "may_receive": t.to_unit is not None and may_write(request.user, t.to_unit),
+                "may_cancel": t.from_unit is not None and may_write(request.user, t.from_unit),
+            }
+        )
+    recent = list(scoped.exclude(tr.pending_q()).order_by("-recorded_at", "-pk")[:50])
+    return render(
+        request,
+        "records/transfer_list.html",
+        {
+            "incoming": [r for r in rows if r["incoming"]],
+            "outgoing": [r for r in rows if r["outgoing"] and not r["incoming"]],
+            "recent": recent,
+            "day": day,
+            "may_receive_in": writable_paths(request.user) != [],
+        },
+    )

@@ -1,0 +1,60 @@
+"""A transfer between the two wards done by both officers in a browser: ward A issues it
+from the member's page, ward B finds it among its incoming transfers and receives it."""
+
+import pytest
+
+from dangvien.accounts.models import Role
+from dangvien.records.models import Transfer
+from dangvien.reports.structure import structure
+from tests import factories as f
+from tests.e2e import test_browser
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The Chromium fixture and the login of the browser tests.
+browser = test_browser.browser
+log_in = test_browser.log_in
+
+
+def test_ward_a_issues_and_ward_b_receives_a_transfer(live_server, browser, org):
+    f.user("ward.a", Role.Kind.GRASSROOTS_OFFICER, org.ward_a)
+    f.user("ward.b", Role.Kind.GRASSROOTS_OFFICER, org.ward_b)
+    base = live_server.url
+
+    page = browser.new_page(locale="vi-VN", extra_http_headers={"Accept-Language": "vi"})
+    log_in(page, base, "ward.a")
+    page.goto(f"{base}/people/{org.an.pk}/")
+    page.click("#transfers >> text=Chuyển sinh hoạt trong hệ thống")
+    page.wait_for_selector("form#transfer-issue")
+    # The destination is chosen by name from the list of cells, told apart by their ward.
+    options = page.locator("datalist#to_unit-options option")
+    assert "Chi bộ Tổ dân phố 1 (B) – Đảng bộ phường B" in [
+        options.nth(i).get_attribute("value") for i in range(options.count())
+    ]
+    page.fill("input[name=to_unit]", "Chi bộ Tổ dân phố 1 (B) – Đảng bộ phường B")
+    page.fill("input[name=on]", "02/03/2020")
+    page.fill("input[name=document_number]", "15-GGT/ĐU")
+    with page.expect_navigation():
+        page.click("form#transfer-issue button[type=submit]")
+    assert "Đã giới thiệu chuyển sinh hoạt" in page.content()
+    assert "Đang chuyển sinh hoạt từ Chi bộ Tổ dân phố 1 đến" in page.inner_text("#transfers")
+    page.close()
+
+    page = browser.new_page(locale="vi-VN", extra_http_headers={"Accept-Language": "vi"})
+    log_in(page, base, "ward.b")
+    page.click("nav >> text=Chuyển sinh hoạt")
+    incoming = page.inner_text("table#incoming")
+    assert "Nguyễn Văn An" in incoming and "14/04/2020" in incoming  # the receipt deadline
+    page.click('table#incoming a.button:has-text("Tiếp nhận")')
+    page.wait_for_selector("form#transfer-receive")
+    page.fill("input[name=on]", "20/03/2020")
+    page.fill("input[name=document_number]", "08-TN")
+    with page.expect_navigation():
+        page.click("form#transfer-receive button[type=submit]")
+    assert "Đã tiếp nhận: Nguyễn Văn An sinh hoạt tại Chi bộ Tổ dân phố 1 (B)" in page.content()
+    page.goto(f"{base}/statistics/?unit=WARDB&date=20/03/2020")
+    assert page.inner_text("#members-total") == "2"
+    page.close()
+
+    t = Transfer.objects.get()
+    assert (t.issued_on.isoformat(), t.received_on.isoformat()) == ("2020-03-02", "2020-03-20")
+    assert structure(org.ward_a, t.received_on).figures["members"] == 1
