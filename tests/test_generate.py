@@ -156,10 +156,18 @@ def test_a_second_run_is_refused_in_vietnamese():
 
 def snapshot() -> tuple:
     return (
-        list(OrgUnit.objects.values_list("pk", "code", "name", "path", "valid_to")),
-        list(Person.objects.values_list("pk", "full_name", "birth_date", "sex", "citizen_id")),
-        list(Stint.objects.values_list("pk", "membership_id", "unit_id", "start_on", "end_on")),
-        list(Event.objects.values_list("pk", "candidate_id", "kind", "date")),
+        list(OrgUnit.objects.order_by("pk").values_list("pk", "code", "name", "path", "valid_to")),
+        list(
+            Person.objects.order_by("pk").values_list(
+                "pk", "full_name", "birth_date", "sex", "citizen_id"
+            )
+        ),
+        list(
+            Stint.objects.order_by("pk").values_list(
+                "pk", "membership_id", "unit_id", "start_on", "end_on"
+            )
+        ),
+        list(Event.objects.order_by("pk").values_list("pk", "candidate_id", "kind", "date")),
     )
 
 

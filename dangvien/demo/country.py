@@ -159,7 +159,7 @@ STAGE_EVENTS = [  # the events that put a candidate in each stage, in order
     (Stage.GRASSROOTS_VOTED, ["GRASSROOTS_VOTE"]),
     (Stage.DECIDED, ["DECISION"]),
     (Stage.CEREMONY_HELD, ["CEREMONY"]),
-    (Stage.PROBATION, ["SELF_REVIEW"]),
+    (Stage.PROBATION, ["HELPER_COMMENT"]),  # the helper's comments, six months in
     (Stage.CONFIRMED, ["CONFIRMATION_DECISION"]),
     (Stage.CARD_ISSUED, ["CARD_ISSUED"]),
 ]
@@ -931,7 +931,7 @@ class People:
                 if card
                 else Stage.CONFIRMED
                 if confirmed
-                else (Stage.PROBATION if (end - ceremony).days > 340 else Stage.CEREMONY_HELD)
+                else (Stage.PROBATION if (end - ceremony).days > 190 else Stage.CEREMONY_HELD)
             )
             self.dossier(pid, home, stage, decision, mid, ceremony, confirmed, issued)
 
@@ -965,7 +965,7 @@ class People:
                 dates.append(
                     {
                         "CEREMONY": ceremony,
-                        "SELF_REVIEW": add_months(ceremony, 11),
+                        "HELPER_COMMENT": add_months(ceremony, 6),
                         "CONFIRMATION_DECISION": confirmed,
                         "CARD_ISSUED": card_day,
                     }[k]
