@@ -691,7 +691,9 @@ class Country:
         holding += groups
         s.flush()
 
-        hamlets = [u.hamlet for u in commune_cells if u.hamlet] or [ploc.id]
+        hamlets = [u.hamlet for u in commune_cells if u.hamlet and u.predecessor is None] or [
+            ploc.id
+        ]
         stable = [u for u in holding if u.predecessor is None and u.kind != "PARTY_GROUP"]
         sim = self.simulation(rng)
         people = People(self, sim, rng, code, hamlets, stable)
@@ -832,7 +834,9 @@ class People:
         confirm = add_months(ceremony, 12)
         exit_on, reason = None, ""
         if exiting:
-            exit_on = self.rand_day(max(ceremony + dt.timedelta(days=30), self.start), end)
+            exit_on = min(
+                end, self.rand_day(max(ceremony + dt.timedelta(days=30), self.start), end)
+            )
             death = not intake or rng.random() < 0.2
             reason = "DEATH" if death else "STRUCK_OFF"
         confirmed = confirm if confirm <= end and (exit_on is None or exit_on > confirm) else None
