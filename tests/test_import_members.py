@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from dangvien.imports.members import COLUMNS
 from dangvien.membership.models import Membership
 from dangvien.people.models import Person
+from dangvien.records.models import ExitDecision, PartyCard
 from dangvien.reports.structure import structure
 
 ROW = {
@@ -72,10 +73,17 @@ def test_members_import_once_then_nothing_changes(org, tmp_path, capsys):
     old = Person.objects.get(full_name="Y Văn Xưa")
     assert old.birth_date == dt.date(1950, 1, 1)
     assert old.memberships.get().exit_reason == "DEATH"
+    # The exit and the card stand as records the pages can reverse and reissue.
+    (died,) = ExitDecision.objects.filter(membership__person=old)
+    assert (died.on, died.reason, died.reversed_on) == (dt.date(2016, 2, 1), "DEATH", None)
+    assert list(PartyCard.objects.filter(membership=m).values_list("number", flat=True)) == [
+        "41234567"
+    ]
     after = structure(org.ward_a, dt.date(2017, 11, 30))
     assert after.figures["members"] == before + 1  # Hoa; Xưa died in 2016
     call_command("import", "members", path)
     assert "0 mới, 0 cập nhật, 2 không đổi" in capsys.readouterr().out
+    assert ExitDecision.objects.count() == 1 and PartyCard.objects.count() == 1
 
 
 @pytest.mark.parametrize(

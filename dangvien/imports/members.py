@@ -35,6 +35,7 @@ from dangvien.people.models import (
     Residence,
 )
 from dangvien.people.residence import first_residences, follow_residence
+from dangvien.records.models import ExitDecision, PartyCard
 from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
 from dangvien.rules import rulesets
 
@@ -608,7 +609,42 @@ def write_new(records: list[dict], by, units: dict[int, OrgUnit]) -> None:
         first_stint(m, units[r["unit_id"]]) for m, r in zip(memberships, records, strict=True)
     ]
     Stint.objects.bulk_create(stints)
-    log_created([*created, *residences, *memberships, *stints], user=by, detail="import members")
+    exits, cards = mirrored_records(memberships)
+    ExitDecision.objects.bulk_create(exits)
+    PartyCard.objects.bulk_create(cards)
+    log_created(
+        [*created, *residences, *memberships, *stints, *exits, *cards],
+        user=by,
+        detail="import members",
+    )
+
+
+def mirrored_records(memberships: list[Membership], fresh: bool = True) -> tuple[list, list]:
+    """The exit decision and the party card that an imported row's "left on" and "card
+    number" stand for, so that the exit can be reversed and the card reissued from the
+    pages like any other (their document numbers are not in the file). `fresh`: the
+    memberships were just created, so they hold no records yet."""
+    numbers = [m.card_number for m in memberships if m.card_number]
+    used = set(PartyCard.objects.filter(number__in=numbers).values_list("number", flat=True))
+    exits, cards = [], []
+    for m in memberships:
+        if m.exit_on and (
+            fresh
+            or not ExitDecision.objects.filter(
+                membership=m, on=m.exit_on, reversed_on__isnull=True
+            ).exists()
+        ):
+            exits.append(
+                ExitDecision(
+                    membership=m,
+                    on=m.exit_on,
+                    reason=m.exit_reason or ExitReason.STRUCK_OFF,
+                    note="Nhập từ bảng tính",
+                )
+            )
+        if m.card_number and m.card_number not in used:
+            cards.append(PartyCard(membership=m, number=m.card_number))
+    return exits, cards
 
 
 def write_changed(record: dict, units: dict[int, OrgUnit], today: dt.date) -> None:
@@ -626,6 +662,9 @@ def write_changed(record: dict, units: dict[int, OrgUnit], today: dt.date) -> No
     m.save()
     if created:
         first_stint(m, units[record["unit_id"]]).save()
+    exits, cards = mirrored_records([m], fresh=created)
+    for obj in [*exits, *cards]:
+        obj.save()  # one by one: audited
 
 
 def membership_values(record: dict) -> dict:
