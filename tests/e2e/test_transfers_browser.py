@@ -41,6 +41,7 @@ def test_ward_a_issues_and_ward_b_receives_a_transfer(live_server, browser, org)
 
     page = browser.new_page(locale="vi-VN", extra_http_headers={"Accept-Language": "vi"})
     log_in(page, base, "ward.b")
+    page.click("nav >> text=Hồ sơ đảng viên")  # the member-records menu opens
     page.click("nav >> text=Chuyển sinh hoạt")
     incoming = page.inner_text("table#incoming")
     assert "Nguyễn Văn An" in incoming and "14/04/2020" in incoming  # the receipt deadline
