@@ -6,6 +6,7 @@ from ninja import Body, NinjaAPI, Schema, Status
 from ninja.security import django_auth
 
 from dangvien.admission.models import CalendarDay
+from dangvien.api.schemas import ErrorOut
 from dangvien.rules import rulesets
 from dangvien.rules.checks import report
 from dangvien.rules.dossier import DossierError, parse
@@ -57,10 +58,6 @@ class FindingOut(Schema):
 class CheckOut(Schema):
     rule_set: str
     findings: list[FindingOut]
-
-
-class ErrorOut(Schema):
-    error: str
 
 
 class RuleSetOut(Schema):

@@ -11,6 +11,7 @@ from dangvien.accounts.audit import A, log
 from dangvien.admission import bounds, deadlines, services
 from dangvien.admission.models import Candidate, Event, Stage, Tag
 from dangvien.admission.services import Step, TransitionError
+from dangvien.api.schemas import INT32, ErrorOut, InvalidOut
 from dangvien.orgs.models import OrgUnit
 from dangvien.people.models import Person
 
@@ -85,9 +86,6 @@ class CandidateDetailOut(CandidateOut):
     findings: list[FindingOut] | None = None
 
 
-INT32 = 2**31 - 1  # ids and versions: refused above, never an overflow in the database
-
-
 class EventIn(Schema):
     """A step as the page takes it: the same kinds, bounds and lengths (422 names the
     field otherwise)."""
@@ -139,26 +137,10 @@ class EventIn(Schema):
         return value
 
 
-class ErrorOut(Schema):
-    error: str
-
-
 class BlockedOut(Schema):
     error: str
     rule_set: str
     findings: list[FindingOut]
-
-
-class FieldErrorOut(Schema):
-    loc: list[str]
-    msg: str
-    type: str
-
-
-class InvalidOut(Schema):
-    """A refused value, with the field in `loc` (the shape of the schema's own 422)."""
-
-    detail: list[FieldErrorOut]
 
 
 class Filters(Schema):

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from dangvien.accounts.audit import A, log
 from dangvien.accounts.scoping import writable_paths
+from dangvien.api.schemas import INT32, ErrorOut, InvalidOut
 from dangvien.core.errors import ActionError, InvalidField, NotAllowed
 from dangvien.membership.models import Membership
 from dangvien.orgs.models import OrgUnit
@@ -17,21 +18,6 @@ from dangvien.records import badges, cards, ratings
 from dangvien.records.models import Badge, PartyCard, QualityRating
 
 router = Router(tags=["cards, badges, ratings"])
-INT32 = 2**31 - 1
-
-
-class ErrorOut(Schema):
-    error: str
-
-
-class FieldErrorOut(Schema):
-    loc: list[str]
-    msg: str
-    type: str
-
-
-class InvalidOut(Schema):
-    detail: list[FieldErrorOut]
 
 
 class RowErrorOut(Schema):

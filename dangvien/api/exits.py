@@ -13,6 +13,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from dangvien.accounts.audit import A, log
+from dangvien.api.schemas import INT32, ErrorOut, InvalidOut
 from dangvien.core.errors import ActionError, ChangedMeanwhile, InvalidField, NotAllowed
 from dangvien.membership.models import ExitReason
 from dangvien.people.models import Person
@@ -20,22 +21,7 @@ from dangvien.records import exits
 from dangvien.records.models import Exemption, ExitDecision
 
 router = Router(tags=["exits"])
-INT32 = 2**31 - 1
 NOT_FOUND = "Không tìm thấy, hoặc nằm ngoài phạm vi quản lý."
-
-
-class ErrorOut(Schema):
-    error: str
-
-
-class FieldErrorOut(Schema):
-    loc: list[str]
-    msg: str
-    type: str
-
-
-class InvalidOut(Schema):
-    detail: list[FieldErrorOut]
 
 
 class ExitOut(Schema):

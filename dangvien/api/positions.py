@@ -8,27 +8,13 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from dangvien.accounts.audit import A, log
+from dangvien.api.schemas import INT32, ErrorOut, InvalidOut
 from dangvien.core.errors import ActionError, InvalidField, NotAllowed
 from dangvien.orgs.models import Locality, OrgUnit
 from dangvien.people.models import Person, Position
 from dangvien.records import positions as service
 
 router = Router(tags=["positions"])
-INT32 = 2**31 - 1
-
-
-class ErrorOut(Schema):
-    error: str
-
-
-class FieldErrorOut(Schema):
-    loc: list[str]
-    msg: str
-    type: str
-
-
-class InvalidOut(Schema):
-    detail: list[FieldErrorOut]
 
 
 class PositionOut(Schema):

@@ -12,6 +12,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from dangvien.accounts.audit import A, log
 from dangvien.admission import bounds
+from dangvien.api.schemas import INT32, ErrorOut, InvalidOut
 from dangvien.core.errors import ActionError, ChangedMeanwhile, InvalidField, NotAllowed
 from dangvien.orgs.models import OrgUnit
 from dangvien.people.models import GeneralEducation, Person, Sex
@@ -19,22 +20,7 @@ from dangvien.records import transfers as tr
 from dangvien.records.models import TemporaryStay, Transfer
 
 router = Router(tags=["transfers"])
-INT32 = 2**31 - 1
 LATEST = dt.date(2100, 12, 31)
-
-
-class ErrorOut(Schema):
-    error: str
-
-
-class FieldErrorOut(Schema):
-    loc: list[str]
-    msg: str
-    type: str
-
-
-class InvalidOut(Schema):
-    detail: list[FieldErrorOut]
 
 
 class TransferOut(Schema):

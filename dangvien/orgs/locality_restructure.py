@@ -22,7 +22,7 @@ from django.db.models import Q
 from dangvien.accounts.audit import A, log
 
 from .models import Locality, LocalityCell, OrgUnit, Restructuring
-from .restructure import Effect, Kind, Op, free_code, iso, summary_of
+from .restructure import Effect, Kind, Op, done, free_code, iso, summary_of
 
 LOCALITY_KEYS = (
     "localities",  # [ids created]
@@ -38,10 +38,6 @@ LOCALITY_KEYS = (
     "positions_ended",  # [[id, end before]]
     "leads",  # [[unit id, old locality id]]
 )
-
-
-def open_on(loc: Locality, day: dt.date) -> bool:
-    return loc.valid_from <= day and (loc.valid_to is None or loc.valid_to > day)
 
 
 def running(day: dt.date) -> Q:
@@ -86,7 +82,7 @@ def plan(ops: list[Op], scope_ok=lambda loc: True) -> Effect:
             effect.unchanged.append(op)
             continue
         before = op.day - dt.timedelta(days=1)
-        if not open_on(loc, before) or loc.valid_to is not None:
+        if not loc.exists_on(before) or loc.valid_to is not None:
             bad(
                 op,
                 "code",
@@ -120,7 +116,7 @@ def plan(ops: list[Op], scope_ok=lambda loc: True) -> Effect:
                 continue
         elif op.kind == Kind.ABSORB:
             target = locs.get(op.target)
-            if target is None or target.pk in subtree or not open_on(target, op.day):
+            if target is None or target.pk in subtree or not target.exists_on(op.day):
                 bad(op, "target", f"không sáp nhập được vào địa bàn {op.target}")
                 continue
             if target.kind != loc.kind:
@@ -181,26 +177,13 @@ def parent_ok(op, locs, subtree, bad, scope_ok) -> bool:
     if parent is None:
         bad(op, "parent", f"không có địa bàn cấp trên mã {op.parent}", "kiểm tra mã")
         return False
-    if parent.pk in subtree or not open_on(parent, op.day):
+    if parent.pk in subtree or not parent.exists_on(op.day):
         bad(op, "parent", f"địa bàn {op.parent} không thể là cấp trên mới")
         return False
     if not scope_ok(parent):
         bad(op, "parent", "ngoài phạm vi bạn được giao")
         return False
     return True
-
-
-def done(op: Op, loc: Locality) -> bool:
-    if loc.valid_to != op.day:
-        return False
-    successors = list(loc.successors.all())
-    if op.kind == Kind.DISSOLVE:
-        return not successors
-    if op.kind in (Kind.MERGE, Kind.ABSORB):
-        return any(s.code == op.target for s in successors)
-    if op.kind == Kind.MOVE:
-        return any(s.parent and s.parent.code == op.parent for s in successors)
-    return any(s.name == op.name for s in successors)
 
 
 @transaction.atomic

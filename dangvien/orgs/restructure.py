@@ -186,7 +186,7 @@ def plan(ops: list[Op], scope_ok=lambda unit: True) -> Effect:
         if not scope_ok(unit):
             bad(op, "code", "ngoài phạm vi bạn được giao")
             continue
-        if done(op, unit, units):
+        if done(op, unit):
             effect.unchanged.append(op)
             continue
         before = op.day - dt.timedelta(days=1)
@@ -281,8 +281,9 @@ def parent_ok(op, unit, units, subtree, bad, scope_ok) -> bool:
     return True
 
 
-def done(op: Op, unit: OrgUnit, units: dict[str, OrgUnit]) -> bool:
-    """Was this operation applied already (same day, a successor as it would make)?"""
+def done(op: Op, unit) -> bool:
+    """Was this operation applied already (same day, a successor as it would make)? For a
+    unit or a locality alike."""
     if unit.valid_to != op.day:
         return False
     successors = list(unit.successors.all())
