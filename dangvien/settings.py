@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "dangvien.people",
     "dangvien.membership",
     "dangvien.records",
+    "dangvien.stats",  # precomputed counts of the large subtrees (#14)
     "dangvien.accounts",
     "dangvien.admission",
     "dangvien.reports",

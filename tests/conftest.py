@@ -32,6 +32,30 @@ def _reference_lists(db):
 
 
 @pytest.fixture(autouse=True)
+def _precomputed_counts_stay_right(_reference_lists):
+    """After every test, whatever it wrote and through whichever path, the superior
+    committees' structure reports read from the precomputed counts equal a recount from
+    the rows, on the dates the rows change (and today). The demo-sized databases are
+    checked by their own tests instead."""
+    yield
+    import datetime as dt
+
+    from dangvien.membership.models import Membership, Stint
+    from dangvien.stats.check import differences
+    from dangvien.stats.models import Built
+
+    if not Built.objects.exists() or not 0 < Membership.objects.count() <= 300:
+        return
+    marks = set(Stint.objects.values_list("start_on", flat=True))
+    marks |= {d for d in Stint.objects.values_list("end_on", flat=True) if d}
+    marks |= {d for d in Membership.objects.values_list("confirmed_on", flat=True) if d}
+    days = sorted(marks)[-8:] + [dt.date.today()]
+    for unit in OrgUnit.objects.filter(kind=K.SUPERIOR):
+        for day in days:
+            assert differences(unit, day) == [], (unit.code, day)
+
+
+@pytest.fixture(autouse=True)
 def _imports_inline(settings, tmp_path):
     # Upload-page imports run inline in tests, with their files in a temporary folder.
     settings.IMPORT_BACKGROUND = False

@@ -19,6 +19,7 @@ from django.utils import translation
 from dangvien.accounts.audit import A, log, log_created
 from dangvien.admission.bounds import EARLIEST
 from dangvien.admission.services import OutOfScope
+from dangvien.core.bulk import touched
 from dangvien.core.civil import add_years
 from dangvien.core.db import analyze
 from dangvien.core.deploy import private_dir
@@ -609,6 +610,7 @@ def write_new(records: list[dict], by, units: dict[int, OrgUnit]) -> None:
         first_stint(m, units[r["unit_id"]]) for m, r in zip(memberships, records, strict=True)
     ]
     Stint.objects.bulk_create(stints)
+    touched(p.pk for p in people)  # bulk_create sends no model signal
     exits, cards = mirrored_records(memberships)
     ExitDecision.objects.bulk_create(exits)
     PartyCard.objects.bulk_create(cards)

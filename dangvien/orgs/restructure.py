@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangvien.accounts.audit import A, log
+from dangvien.core.bulk import many_writes, touched
 from dangvien.membership.models import Stint
 
 from .models import LocalityCell, OrgUnit, Restructuring
@@ -338,6 +339,7 @@ def count(effect: Effect, op: Op, unit: OrgUnit, subtree: set[int]) -> None:
 
 
 @transaction.atomic
+@many_writes()  # the precomputed counts are refreshed once, at the end
 def apply(ops: list[Op], *, by=None) -> Effect:
     """Check and carry out `ops` in one transaction, recorded as one `Restructuring` that
     can be undone; refuses (changes nothing) on a problem."""
@@ -506,6 +508,7 @@ def holdings(unit: OrgUnit, day: dt.date) -> dict[str, list]:
 
 
 @transaction.atomic
+@many_writes()  # the precomputed counts are refreshed once, at the end
 def split(
     unit: OrgUnit,
     day: dt.date,
@@ -566,6 +569,7 @@ class CannotUndo(Exception):
 
 
 @transaction.atomic
+@many_writes()  # the precomputed counts are refreshed once, at the end
 def undo(record: Restructuring, *, by=None) -> None:
     """Reverse an applied restructuring, if nothing newer depends on it: no member,
     unit, candidate or role was added to the units it created, and nothing it created
@@ -603,6 +607,9 @@ def undo(record: Restructuring, *, by=None) -> None:
     newer += locality_restructure.newer_than(record.changes)
     if newer:
         raise CannotUndo("Không hoàn tác được vì đã có thay đổi mới hơn: " + "; ".join(newer) + ".")
+    # Queryset writes send no model signal: name the persons whose stints change.
+    stints = [*made, *(pk for pk, _e, _r in ch["ended"]), *(pk for pk, _u in ch["rehomed"])]
+    touched(Stint.objects.filter(pk__in=stints).values_list("membership__person_id", flat=True))
     Stint.objects.filter(pk__in=made).delete()
     for pk, end, reason in ch["ended"]:
         Stint.objects.filter(pk=pk).update(end_on=end, reason_out=reason)

@@ -1,8 +1,10 @@
 """Structure statistics of the members of a subtree on a date.
 
-All counting happens in SQL: one aggregate for the headline figures, one GROUP BY per
-breakdown. The demo's figures, the statistics page, the CLI and the XLSX export all
-come from `structure()`; nothing is stored.
+A grassroots organisation's or a cell's figures are counted in SQL from its members'
+stints: one aggregate for the headline figures, one GROUP BY per breakdown. A superior
+committee's (a city, a province, the country) are read from the counts `dangvien.stats`
+keeps, so their cost does not grow with the members counted. The demo's figures, the
+statistics page, the CLI and the XLSX export all come from `structure()`.
 """
 
 import datetime as dt
@@ -26,6 +28,7 @@ from dangvien.people.models import (
 from dangvien.records.models import Exemption
 from dangvien.records.transfers import in_transit_count
 from dangvien.reference.models import Ethnicity, Religion
+from dangvien.stats import read as stats
 
 P = "membership__person__"
 YOUTH_MAX_AGE = 30  # DOMAIN.md: youth age means ≤ 30 on the report date.
@@ -175,9 +178,13 @@ def band_label(low: int | None, high: int | None) -> str:
     return f"{low}–{high}"
 
 
-def structure(unit: OrgUnit, day: dt.date) -> Structure:
-    stints = member_stints(unit, day)
-    figures = headline(stints, day)
+def structure(unit: OrgUnit, day: dt.date, *, precomputed: bool | None = None) -> Structure:
+    """The statistics of `unit`'s subtree on `day`. A superior committee's come from the
+    precomputed counts (`dangvien.stats`), any other unit's from its members' stints;
+    `precomputed` forces one or the other (the tests compare the two)."""
+    use = stats.covers(unit) if precomputed is None else precomputed
+    counted = from_counts(unit, day) if use else from_rows(unit, day)
+    figures, by_age, groups, ethnic, religion = counted
     total = figures["members"]
     figures["probationary"] = total - figures["official"]
     units = OrgUnit.objects.subtree(unit, on=day)
@@ -187,7 +194,6 @@ def structure(unit: OrgUnit, day: dt.date) -> Structure:
     # subtree and not yet received.
     figures["in_transit"] = in_transit_count(unit, day)
 
-    by_age = ages(stints, day)
     avg = round(sum(a * n for a, n in by_age.items()) / total, 1) if total else None
     bands = []
     for low, high in AGE_BANDS:
@@ -198,45 +204,101 @@ def structure(unit: OrgUnit, day: dt.date) -> Structure:
         )
         bands.append(Row(band_label(low, high), band_label(low, high), n, percent(n, total)))
 
-    ethnic = stints.values(f"{P}ethnicity__code", f"{P}ethnicity__name").annotate(n=Count("id"))
-    religion = stints.values(f"{P}religion__code", f"{P}religion__name").annotate(n=Count("id"))
+    def named(rows: list[tuple[str, str, int]]) -> list[Row]:
+        return sorted(
+            (Row(code, name, n, percent(n, total)) for code, name, n in rows),
+            key=lambda row: row.key,
+        )
+
     breakdowns = {
-        "sex": choice_rows(grouped(stints, "sex"), Sex.choices, total),
+        "sex": choice_rows(groups["sex"], Sex.choices, total),
         "age": bands,
-        "ethnicity": sorted(
-            (
-                Row(
-                    r[f"{P}ethnicity__code"],
-                    r[f"{P}ethnicity__name"],
-                    r["n"],
-                    percent(r["n"], total),
-                )
-                for r in ethnic.order_by()
-            ),
-            key=lambda row: row.key,
-        ),
-        "religion": sorted(
-            (
-                Row(
-                    r[f"{P}religion__code"], r[f"{P}religion__name"], r["n"], percent(r["n"], total)
-                )
-                for r in religion.order_by()
-            ),
-            key=lambda row: row.key,
-        ),
+        "ethnicity": named(ethnic),
+        "religion": named(religion),
         "general_education": choice_rows(
-            grouped(stints, "general_education"), GeneralEducation.choices, total
+            groups["general_education"], GeneralEducation.choices, total
         ),
-        "professional": choice_rows(grouped(stints, "professional"), Professional.choices, total),
-        "political_theory": choice_rows(
-            grouped(stints, "political_theory"), PoliticalTheory.choices, total
-        ),
-        "occupation": choice_rows(grouped(stints, "occupation"), Occupation.choices, total),
+        "professional": choice_rows(groups["professional"], Professional.choices, total),
+        "political_theory": choice_rows(groups["political_theory"], PoliticalTheory.choices, total),
+        "occupation": choice_rows(groups["occupation"], Occupation.choices, total),
     }
     order = ["members", *PCT_KEYS, "grassroots_orgs", "cells", "in_transit"]
     figures = {k: figures[k] for k in order}
     pct = {k: percent(figures[k], total) for k in PCT_KEYS}
     return Structure(unit, day, figures, pct, avg, breakdowns)
+
+
+GROUPED = ["sex", "general_education", "professional", "political_theory", "occupation"]
+Counted = tuple[
+    dict[str, int],
+    dict[int, int],
+    dict[str, dict[str, int]],
+    list[tuple[str, str, int]],
+    list[tuple[str, str, int]],
+]
+
+
+def from_rows(unit: OrgUnit, day: dt.date) -> Counted:
+    """The headline figures, ages and breakdowns counted from the members' stints."""
+    stints = member_stints(unit, day)
+    figures = headline(stints, day)
+    groups = {name: grouped(stints, name) for name in GROUPED}
+    ethnic = stints.values(f"{P}ethnicity__code", f"{P}ethnicity__name").annotate(n=Count("id"))
+    religion = stints.values(f"{P}religion__code", f"{P}religion__name").annotate(n=Count("id"))
+    return (
+        figures,
+        ages(stints, day),
+        groups,
+        [(r[f"{P}ethnicity__code"], r[f"{P}ethnicity__name"], r["n"]) for r in ethnic.order_by()],
+        [(r[f"{P}religion__code"], r[f"{P}religion__name"], r["n"]) for r in religion.order_by()],
+    )
+
+
+# The precomputed keys of the headline flags (the rest are keys of their own name).
+FLAG_KEYS = [
+    "official",
+    "exempt",
+    "women",
+    "ethnic_minority",
+    "religious",
+    "upper_secondary",
+    "college_or_higher",
+    "youth_union",
+    "business_owner",
+]
+GROUP_PREFIX = {
+    "sex": "sex:",
+    "general_education": "ge:",
+    "professional": "pro:",
+    "political_theory": "pt:",
+    "occupation": "occ:",
+}
+
+
+def from_counts(unit: OrgUnit, day: dt.date) -> Counted:
+    """The same, read from the precomputed counts of a superior committee."""
+    cutoff = stats.youth_cutoff(day, YOUTH_MAX_AGE)
+    c = stats.counts(unit, day, cutoff)
+    figures = {"members": c.get("members", 0), **{k: c.get(k, 0) for k in FLAG_KEYS}}
+    figures["youth"] = stats.born_after(c, cutoff)
+    groups: dict[str, dict[str, int]] = {name: {} for name in GROUPED}
+    coded: dict[str, dict[str, int]] = {"eth:": {}, "rel:": {}}
+    for key, n in c.items():
+        for name, prefix in GROUP_PREFIX.items():
+            if key.startswith(prefix):
+                groups[name][key[len(prefix) :]] = n
+        for prefix, found in coded.items():
+            if key.startswith(prefix):
+                found[key[len(prefix) :]] = n
+    eth_names = dict(Ethnicity.objects.filter(code__in=coded["eth:"]).values_list("code", "name"))
+    rel_names = dict(Religion.objects.filter(code__in=coded["rel:"]).values_list("code", "name"))
+    return (
+        figures,
+        stats.ages(c, day),
+        groups,
+        [(code, eth_names.get(code, code), n) for code, n in coded["eth:"].items()],
+        [(code, rel_names.get(code, code), n) for code, n in coded["rel:"].items()],
+    )
 
 
 BREAKDOWN_TITLES = {

@@ -1,0 +1,148 @@
+"""What one person adds to the precomputed counts: pure functions over plain rows.
+
+A person contributes, for every period they are a member in a unit, +1 from its first
+day and −1 from its end to each key describing them, in each superior committee above
+that unit. The keys are the structure report's: the headline flags, one key per value
+of each breakdown, and the birth date as a year-month key (`ym:1975-03`) plus a day key
+(`d:03:1975-03-14`), from which the report computes exact ages on any date (the day
+keys are read only for the months where the birthday decides the age).
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from dangvien.people.models import COLLEGE_OR_HIGHER, GeneralEducation, Sex
+from dangvien.reference.models import Ethnicity, Religion
+
+Day = dt.date
+Span = tuple[Day, Day | None]
+Deltas = dict[tuple[int, str, Day], int]
+
+
+def person_keys(p: Mapping[str, Any]) -> list[str]:
+    """The keys one person counts under (`p` holds the Person fields, with the ethnicity
+    and religion codes as `eth` and `rel`)."""
+    b: dt.date = p["birth_date"]
+    keys = [
+        "members",
+        f"sex:{p['sex']}",
+        f"eth:{p['eth']}",
+        f"rel:{p['rel']}",
+        f"ge:{p['general_education']}",
+        f"pro:{p['professional']}",
+        f"pt:{p['political_theory']}",
+        f"occ:{p['occupation']}",
+        f"ym:{b:%Y-%m}",
+        day_key(b),
+    ]
+    flags = {
+        "women": p["sex"] == Sex.FEMALE,
+        "ethnic_minority": p["eth"] != Ethnicity.KINH,
+        "religious": p["rel"] != Religion.NONE,
+        "upper_secondary": p["general_education"] == GeneralEducation.UPPER_SECONDARY,
+        "college_or_higher": p["professional"] in COLLEGE_OR_HIGHER,
+        "youth_union": bool(p["youth_union_member"]),
+        "business_owner": bool(p["business_owner"]),
+    }
+    return keys + [k for k, on in flags.items() if on]
+
+
+def day_key(b: dt.date) -> str:
+    return f"d:{b:%m}:{b:%Y-%m-%d}"
+
+
+def intersect(a: Span, b: Span) -> Span | None:
+    start = max(a[0], b[0])
+    ends = [e for e in (a[1], b[1]) if e is not None]
+    end = min(ends) if ends else None
+    return (start, end) if end is None or start < end else None
+
+
+def union(spans: Iterable[Span]) -> list[Span]:
+    out: list[Span] = []
+    for start, end in sorted(spans, key=lambda s: s[0]):
+        if out and (out[-1][1] is None or start <= out[-1][1]):  # type: ignore[operator]
+            last = out[-1]
+            out[-1] = (last[0], None if end is None or last[1] is None else max(last[1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def contribution(
+    person: Mapping[str, Any] | None,
+    memberships: Iterable[Mapping[str, Any]],
+    stints: Iterable[Mapping[str, Any]],
+    exemptions: Iterable[Mapping[str, Any]],
+    superiors: Mapping[int, list[int]],
+) -> dict:
+    """The stored form of a person's contribution: the keys, and the periods as member
+    ("s"), full member ("o") and exempt ("x"), each with the superior units it counts in.
+
+    Mirrors the structure report's count: a stint counts on `day` when it runs
+    (start ≤ day < end) and its membership does (ceremony ≤ day < exit); full from
+    `confirmed_on`; exempt while any of the membership's exemptions runs."""
+    if person is None:
+        return {}
+    by_m = {m["id"]: m for m in memberships}
+    exempt: dict[int, list[Span]] = defaultdict(list)
+    for e in exemptions:
+        exempt[e["membership_id"]].append((e["start_on"], e["end_on"]))
+    s: list = []
+    o: list = []
+    x: list = []
+    for st in stints:
+        m = by_m.get(st["membership_id"])
+        ids = superiors.get(st["unit_id"], [])
+        if m is None or not ids:
+            continue
+        seg = intersect((st["start_on"], st["end_on"]), (m["ceremony_on"], m["exit_on"]))
+        if seg is None:
+            continue
+        s.append([ids, *seg])
+        if m["confirmed_on"] is not None:
+            full = intersect(seg, (m["confirmed_on"], None))
+            if full:
+                o.append([ids, *full])
+        for span in union(exempt[m["id"]]):
+            part = intersect(seg, span)
+            if part:
+                x.append([ids, *part])
+    if not s:
+        return {}
+    return {"k": person_keys(person), "s": s, "o": o, "x": x}
+
+
+def encode(data: dict) -> dict:
+    """JSON form: dates as ISO strings."""
+
+    def spans(rows):
+        return [[ids, a.isoformat(), b.isoformat() if b else None] for ids, a, b in rows]
+
+    return {k: (v if k == "k" else spans(v)) for k, v in data.items()}
+
+
+def decode(data: dict) -> dict:
+    def spans(rows):
+        return [
+            [ids, dt.date.fromisoformat(a), dt.date.fromisoformat(b) if b else None]
+            for ids, a, b in rows
+        ]
+
+    return {k: (v if k == "k" else spans(v)) for k, v in data.items()}
+
+
+def add_deltas(data: dict, sign: int, out: Deltas) -> None:
+    """Add `sign` × the contribution `data` (decoded) to `out[(unit, key, day)]`."""
+    if not data:
+        return
+    groups = (("s", data["k"]), ("o", ["official"]), ("x", ["exempt"]))
+    for part, keys in groups:
+        for ids, start, end in data[part]:
+            for unit in ids:
+                for key in keys:
+                    out[(unit, key, start)] = out.get((unit, key, start), 0) + sign
+                    if end is not None:
+                        out[(unit, key, end)] = out.get((unit, key, end), 0) - sign

@@ -1,0 +1,56 @@
+"""Every save or delete of a row the counts read refreshes its person's contribution,
+in the same transaction (in one batch at the end of a `core.bulk.many_writes()` block).
+Queryset `update()`, `bulk_create()` and raw SQL send no model signal: the code that
+uses them calls `core.bulk.touched()` itself."""
+
+from django.db.models.signals import post_delete, post_save, pre_delete
+from django.dispatch import receiver
+
+from dangvien.core import bulk
+from dangvien.membership.models import Membership, Stint
+from dangvien.people.models import Person
+from dangvien.records.models import Exemption
+
+from . import store
+
+
+@receiver(bulk.people_changed)
+def people_changed(sender, people, **kwargs) -> None:
+    store.refresh(people)
+
+
+def person_of(instance) -> int | None:
+    if isinstance(instance, Person):
+        return instance.pk
+    if isinstance(instance, Membership):
+        return instance.person_id
+    membership_id = getattr(instance, "membership_id", None)
+    if membership_id is None:
+        return None
+    return Membership.objects.filter(pk=membership_id).values_list("person_id", flat=True).first()
+
+
+@receiver(post_save, sender=Person)
+@receiver(post_save, sender=Membership)
+@receiver(post_save, sender=Stint)
+@receiver(post_save, sender=Exemption)
+def saved(sender, instance, raw=False, **kwargs) -> None:
+    if raw or store.suspended():
+        return
+    bulk.touched([person_of(instance)])
+
+
+@receiver(pre_delete, sender=Membership)
+@receiver(pre_delete, sender=Stint)
+@receiver(pre_delete, sender=Exemption)
+def deleting(sender, instance, **kwargs) -> None:
+    # The membership may be gone by the time a cascaded stint's post_delete arrives.
+    instance._stats_person = None if store.suspended() else person_of(instance)
+
+
+@receiver(post_delete, sender=Membership)
+@receiver(post_delete, sender=Stint)
+@receiver(post_delete, sender=Exemption)
+def deleted(sender, instance, **kwargs) -> None:
+    if not store.suspended():
+        bulk.touched([getattr(instance, "_stats_person", None)])

@@ -1,0 +1,234 @@
+"""Keeping the precomputed counts right: `refresh(person_ids)` after any write, and
+`rebuild()` from the rows.
+
+`refresh` subtracts what each person added as last applied (their `PersonStat`) and adds
+what their rows say now, so it is right whichever rows changed and however they were
+written (a form, an import, an undo); the signals in `signals.py` call it on every
+save and delete of the rows it reads, and the bulk paths call it themselves. It runs in
+the caller's transaction.
+"""
+
+import datetime as dt
+import json
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from dangvien.membership.models import Membership, Stint
+from dangvien.orgs.models import OrgUnit
+from dangvien.people.models import Person
+from dangvien.records.models import Exemption
+
+from .contrib import Deltas, add_deltas, contribution, decode, encode
+from .models import Built, PersonStat, StatKey, UnitCount
+
+PERSON_FIELDS = (
+    "id",
+    "birth_date",
+    "sex",
+    "general_education",
+    "professional",
+    "political_theory",
+    "occupation",
+    "youth_union_member",
+    "business_owner",
+)
+
+_state = threading.local()
+
+
+def suspended() -> bool:
+    return getattr(_state, "suspended", False)
+
+
+@contextmanager
+def suspend() -> Iterator[None]:
+    """No refresh on writes inside (bulk loads that `rebuild()` afterwards)."""
+    before = suspended()
+    _state.suspended = True
+    try:
+        yield
+    finally:
+        _state.suspended = before
+
+
+def superiors_of(unit_ids: Iterable[int]) -> dict[int, list[int]]:
+    """For each unit, the ids of the superior committees on its path (itself included
+    when it is one): the units whose counts its members change."""
+    ids = set(unit_ids)
+    if not ids:
+        return {}
+    paths = dict(OrgUnit.objects.filter(pk__in=ids).values_list("pk", "path"))
+    codes = {c for p in paths.values() for c in p.strip("/").split("/")}
+    sup = dict(
+        OrgUnit.objects.filter(code__in=codes, kind=OrgUnit.Kind.SUPERIOR).values_list("code", "pk")
+    )
+    return {
+        pk: [sup[c] for c in path.strip("/").split("/") if c in sup] for pk, path in paths.items()
+    }
+
+
+def all_superiors() -> dict[int, list[int]]:
+    sup = dict(OrgUnit.objects.filter(kind=OrgUnit.Kind.SUPERIOR).values_list("code", "pk"))
+    return {
+        pk: [sup[c] for c in path.strip("/").split("/") if c in sup]
+        for pk, path in OrgUnit.objects.values_list("pk", "path")
+    }
+
+
+def load(person_ids: Iterable[int], superiors: dict[int, list[int]] | None = None) -> dict:
+    """The current contribution of each person (an empty dict for none)."""
+    ids = list(set(person_ids))
+    people = {
+        p["id"]: p
+        for p in Person.objects.filter(pk__in=ids).values(
+            *PERSON_FIELDS, eth=F("ethnicity__code"), rel=F("religion__code")
+        )
+    }
+    memberships: dict[int, list] = defaultdict(list)
+    for m in Membership.objects.filter(person__in=ids).values(
+        "id", "person_id", "ceremony_on", "confirmed_on", "exit_on"
+    ):
+        memberships[m["person_id"]].append(m)
+    stints: dict[int, list] = defaultdict(list)
+    for s in Stint.objects.filter(membership__person__in=ids).values(
+        "membership_id",
+        "unit_id",
+        "start_on",
+        "end_on",
+        person_id=F("membership__person_id"),
+    ):
+        stints[s["person_id"]].append(s)
+    exemptions: dict[int, list] = defaultdict(list)
+    for e in Exemption.objects.filter(membership__person__in=ids).values(
+        "membership_id", "start_on", "end_on", person_id=F("membership__person_id")
+    ):
+        exemptions[e["person_id"]].append(e)
+    if superiors is None:
+        superiors = superiors_of({s["unit_id"] for rows in stints.values() for s in rows})
+    return {
+        pk: contribution(people.get(pk), memberships[pk], stints[pk], exemptions[pk], superiors)
+        for pk in ids
+    }
+
+
+def refresh(person_ids: Iterable[int], chunk: int = 5000) -> None:
+    """Bring the counts in line with these persons' rows, in the current transaction."""
+    ids = sorted(set(person_ids))
+    if not ids or suspended() or not Built.objects.exists():
+        return
+    for i in range(0, len(ids), chunk):
+        refresh_some(ids[i : i + chunk])
+
+
+def refresh_some(ids: list[int]) -> None:
+    with transaction.atomic():
+        new = load(ids)
+        old = {
+            pk: decode(data)
+            for pk, data in PersonStat.objects.select_for_update()
+            .filter(pk__in=ids)
+            .values_list("person_id", "data")
+        }
+        deltas: Deltas = {}
+        changed, gone, fresh = [], [], []
+        for pk in ids:
+            if old.get(pk, {}) == new[pk]:
+                continue
+            add_deltas(old.get(pk, {}), -1, deltas)
+            add_deltas(new[pk], +1, deltas)
+            if not new[pk]:
+                gone.append(pk)
+            elif pk in old:
+                changed.append(PersonStat(person_id=pk, data=encode(new[pk])))
+            else:
+                fresh.append(PersonStat(person_id=pk, data=encode(new[pk])))
+        PersonStat.objects.filter(pk__in=gone).delete()
+        PersonStat.objects.bulk_update(changed, ["data"], batch_size=500)
+        # A person deleted in this transaction has no row to point at.
+        alive = set(
+            Person.objects.filter(pk__in=[s.person_id for s in fresh]).values_list("pk", flat=True)
+        )
+        PersonStat.objects.bulk_create([s for s in fresh if s.person_id in alive])
+        apply(deltas)
+
+
+T = UnitCount._meta.db_table
+K = StatKey._meta.db_table
+P = PersonStat._meta.db_table
+INSERT_MISSING = f"""
+INSERT INTO {T} (unit_id, "key", since, n)
+SELECT %s, %s, %s, COALESCE((
+    SELECT c.n FROM {T} c WHERE c.unit_id = %s AND c."key" = %s AND c.since < %s
+    ORDER BY c.since DESC LIMIT 1), 0)
+WHERE NOT EXISTS (SELECT 1 FROM {T} c WHERE c.unit_id = %s AND c."key" = %s AND c.since = %s)
+"""
+ADD = f'UPDATE {T} SET n = n + %s WHERE unit_id = %s AND "key" = %s AND since >= %s'
+NEW_KEY = f"""
+INSERT INTO {K} (unit_id, "key", month) SELECT %s, %s, %s
+WHERE NOT EXISTS (SELECT 1 FROM {K} k WHERE k.unit_id = %s AND k."key" = %s)
+"""
+
+
+def key_month(key: str) -> int:
+    return int(key[2:4]) if key.startswith("d:") else 0
+
+
+def apply(deltas: Deltas) -> None:
+    """Add each delta to the running totals from its day on: a row is opened on that day
+    (carrying the total before it) when there is none, then every row from that day on
+    moves by the delta."""
+    rows = [(u, k, d, n) for (u, k, d), n in deltas.items() if n]
+    if not rows:
+        return
+    with connection.cursor() as cur:
+        cur.executemany(NEW_KEY, sorted({(u, k, key_month(k), u, k) for u, k, _d, _n in rows}))
+        cur.executemany(INSERT_MISSING, [(u, k, d, u, k, d, u, k, d) for u, k, d, _n in rows])
+        cur.executemany(ADD, [(n, u, k, d) for u, k, d, n in rows])
+
+
+def rebuild(batch: int = 20_000) -> dict[str, int]:
+    """Recompute every count from the rows (`dangvien rebuild-stats`). Written with plain
+    `executemany` (the ORM's bulk_create spends most of its time building objects)."""
+    superiors = all_superiors()
+    with transaction.atomic(), connection.cursor() as cur:
+        Built.objects.all().delete()
+        UnitCount.objects.all().delete()
+        StatKey.objects.all().delete()
+        PersonStat.objects.all().delete()
+        totals: Deltas = {}
+        people = 0
+        ids = sorted(set(Membership.objects.values_list("person_id", flat=True)))
+        for i in range(0, len(ids), batch):
+            found = load(ids[i : i + batch], superiors)
+            stats = []
+            for pk, data in found.items():
+                if data:
+                    add_deltas(data, +1, totals)
+                    stats.append((pk, json.dumps(encode(data))))
+            cur.executemany(f"INSERT INTO {P} (person_id, data) VALUES (%s, %s)", stats)
+            people += len(stats)
+        by_key: dict[tuple[int, str], list[tuple[dt.date, int]]] = defaultdict(list)
+        for (u, k, d), n in totals.items():
+            if n:
+                by_key[(u, k)].append((d, n))
+        counts = []
+        for (u, k), changes in sorted(by_key.items()):  # index order: faster inserts
+            running = 0
+            for d, n in sorted(changes):
+                running += n
+                counts.append((u, k, d, running))
+        cur.executemany(
+            f'INSERT INTO {K} (unit_id, "key", month) VALUES (%s, %s, %s)',
+            [(u, k, key_month(k)) for u, k in sorted(by_key)],
+        )
+        cur.executemany(
+            f'INSERT INTO {T} (unit_id, "key", since, n) VALUES (%s, %s, %s, %s)', counts
+        )
+        Built.objects.create(built_at=timezone.now(), people=people, rows=len(counts))
+    return {"people": people, "keys": len(by_key), "rows": len(counts)}
