@@ -179,7 +179,8 @@ class ReplicaMiddleware:
         finally:
             _state.reset(token)
         wrote = state.wrote or (request.method not in SAFE_METHODS and response.status_code < 400)
-        if wrote and hasattr(request, "session"):
+        user = getattr(request, "user", None)  # (after a logout: nobody left to pin)
+        if wrote and hasattr(request, "session") and user is not None and user.is_authenticated:
             request.session[WROTE_AT] = time.time()
         return response
 
