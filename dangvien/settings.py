@@ -1,6 +1,7 @@
 """Settings: one file; every deployment knob is an environment variable (see README)."""
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "dangvien.core.middleware.SessionLifetimeMiddleware",
+    "dangvien.core.dbrouter.ReplicaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -104,6 +106,8 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or "sqlite:///" + str(Path.cwd() / "dangvien.sqlite3"),
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        # 1 behind PgBouncer in transaction pooling (docs/deployment.md).
+        disable_server_side_cursors=env_bool("DISABLE_SERVER_SIDE_CURSORS", False),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -114,6 +118,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+
+# A streaming replica (docs/deployment.md): report and list pages read from it
+# (core.dbrouter), everything else uses the primary. Its test database is the primary's
+# (TEST MIRROR): on a real standby it arrives by replication. Under pytest without a
+# replica the alias is a second connection to the primary's test database, so the
+# routing is exercised on every run.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        disable_server_side_cursors=env_bool("DISABLE_SERVER_SIDE_CURSORS", False),
+    )
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        # An unreachable replica costs each health check at most this, then the primary answers.
+        DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+elif "pytest" in sys.modules:
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["dangvien.core.dbrouter.ReplicaRouter"]
+# Off: every read from the primary, the replica configured or not (a switch for operators).
+REPLICA_READS = env_bool("REPLICA_READS", True)
+# After a write, that user's reads come from the primary for this long (read-your-writes).
+REPLICA_STICKY_SECONDS = float(os.environ.get("REPLICA_STICKY_SECONDS", "10"))
+# A replica further behind than this (pg_last_xact_replay_timestamp) is not read from;
+# its health is checked at most every REPLICA_CHECK_SECONDS in each process.
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "5"))
+REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", "5"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

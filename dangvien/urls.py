@@ -5,6 +5,7 @@ from dangvien.accounts import twofactor
 from dangvien.accounts import views as accounts
 from dangvien.admission import views as admission
 from dangvien.api.api import api
+from dangvien.core.dbrouter import replica_reads
 from dangvien.imports import views as imports
 from dangvien.orgs import restructure_views as restructuring
 from dangvien.orgs import views as orgs
@@ -19,9 +20,11 @@ from dangvien.reports import views as reports
 from dangvien.targets import term_views
 from dangvien.targets import views as targets
 
+# replica_reads: report and list pages, whose GETs may read from the replica
+# (core.dbrouter; docs/deployment.md).
 urlpatterns = [
-    path("", reports.home, name="home"),
-    path("units/", orgs.unit_tree, name="unit_tree"),
+    path("", replica_reads(reports.home), name="home"),
+    path("units/", replica_reads(orgs.unit_tree), name="unit_tree"),
     path("units/restructure/", restructuring.restructure_page, name="restructure"),
     path("units/restructure/split/", restructuring.restructure_split, name="restructure_split"),
     path(
@@ -30,13 +33,13 @@ urlpatterns = [
         name="restructure_undo",
     ),
     path("units/<str:code>/", orgs.unit_detail, name="unit_detail"),
-    path("localities/", orgs.locality_list, name="locality_list"),
+    path("localities/", replica_reads(orgs.locality_list), name="locality_list"),
     path(
         "localities/restructure/",
         restructuring.locality_restructure_page,
         name="locality_restructure",
     ),
-    path("people/", people.person_list, name="person_list"),
+    path("people/", replica_reads(people.person_list), name="person_list"),
     path("people/<int:pk>/", people.person_detail, name="person_detail"),
     path("people/<int:pk>/export/", people.person_export, name="person_export"),
     # Exits and exemptions
@@ -56,26 +59,34 @@ urlpatterns = [
     # person: editing a person's details, residence history
     path("people/<int:pk>/edit/", person_views.person_edit, name="person_edit"),
     path("people/<int:pk>/residence/", person_views.person_move, name="person_move"),
-    path("statistics/", reports.statistics, name="statistics"),
-    path("statistics/development/", development_views.development_page, name="development"),
-    path("statistics/coverage/", development_views.coverage_page, name="coverage"),
+    path("statistics/", replica_reads(reports.statistics), name="statistics"),
+    path(
+        "statistics/development/",
+        replica_reads(development_views.development_page),
+        name="development",
+    ),
+    path("statistics/coverage/", replica_reads(development_views.coverage_page), name="coverage"),
     path(
         "statistics/development/report.pdf",
-        document_views.development_pdf,
+        replica_reads(document_views.development_pdf),
         name="development_pdf",
     ),
-    path("statistics/coverage/report.pdf", document_views.coverage_pdf, name="coverage_pdf"),
-    path("targets/", targets.target_list, name="targets"),
+    path(
+        "statistics/coverage/report.pdf",
+        replica_reads(document_views.coverage_pdf),
+        name="coverage_pdf",
+    ),
+    path("targets/", replica_reads(targets.target_list), name="targets"),
     path("targets/terms/", term_views.term_list, name="term_list"),
     path("targets/terms/<int:pk>/", term_views.term_targets, name="term_targets"),
-    path("targets/report.pdf", document_views.targets_pdf, name="targets_pdf"),
+    path("targets/report.pdf", replica_reads(document_views.targets_pdf), name="targets_pdf"),
     path("reports/draft.docx", document_views.draft_docx, name="report_draft"),
-    path("dashboard/", dashboard.dashboard, name="dashboard"),
-    path("dashboard/report.pdf", document_views.dashboard_pdf, name="dashboard_pdf"),
-    path("candidates/", admission.candidate_list, name="candidate_list"),
+    path("dashboard/", replica_reads(dashboard.dashboard), name="dashboard"),
+    path("dashboard/report.pdf", replica_reads(document_views.dashboard_pdf), name="dashboard_pdf"),
+    path("candidates/", replica_reads(admission.candidate_list), name="candidate_list"),
     path("candidates/new/", admission.candidate_new, name="candidate_new"),
     path("candidates/helpers/", admission.helper_options, name="candidate_helpers"),
-    path("candidates/board/", admission.board, name="candidate_board"),
+    path("candidates/board/", replica_reads(admission.board), name="candidate_board"),
     path("candidates/<int:pk>/", admission.candidate_detail, name="candidate_detail"),
     path(
         "candidates/<int:pk>/step-form/",
@@ -94,7 +105,7 @@ urlpatterns = [
         name="unit_candidates_docx",
     ),
     path("units/<str:code>/cards.docx", admission.unit_cards_docx, name="unit_cards_docx"),
-    path("alerts/", admission.alert_list, name="alerts"),
+    path("alerts/", replica_reads(admission.alert_list), name="alerts"),
     path("audit/", accounts.audit_log, name="audit_log"),
     path("imports/", imports.import_list, name="import_list"),
     path("imports/new/", imports.import_new, name="import_new"),
@@ -105,7 +116,7 @@ urlpatterns = [
     path("imports/<int:pk>/cancel/", imports.import_cancel, name="import_cancel"),
     path("imports/<int:pk>/report.xlsx", imports.import_report, name="import_report"),
     # Positions held, and voiding a dossier step recorded by mistake (area: positions)
-    path("positions/", positions.position_list, name="position_list"),
+    path("positions/", replica_reads(positions.position_list), name="position_list"),
     path("people/<int:pk>/positions/", positions.position_assign, name="position_assign"),
     path("positions/<int:pk>/end/", positions.position_end, name="position_end"),
     path(
@@ -114,16 +125,16 @@ urlpatterns = [
         name="candidate_void_step",
     ),
     # Cards, badges, ratings
-    path("cards/", records.card_list, name="card_list"),
+    path("cards/", replica_reads(records.card_list), name="card_list"),
     path("people/<int:pk>/cards/issue/", records.card_issue, name="card_issue"),
     path("people/<int:pk>/cards/reissue/", records.card_reissue, name="card_reissue"),
-    path("badges/", records.badge_list, name="badge_list"),
+    path("badges/", replica_reads(records.badge_list), name="badge_list"),
     path("badges/list.docx", records.badge_list_docx_view, name="badge_list_docx"),
     path("people/<int:pk>/badges/award/", records.badge_award, name="badge_award"),
-    path("ratings/", records.rating_table, name="ratings"),
-    path("ratings/summary/", records.rating_summary, name="rating_summary"),
+    path("ratings/", replica_reads(records.rating_table), name="ratings"),
+    path("ratings/summary/", replica_reads(records.rating_summary), name="rating_summary"),
     # records: transfers of party activity and temporary activity
-    path("transfers/", transfers.transfer_list, name="transfer_list"),
+    path("transfers/", replica_reads(transfers.transfer_list), name="transfer_list"),
     path("transfers/in/", transfers.transfer_in, name="transfer_in"),
     path("transfers/<int:pk>/receive/", transfers.transfer_receive, name="transfer_receive"),
     path("transfers/<int:pk>/cancel/", transfers.transfer_cancel, name="transfer_cancel"),

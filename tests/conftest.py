@@ -14,6 +14,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dangvien.accounts.models import Role
+from dangvien.core import dbrouter
 from dangvien.orgs.models import Locality, OrgUnit
 from dangvien.reference.loader import load_reference
 from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
@@ -60,6 +61,17 @@ def _imports_inline(settings, tmp_path):
     # Upload-page imports run inline in tests, with their files in a temporary folder.
     settings.IMPORT_BACKGROUND = False
     settings.IMPORT_DIR = tmp_path / "imports"
+
+
+@pytest.fixture(autouse=True)
+def _replica_only_where_declared(request, settings):
+    """Only tests that declare the `replica` database read from it (tests/test_replica.py);
+    elsewhere the alias may not be set up as the test mirror, so it stays unused."""
+    marker = request.node.get_closest_marker("django_db")
+    databases = marker.kwargs.get("databases", ()) if marker else ()
+    if databases != "__all__" and "replica" not in databases:
+        settings.REPLICA_READS = False
+    dbrouter.reset()
 
 
 @pytest.fixture
