@@ -36,7 +36,17 @@ log = logging.getLogger(__name__)
 
 # The apps whose reads may come from the replica; everything else is read from the primary.
 REPLICA_APPS = frozenset(
-    {"reference", "orgs", "people", "membership", "records", "admission", "reports", "targets"}
+    {
+        "reference",
+        "orgs",
+        "people",
+        "membership",
+        "records",
+        "admission",
+        "reports",
+        "targets",
+        "stats",
+    }
 )
 WROTE_AT = "dangvien_wrote_at"  # in the session: when this user last wrote (epoch seconds)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")

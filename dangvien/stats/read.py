@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db import connection
+from django.db import connections, router
 
 from dangvien.core.dates import add_years
 from dangvien.orgs.models import OrgUnit
@@ -29,7 +29,8 @@ def counts(unit: OrgUnit, day: dt.date, youth_cutoff: dt.date) -> dict[str, int]
     """Every key's count in `unit`'s subtree on `day` (zeros left out). The birth-day
     keys are read only for the months where a birthday decides an age or youth."""
     out: dict[str, int] = {}
-    with connection.cursor() as cur:
+    # Raw SQL is not routed by itself: ask the router (a replica for report pages).
+    with connections[router.db_for_read(UnitCount)].cursor() as cur:
         cur.execute(LATEST, [day, unit.pk, day.month, youth_cutoff.month])
         for key, n in cur.fetchall():
             if n:
