@@ -4,7 +4,10 @@ task's state; the daily alerts as a task; the `dangvien worker` command in a pro
 its own."""
 
 import datetime as dt
+import json
+import sqlite3
 import subprocess
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -144,8 +147,6 @@ def test_the_daily_alerts_run_as_a_task(queue, org, capsys):
     assert task.return_value["as_of"] == "2017-06-30"
     # The same answer as the command run in its own process.
     call_command("alerts", "--as-of", "2017-06-30", "--format", "json")
-    import json
-
     assert json.loads(capsys.readouterr().out) == task.return_value
 
 
@@ -153,3 +154,36 @@ def test_alerts_for_an_unknown_unit_queue_nothing(queue, org):
     with pytest.raises(CommandError, match="Mã đơn vị không tồn tại"):
         call_command("alerts", "--enqueue", "--org", "KHONGCO")
     assert not DBTaskResult.objects.exists()
+
+
+def task_status_in(env) -> str:
+    """The one task's status in the child's database, read while the child runs."""
+    url = env["DATABASE_URL"]
+    if not url.startswith("sqlite:///"):
+        return DBTaskResult.objects.get().status
+    table = DBTaskResult._meta.db_table
+    with sqlite3.connect(url.removeprefix("sqlite:///"), timeout=5) as db:
+        return db.execute(f"SELECT status FROM {table}").fetchone()[0]
+
+
+def test_the_demo_starts_the_worker_beside_the_server_and_stops_it(
+    queue, org, tmp_path, monkeypatch
+):
+    from dangvien.demo.management.commands.demo import start_worker, stop_worker
+
+    call_command("alerts", "--enqueue", "--as-of", "2017-06-30")
+    said: list[str] = []
+    with child_database(tmp_path) as env:
+        with monkeypatch.context() as m:  # the demo hands its own environment to the worker
+            for key, value in env.items():
+                m.setenv(key, value)
+            worker = start_worker(said.append)
+        assert worker is not None and worker.poll() is None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and task_status_in(env) != "SUCCESSFUL":
+            time.sleep(0.2)
+        assert task_status_in(env) == "SUCCESSFUL"
+        stop_worker(worker)
+        assert worker.returncode == 0  # SIGTERM between tasks: a clean exit
+    assert said == [f"Đã khởi động tiến trình chạy nền (tiến trình {worker.pid})."]
+    assert DBTaskResult.objects.get().return_value["as_of"] == "2017-06-30"
