@@ -11,7 +11,6 @@ import time
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -21,6 +20,7 @@ from dangvien.imports import runs
 from dangvien.imports.models import ImportRun
 from dangvien.people.models import Person
 
+from .conftest import Client, with_totp
 from .shared_db import child_database, dangvien
 from .test_import_more import members_row
 from .test_import_pages import csv_upload
@@ -187,3 +187,47 @@ def test_the_demo_starts_the_worker_beside_the_server_and_stops_it(
         assert worker.returncode == 0  # SIGTERM between tasks: a clean exit
     assert said == [f"Đã khởi động tiến trình chạy nền (tiến trình {worker.pid})."]
     assert DBTaskResult.objects.get().return_value["as_of"] == "2017-06-30"
+
+
+def test_a_restructuring_from_the_page_is_applied_by_the_worker(client, personas, org, queue):
+    from dangvien.accounts.models import Role
+    from dangvien.orgs.models import OrgUnit, Restructuring
+    from dangvien.orgs.restructure import Kind
+
+    from . import factories as f
+    from .test_restructure import DAY, members
+
+    client.force_login(personas.city_officer)
+    form = {
+        "kind": Kind.ABSORB,
+        "units": [org.cell_a2.pk],
+        "target": org.cell_a1.pk,
+        "day": "01/01/2024",
+        "action": "apply",
+    }
+    response = client.post("/units/restructure/", form)
+    task = DBTaskResult.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/units/restructure/task/{task.pk}/"
+    # Checked, queued, not applied: the request changed nothing.
+    assert OrgUnit.objects.get(code="A2").valid_to is None and members("A1", DAY) == 1
+    page = Client()  # after a restart of the web server
+    page.force_login(personas.city_officer)
+    waiting = page.get(response["Location"]).content.decode()
+    assert "Việc sắp xếp đang xếp hàng" in waiting and '<meta http-equiv="refresh"' in waiting
+
+    # Another board member may not read it (nor a ward officer reach it at all).
+    other = with_totp(f.user("btc.khac", Role.Kind.ORG_BOARD, org.city))
+    page.force_login(other)
+    refused = page.get(response["Location"])
+    assert refused.status_code == 404 and "Không tìm thấy" in refused.content.decode()
+    page.force_login(personas.ward_a_officer)
+    assert page.get(response["Location"]).status_code == 403
+
+    run_worker()
+    assert members("A1", DAY) == 2 and OrgUnit.objects.get(code="A2").valid_to is not None
+    assert Restructuring.objects.get().applied_by == personas.city_officer
+    page.force_login(personas.city_officer)
+    done = page.get(response["Location"]).content.decode()
+    assert "Đã sắp xếp tổ chức:" in done and "Đã xong" in done
+    assert '<meta http-equiv="refresh"' not in done

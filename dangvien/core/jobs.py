@@ -1,7 +1,7 @@
 """Background jobs: Django's tasks framework (the `django-tasks` backport until Django 6,
 with the `django-tasks-db` database backend), run by `dangvien worker`.
 
-How a job is registered (imports.tasks and admission.tasks are the examples):
+How a job is registered (imports.tasks, orgs.tasks and admission.tasks are the examples):
 
     from django_tasks import task
 
