@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "ninja",  # only for its bundled Swagger UI files at /api/docs (no CDN)
+    "django_tasks",  # Django's tasks framework (backport): imports and daily jobs
+    "django_tasks_db",  # its database backend: the queue is a table, no broker to run
     "dangvien.core",  # deployment checks; the SQLite file kept private
     "dangvien.reference",
     "dangvien.orgs",
@@ -240,10 +242,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
+# Background jobs (imports from the upload page, the daily alerts) are tasks of Django's
+# tasks framework. The default backend keeps the queue in the database (SQLite or
+# PostgreSQL, no other server); a `dangvien worker` process takes the tasks one by one, so
+# a task outlives a restart of the web server. TASKS_BACKEND may name another backend
+# class, e.g. django_tasks.backends.immediate.ImmediateBackend to run each task inside the
+# request that enqueues it (no worker: only for a one-person trial; the tests use it).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
 # Imports from the upload page: files wait here (personal data: removed once written or
-# cancelled); checking and writing run in a thread while the page shows progress.
+# cancelled); checking and writing are tasks (above) while the page shows progress.
 IMPORT_DIR = Path(os.environ.get("IMPORT_DIR") or Path.cwd() / "imports")
-IMPORT_BACKGROUND = env_bool("IMPORT_BACKGROUND", True)
 IMPORT_MAX_MB = int(os.environ.get("IMPORT_MAX_MB", "50"))
 # `dangvien backup` without a file name writes here (0700; each backup 0600).
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or Path.cwd() / "backups")

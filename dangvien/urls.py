@@ -28,6 +28,11 @@ urlpatterns = [
     path("units/restructure/", restructuring.restructure_page, name="restructure"),
     path("units/restructure/split/", restructuring.restructure_split, name="restructure_split"),
     path(
+        "units/restructure/task/<uuid:task_id>/",
+        restructuring.restructure_task,
+        name="restructure_task",
+    ),
+    path(
         "units/restructure/<int:pk>/undo/",
         restructuring.restructure_undo,
         name="restructure_undo",

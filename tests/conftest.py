@@ -58,8 +58,10 @@ def _precomputed_counts_stay_right(_reference_lists):
 
 @pytest.fixture(autouse=True)
 def _imports_inline(settings, tmp_path):
-    # Upload-page imports run inline in tests, with their files in a temporary folder.
-    settings.IMPORT_BACKGROUND = False
+    # Background tasks (upload-page imports) run inside the request in tests, with their
+    # files in a temporary folder; tests of the queue itself switch to the database
+    # backend and run the worker (tests/test_tasks.py).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.IMPORT_DIR = tmp_path / "imports"
 
 

@@ -19,7 +19,6 @@ def child_database(tmp_path: Path):
     is in the test's database."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env["IMPORT_DIR"] = str(settings.IMPORT_DIR)
-    env["IMPORT_BACKGROUND"] = "0"
     if connection.vendor != "sqlite":
         s = connection.settings_dict
         password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""

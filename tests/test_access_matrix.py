@@ -51,6 +51,12 @@ def matrix(o):
         ("restructure_split", "GET", "/units/restructure/split/", board),
         ("locality_restructure", "GET", "/localities/restructure/", board),
         ("restructure_undo", "POST", "/units/restructure/999999/undo/", board | {"city": 404}),
+        (
+            "restructure_task",
+            "GET",
+            "/units/restructure/task/00000000-0000-4000-8000-000000000000/",
+            board | {"city": 404},
+        ),
         ("unit_detail", "GET", "/units/A1/", everyone | {"ward_b": 404}),
         ("locality_list", "GET", "/localities/", everyone),
         ("person_list", "GET", "/people/", everyone),

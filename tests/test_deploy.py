@@ -15,6 +15,8 @@ from django.db.utils import ConnectionHandler
 from dangvien.core.deploy import deployment
 from dangvien.imports.runs import import_dir
 
+from .worker import DATABASE_QUEUE
+
 # The checks read the production database's path from DATABASES, overridden here only.
 pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 STRONG_KEY = "x" * 20 + "-Zq9!vL2#pR7@wT4$kM8%nB3^hF6&jD1*sG5"
@@ -45,6 +47,7 @@ def production(settings, tmp_path):
             "NAME": str(tmp_path / "prod.sqlite3"),
         },
     }
+    settings.TASKS = DATABASE_QUEUE  # tests run tasks in the request; production may not
     return settings
 
 
@@ -63,6 +66,11 @@ def test_a_private_production_setup_passes(production, tmp_path):
 def test_the_development_key_fails(production):
     production.SECRET_KEY = production.DEV_SECRET_KEY  # what SECRET_KEY unset gives
     assert ids() == ["dangvien.E001"]
+
+
+def test_tasks_run_in_the_web_requests_fail(production):
+    production.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    assert ids() == ["dangvien.E005"]
 
 
 def test_debug_fails(production):

@@ -116,4 +116,16 @@ def deployment(app_configs, **kwargs) -> list[Error]:
                 id="dangvien.E004",
             )
         )
+    from django_tasks import default_task_backend
+
+    if not default_task_backend.supports_get_result:  # e.g. the immediate backend
+        backend = settings.TASKS["default"]["BACKEND"]
+        errors.append(
+            Error(
+                f"Background tasks run inside the web requests ({backend}): "
+                "a large import would hold a web worker for minutes and die with it.",
+                hint="Unset TASKS_BACKEND (the database queue) and run `dangvien worker`.",
+                id="dangvien.E005",
+            )
+        )
     return errors

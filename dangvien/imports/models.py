@@ -44,6 +44,9 @@ class ImportRun(models.Model):
     # process is gone, or silent past IMPORT_STALE_MINUTES, crashed (runs.reap_stale).
     worker = models.CharField(max_length=120, blank=True, editable=False)
     heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The background task now checking or writing it (django_tasks_db's result id): the
+    # page reads its state (queued, running, failed) while the run is busy.
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -2,8 +2,8 @@
 while it is checked, previewed and written; progress goes to a small file beside it so
 that any worker process can show it; each run is one `ImportRun` row.
 
-With IMPORT_BACKGROUND (the default) the check and the write run in a thread and the
-page refreshes itself; the tests run them inline.
+The check and the write are background tasks (imports.tasks) that `dangvien worker`
+runs; the page refreshes itself and says whether the task waits for the worker.
 
 While a run is checked or written its process says so: `worker` holds "host:pid" and a
 heartbeat file beside the upload is touched every few seconds (a file, not a column:
@@ -12,7 +12,6 @@ or whose heartbeat is older than IMPORT_STALE_MINUTES, crashed: `reap_stale` mar
 failed with its reason (the write is one transaction, so nothing of it remains).
 """
 
-import contextvars
 import datetime as dt
 import os
 import socket
@@ -21,7 +20,7 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -233,7 +232,7 @@ def process_gone(worker: str) -> bool:
 
 def crashed(run: ImportRun, now: dt.datetime) -> str | None:
     """Why a busy run is no longer worked on (None while it is)."""
-    if run.status not in BUSY:
+    if run.status not in BUSY or waiting(run):  # a queued task waits, it has not crashed
         return None
     step = "kiểm tra" if run.status == S.CHECKING else "ghi"
     beat = last_beat(run)
@@ -387,29 +386,35 @@ def purge_uploads(days: int, dry_run: bool = False) -> int:
     return count
 
 
-def in_background(func, run: ImportRun, *args) -> None:
-    if not settings.IMPORT_BACKGROUND:
+def guarded(func, run: ImportRun, *args) -> None:
+    """A step run by the worker: an error marks the run failed (never left spinning),
+    then goes on to the task's own result."""
+    try:
         func(run, *args)
-        return
-    claim(run)  # here, not in the thread: the page's own queries go on meanwhile
+    except Exception as e:
+        run.status = S.FAILED
+        run.problems = problems_json([Problem(1, "", None, f"lỗi hệ thống: {e}")])
+        run.problem_count = 1
+        run.finished_at = timezone.now()
+        run.save()
+        raise
 
-    def target():
-        close_old_connections()
-        try:
-            func(run, *args)
-        except Exception as e:  # never leave a run spinning
-            run.status = S.FAILED
-            run.problems = problems_json([Problem(1, "", None, f"lỗi hệ thống: {e}")])
-            run.problem_count = 1
-            run.finished_at = timezone.now()
-            run.save()
-            raise
-        finally:
-            connection.close()
 
-    # The thread runs in a copy of the request's context, so that its audit entries keep
-    # the uploader's user and address (accounts.audit reads them from a context variable).
-    context = contextvars.copy_context()
-    threading.Thread(
-        target=context.run, args=(target,), daemon=True, name=f"import-{run.pk}"
-    ).start()
+def enqueue(step, run: ImportRun, request) -> None:
+    """Queue a step (imports.tasks) for `dangvien worker`, on behalf of the request's user
+    and address; the run keeps the task's id for its page. The id is saved in the same
+    transaction that queues the task, so the worker never sees a task its run lacks."""
+    from dangvien.accounts.audit import who
+
+    with transaction.atomic():
+        result = step.enqueue(run.pk, **who(request))
+        # No process works on it until the worker claims it (the check's worker is gone).
+        run.task_id, run.worker, run.heartbeat_at = str(result.id), "", None
+        ImportRun.objects.filter(pk=run.pk).update(
+            task_id=run.task_id, worker="", heartbeat_at=None
+        )
+
+
+def waiting(run: ImportRun) -> bool:
+    """Queued for the worker and not yet taken (no process has claimed it)."""
+    return run.busy and bool(run.task_id) and not run.worker

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_POST
 from dangvien.accounts.audit import A, log
 from dangvien.accounts.models import Role
 from dangvien.accounts.scoping import is_unrestricted, prefix_q, roles_for
+from dangvien.core import jobs
 from dangvien.reports.exports import XLSX, attachment
 
-from . import runs
+from . import runs, tasks
 from .base import EVERYWHERE, Scope, report_xlsx, template_xlsx
 from .models import ImportRun
 from .registry import IMPORTERS, LABELS
@@ -133,7 +134,7 @@ def import_new(request):
         run.save(update_fields=["status"])
         runs.discard(run)
         return refused(request, busy, kind, status=429)
-    runs.in_background(runs.check, run)
+    runs.enqueue(tasks.check_import, run, request)
     return redirect("import_detail", pk=run.pk)
 
 
@@ -146,6 +147,7 @@ def import_detail(request, pk: int, error: str = "", status: int = 200):
     runs.reap_stale()
     run = visible_run(request, pk)
     done, total = runs.progress_of(run) if run.busy else (0, 0)
+    state = jobs.state_of(run.task_id) if run.busy else None
     return render(
         request,
         "imports/import_detail.html",
@@ -154,6 +156,9 @@ def import_detail(request, pk: int, error: str = "", status: int = 200):
             "label": LABELS.get(run.kind, run.kind),
             "done": done,
             "total": total,
+            "task_state": state,
+            "task_label": jobs.label_of(state),
+            "waiting": runs.waiting(run),
             "has_file": bool(run.stored) and runs.stored_path(run).exists(),
             "problems": run.problems[:500],
             "error": error,
@@ -181,7 +186,7 @@ def import_write(request, pk: int):
             ImportRun.objects.filter(pk=run.pk).update(status=S.READY)
             return import_detail(request, pk, error=busy, status=429)
         run.status = S.WRITING
-        runs.in_background(runs.write, run, request.user)
+        runs.enqueue(tasks.write_import, run, request)
     return redirect("import_detail", pk=run.pk)
 
 

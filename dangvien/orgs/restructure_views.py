@@ -4,18 +4,23 @@ would change, apply it, and undo a recent one while nothing newer depends on it.
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_tasks import TaskResultStatus
+from django_tasks.exceptions import TaskResultDoesNotExist, TaskResultMismatch
 
+from dangvien.accounts.audit import who
 from dangvien.accounts.models import Role
 from dangvien.accounts.scoping import is_unrestricted, roles_for
+from dangvien.core import jobs
 from dangvien.imports.reader import parse_day
 
-from . import locality_restructure
+from . import locality_restructure, tasks
 from .models import Locality, OrgUnit, Restructuring
-from .restructure import CannotUndo, Kind, Op, SplitError, apply, holdings, plan, split, undo
+from .restructure import CannotUndo, Effect, Kind, Op, SplitError, holdings, plan, split, undo
 
 
 def board_units(user):
@@ -123,12 +128,12 @@ def restructure_page(request):
         scope = {u.pk for u in units.only("pk")}
         ops = form.ops()
         if request.POST.get("action") == "apply":
-            effect = apply_in_scope(ops, scope, request.user)
+            effect = plan(ops, scope_ok=lambda unit: unit.pk in scope)
             if effect.ok:
-                messages.success(
-                    request, _("Restructuring applied: %(s)s") % {"s": "; ".join(effect.lines())}
-                )
-                return redirect("restructure")
+                done = queue_apply(request, ops, scope, places=False)
+                if isinstance(done, HttpResponse):
+                    return done
+                effect = done
         else:
             effect = plan(ops, scope_ok=lambda unit: unit.pk in scope)
     recent = Restructuring.objects.select_related("applied_by")[:20]
@@ -151,14 +156,10 @@ def locality_restructure_page(request):
         ops = form.ops()
         effect = locality_restructure.plan(ops, scope_ok=lambda loc: loc.pk in scope)
         if request.POST.get("action") == "apply" and effect.ok:
-            effect = locality_restructure.apply(
-                ops, by=request.user, scope_ok=lambda loc: loc.pk in scope
-            )
-            if effect.ok:
-                messages.success(
-                    request, _("Restructuring applied: %(s)s") % {"s": "; ".join(effect.lines())}
-                )
-                return redirect("locality_restructure")
+            done = queue_apply(request, ops, scope, places=True)
+            if isinstance(done, HttpResponse):
+                return done
+            effect = done
     recent = Restructuring.objects.filter(summary__contains="địa bàn").select_related("applied_by")[
         :20
     ]
@@ -169,9 +170,51 @@ def locality_restructure_page(request):
     )
 
 
-def apply_in_scope(ops, scope, user):
-    effect = plan(ops, scope_ok=lambda unit: unit.pk in scope)
-    return apply(ops, by=user) if effect.ok else effect
+def queue_apply(request, ops: list[Op], scope: set[int], *, places: bool):
+    """Queue the checked operations for the worker and send the user to the task's page.
+    With a backend that runs the task in this request (TASKS_BACKEND immediate), its
+    outcome is here already: a message and back to the form, or the problems."""
+    result = tasks.apply_restructuring.enqueue(
+        tasks.ops_json(ops), sorted(scope), places, **who(request)
+    )
+    if not result.is_finished:
+        return redirect("restructure_task", task_id=result.id)
+    if result.status != TaskResultStatus.SUCCESSFUL:
+        raise RuntimeError(result.errors[0].traceback if result.errors else "task failed")
+    out = result.return_value or {}
+    if not out.get("ok"):
+        return Effect(problems=[tuple(p) for p in out.get("problems", [])], places=places)
+    messages.success(request, _("Restructuring applied: %(s)s") % {"s": "; ".join(out["lines"])})
+    return redirect("locality_restructure" if places else "restructure")
+
+
+def restructure_task(request, task_id):
+    """The page of a queued restructuring: its state while the worker has it, then what
+    it changed or why nothing was. Only the board member who asked (or an
+    administrator) sees it; anyone else gets “not found”."""
+    board_units(request.user)  # the organisation board and administrators only
+    try:
+        result = tasks.apply_restructuring.get_result(str(task_id))
+    except (TaskResultDoesNotExist, TaskResultMismatch, NotImplementedError, ValueError) as e:
+        raise Http404 from e
+    asked_by = result.kwargs.get("user_id")
+    if asked_by != request.user.pk and not is_unrestricted(request.user):
+        raise Http404
+    out = result.return_value if result.status == TaskResultStatus.SUCCESSFUL else None
+    places = bool(result.args[2]) if len(result.args) > 2 else False
+    return render(
+        request,
+        "orgs/restructure_task.html",
+        {
+            "result": result,
+            "state": jobs.label_of(result.status),
+            "busy": not result.is_finished,
+            "waiting": result.status == TaskResultStatus.READY,
+            "failed": result.status == TaskResultStatus.FAILED,
+            "out": out,
+            "places": places,
+        },
+    )
 
 
 def restructure_undo(request, pk: int):

@@ -2,27 +2,27 @@ import json
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Q
 from django.utils import timezone
 
-from dangvien.admission.deadlines import alerts
-from dangvien.admission.models import Candidate
+from dangvien.admission.tasks import UnknownUnit, as_json, daily, daily_alerts, unit_of
 from dangvien.core.dates import parse_date
-from dangvien.orgs.models import OrgUnit
-from dangvien.records.models import Transfer
-from dangvien.records.transfers import transfer_alerts
 
 
 class Command(BaseCommand):
     help = (
         "Deadline and eligibility alerts of active candidates, and transfers of party "
-        "activity not received in the legal time (for a daily cron job)."
+        "activity not received in the legal time (for a daily cron job or systemd timer)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--as-of", help="date (default today), YYYY-MM-DD or dd/mm/yyyy")
         parser.add_argument("--org", help="limit to a unit's subtree (unit code)")
         parser.add_argument("--format", choices=["text", "json"], default="text")
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="queue the run for `dangvien worker` instead (its result stays in the queue)",
+        )
 
     def handle(self, *args, **opts):
         try:
@@ -31,33 +31,18 @@ class Command(BaseCommand):
                 if opts["as_of"]
                 else (timezone.localdate())
             )
+            unit_of(opts["org"])  # an unknown code is refused before anything runs
         except ValidationError as e:
             raise CommandError(e.messages[0], returncode=2) from e
-        candidates = Candidate.objects.all()
-        transfers = Transfer.objects.all()
-        if opts["org"]:
-            unit = OrgUnit.objects.filter(code=opts["org"].strip().upper()).first()
-            if unit is None:
-                raise CommandError(f"Mã đơn vị không tồn tại: “{opts['org']}”.", returncode=2)
-            candidates = candidates.filter(cell__path__startswith=unit.path)
-            # A transfer in transit concerns both sides: the sending and receiving units.
-            transfers = transfers.filter(
-                Q(from_unit__path__startswith=unit.path) | Q(to_unit__path__startswith=unit.path)
-            )
-        found = alerts(candidates, day)
-        moves = transfer_alerts(transfers, day)
+        except UnknownUnit as e:
+            raise CommandError(str(e), returncode=2) from e
+        if opts["enqueue"]:
+            result = daily_alerts.enqueue(as_of=day.isoformat(), org=opts["org"])
+            self.stdout.write(f"Đã xếp hàng tác vụ cảnh báo {result.id} ngày {day:%d/%m/%Y}.")
+            return
+        found, moves = daily(day, opts["org"])
         if opts["format"] == "json":
-            self.stdout.write(
-                json.dumps(
-                    {
-                        "as_of": day.isoformat(),
-                        "alerts": [a.as_dict() for a in found],
-                        "transfer_alerts": [a.as_dict() for a in moves],
-                    },
-                    ensure_ascii=False,
-                    indent=2,
-                )
-            )
+            self.stdout.write(json.dumps(as_json(day, found, moves), ensure_ascii=False, indent=2))
             return
         for a in found:
             mark = "QUÁ HẠN" if a.overdue else "SẮP ĐẾN"

@@ -1,3 +1,6 @@
+import os
+import subprocess
+import sys
 import time
 
 from django.conf import settings
@@ -22,8 +25,21 @@ class Command(BaseCommand):
             help="Delete the database's data and generate the demo again.",
         )
         parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Serve without the background worker (uploaded imports then wait).",
+        )
 
-    def handle(self, *args, no_serve=False, reset=False, addr="127.0.0.1:8000", **options):
+    def handle(
+        self,
+        *args,
+        no_serve=False,
+        reset=False,
+        addr="127.0.0.1:8000",
+        no_worker=False,
+        **options,
+    ):
         settings.DEMO = True  # the demo's published password is accepted here only
         call_command("migrate", verbosity=0)
         if reset:
@@ -52,4 +68,34 @@ class Command(BaseCommand):
             )
         if not no_serve:
             self.stdout.write(f"http://{addr}/")
-            call_command("runserver", addr, use_reloader=False)
+            worker = None if no_worker else start_worker(self.stdout.write)
+            try:
+                call_command("runserver", addr, use_reloader=False)
+            finally:
+                if worker is not None:
+                    stop_worker(worker)
+
+
+def start_worker(say) -> subprocess.Popen | None:
+    """`dangvien worker` beside the demo's web server, as a child process on the same
+    database (the environment carries DATABASE_URL and the rest)."""
+    from django_tasks import default_task_backend
+
+    if not default_task_backend.supports_get_result:  # e.g. the immediate backend
+        return None
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "dangvien", "worker", "--verbosity", "0"], env=os.environ.copy()
+    )
+    say(_("Background worker started (process %(pid)d).") % {"pid": worker.pid})
+    return worker
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    """SIGTERM lets a task under way finish; past 30 s it is killed (its import run is
+    then seen as crashed, and nothing of it was written)."""
+    worker.terminate()
+    try:
+        worker.wait(30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
