@@ -312,3 +312,14 @@ def test_refresh_reads_a_constant_number_of_rows(tree, django_assert_max_num_que
     with django_assert_max_num_queries(15):  # whatever the number of people
         store.refresh(people)
     check(tree["superiors"], [D(2020, 1, 1)])
+
+
+def test_rebuild_as_a_task_on_the_queue(tree, settings, capsys):
+    """`--enqueue` leaves the rebuild to the worker (the tests' immediate backend runs it
+    at once and keeps no result)."""
+    p = f.person("Phan Văn Hải", D(1990, 10, 10), "M")
+    f.member(p, tree["cells"][1], ceremony=D(2019, 2, 3))
+    UnitCount.objects.all().delete()
+    call_command("rebuild_stats", "--enqueue")
+    assert "Đã xếp hàng" in capsys.readouterr().out
+    assert structure(tree["superiors"][0], D(2020, 1, 1)).figures["members"] == 1

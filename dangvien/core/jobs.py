@@ -15,7 +15,7 @@ Arguments and the return value are stored as JSON in the queue table: pass ids, 
 model instances. A page enqueues with `some_task.enqueue(..., **who(request))`, keeps
 the returned id (`result.id`) on its own row and shows `state_of(id)` until the job
 ends. A command may run the function directly (`some_task.call(...)`) or `--enqueue` it.
-`rebuild-stats` is to be registered this way by the statistics code (not here yet).
+`rebuild-stats` is registered this way in stats.tasks (`dangvien rebuild-stats --enqueue`).
 """
 
 from django.utils.translation import gettext_lazy as _

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from dangvien.orgs.models import OrgUnit
 from dangvien.stats import store
 from dangvien.stats.check import differences
+from dangvien.stats.tasks import rebuild_stats
 
 
 def vn(n: int) -> str:
@@ -25,8 +26,17 @@ class Command(BaseCommand):
             action="store_true",
             help="Compare the counts with a full recount on a few dates; change nothing.",
         )
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="Queue the rebuild for the background worker (dangvien worker) and return.",
+        )
 
-    def handle(self, *args, check=False, **opts):
+    def handle(self, *args, check=False, enqueue=False, **opts):
+        if enqueue:
+            result = rebuild_stats.enqueue()
+            self.stdout.write(f"Đã xếp hàng tính lại số liệu cho tiến trình nền: {result.id}")
+            return
         if check:
             today = dt.date.today()
             days = [today, dt.date(today.year - 1, 1, 1), dt.date(2017, 11, 30)]

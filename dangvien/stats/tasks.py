@@ -1,0 +1,11 @@
+"""`rebuild-stats` as a background task (see core.jobs): `dangvien rebuild-stats
+--enqueue` queues it for `dangvien worker`; its result (JSON) stays in the queue table."""
+
+from django_tasks import task
+
+from . import store
+
+
+@task()
+def rebuild_stats() -> dict:
+    return store.rebuild()
