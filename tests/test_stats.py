@@ -292,7 +292,11 @@ class World:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(ops=st.lists(operations(), min_size=1, max_size=12), probes=st.lists(days, max_size=4))
-def test_random_histories_read_the_same_as_a_recount(tree, ops, probes):
+@pytest.mark.parametrize("merge_from", [store.MERGE_FROM, 1], ids=["per-change", "merged"])
+def test_random_histories_read_the_same_as_a_recount(tree, ops, probes, merge_from, monkeypatch):
+    """Both ways of applying changes: one statement pair per change, and the rewrite of
+    whole timelines that large imports take."""
+    monkeypatch.setattr(store, "MERGE_FROM", merge_from)
     with transaction.atomic():
         world = World(tree)
         for op in ops:
