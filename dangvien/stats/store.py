@@ -161,6 +161,7 @@ def refresh_some(ids: list[int]) -> None:
 T = UnitCount._meta.db_table
 K = StatKey._meta.db_table
 P = PersonStat._meta.db_table
+STAGE = "stats_rebuild_stage"
 INSERT_MISSING = f"""
 INSERT INTO {T} (unit_id, "key", since, n)
 SELECT %s, %s, %s, COALESCE((
@@ -242,7 +243,11 @@ def apply_merged(rows: list[tuple[int, str, dt.date, int]], pairs_per_query: int
 
 
 def rebuild(batch: int = 20_000) -> dict[str, int]:
-    """Recompute every count from the rows (`dangvien rebuild-stats`). Written with plain
+    """Recompute every count from the rows (`dangvien rebuild-stats`).
+
+    Persons are read in batches; each batch's changes, summed per unit, key and day, go
+    to a temporary table, and one INSERT … SELECT with a window sum turns them into the
+    running totals, so memory holds one batch whatever the size of the country. Plain
     `executemany` (the ORM's bulk_create spends most of its time building objects)."""
     superiors = all_superiors()
     with transaction.atomic(), connection.cursor() as cur:
@@ -250,34 +255,42 @@ def rebuild(batch: int = 20_000) -> dict[str, int]:
         UnitCount.objects.all().delete()
         StatKey.objects.all().delete()
         PersonStat.objects.all().delete()
-        totals: Deltas = {}
+        cur.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        cur.execute(
+            f'CREATE TEMPORARY TABLE {STAGE} (unit_id integer, "key" varchar(40), '
+            "day date, delta integer)"
+        )
         people = 0
         ids = sorted(set(Membership.objects.values_list("person_id", flat=True)))
         for i in range(0, len(ids), batch):
             found = load(ids[i : i + batch], superiors)
+            deltas: Deltas = {}
             stats = []
             for pk, data in found.items():
                 if data:
-                    add_deltas(data, +1, totals)
+                    add_deltas(data, +1, deltas)
                     stats.append((pk, json.dumps(encode(data))))
             cur.executemany(f"INSERT INTO {P} (person_id, data) VALUES (%s, %s)", stats)
+            cur.executemany(
+                f'INSERT INTO {STAGE} (unit_id, "key", day, delta) VALUES (%s, %s, %s, %s)',
+                [(u, k, d, n) for (u, k, d), n in deltas.items() if n],
+            )
             people += len(stats)
-        by_key: dict[tuple[int, str], list[tuple[dt.date, int]]] = defaultdict(list)
-        for (u, k, d), n in totals.items():
-            if n:
-                by_key[(u, k)].append((d, n))
-        counts = []
-        for (u, k), changes in sorted(by_key.items()):  # index order: faster inserts
-            running = 0
-            for d, n in sorted(changes):
-                running += n
-                counts.append((u, k, d, running))
-        cur.executemany(
-            f'INSERT INTO {K} (unit_id, "key", month) VALUES (%s, %s, %s)',
-            [(u, k, key_month(k)) for u, k in sorted(by_key)],
+        cur.execute(
+            f"""INSERT INTO {T} (unit_id, "key", since, n)
+            SELECT unit_id, "key", day,
+                SUM(SUM(delta)) OVER (PARTITION BY unit_id, "key" ORDER BY day)
+            FROM {STAGE} GROUP BY unit_id, "key", day HAVING SUM(delta) <> 0"""
         )
-        cur.executemany(
-            f'INSERT INTO {T} (unit_id, "key", since, n) VALUES (%s, %s, %s, %s)', counts
+        rows = cur.rowcount
+        cur.execute(
+            f"""INSERT INTO {K} (unit_id, "key", month)
+            SELECT DISTINCT unit_id, "key",
+                CASE WHEN "key" LIKE %s THEN CAST(SUBSTR("key", 3, 2) AS INTEGER) ELSE 0 END
+            FROM {T}""",
+            ["d:%"],
         )
-        Built.objects.create(built_at=timezone.now(), people=people, rows=len(counts))
-    return {"people": people, "keys": len(by_key), "rows": len(counts)}
+        keys = cur.rowcount
+        cur.execute(f"DROP TABLE {STAGE}")
+        Built.objects.create(built_at=timezone.now(), people=people, rows=rows)
+    return {"people": people, "keys": keys, "rows": rows}
