@@ -116,6 +116,7 @@ def paginate(
     size: int | None = None,
     query: str = "",
     branches: Sequence[Q] = (),
+    rows: QuerySet | None = None,
 ) -> KeysetPage:
     """One page of `qs` in the ascending order of `keys` (fields or annotations whose
     tuple is unique: end with the primary key), after or before the `cursor`'s key.
@@ -123,7 +124,8 @@ def paginate(
     One query (the page and one row more, to know whether there is another page). With
     `branches` (conditions whose union is the list: an OR no single index serves in
     order), each branch's keys are read apart, then the page's rows (the last key must
-    be the primary key).
+    be the primary key), then the page's rows from `rows` (default: `qs`) by their keys:
+    a `rows` without the filters when the branches' queries applied them.
     """
     size = size or page_size()
     direction, key = read_cursor(cursor, len(keys), name) if cursor else ("n", None)
@@ -143,16 +145,17 @@ def paginate(
             found += bounded(qs.filter(branch)).values_list(*keys)[: size + 1]
         found = sorted(set(found), reverse=direction == "p")[: size + 1]
         pks = [k[-1] for k in found]
-        rows = list(qs.filter(pk__in=pks).order_by(*order)) if pks else []
+        source = qs if rows is None else rows
+        found_rows = list(source.filter(pk__in=pks).order_by(*order)) if pks else []
     else:
-        rows = list(bounded(qs)[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
+        found_rows = list(bounded(qs)[: size + 1])
+    more = len(found_rows) > size
+    items = found_rows[:size]
     if direction == "p":
-        rows.reverse()
-    page = KeysetPage(items=rows, query=query, size=size)
-    if rows:
-        first, last = _key_of(rows[0], keys), _key_of(rows[-1], keys)
+        items.reverse()
+    page = KeysetPage(items=items, query=query, size=size)
+    if items:
+        first, last = _key_of(items[0], keys), _key_of(items[-1], keys)
         if direction == "n":
             page.next_cursor = make_cursor("n", last, name) if more else None
             page.previous_cursor = make_cursor("p", first, name) if key is not None else None

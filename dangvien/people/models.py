@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import Exists, Expression, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Collate
 from django.utils.translation import gettext_lazy as _
@@ -141,7 +141,14 @@ class PersonQuerySet(models.QuerySet):
         units = OrgUnit.objects.filter(prefix_q("path", paths))[: SCOPE_SET_UNITS + 1].count()
         if units > SCOPE_SET_UNITS:
             return self.within(paths, places)
-        return self.filter(pk__in=scope_person_ids(paths, places))
+        from django.db import connection
+
+        ids = scope_person_ids(paths, places)
+        if connection.vendor == "postgresql":
+            # `id = ANY(ARRAY(…))`: the set is gathered once (an InitPlan), then the
+            # people are read by primary key, never a scan of every name match.
+            return self.filter(PkInArray(ids))
+        return self.filter(pk__in=ids)
 
     def with_search_key(self):
         """Annotate `skey`, the accent-free name compared byte by byte (COLLATE "C" on
@@ -198,6 +205,27 @@ LATER_WORDS = (
     "to_tsvector('simple'::regconfig, "
     "regexp_replace(\"people_person\".\"search_name\", '^\\S+\\s*', ''))"
 )
+
+
+class PkInArray(Expression):
+    """`"people_person"."id" = ANY(ARRAY(subquery))` (PostgreSQL)."""
+
+    output_field = models.BooleanField()
+    conditional = True
+
+    def __init__(self, queryset):
+        super().__init__()
+        self.subquery = Subquery(queryset)
+
+    def get_source_expressions(self):
+        return [self.subquery]
+
+    def set_source_expressions(self, exprs):
+        (self.subquery,) = exprs
+
+    def as_sql(self, compiler, connection):
+        sql, params = compiler.compile(self.subquery)
+        return f'"people_person"."id" = ANY(ARRAY{sql})', params
 
 
 def scope_person_ids(paths: list[str], places: list[str]):

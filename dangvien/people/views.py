@@ -23,20 +23,11 @@ from .record import full_record
 PAGE_SIZE = 50
 
 
-def person_list(request):
-    day = today()
-    form = PersonFilter(request.GET or None, user=request.user, today=day)
-    people = Person.objects.scoped(request.user)
-    if form.is_bound and form.is_valid():
-        people = form.apply(people)
-        if form.cleaned_data.get("unit"):  # a code from a link shows as the unit's name
-            form.data = form.data.copy()
-            form.data["unit"] = label_units([form.cleaned_data["unit"]])[0][1]
-    elif form.is_bound:
-        people = people.none()  # a refused filter lists nobody rather than everybody
+def with_columns(people, day):
+    """The list's columns: ethnicity, religion, last unit and status on `day`."""
     latest = Stint.objects.filter(membership__person=OuterRef("pk")).order_by("-start_on")
     memberships = Membership.objects.filter(person=OuterRef("pk"))
-    people = people.select_related("ethnicity", "religion").annotate(
+    return people.select_related("ethnicity", "religion").annotate(
         unit_name=Subquery(latest.values("unit__name")[:1]),
         unit_parent=Subquery(latest.values("unit__parent__name")[:1]),
         status=Case(
@@ -49,6 +40,20 @@ def person_list(request):
             default=Value(""),
         ),
     )
+
+
+def person_list(request):
+    day = today()
+    form = PersonFilter(request.GET or None, user=request.user, today=day)
+    people = Person.objects.scoped(request.user)
+    if form.is_bound and form.is_valid():
+        people = form.apply(people)
+        if form.cleaned_data.get("unit"):  # a code from a link shows as the unit's name
+            form.data = form.data.copy()
+            form.data["unit"] = label_units([form.cleaned_data["unit"]])[0][1]
+    elif form.is_bound:
+        people = people.none()  # a refused filter lists nobody rather than everybody
+    people = with_columns(people, day)
     fmt = request.GET.get("format", "")
     export_error = None
     if fmt in ("xlsx", "csv") and not form.errors:  # the errors say why there is no file
@@ -70,6 +75,8 @@ def person_list(request):
             query=query_without_cursor(request),
             # One OR no index reads in order: its two halves apart, then merged.
             branches=match_branches(form.cleaned_data["q"]) if searched else (),
+            # The page's people by id: the scope was checked by the branches' queries.
+            rows=with_columns(Person.objects.with_search_key(), day) if searched else None,
         )
     except BadCursor:
         return bad_cursor(request)
