@@ -514,7 +514,7 @@ def test_filters_by_persona(client, world, persona):
         body = page.content.decode()
         if page.status_code != 200 or (REFUSED in body) != refused:
             failures.append(f"page {query}: {page.status_code}, refused={REFUSED in body}")
-        if refused and page.context["page"].paginator.count:
+        if refused and len(page.context["page"]):
             failures.append(f"page {query}: a refused filter still lists people")
         export = client.get(
             "/people/", {**query, "format": "csv", "purpose": "kiểm tra"}, HTTP_ACCEPT_LANGUAGE="vi"

@@ -4,6 +4,8 @@ from django.db.models import Count, FilteredRelation
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from dangvien.accounts.scoping import prefix_q
+from dangvien.core.keyset import BadCursor, bad_cursor, paginate, query_without_cursor
 from dangvien.core.views import day_from, get_visible
 from dangvien.membership.models import Stint
 from dangvien.people.models import resident_on_q
@@ -41,11 +43,10 @@ def unit_tree(request):
     show_closed = request.GET.get("closed") == "1"
     units = OrgUnit.objects.visible_to(request.user)
     shown = units if show_closed else units.on(day)
-    counts = rolled_up_counts(units, day)
-    rows = [(u, counts.get(u.path, 0), not u.exists_on(day)) for u in shown]
-    grassroots = sum(1 for u, _n, closed in rows if u.is_grassroots and not closed)
     fmt = request.GET.get("format", "")
-    if fmt in ("xlsx", "csv") and not error:
+    if fmt in ("xlsx", "csv") and not error:  # the file: every unit, not one page
+        counts = rolled_up_counts(units, day)
+        rows = [(u, counts.get(u.path, 0), not u.exists_on(day)) for u in shown]
         parents = dict(OrgUnit.objects.values_list("pk", "code"))
         return table_response(
             fmt,
@@ -72,11 +73,29 @@ def unit_tree(request):
                 for u, n, _closed in rows
             ),
         )
+    # The page: a keyset page of the tree in path order (a unit, then its subtree), the
+    # members counted for the page's units only.
+    try:
+        page = paginate(
+            shown,
+            ("path", "pk"),
+            request.GET.get("cursor"),
+            name="units",
+            query=query_without_cursor(request),
+        )
+    except BadCursor:
+        return bad_cursor(request)
+    paths = {u.path for u in page}
+    tops = sorted(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
+    counts = rolled_up_counts(units.filter(prefix_q("path", tops)), day) if tops else {}
+    rows = [(u, counts.get(u.path, 0), not u.exists_on(day)) for u in page]
+    grassroots = units.on(day).filter(kind__in=OrgUnit.GRASSROOTS_KINDS).count()
     return render(
         request,
         "orgs/unit_tree.html",
         {
             "rows": rows,
+            "page": page,
             "day": day,
             "error": error,
             "show_closed": show_closed,

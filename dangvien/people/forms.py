@@ -109,7 +109,7 @@ class PersonFilter(forms.Form):
     def apply(self, qs):
         d, day = self.cleaned_data, self.today
         if d.get("q"):
-            qs = qs.search(d["q"])
+            qs = qs.find(d["q"])
         memberships = Membership.objects.filter(person=OuterRef("pk"))
         status = d.get("status")
         if status == "member":

@@ -4,7 +4,9 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Expression, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Collate
 from django.utils.translation import gettext_lazy as _
 
 from dangvien.core.dates import years_between
@@ -69,6 +71,11 @@ class Occupation(models.TextChoices):
     OTHER = "OTHER", _("Other")
 
 
+# Up to this many units in a user's scope (a ward or commune committee has tens), the
+# people search gathers the scope's people first; above, it checks each name match.
+SCOPE_SET_UNITS = 300
+
+
 class PersonQuerySet(models.QuerySet):
     def visible_to(self, user, personal: bool = False):
         """People a user may see: whose current (or last) unit is in the user's scope.
@@ -117,6 +124,147 @@ class PersonQuerySet(models.QuerySet):
         """Accent-insensitive name search: 'nguyen van an' finds 'Nguyễn Văn An'."""
         key = search_key(text)
         return self.filter(search_name__contains=key) if key else self
+
+    def scoped(self, user, personal: bool = False):
+        """The same people as `visible_to`; for a narrow scope written as one set of person
+        ids (`pk IN (… UNION …)`) that PostgreSQL joins from the scope's side: an officer
+        of a ward reads the few hundred people of the ward, not every match in the
+        country. One query more (the units in scope, counted up to a bound)."""
+        from dangvien.accounts.scoping import locality_paths, prefix_q, scope_paths
+
+        paths = scope_paths(user, personal)
+        if paths is None:
+            return self
+        places = locality_paths(user, personal) or []
+        # A wide scope (a province): the ids of its people cost more to gather than to
+        # check each match in the order of the name index (the `visible_to` form).
+        units = OrgUnit.objects.filter(prefix_q("path", paths))[: SCOPE_SET_UNITS + 1].count()
+        if units > SCOPE_SET_UNITS:
+            return self.within(paths, places)
+        from django.db import connection
+
+        ids = scope_person_ids(paths, places)
+        if connection.vendor == "postgresql":
+            # `id = ANY(ARRAY(…))`: the set is gathered once (an InitPlan), then the
+            # people are read by primary key, never a scan of every name match.
+            return self.filter(PkInArray(ids))
+        return self.filter(pk__in=ids)
+
+    def with_search_key(self):
+        """Annotate `skey`, the accent-free name compared byte by byte (COLLATE "C" on
+        PostgreSQL, which its index `person_search_key` holds; SQLite compares bytes)."""
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            return self.annotate(skey=Collate(F("search_name"), "C"))
+        return self.annotate(skey=F("search_name"))
+
+    def find(self, text: str):
+        """Word-prefix search, accent-insensitive: 'ngu' finds 'Nguyễn Văn An' and 'Đỗ
+        Thị Nguyệt', 'an' finds 'Nguyễn Văn An' and 'Trần Anh', 'van a' finds 'Nguyễn
+        Văn An' ('guyen' finds nobody). Annotates `skey`: order by it, then `pk`, for a
+        keyset (`dangvien.core.keyset`) on the index `person_search_key`."""
+        qs = self.with_search_key()
+        if not search_key(text):
+            return qs
+        first, later = match_branches(text)
+        return qs.filter(first | later)
+
+
+def match_branches(text: str) -> tuple[Q, Q]:
+    """The two disjoint halves of `find`: the name starts with the key (a range on the
+    index `person_search_key`, read in order), or only a later word does (" key" inside
+    the name: the trigram index on PostgreSQL). On a `with_search_key` queryset."""
+    from django.db import connection
+
+    key = search_key(text)
+    first = Q(skey__gte=key, skey__lt=key + "\U0010ffff")
+    words = key.split(" ")
+    if connection.vendor == "postgresql" and all(w.isascii() and w.isalnum() for w in words):
+        # Read through the index `person_later_words` (the words after the first, each
+        # a prefix); strpos, which no index serves, keeps the exact meaning of the LIKE
+        # (else the planner reads the trigram index, which finds every "Nguyễn" for "ngu").
+        phrase = " <-> ".join([*words[:-1], words[-1] + ":*"])
+        later = Q(
+            ExpressionWrapper(
+                RawSQL(
+                    f"{LATER_WORDS} @@ to_tsquery('simple'::regconfig, %s) "
+                    'AND strpos("people_person"."search_name", %s) > 0',
+                    [phrase, " " + key],
+                ),
+                output_field=models.BooleanField(),
+            )
+        )
+    else:
+        later = Q(search_name__contains=" " + key)
+    return first, later & ~first
+
+
+# The index expression of migration people/0005 (the words after the first one).
+LATER_WORDS = (
+    "to_tsvector('simple'::regconfig, "
+    "regexp_replace(\"people_person\".\"search_name\", '^\\S+\\s*', ''))"
+)
+
+
+class PkInArray(Expression):
+    """`"people_person"."id" = ANY(ARRAY(subquery))` (PostgreSQL)."""
+
+    output_field = models.BooleanField()
+    conditional = True
+
+    def __init__(self, queryset):
+        super().__init__()
+        self.subquery = Subquery(queryset)
+
+    def get_source_expressions(self):
+        return [self.subquery]
+
+    def set_source_expressions(self, exprs):
+        (self.subquery,) = exprs
+
+    def as_sql(self, compiler, connection):
+        sql, params = compiler.compile(self.subquery)
+        return f'"people_person"."id" = ANY(ARRAY{sql})', params
+
+
+def scope_person_ids(paths: list[str], places: list[str]):
+    """Ids of the people `PersonQuerySet.within(paths, places)` keeps, as one UNION query
+    (each part read through the index of its unit or locality path)."""
+    from dangvien.accounts.scoping import prefix_q
+    from dangvien.admission.models import Candidate
+    from dangvien.membership.models import Stint
+    from dangvien.records.models import Transfer
+
+    latest = (
+        Stint.objects.filter(prefix_q("unit__path", paths))
+        .filter(Q(end_on__isnull=True) | Q(end_on=F("membership__exit_on")))
+        .values_list("membership__person_id", flat=True)
+        .order_by()
+    )
+    stints = Stint.objects.filter(membership__person=OuterRef("pk"))
+    resident = (
+        Person.objects.filter(prefix_q("residence__path", places))
+        .filter(~Exists(stints))
+        .values_list("pk", flat=True)
+        .order_by()
+    )
+    candidacy = (
+        Candidate.objects.filter(prefix_q("cell__path", paths))
+        .values_list("person_id", flat=True)
+        .order_by()
+    )
+    in_transit = (
+        Transfer.objects.filter(
+            prefix_q("from_unit__path", paths) | prefix_q("to_unit__path", paths),
+            kind=Transfer.Kind.OFFICIAL,
+            received_on__isnull=True,
+            cancelled_on__isnull=True,
+        )
+        .values_list("membership__person_id", flat=True)
+        .order_by()
+    )
+    return latest.union(resident, candidacy, in_transit)
 
 
 class Person(models.Model):

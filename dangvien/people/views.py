@@ -1,7 +1,6 @@
 import json
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Case, Exists, OuterRef, Subquery, Value, When
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -10,6 +9,7 @@ from django.utils.translation import gettext as _
 from dangvien.accounts.audit import A, export_purpose, log
 from dangvien.accounts.models import AuditEntry
 from dangvien.core.audit_text import audit_detail, change_rows
+from dangvien.core.keyset import BadCursor, bad_cursor, paginate, query_without_cursor
 from dangvien.core.views import get_visible, today
 from dangvien.membership.models import Membership, Status, Stint, full_on_q, member_on_q
 from dangvien.orgs.picker import label_units
@@ -17,26 +17,17 @@ from dangvien.records.timeline import timeline
 from dangvien.reports.exports import attachment, table_response
 
 from .forms import PersonFilter
-from .models import Person
+from .models import Person, match_branches
 from .record import full_record
 
 PAGE_SIZE = 50
 
 
-def person_list(request):
-    day = today()
-    form = PersonFilter(request.GET or None, user=request.user, today=day)
-    people = Person.objects.visible_to(request.user)
-    if form.is_bound and form.is_valid():
-        people = form.apply(people)
-        if form.cleaned_data.get("unit"):  # a code from a link shows as the unit's name
-            form.data = form.data.copy()
-            form.data["unit"] = label_units([form.cleaned_data["unit"]])[0][1]
-    elif form.is_bound:
-        people = people.none()  # a refused filter lists nobody rather than everybody
+def with_columns(people, day):
+    """The list's columns: ethnicity, religion, last unit and status on `day`."""
     latest = Stint.objects.filter(membership__person=OuterRef("pk")).order_by("-start_on")
     memberships = Membership.objects.filter(person=OuterRef("pk"))
-    people = people.select_related("ethnicity", "religion").annotate(
+    return people.select_related("ethnicity", "religion").annotate(
         unit_name=Subquery(latest.values("unit__name")[:1]),
         unit_parent=Subquery(latest.values("unit__parent__name")[:1]),
         status=Case(
@@ -49,6 +40,20 @@ def person_list(request):
             default=Value(""),
         ),
     )
+
+
+def person_list(request):
+    day = today()
+    form = PersonFilter(request.GET or None, user=request.user, today=day)
+    people = Person.objects.scoped(request.user)
+    if form.is_bound and form.is_valid():
+        people = form.apply(people)
+        if form.cleaned_data.get("unit"):  # a code from a link shows as the unit's name
+            form.data = form.data.copy()
+            form.data["unit"] = label_units([form.cleaned_data["unit"]])[0][1]
+    elif form.is_bound:
+        people = people.none()  # a refused filter lists nobody rather than everybody
+    people = with_columns(people, day)
     fmt = request.GET.get("format", "")
     export_error = None
     if fmt in ("xlsx", "csv") and not form.errors:  # the errors say why there is no file
@@ -56,9 +61,25 @@ def person_list(request):
         if purpose:
             return export_people(request, people, fmt, purpose)
         export_error = _("State the purpose of the export (the request it answers).")
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    # A search reads the accent-free name index in order; the plain list, the Vietnamese
+    # name order. Either way a keyset page (no OFFSET, no COUNT over the whole scope).
+    searched = form.is_bound and not form.errors and form.cleaned_data.get("q")
+    keys = ("skey", "pk") if searched else ("sort_name", "birth_date", "pk")
+    try:
+        page = paginate(
+            people,
+            keys,
+            request.GET.get("cursor"),
+            name="people-search" if searched else "people",
+            size=PAGE_SIZE,
+            query=query_without_cursor(request),
+            # One OR no index reads in order: its two halves apart, then merged.
+            branches=match_branches(form.cleaned_data["q"]) if searched else (),
+            # The page's people by id: the scope was checked by the branches' queries.
+            rows=with_columns(Person.objects.with_search_key(), day) if searched else None,
+        )
+    except BadCursor:
+        return bad_cursor(request)
     labels = dict(Status.choices)
     personal_ids = set(
         Person.objects.visible_to(request.user, personal=True)
@@ -75,7 +96,6 @@ def person_list(request):
             "form": form,
             "page": page,
             "error": export_error,
-            "query": query.urlencode(),
             "day": day,
         },
     )
