@@ -242,6 +242,17 @@ def apply_merged(rows: list[tuple[int, str, dt.date, int]], pairs_per_query: int
         )
 
 
+def write_rows(cur, table: str, cols: list[str], rows: list[tuple]) -> None:
+    """COPY on PostgreSQL, executemany elsewhere."""
+    if connection.vendor == "postgresql":
+        with cur.cursor.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join(["%s"] * len(cols))
+        cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
+
+
 def rebuild(batch: int = 20_000) -> dict[str, int]:
     """Recompute every count from the rows (`dangvien rebuild-stats`).
 
@@ -270,9 +281,11 @@ def rebuild(batch: int = 20_000) -> dict[str, int]:
                 if data:
                     add_deltas(data, +1, deltas)
                     stats.append((pk, json.dumps(encode(data))))
-            cur.executemany(f"INSERT INTO {P} (person_id, data) VALUES (%s, %s)", stats)
-            cur.executemany(
-                f'INSERT INTO {STAGE} (unit_id, "key", day, delta) VALUES (%s, %s, %s, %s)',
+            write_rows(cur, P, ["person_id", "data"], stats)
+            write_rows(
+                cur,
+                STAGE,
+                ["unit_id", '"key"', "day", "delta"],
                 [(u, k, d, n) for (u, k, d), n in deltas.items() if n],
             )
             people += len(stats)
