@@ -65,6 +65,7 @@ class CandidateGenerator:
         log: Callable[[str], None],
         day: dt.date,
         per_commune: tuple[int, int] = PER_COMMUNE,
+        stints: "Stints | None" = None,
     ):
         self.day = day
         self.per_commune = per_commune
@@ -74,7 +75,7 @@ class CandidateGenerator:
         self.eth = {e.code: e for e in Ethnicity.objects.all()}
         self.rel = {r.code: r for r in Religion.objects.all()}
         self.blocked = 0
-        self._stints: Stints | None = None
+        self._stints = stints  # one read shared by the generators of one load
 
     def run(self) -> int:
         rng = self.rng
