@@ -340,8 +340,8 @@ ORDER_RANK: dict[str, int] = {s.value: i for i, s in enumerate(Stage)}
 class Stints:
     """Every stint, read once with its membership and person. The generator writes no
     stints (its candidates stop before the ceremony), so the full members of a cell on a
-    day are picked out here instead of by a query a call (about 4,000 of them, each a
-    scan of the stints: most of the demo's generation time on SQLite).
+    day are picked out here instead of by a query a call (about 2,000 calls, each a scan
+    of the stints and a prefetch: the largest part of the demo's generation on SQLite).
 
     The same stints as `Stint.objects.members_on(day).in_subtree(cell)
     .filter(membership__confirmed_on__lte=day)`, in the same order (by start date, then
