@@ -405,6 +405,18 @@ def eligible_helpers(cell: OrgUnit, day: dt.date):
     ).distinct()
 
 
+def is_eligible_helper(cell: OrgUnit, day: dt.date, person: Person) -> bool:
+    """Whether `person` is among `eligible_helpers(cell, day)`, asked from the person's
+    own stints (the list's `IN` subquery reads every stint: on SQLite a scan a call)."""
+    grassroots = cell.grassroots() or cell
+    return (
+        Stint.objects.members_on(day)
+        .in_subtree(grassroots)
+        .filter(membership__person=person, membership__confirmed_on__lte=day)
+        .exists()
+    )
+
+
 def stored_person(
     citizen_id: str | None,
     full_name: str,
@@ -506,7 +518,7 @@ def list_candidate(
         raise TransitionError(
             _("%(name)s is already on a source list.") % {"name": person.full_name}
         )
-    if helper is not None and not eligible_helpers(cell, listed_on).filter(pk=helper.pk).exists():
+    if helper is not None and not is_eligible_helper(cell, listed_on, helper):
         raise TransitionError(
             _("%(name)s is not a full member of this organisation.") % {"name": helper.full_name}
         )

@@ -65,6 +65,7 @@ class CandidateGenerator:
         log: Callable[[str], None],
         day: dt.date,
         per_commune: tuple[int, int] = PER_COMMUNE,
+        stints: "Stints | None" = None,
     ):
         self.day = day
         self.per_commune = per_commune
@@ -74,6 +75,7 @@ class CandidateGenerator:
         self.eth = {e.code: e for e in Ethnicity.objects.all()}
         self.rel = {r.code: r for r in Religion.objects.all()}
         self.blocked = 0
+        self._stints = stints  # one read shared by the generators of one load
 
     def run(self) -> int:
         rng = self.rng
@@ -106,22 +108,21 @@ class CandidateGenerator:
         )
         return total
 
-    def full_members(self, cell: OrgUnit, day: dt.date | None = None) -> list[Stint]:
-        day = day or self.day
-        return list(
-            Stint.objects.members_on(day)
-            .in_subtree(cell)
-            .filter(membership__confirmed_on__lte=day)
-            .select_related("membership__person")
-            .prefetch_related("membership__stints")
-        )
+    @property
+    def stints(self) -> "Stints":
+        if self._stints is None:
+            self._stints = Stints()
+        return self._stints
 
-    @staticmethod
-    def together_since(stint: Stint) -> dt.date:
+    def full_members(self, cell: OrgUnit, day: dt.date | None = None) -> list[Stint]:
+        """Stints of the full members in `cell`'s subtree on `day`, by start date."""
+        return self.stints.full_members(cell, day or self.day)
+
+    def together_since(self, stint: Stint) -> dt.date:
         """When the member started in this cell, counting the cells it was reorganised
         from (a merge does not reset the time an introducer has known the applicant)."""
         since = stint.start_on
-        earlier = {s.end_on: s for s in stint.membership.stints.all() if s.end_on}
+        earlier = {s.end_on: s for s in self.stints.of_membership[stint.membership_id] if s.end_on}
         while stint.reason_in == Stint.ReasonIn.REORGANISED and since in earlier:
             stint = earlier[since]
             since = stint.start_on
@@ -334,3 +335,44 @@ class CandidateGenerator:
 
 
 ORDER_RANK: dict[str, int] = {s.value: i for i, s in enumerate(Stage)}
+
+
+class Stints:
+    """Every stint, read once with its membership and person. The generator writes no
+    stints (its candidates stop before the ceremony), so the full members of a cell on a
+    day are picked out here instead of by a query a call (about 2,000 calls, each a scan
+    of the stints and a prefetch: the largest part of the demo's generation on SQLite).
+
+    The same stints as `Stint.objects.members_on(day).in_subtree(cell)
+    .filter(membership__confirmed_on__lte=day)`, in the same order (by start date, then
+    as stored), so the seeded draws over them pick the same members."""
+
+    def __init__(self) -> None:
+        self.units = list(OrgUnit.objects.values_list("path", "id"))
+        self.by_unit: dict[int, list[Stint]] = {}
+        self.of_membership: dict[int, list[Stint]] = {}
+        for s in Stint.objects.select_related("membership__person").order_by("start_on", "id"):
+            self.by_unit.setdefault(s.unit_id, []).append(s)
+            self.of_membership.setdefault(s.membership_id, []).append(s)
+        self.subtrees: dict[str, list[int]] = {}
+
+    def full_members(self, cell: OrgUnit, day: dt.date) -> list[Stint]:
+        units = self.subtrees.get(cell.path)
+        if units is None:
+            units = [pk for path, pk in self.units if path.startswith(cell.path)]
+            self.subtrees[cell.path] = units
+        found = [
+            s
+            for pk in units
+            for s in self.by_unit.get(pk, ())
+            if s.start_on <= day
+            and (s.end_on is None or s.end_on > day)
+            and s.membership.ceremony_on is not None
+            and s.membership.ceremony_on <= day
+            and (s.membership.exit_on is None or s.membership.exit_on > day)
+            and s.membership.confirmed_on is not None
+            and s.membership.confirmed_on <= day
+        ]
+        if len(units) > 1:
+            found.sort(key=lambda s: (s.start_on, s.pk))
+        return found

@@ -17,7 +17,7 @@ from dangvien.people.models import Person, Position
 from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
 from dangvien.stats import store as stats
 
-from .candidates import PER_MERGED, CandidateGenerator
+from .candidates import PER_MERGED, CandidateGenerator, Stints
 from .names import person_name
 from .plan import ARTICLE_DAY, build_plan
 from .records import Records
@@ -147,10 +147,14 @@ class Loader:
         self.write_targets(units)
         # The source lists of 2017 (the article's 23 of 23), closed when the simulated
         # intake of 2018 on takes over; then the candidates in flight today.
-        cohort = CandidateGenerator(SEED + 1, self.log, day=ARTICLE_DAY)
+        # The candidates write no stints: the stints are read once for both generators.
+        stints = Stints()
+        cohort = CandidateGenerator(SEED + 1, self.log, day=ARTICLE_DAY, stints=stints)
         cohort.run()
         cohort.close_open(ARTICLE_DAY + dt.timedelta(days=45))
-        CandidateGenerator(SEED + 4, self.log, day=self.end, per_commune=PER_MERGED).run()
+        CandidateGenerator(
+            SEED + 4, self.log, day=self.end, per_commune=PER_MERGED, stints=stints
+        ).run()
         records.write_other_residences()
         c = records.counts
         self.log(

@@ -150,6 +150,8 @@ class Simulation:
         self.loc_open = {loc.code: (loc.valid_from, loc.valid_to) for loc in plan.localities}
         self.members: list[Member] = []
         self.holding = [u for u in plan.units if u.weight > 0 and u.area == area]
+        self._open_units: dict[dt.date, list[UnitSpec]] = {}
+        self._open_groups: dict[dt.date, list[str]] = {}
         self.stock = NEAR_STOCK if area == "NEAR" else STOCK_2010
         # One stream per attribute, so tuning one share does not reshuffle the others.
         self.draw = {
@@ -159,11 +161,16 @@ class Simulation:
 
     # ----- choosing units -------------------------------------------------------------
     def open_units(self, day: dt.date) -> list[UnitSpec]:
-        return [
-            u
-            for u in self.holding
-            if u.valid_from <= day and (u.valid_to is None or u.valid_to > day)
-        ]
+        # The plan does not change while simulating: one list a day, asked for many times.
+        units = self._open_units.get(day)
+        if units is None:
+            units = [
+                u
+                for u in self.holding
+                if u.valid_from <= day and (u.valid_to is None or u.valid_to > day)
+            ]
+            self._open_units[day] = units
+        return units
 
     def choose_unit(self, day: dt.date, sectors: set[str] | None = None) -> UnitSpec:
         units = [u for u in self.open_units(day) if not sectors or u.category in sectors]
@@ -180,9 +187,14 @@ class Simulation:
         cell = self.cell_of(unit)
         if cell.serves and self.rng.random() < 0.93:
             return self.rng.choice(cell.serves)
-        base = [
-            c for c, k in self.loc_kind.items() if k == "RESIDENTIAL_GROUP" and self.open_on(c, day)
-        ]
+        base = self._open_groups.get(day)
+        if base is None:
+            base = [
+                c
+                for c, k in self.loc_kind.items()
+                if k == "RESIDENTIAL_GROUP" and self.open_on(c, day)
+            ]
+            self._open_groups[day] = base
         return self.rng.choice(base or [c for c, k in self.loc_kind.items() if k == "HAMLET"])
 
     def open_on(self, locality: str, day: dt.date) -> bool:
