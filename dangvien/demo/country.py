@@ -40,6 +40,7 @@ from dangvien.orgs.models import Locality, LocalityCell, OrgUnit
 from dangvien.people.models import Person, Residence
 from dangvien.records.models import ExitDecision, PartyCard, Transfer
 from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
+from dangvien.stats import store as stats
 
 from .candidates import TARGETS
 from .names import person_name
@@ -438,6 +439,7 @@ class Country:
                 progress(i + 1, len(sizes), f"T{i + 1:02d} {PROVINCES[i][0]}", members)
         with transaction.atomic():
             s.finish()
+        stats.rebuild()  # COPY sends no signal: the precomputed counts from the rows
         return self.counts
 
     # ----- rows -----------------------------------------------------------------------
