@@ -188,7 +188,12 @@ MERGE_FROM = 2000
 def apply(deltas: Deltas) -> None:
     """Add each delta to the running totals from its day on: a row is opened on that day
     (carrying the total before it) when there is none, then every row from that day on
-    moves by the delta."""
+    moves by the delta.
+
+    Two transactions must not do this at once: a row one opens could miss the other's
+    delta. Every write that reaches here is audited, and the audit chain holds one
+    transaction-long lock on PostgreSQL (`accounts.chain._lock`); SQLite has one writer.
+    A write path that is not audited would need a lock of its own here."""
     rows = [(u, k, d, n) for (u, k, d), n in deltas.items() if n]
     if not rows:
         return
