@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from dangvien.accounts import chain
 from dangvien.membership.models import Membership, Stint
 from dangvien.orgs.models import OrgUnit
 from dangvien.people.models import Person
@@ -191,12 +192,12 @@ def apply(deltas: Deltas) -> None:
     moves by the delta.
 
     Two transactions must not do this at once: a row one opens could miss the other's
-    delta. Every write that reaches here is audited, and the audit chain holds one
-    transaction-long lock on PostgreSQL (`accounts.chain._lock`); SQLite has one writer.
-    A write path that is not audited would need a lock of its own here."""
+    delta. On PostgreSQL it takes the audit chain's transaction-long lock (the one every
+    audited write takes anyway, so no new ordering between locks); SQLite has one writer."""
     rows = [(u, k, d, n) for (u, k, d), n in deltas.items() if n]
     if not rows:
         return
+    chain._lock()
     if len(rows) >= MERGE_FROM:
         apply_merged(rows)
         return
