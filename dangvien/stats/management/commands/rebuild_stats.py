@@ -5,6 +5,7 @@ import datetime as dt
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from dangvien.orgs.models import OrgUnit
 from dangvien.stats import store
@@ -35,7 +36,9 @@ class Command(BaseCommand):
     def handle(self, *args, check=False, enqueue=False, **opts):
         if enqueue:
             result = rebuild_stats.enqueue()
-            self.stdout.write(f"Đã xếp hàng tính lại số liệu cho tiến trình nền: {result.id}")
+            self.stdout.write(
+                _("Rebuild queued for the background worker: %(id)s") % {"id": result.id}
+            )
             return
         if check:
             today = dt.date.today()
@@ -47,13 +50,20 @@ class Command(BaseCommand):
                         bad += 1
                         self.stdout.write(f"{unit.code} {day:%d/%m/%Y}: {line}")
             if bad:
-                raise CommandError(f"{bad} số liệu tính sẵn khác với số đếm lại.")
-            self.stdout.write("Số liệu tính sẵn khớp với số đếm lại.")
+                raise CommandError(
+                    _("%(n)d precomputed figures differ from the recount.") % {"n": bad}
+                )
+            self.stdout.write(_("The precomputed figures match the recount."))
             return
         started = time.perf_counter()
         got = store.rebuild()
         took = time.perf_counter() - started
         self.stdout.write(
-            f"Đã tính lại: {vn(got['people'])} người, {vn(got['keys'])} khóa, "
-            f"{vn(got['rows'])} dòng trong {took:.1f} giây."
+            _("Rebuilt: %(people)s people, %(keys)s keys, %(rows)s rows in %(s).1f s.")
+            % {
+                "people": vn(got["people"]),
+                "keys": vn(got["keys"]),
+                "rows": vn(got["rows"]),
+                "s": took,
+            }
         )
