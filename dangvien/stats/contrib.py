@@ -49,6 +49,28 @@ def person_keys(p: Mapping[str, Any]) -> list[str]:
     return keys + [k for k, on in flags.items() if on]
 
 
+# What a person's keys are made of: stored with each contribution, so that a later change
+# subtracts the keys the person counted under then.
+ATTRS = (
+    "birth_date",
+    "sex",
+    "eth",
+    "rel",
+    "general_education",
+    "professional",
+    "political_theory",
+    "occupation",
+    "youth_union_member",
+    "business_owner",
+)
+
+
+def keys_of(data: Mapping[str, Any]) -> list[str]:
+    """The keys of a stored contribution (`"k"`: the keys themselves, as stored before
+    the attributes were)."""
+    return data["k"] if "k" in data else person_keys(data["p"])
+
+
 def day_key(b: dt.date) -> str:
     return f"d:{b:%m}:{b:%Y-%m-%d}"
 
@@ -78,7 +100,8 @@ def contribution(
     exemptions: Iterable[Mapping[str, Any]],
     superiors: Mapping[int, list[int]],
 ) -> dict:
-    """The stored form of a person's contribution: the keys, and the periods as member
+    """The stored form of a person's contribution: the attributes that make its keys
+    ("p"), and the periods as member
     ("s"), full member ("o") and exempt ("x"), each with the superior units it counts in.
 
     Mirrors the structure report's count: a stint counts on `day` when it runs
@@ -112,7 +135,7 @@ def contribution(
                 x.append([ids, *part])
     if not s:
         return {}
-    return {"k": person_keys(person), "s": s, "o": o, "x": x}
+    return {"p": {f: person[f] for f in ATTRS}, "s": s, "o": o, "x": x}
 
 
 def encode(data: dict) -> dict:
@@ -121,24 +144,37 @@ def encode(data: dict) -> dict:
     def spans(rows):
         return [[ids, a.isoformat(), b.isoformat() if b else None] for ids, a, b in rows]
 
-    return {k: (v if k == "k" else spans(v)) for k, v in data.items()}
+    def part(k, v):
+        if k == "p":
+            return {**v, "birth_date": v["birth_date"].isoformat()}
+        return v if k == "k" else spans(v)
+
+    return {k: part(k, v) for k, v in data.items()}
 
 
 def decode(data: dict) -> dict:
+    """From the JSON form, whichever wrote it (`encode`, or `sqlbuild` in SQL: booleans
+    may come back as 0 and 1 from SQLite, equal to False and True)."""
+
     def spans(rows):
         return [
             [ids, dt.date.fromisoformat(a), dt.date.fromisoformat(b) if b else None]
             for ids, a, b in rows
         ]
 
-    return {k: (v if k == "k" else spans(v)) for k, v in data.items()}
+    def part(k, v):
+        if k == "p":
+            return {**v, "birth_date": dt.date.fromisoformat(v["birth_date"])}
+        return v if k == "k" else spans(v)
+
+    return {k: part(k, v) for k, v in data.items()}
 
 
 def add_deltas(data: dict, sign: int, out: Deltas) -> None:
     """Add `sign` × the contribution `data` (decoded) to `out[(unit, key, day)]`."""
     if not data:
         return
-    groups = (("s", data["k"]), ("o", ["official"]), ("x", ["exempt"]))
+    groups = (("s", keys_of(data)), ("o", ["official"]), ("x", ["exempt"]))
     for part, keys in groups:
         for ids, start, end in data[part]:
             for unit in ids:

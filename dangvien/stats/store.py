@@ -9,7 +9,6 @@ the caller's transaction.
 """
 
 import datetime as dt
-import json
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -25,6 +24,7 @@ from dangvien.orgs.models import OrgUnit
 from dangvien.people.models import Person
 from dangvien.records.models import Exemption
 
+from . import sqlbuild
 from .contrib import Deltas, add_deltas, contribution, decode, encode
 from .models import Built, PersonStat, StatKey, UnitCount
 
@@ -162,7 +162,6 @@ def refresh_some(ids: list[int]) -> None:
 T = UnitCount._meta.db_table
 K = StatKey._meta.db_table
 P = PersonStat._meta.db_table
-STAGE = "stats_rebuild_stage"
 INSERT_MISSING = f"""
 INSERT INTO {T} (unit_id, "key", since, n)
 SELECT %s, %s, %s, COALESCE((
@@ -259,57 +258,30 @@ def write_rows(cur, table: str, cols: list[str], rows: list[tuple]) -> None:
         cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
 
 
-def rebuild(batch: int = 20_000) -> dict[str, int]:
+def rebuild() -> dict[str, int]:
     """Recompute every count from the rows (`dangvien rebuild-stats`).
 
-    Persons are read in batches; each batch's changes, summed per unit, key and day, go
-    to a temporary table, and one INSERT … SELECT with a window sum turns them into the
-    running totals, so memory holds one batch whatever the size of the country. Plain
-    `executemany` (the ORM's bulk_create spends most of its time building objects)."""
+    The database computes each person's contribution, its changes per unit, key and day
+    and their running totals (`sqlbuild.build`): whole-table statements, so the time
+    follows the database's scans and memory stays flat whatever the size of the
+    country."""
     superiors = all_superiors()
     with transaction.atomic(), connection.cursor() as cur:
         Built.objects.all().delete()
-        UnitCount.objects.all().delete()
-        StatKey.objects.all().delete()
-        PersonStat.objects.all().delete()
-        cur.execute(f"DROP TABLE IF EXISTS {STAGE}")
-        cur.execute(
-            f'CREATE TEMPORARY TABLE {STAGE} (unit_id integer, "key" varchar(40), '
-            "day date, delta integer)"
-        )
-        people = 0
-        ids = sorted(set(Membership.objects.values_list("person_id", flat=True)))
-        for i in range(0, len(ids), batch):
-            found = load(ids[i : i + batch], superiors)
-            deltas: Deltas = {}
-            stats = []
-            for pk, data in found.items():
-                if data:
-                    add_deltas(data, +1, deltas)
-                    stats.append((pk, json.dumps(encode(data))))
-            write_rows(cur, P, ["person_id", "data"], stats)
-            write_rows(
-                cur,
-                STAGE,
-                ["unit_id", '"key"', "day", "delta"],
-                [(u, k, d, n) for (u, k, d), n in deltas.items() if n],
-            )
-            people += len(stats)
-        cur.execute(
-            f"""INSERT INTO {T} (unit_id, "key", since, n)
-            SELECT unit_id, "key", day,
-                SUM(SUM(delta)) OVER (PARTITION BY unit_id, "key" ORDER BY day)
-            FROM {STAGE} GROUP BY unit_id, "key", day HAVING SUM(delta) <> 0"""
-        )
-        rows = cur.rowcount
-        cur.execute(
-            f"""INSERT INTO {K} (unit_id, "key", month)
-            SELECT DISTINCT unit_id, "key",
-                CASE WHEN "key" LIKE %s THEN CAST(SUBSTR("key", 3, 2) AS INTEGER) ELSE 0 END
-            FROM {T}""",
-            ["d:%"],
-        )
-        keys = cur.rowcount
-        cur.execute(f"DROP TABLE {STAGE}")
+        if connection.vendor == "postgresql":
+            # TRUNCATE refuses tables with foreign-key checks still pending (deferred to
+            # the commit) in the same transaction: run the checks now.
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cur.execute(f"TRUNCATE {T}, {K}, {P}")
+            cur.execute("SET CONSTRAINTS ALL DEFERRED")
+            cur.execute("SET LOCAL work_mem = '128MB'")
+        else:
+            for table in (T, K, P):
+                cur.execute(f"DELETE FROM {table}")
+        people, rows = sqlbuild.build(cur, superiors)
+        keys = StatKey.objects.count()
+        if connection.vendor == "postgresql":
+            cur.execute(f"ANALYZE {T}")
+            cur.execute(f"ANALYZE {K}")
         Built.objects.create(built_at=timezone.now(), people=people, rows=rows)
     return {"people": people, "keys": keys, "rows": rows}
