@@ -17,6 +17,7 @@ import contextlib
 import csv
 import datetime as dt
 import fcntl
+import hashlib
 import json
 import os
 import random
@@ -317,7 +318,8 @@ def git_commit() -> str:
 def merge(path: Path, key: str, section: dict) -> None:
     """Read-modify-write under a lock: other sections of the file are kept."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "w") as lock:
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
+    with open(Path(tempfile.gettempdir()) / f"dangvien-results-{digest}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         data = {}
         if path.exists() and path.read_text().strip():
@@ -345,9 +347,12 @@ def main(argv: list[str] | None = None) -> int:
         (folder / "plan.json").write_text(json.dumps(plan))
         load_before = os.getloadavg()
         started = dt.datetime.now(dt.UTC)
-        with gunicorn(args.database_url, args.workers, folder / "gunicorn.log") as base:
+        log = folder / "gunicorn.log"
+        with gunicorn(args.database_url, args.workers, log) as base:
             stats = run_locust(base, folder / "plan.json", args, folder)
         load_after = os.getloadavg()
+        # Requests a worker spent longer than gunicorn's --timeout on: it was killed.
+        worker_timeouts = log.read_text(errors="replace").count("WORKER TIMEOUT")
         pages, overall = figures(stats)
     section = {
         "date": started.isoformat(timespec="seconds"),
@@ -361,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": os.cpu_count(),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
+        "gunicorn_worker_timeouts": worker_timeouts,
         "overall": overall,
         "pages": pages,
     }
