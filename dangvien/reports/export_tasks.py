@@ -24,6 +24,7 @@ from django_tasks.exceptions import TaskResultDoesNotExist, TaskResultMismatch
 
 from dangvien.accounts.audit import on_behalf, who
 from dangvien.core import jobs
+from dangvien.core.deploy import private_dir
 from dangvien.membership.models import Stint
 from dangvien.orgs.models import OrgUnit
 
@@ -129,8 +130,7 @@ def render_export(context, kind: str, unit_id: int, params: dict, *, user_id=Non
     unit = OrgUnit.objects.get(pk=unit_id)
     with on_behalf(user_id, ip):
         content, name, content_type = RENDERERS[kind](unit, params, user)
-    folder = Path(settings.EXPORT_DIR)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_dir(settings.EXPORT_DIR)
     path = file_of(str(context.task_result.id))
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as out:
