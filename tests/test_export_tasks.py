@@ -116,3 +116,24 @@ def test_a_failed_export_says_so(client, personas, org, queue, settings, monkeyp
     run_worker()
     page = client.get(location).content.decode()
     assert 'role="alert"' in page and 'id="download"' not in page
+
+
+def test_retention_deletes_report_files_older_than_a_week(settings, org, capsys):
+    import os
+    import time
+
+    from django.core.management import call_command
+
+    settings.EXPORT_DIR.mkdir(parents=True)
+    old = settings.EXPORT_DIR / "00000000-0000-4000-8000-000000000001.bin"
+    fresh = settings.EXPORT_DIR / "00000000-0000-4000-8000-000000000002.bin"
+    for path in (old, fresh):
+        path.write_bytes(b"PK")
+    week = time.time() - 8 * 86_400
+    os.utime(old, (week, week))
+    call_command("retention", "--dry-run")
+    assert "1 tệp báo cáo quá 7 ngày (chạy thử, chưa xóa gì)." in capsys.readouterr().out
+    assert old.exists()
+    call_command("retention")
+    assert "1 tệp báo cáo quá 7 ngày đã được xóa." in capsys.readouterr().out
+    assert not old.exists() and fresh.exists()

@@ -10,6 +10,7 @@ immediate), the file is handed over at once.
 
 import datetime as dt
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -206,3 +207,22 @@ def export_file(request, task_id):
     if result.status != TaskResultStatus.SUCCESSFUL:
         raise Http404(_("The file is not ready yet."))
     return handed_over(str(result.id), result.return_value or {})
+
+
+def purge_exports(days: int, dry_run: bool = False) -> int:
+    """Delete report files the worker made more than `days` ago (`dangvien retention`):
+    they hold personal figures and their asker has had time to take them."""
+    folder = Path(settings.EXPORT_DIR)
+    if not folder.is_dir():
+        return 0
+    cutoff = time.time() - days * 86_400
+    count = 0
+    for path in folder.glob("*.bin"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                count += 1
+                if not dry_run:
+                    path.unlink(missing_ok=True)
+        except OSError:
+            continue
+    return count
