@@ -259,6 +259,11 @@ TASKS = {
 # cancelled); checking and writing are tasks (above) while the page shows progress.
 IMPORT_DIR = Path(os.environ.get("IMPORT_DIR") or Path.cwd() / "imports")
 IMPORT_MAX_MB = int(os.environ.get("IMPORT_MAX_MB", "50"))
+# Report downloads (XLSX, PDF, DOCX) of a subtree of more than EXPORT_TASK_MEMBERS
+# members today are made by the worker (0: all of them); the files wait here for their
+# asker (reports.export_tasks).
+EXPORT_DIR = Path(os.environ.get("EXPORT_DIR") or Path.cwd() / "exports")
+EXPORT_TASK_MEMBERS = int(os.environ.get("EXPORT_TASK_MEMBERS", "20000"))
 # `dangvien backup` without a file name writes here (0700; each backup 0600).
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or Path.cwd() / "backups")
 # Decompression bombs: a workbook is refused before parsing when it would expand past

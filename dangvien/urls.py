@@ -15,7 +15,7 @@ from dangvien.records import person_views
 from dangvien.records import position_views as positions
 from dangvien.records import transfer_views as transfers
 from dangvien.records import views as records
-from dangvien.reports import dashboard, development_views, document_views
+from dangvien.reports import dashboard, development_views, document_views, export_tasks
 from dangvien.reports import views as reports
 from dangvien.targets import term_views
 from dangvien.targets import views as targets
@@ -86,6 +86,8 @@ urlpatterns = [
     path("targets/terms/<int:pk>/", term_views.term_targets, name="term_targets"),
     path("targets/report.pdf", replica_reads(document_views.targets_pdf), name="targets_pdf"),
     path("reports/draft.docx", document_views.draft_docx, name="report_draft"),
+    path("exports/<uuid:task_id>/", export_tasks.export_task, name="export_task"),
+    path("exports/<uuid:task_id>/file/", export_tasks.export_file, name="export_file"),
     path("dashboard/", replica_reads(dashboard.dashboard), name="dashboard"),
     path("dashboard/report.pdf", replica_reads(document_views.dashboard_pdf), name="dashboard_pdf"),
     path("candidates/", replica_reads(admission.candidate_list), name="candidate_list"),

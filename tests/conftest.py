@@ -70,6 +70,7 @@ def _imports_inline(settings, tmp_path):
     # backend and run the worker (tests/test_tasks.py).
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.IMPORT_DIR = tmp_path / "imports"
+    settings.EXPORT_DIR = tmp_path / "exports"
 
 
 @pytest.fixture(autouse=True)

@@ -96,6 +96,9 @@ def matrix(o):
         ("targets_pdf", "GET", "/targets/report.pdf?unit=A1", everyone | {"ward_b": 404}),
         ("dashboard_pdf", "GET", "/dashboard/report.pdf?unit=A1", everyone | {"ward_b": 404}),
         ("report_draft", "GET", "/reports/draft.docx?unit=A1", everyone | {"ward_b": 404}),
+        # A report file made by the worker: only its asker's (an unknown id: not found).
+        ("export_task", "GET", "/exports/00000000-0000-4000-8000-000000000000/", forged),
+        ("export_file", "GET", "/exports/00000000-0000-4000-8000-000000000000/file/", forged),
         ("candidate_list", "GET", "/candidates/", everyone),
         ("candidate_new", "GET", "/candidates/new/", everyone | {"leader_a": 403}),
         ("candidate_helpers", "GET", "/candidates/helpers/?cell=A1", everyone),

@@ -231,3 +231,115 @@ def test_a_restructuring_from_the_page_is_applied_by_the_worker(client, personas
     done = page.get(response["Location"]).content.decode()
     assert "Đã sắp xếp tổ chức:" in done and "Đã xong" in done
     assert '<meta http-equiv="refresh"' not in done
+
+
+def test_a_task_left_running_by_a_killed_worker_is_failed_when_a_worker_starts(queue, org):
+    import signal
+    import socket
+    import sys
+
+    from dangvien.admission.tasks import daily_alerts
+    from dangvien.core import jobs
+    from dangvien.orgs import tasks
+
+    host = socket.gethostname()
+    # A worker SIGKILLed half-way: its task stays RUNNING with its id, "host:pid".
+    killed = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "worker"])
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    # A worker still running on this host, and one on another host (not checkable here).
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "worker"])
+    try:
+        rows = {}
+        for name, worker_id in (
+            ("killed", f"{host}:{killed.pid}"),
+            ("alive", f"{host}:{alive.pid}"),
+            ("elsewhere", "another-host:1"),
+        ):
+            result = tasks.apply_restructuring.enqueue([], [], False)
+            row = DBTaskResult.objects.get(pk=result.id)
+            row.claim(worker_id)
+            rows[name] = row
+        ready = daily_alerts.enqueue(as_of="2017-06-30")
+
+        call_command("worker", "--batch", "--no-startup-delay", "--max-tasks", "1")
+    finally:
+        alive.kill()
+        alive.wait()
+    for row in rows.values():
+        row.refresh_from_db()
+    assert rows["killed"].status == "FAILED"
+    assert rows["killed"].exception_class_path == "dangvien.core.jobs.WorkerGone"
+    assert f"{host}:{killed.pid}" in rows["killed"].traceback
+    assert rows["alive"].status == "RUNNING" and rows["elsewhere"].status == "RUNNING"
+    # The worker then went on with the queue as usual.
+    assert DBTaskResult.objects.get(pk=ready.id).status == "SUCCESSFUL"
+    # Its page now says it stopped instead of waiting for ever.
+    assert jobs.state_of(str(rows["killed"].pk)) == "FAILED"
+    # Once that other worker is gone too, its task is failed in turn; and each only once.
+    assert jobs.fail_orphans() == [str(rows["alive"].pk)]
+    assert jobs.fail_orphans() == []
+
+
+def test_an_undo_and_a_split_from_the_page_are_done_by_the_worker(client, personas, org, queue):
+    from dangvien.accounts.models import Role
+    from dangvien.orgs.models import OrgUnit, Restructuring
+    from dangvien.orgs.restructure import Kind, Op, apply
+
+    from . import factories as f
+    from .test_restructure import DAY, members
+
+    record = apply([Op(Kind.ABSORB, "A2", DAY, target="A1")], by=personas.city_officer).record
+    assert members("A1", DAY) == 2
+    client.force_login(personas.city_officer)
+    response = client.post(f"/units/restructure/{record.pk}/undo/")
+    task = DBTaskResult.objects.get()
+    assert task.task_path == "dangvien.orgs.tasks.undo_restructuring"
+    assert response["Location"] == f"/units/restructure/task/{task.pk}/"
+    assert members("A1", DAY) == 2  # queued, not undone
+    waiting = client.get(response["Location"]).content.decode()
+    assert "Đang chờ tiến trình chạy nền" in waiting and '<meta http-equiv="refresh"' in waiting
+    other = with_totp(f.user("btc.khac", Role.Kind.ORG_BOARD, org.city))
+    page = Client()
+    page.force_login(other)
+    refused = page.get(response["Location"])
+    assert refused.status_code == 404 and "Không tìm thấy" in refused.content.decode()
+    run_worker()
+    assert members("A1", DAY) == 1 and OrgUnit.objects.get(code="A2").valid_to is None
+    done = client.get(response["Location"]).content.decode()
+    assert "Đã hoàn tác thao tác sắp xếp." in done and '<meta http-equiv="refresh"' not in done
+    assert Restructuring.objects.get().undone_at is not None
+
+    # Undone twice: the worker refuses, nothing changes, the page says why.
+    again = client.post(f"/units/restructure/{record.pk}/undo/")
+    run_worker()
+    refusal = client.get(again["Location"]).content.decode()
+    assert 'id="refused"' in refusal and "đã được hoàn tác" in refusal
+
+    # A split: checked and done by the worker.
+    query = {"unit": "A1", "day": "01/01/2024", "parts": "A1-X | Chi bộ X\nA1-Y | Chi bộ Y"}
+    membership = org.an.memberships.get()
+    split = client.post(
+        "/units/restructure/split/",
+        query | {f"member-{membership.pk}": "A1-X", f"locality-{org.tdp_a1.pk}": "A1-Y"},
+    )
+    task = DBTaskResult.objects.get(task_path="dangvien.orgs.tasks.split_unit")
+    assert split["Location"] == f"/units/restructure/task/{task.pk}/"
+    assert not OrgUnit.objects.filter(code="A1-X").exists()
+    run_worker()
+    assert members("A1-X", DAY) == 1 and members("A1-Y", DAY) == 0
+    assert "Đã sắp xếp tổ chức:" in client.get(split["Location"]).content.decode()
+
+
+def test_a_split_refused_by_the_worker_changes_nothing(client, personas, org, queue):
+    from dangvien.orgs.models import OrgUnit
+
+    client.force_login(personas.city_officer)
+    query = {"unit": "A1", "day": "01/01/2024", "parts": "A1-X | Chi bộ X\nA1-Y | Chi bộ Y"}
+    # The member is given no part: refused inside the worker's transaction.
+    split = client.post("/units/restructure/split/", query)
+    run_worker()
+    page = client.get(split["Location"]).content.decode()
+    assert 'id="refused"' in page and "Chưa chọn" in page
+    assert not OrgUnit.objects.filter(code__in=["A1-X", "A1-Y"]).exists()
+    assert OrgUnit.objects.get(code="A1").valid_to is None

@@ -18,6 +18,10 @@ ends. A command may run the function directly (`some_task.call(...)`) or `--enqu
 `rebuild-stats` is registered this way in stats.tasks (`dangvien rebuild-stats --enqueue`).
 """
 
+import os
+import socket
+from pathlib import Path
+
 from django.utils.translation import gettext_lazy as _
 from django_tasks import TaskResultStatus, default_task_backend
 from django_tasks.exceptions import TaskResultDoesNotExist
@@ -44,3 +48,51 @@ def state_of(task_id: str) -> str | None:
 
 def label_of(state: str | None) -> str:
     return str(STATE_LABELS.get(state, "")) if state else ""  # type: ignore[call-overload]
+
+
+class WorkerGone(RuntimeError):
+    """The worker that ran a task ended without finishing it (killed, the machine
+    restarted): the task is marked failed with this reason."""
+
+
+def worker_alive(worker_id: str, host: str) -> bool | None:
+    """Whether the `dangvien worker` of this id (host:pid, see the worker command) is
+    still running: None when it ran on another host (it cannot be checked from here)."""
+    wid_host, _sep, pid = worker_id.rpartition(":")
+    if not wid_host or not pid.isdigit() or not host.endswith(wid_host):
+        return None
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # a process of another user holds that pid: not our worker
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if cmdline.exists():
+        # The pid may have been reused since: alive only if it is still a worker.
+        try:
+            return b"worker" in cmdline.read_bytes()
+        except OSError:
+            return False
+    return True
+
+
+def fail_orphans(host: str | None = None) -> list[str]:
+    """Tasks left RUNNING by a worker of this host that is gone (SIGKILL, out of memory,
+    a power cut): marked failed, so that their pages stop waiting and say so. Run when
+    a worker starts. Returns their ids."""
+    from django_tasks_db.models import DBTaskResult
+
+    host = host or socket.gethostname()
+    failed = []
+    for row in DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING):
+        last = row.worker_ids[-1] if row.worker_ids else ""
+        if worker_alive(str(last), host) is False:
+            row.set_failed(
+                WorkerGone(
+                    _("The background worker %(worker)s stopped before the task ended.")
+                    % {"worker": last}
+                )
+            )
+            failed.append(str(row.pk))
+    return failed

@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_tasks import TaskResultStatus
-from django_tasks.exceptions import TaskResultDoesNotExist, TaskResultMismatch
+from django_tasks import TaskResultStatus, default_task_backend
+from django_tasks.exceptions import TaskResultDoesNotExist
 
 from dangvien.accounts.audit import who
 from dangvien.accounts.models import Role
@@ -20,7 +20,7 @@ from dangvien.imports.reader import parse_day
 
 from . import locality_restructure, tasks
 from .models import Locality, OrgUnit, Restructuring
-from .restructure import CannotUndo, Effect, Kind, Op, SplitError, holdings, plan, split, undo
+from .restructure import Effect, Kind, Op, holdings, plan
 
 
 def board_units(user):
@@ -188,20 +188,39 @@ def queue_apply(request, ops: list[Op], scope: set[int], *, places: bool):
     return redirect("locality_restructure" if places else "restructure")
 
 
+# The tasks whose page is restructure_task.
+TASK_NAMES = {
+    t.module_path for t in (tasks.apply_restructuring, tasks.undo_restructuring, tasks.split_unit)
+}
+
+
+def finished(request, result) -> dict | None:
+    """A task the backend ran within this request (TASKS_BACKEND immediate): its
+    outcome; None when it waits for the worker."""
+    if not result.is_finished:
+        return None
+    if result.status != TaskResultStatus.SUCCESSFUL:
+        raise RuntimeError(result.errors[0].traceback if result.errors else "task failed")
+    return result.return_value or {}
+
+
 def restructure_task(request, task_id):
     """The page of a queued restructuring: its state while the worker has it, then what
     it changed or why nothing was. Only the board member who asked (or an
     administrator) sees it; anyone else gets “not found”."""
     board_units(request.user)  # the organisation board and administrators only
     try:
-        result = tasks.apply_restructuring.get_result(str(task_id))
-    except (TaskResultDoesNotExist, TaskResultMismatch, NotImplementedError, ValueError) as e:
+        result = default_task_backend.get_result(str(task_id))
+    except (TaskResultDoesNotExist, NotImplementedError, ValueError) as e:
         raise Http404 from e
+    if result.task.module_path not in TASK_NAMES:
+        raise Http404
     asked_by = result.kwargs.get("user_id")
     if asked_by != request.user.pk and not is_unrestricted(request.user):
         raise Http404
     out = result.return_value if result.status == TaskResultStatus.SUCCESSFUL else None
-    places = bool(result.args[2]) if len(result.args) > 2 else False
+    applying = result.task.module_path == tasks.apply_restructuring.module_path
+    places = applying and len(result.args) > 2 and bool(result.args[2])
     return render(
         request,
         "orgs/restructure_task.html",
@@ -233,11 +252,14 @@ def restructure_undo(request, pk: int):
     visible = Locality.objects.visible_to(request.user).filter(pk__in=places)
     if places - set(visible.values_list("pk", flat=True)):
         raise PermissionDenied
-    try:
-        undo(record, by=request.user)
+    result = tasks.undo_restructuring.enqueue(record.pk, **who(request))
+    out = finished(request, result)
+    if out is None:
+        return redirect("restructure_task", task_id=result.id)
+    if out["ok"]:
         messages.success(request, _("Restructuring undone."))
-    except CannotUndo as e:
-        messages.error(request, str(e))
+    else:
+        messages.error(request, out["error"])
     return redirect("restructure")
 
 
@@ -277,13 +299,21 @@ def restructure_split(request):
             kind: {obj.pk: data.get(f"{kind}-{obj.pk}", "") for obj in objects}
             for kind, objects in held.items()
         }
-        try:
-            record = split(unit, day, parts, assign, by=request.user)
-        except SplitError as e:
-            error = str(e)
-        else:
-            messages.success(request, _("Restructuring applied: %(s)s") % {"s": record.summary})
+        result = tasks.split_unit.enqueue(
+            unit.pk,
+            day.isoformat(),
+            [list(p) for p in parts],
+            {kind: {str(pk): code for pk, code in codes.items()} for kind, codes in assign.items()},
+            **who(request),
+        )
+        out = finished(request, result)
+        if out is None:
+            return redirect("restructure_task", task_id=result.id)
+        if out["ok"]:
+            summary = "; ".join(out["lines"])
+            messages.success(request, _("Restructuring applied: %(s)s") % {"s": summary})
             return redirect("restructure")
+        error = out["error"]
     return render(
         request,
         "orgs/restructure_split.html",

@@ -55,3 +55,54 @@ def apply_restructuring(
     by = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     with on_behalf(user_id, ip):
         return outcome(carry_out(ops_from(ops), set(scope), places, by))
+
+
+@task()
+def undo_restructuring(
+    record_id: int, *, user_id: int | None = None, ip: str | None = None
+) -> dict:
+    """Undo a recorded restructuring (the page checked the scope); refused, nothing
+    changes and the reason is kept for the task's page."""
+    from .models import Restructuring
+    from .restructure import CannotUndo, undo
+
+    by = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    record = Restructuring.objects.get(pk=record_id)
+    with on_behalf(user_id, ip):
+        try:
+            undo(record, by=by)
+        except CannotUndo as e:
+            return {"ok": False, "undo": True, "error": str(e), "lines": [], "problems": []}
+    return {"ok": True, "undo": True, "lines": [record.summary], "problems": []}
+
+
+@task()
+def split_unit(
+    unit_id: int,
+    day: str,
+    parts: list[list[str]],
+    assign: dict[str, dict[str, str]],
+    *,
+    user_id: int | None = None,
+    ip: str | None = None,
+) -> dict:
+    """Split a unit as the split page asked (every child unit, member, locality and
+    candidate given a part); refused, nothing changes and the reason is kept."""
+    from .models import OrgUnit
+    from .restructure import SplitError, split
+
+    by = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    unit = OrgUnit.objects.get(pk=unit_id)
+    given = {kind: {int(pk): code for pk, code in codes.items()} for kind, codes in assign.items()}
+    with on_behalf(user_id, ip):
+        try:
+            record = split(
+                unit,
+                dt.date.fromisoformat(day),
+                [(code, name) for code, name in parts],
+                given,
+                by=by,
+            )
+        except SplitError as e:
+            return {"ok": False, "error": str(e), "lines": [], "problems": []}
+    return {"ok": True, "lines": [record.summary], "problems": []}

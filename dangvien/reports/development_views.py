@@ -12,7 +12,7 @@ from dangvien.core.views import today
 from dangvien.orgs.models import OrgUnit
 
 from .development import development
-from .exports import XLSX, attachment, table_response
+from .exports import table_response
 from .views import asked_unit
 
 
@@ -44,13 +44,12 @@ def development_page(request):
     error = error or wrong
     if unit is None:
         return render(request, "reports/development.html", {"error": _("You have no unit.")})
-    report = development(unit, start, end)
     if request.GET.get("format") == "xlsx" and not error:
-        from .office import development_xlsx
+        from .export_tasks import export
 
         log(A.EXPORT, unit, detail=f"development report {start}–{end} (xlsx)")
-        name = f"phat-trien-dang-vien-{unit.code}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
-        return attachment(development_xlsx(report), name, XLSX)
+        return export(request, "development_xlsx", unit, {"start": str(start), "end": str(end)})
+    report = development(unit, start, end)
     if request.GET.get("format") == "csv" and not error:
         log(A.EXPORT, unit, detail=f"development report {start}–{end}")
         return table_response(
@@ -105,12 +104,13 @@ def coverage_page(request):
     error = error or wrong
     if unit is None:
         return render(request, "reports/coverage.html", {"error": _("You have no unit.")})
-    c = coverage(unit, day, since)
     if request.GET.get("format") == "xlsx" and not error:
-        from .office import coverage_xlsx
+        from .export_tasks import export
 
         log(A.EXPORT, unit, detail=f"coverage report {day} (xlsx)")
-        return attachment(coverage_xlsx(c), f"dia-ban-{unit.code}-{day:%Y%m%d}.xlsx", XLSX)
+        params = {"day": str(day), "since": str(since) if since else None}
+        return export(request, "coverage_xlsx", unit, params)
+    c = coverage(unit, day, since)
     sections = [
         (
             "without_members",

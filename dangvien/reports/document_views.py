@@ -12,7 +12,8 @@ from dangvien.core.views import day_from
 from dangvien.orgs.models import OrgUnit
 
 from .development_views import period
-from .exports import DOCX, attachment
+from .export_tasks import export
+from .exports import attachment
 from .pdf import PDF
 from .views import asked_unit
 
@@ -26,22 +27,15 @@ def unit_in_scope(request) -> OrgUnit:
 
 
 def development_pdf(request):
-    from .development import development
-    from .pdf import development_pdf as render
-
     unit = unit_in_scope(request)
     start, end, error = period(request)
     if error:
         return HttpResponseBadRequest(error)
     log(A.EXPORT, unit, detail=f"development report {start}–{end} (pdf)")
-    name = f"phat-trien-dang-vien-{unit.code}-{start:%Y%m%d}-{end:%Y%m%d}.pdf"
-    return attachment(render(development(unit, start, end)), name, PDF)
+    return export(request, "development_pdf", unit, {"start": str(start), "end": str(end)})
 
 
 def coverage_pdf(request):
-    from .coverage import coverage
-    from .pdf import coverage_pdf as render
-
     unit = unit_in_scope(request)
     day, error = day_from(request)
     since = None
@@ -53,8 +47,8 @@ def coverage_pdf(request):
     if error:
         return HttpResponseBadRequest(error)
     log(A.EXPORT, unit, detail=f"coverage report {day} (pdf)")
-    name = f"dia-ban-{unit.code}-{day:%Y%m%d}.pdf"
-    return attachment(render(coverage(unit, day, since)), name, PDF)
+    params = {"day": str(day), "since": str(since) if since else None}
+    return export(request, "coverage_pdf", unit, params)
 
 
 def targets_pdf(request):
@@ -72,24 +66,18 @@ def targets_pdf(request):
 
 
 def draft_docx(request):
-    from .draft import draft_docx as render
-
     unit = unit_in_scope(request)
     start, end, error = period(request)
     if error:
         return HttpResponseBadRequest(error)
     log(A.EXPORT, unit, detail=f"periodic report draft {start}–{end} (docx)")
-    name = f"du-thao-bao-cao-{unit.code}-{start:%Y%m%d}-{end:%Y%m%d}.docx"
-    return attachment(render(unit, start, end, request.user), name, DOCX)
+    return export(request, "draft_docx", unit, {"start": str(start), "end": str(end)})
 
 
 def dashboard_pdf(request):
     from dangvien.core.views import today
 
-    from .pdf import dashboard_pdf as render
-
     unit = unit_in_scope(request)
     day = today()
     log(A.EXPORT, unit, detail=f"dashboard {day} (pdf)")
-    name = f"so-lieu-{unit.code}-{day:%Y%m%d}.pdf"
-    return attachment(render(unit, day, request.user), name, PDF)
+    return export(request, "dashboard_pdf", unit, {"day": str(day)})

@@ -12,7 +12,6 @@ from dangvien.core.views import LATEST_AS_OF, day_from
 from dangvien.orgs.models import OrgUnit
 from dangvien.orgs.picker import resolve_unit
 
-from .exports import XLSX, attachment
 from .structure import (
     BREAKDOWN_TITLES,
     HEADLINE,
@@ -22,7 +21,6 @@ from .structure import (
     grassroots_rows,
     structure,
 )
-from .xlsx import structure_xlsx
 
 
 def default_unit(user) -> OrgUnit | None:
@@ -71,19 +69,21 @@ def statistics(request):
         unit = default_unit(request.user)
     if unit is None:
         return render(request, "reports/statistics.html", {"error": _("You have no unit.")})
-    result = structure(unit, day)
     compare_day, compare_error = compare_from(request)
     error = error or compare_error
     if compare_day == day:
         compare_day = None
+    if request.GET.get("format") == "xlsx" and not error:
+        from .export_tasks import export
+
+        span = f"{min(day, compare_day).isoformat()}-" if compare_day else ""
+        log(A.EXPORT, unit, detail=f"structure statistics {span}{day.isoformat()} (xlsx)")
+        params = {"day": str(day), "compare": str(compare_day) if compare_day else None}
+        return export(request, "structure_xlsx", unit, params)
+    result = structure(unit, day)
     other = structure(unit, compare_day) if compare_day else None
     # Both dates side by side, the earlier first; the change is later − earlier.
     earlier, later = (other, result) if other is None or other.day < day else (result, other)
-    if request.GET.get("format") == "xlsx" and not error:
-        span = f"{earlier.day.isoformat()}-" if other else ""
-        log(A.EXPORT, unit, detail=f"structure statistics {span}{day.isoformat()} (xlsx)")
-        name = f"thong-ke-{unit.code}-{span}{later.day.isoformat()}.xlsx"
-        return attachment(structure_xlsx(later, earlier if other else None), name, XLSX)
     headline = [(label, result.figures[key], result.pct[key]) for key, label in HEADLINE]
     breakdowns = [(BREAKDOWN_TITLES[k], rows) for k, rows in result.breakdowns.items()]
     orgs = grassroots_rows(later.unit, later.day)

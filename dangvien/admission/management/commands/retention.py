@@ -2,16 +2,19 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dangvien.admission.retention import anonymise, due, erase_import_traces
 from dangvien.imports.runs import purge_uploads
+from dangvien.reports.export_tasks import purge_exports
 
 
 class Command(BaseCommand):
     help = (
         "Erase personal data of withdrawn or rejected candidates after the retention "
         "period (RETENTION_YEARS, default 5), and uploaded import files left waiting "
-        "more than 7 days. --dry-run shows what would go."
+        "more than 7 days, and report files made by the worker more than 7 days ago. "
+        "--dry-run shows what would go."
     )
 
     def add_arguments(self, parser):
@@ -45,3 +48,10 @@ class Command(BaseCommand):
             f"{uploads} tệp nhập dữ liệu bỏ dở quá 7 ngày"
             + (" (chạy thử, chưa xóa gì)." if dry_run else " đã được xóa.")
         )
+        files = purge_exports(days=7, dry_run=dry_run)
+        message = (
+            _("%(n)d report files older than 7 days (dry run, nothing deleted).")
+            if dry_run
+            else _("%(n)d report files older than 7 days deleted.")
+        )
+        self.stdout.write(message % {"n": files})

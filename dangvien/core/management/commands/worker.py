@@ -6,7 +6,10 @@ process, the default queue. Run one (or more) beside the web server; see the REA
 import os
 import socket
 
+from django.utils.translation import gettext as _
 from django_tasks_db.management.commands.db_worker import Command as DBWorker
+
+from dangvien.core import jobs
 
 
 class Command(DBWorker):
@@ -19,3 +22,11 @@ class Command(DBWorker):
         super().add_arguments(parser)
         # A reload would stop a task half-way on every code change: never by default.
         parser.set_defaults(reload=False, worker_id=f"{socket.gethostname()}:{os.getpid()}"[-64:])
+
+    def handle(self, *args, **options):
+        # A worker killed half-way (SIGKILL, out of memory) left its task RUNNING: failed
+        # now, with the reason, so that its page stops waiting.
+        for task_id in jobs.fail_orphans():
+            message = _("Task %(id)s: its worker had stopped; marked failed.")
+            self.stderr.write(message % {"id": task_id})
+        return super().handle(*args, **options)
