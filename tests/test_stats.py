@@ -377,3 +377,22 @@ def test_rebuild_as_a_task_on_the_queue(tree, settings, capsys):
     call_command("rebuild_stats", "--enqueue")
     assert "Đã xếp hàng" in capsys.readouterr().out
     assert structure(tree["superiors"][0], D(2020, 1, 1)).figures["members"] == 1
+
+
+def test_a_unit_that_becomes_a_superior_committee_counts_its_members(tree):
+    """A grassroots committee made a superior one (or back) changes where its members
+    count: its own report reads the counts from then on, and they equal the recount."""
+    ward = OrgUnit.objects.get(code="WX1")
+    for i, cell in enumerate(tree["cells"][:2]):
+        p = f.person(f"Mai Văn {i}", D(1980 + i, 3, 3), "M")
+        f.member(p, cell, ceremony=D(2014, 4, 4))
+    ward.kind = K.SUPERIOR
+    ward.save()
+    assert read.covers(ward)
+    assert structure(ward, D(2020, 1, 1)).figures["members"] == 2
+    check([*tree["superiors"], ward], [D(2014, 4, 4), D(2020, 1, 1)])
+    ward.kind = K.GRASSROOTS_COMMITTEE
+    ward.save()
+    assert not read.covers(ward)
+    assert not UnitCount.objects.filter(unit=ward).exclude(n=0).exists()
+    check(tree["superiors"], [D(2014, 4, 4), D(2020, 1, 1)])

@@ -3,11 +3,13 @@ in the same transaction (in one batch at the end of a `core.bulk.many_writes()` 
 Queryset `update()`, `bulk_create()` and raw SQL send no model signal: the code that
 uses them calls `core.bulk.touched()` itself."""
 
-from django.db.models.signals import post_delete, post_save, pre_delete
+from django.db.models import Q
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from dangvien.core import bulk
 from dangvien.membership.models import Membership, Stint
+from dangvien.orgs.models import OrgUnit
 from dangvien.people.models import Person
 from dangvien.records.models import Exemption
 
@@ -54,3 +56,24 @@ def deleting(sender, instance, **kwargs) -> None:
 def deleted(sender, instance, **kwargs) -> None:
     if not store.suspended():
         bulk.touched([getattr(instance, "_stats_person", None)])
+
+
+@receiver(pre_save, sender=OrgUnit)
+def unit_saving(sender, instance, raw=False, **kwargs) -> None:
+    instance._stats_before = (
+        None
+        if raw or instance.pk is None
+        else OrgUnit.objects.filter(pk=instance.pk).values_list("kind", "path").first()
+    )
+
+
+@receiver(post_save, sender=OrgUnit)
+def unit_saved(sender, instance, raw=False, **kwargs) -> None:
+    """A unit that becomes a superior committee, or stops being one, or moves (its path),
+    changes the superior units its members count in: refresh everyone with a stint under
+    it, as it was and as it is."""
+    before = getattr(instance, "_stats_before", None)
+    if raw or store.suspended() or before is None or before == (instance.kind, instance.path):
+        return
+    under = Q(unit__path__startswith=before[1]) | Q(unit__path__startswith=instance.path)
+    bulk.touched(Stint.objects.filter(under).values_list("membership__person_id", flat=True))
