@@ -196,13 +196,15 @@ def alerts(candidates, day: dt.date) -> list[Alert]:
     qs = list(
         candidates.active().select_related("person", "cell").prefetch_related("events__introducer")
     )
+    # Each candidate's prefetched events listed once (every `.all()` builds a queryset).
+    events = {c.pk: list(c.events.all()) for c in qs}
     introducers = [
         e.introducer_id
         for c in qs
-        for e in c.events.all()
+        for e in events[c.pk]
         if e.kind == K.INTRODUCTION and e.introducer_id
     ]
     units = units_of(introducers, day)
     for c in qs:
-        found.extend(alerts_for(c, list(c.events.all()), day, units))
+        found.extend(alerts_for(c, events[c.pk], day, units))
     return sorted(found, key=lambda a: (not a.overdue, a.due or day))
