@@ -62,8 +62,12 @@ def dashboard(request):
     year_start = dt.date(day.year, 1, 1)
     term = Term.objects.filter(unit=unit, start__lte=day, end__gte=day).first()
     # Members on 1 January of each year, then today (with the term's first day: one query).
-    first = Stint.objects.in_subtree(unit).aggregate(first=Min("start_on"))["first"]
-    start_year = max(HISTORY_FROM, first.year if first else day.year)
+    stints = Stint.objects.in_subtree(unit)
+    if stints.filter(start_on__lt=dt.date(HISTORY_FROM, 1, 1)).exists():
+        start_year = HISTORY_FROM  # records reach further back: no need for the first
+    else:
+        first = stints.aggregate(first=Min("start_on"))["first"]
+        start_year = max(HISTORY_FROM, first.year if first else day.year)
     years = [dt.date(y, 1, 1) for y in range(start_year, day.year + 1)] + [day]
     counts = members_on_days(unit, [*years, year_start, *([term.start] if term else [])])
     now = counts[day]
