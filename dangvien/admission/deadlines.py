@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from dangvien.core.civil import add_months, add_years
@@ -194,7 +195,10 @@ def alerts(candidates, day: dt.date) -> list[Alert]:
     """Alerts of active candidates on `day`, most urgent first."""
     found: list[Alert] = []
     qs = list(
-        candidates.active().select_related("person", "cell").prefetch_related("events__introducer")
+        candidates.active()
+        .select_related("person", "cell")
+        # The live events (the default manager) with their introducers, in one query.
+        .prefetch_related(Prefetch("events", queryset=Event.objects.select_related("introducer")))
     )
     # Each candidate's prefetched events listed once (every `.all()` builds a queryset).
     events = {c.pk: list(c.events.all()) for c in qs}
