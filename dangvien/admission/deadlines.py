@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from dangvien.core.civil import add_months, add_years
@@ -194,15 +195,20 @@ def alerts(candidates, day: dt.date) -> list[Alert]:
     """Alerts of active candidates on `day`, most urgent first."""
     found: list[Alert] = []
     qs = list(
-        candidates.active().select_related("person", "cell").prefetch_related("events__introducer")
+        candidates.active()
+        .select_related("person", "cell")
+        # The live events (the default manager) with their introducers, in one query.
+        .prefetch_related(Prefetch("events", queryset=Event.objects.select_related("introducer")))
     )
+    # Each candidate's prefetched events listed once (every `.all()` builds a queryset).
+    events = {c.pk: list(c.events.all()) for c in qs}
     introducers = [
         e.introducer_id
         for c in qs
-        for e in c.events.all()
+        for e in events[c.pk]
         if e.kind == K.INTRODUCTION and e.introducer_id
     ]
     units = units_of(introducers, day)
     for c in qs:
-        found.extend(alerts_for(c, list(c.events.all()), day, units))
+        found.extend(alerts_for(c, events[c.pk], day, units))
     return sorted(found, key=lambda a: (not a.overdue, a.due or day))

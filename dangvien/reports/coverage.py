@@ -168,9 +168,13 @@ def term_start(unit: OrgUnit, day: dt.date) -> dt.date | None:
     return nearest.start if nearest else None
 
 
-def coverage(unit: OrgUnit, day: dt.date, since: dt.date | None = None) -> Coverage:
+def coverage(
+    unit: OrgUnit, day: dt.date, since: dt.date | None = None, *, gaps_only: bool = False
+) -> Coverage:
     """`since` (tái trắng: had a member some day from then) defaults to the start of the
-    term in force, else the earliest record."""
+    term in force, else the earliest record. With `gaps_only` (the dashboard's four
+    counts) only the localities without members, without their own cell and at risk, and
+    the cells too small are filled in: the rest stays empty."""
     since = since or term_start(unit, day) or dt.date(1900, 1, 1)
     result = Coverage(unit, day, since)
     locs = area(unit, day)
@@ -198,14 +202,18 @@ def coverage(unit: OrgUnit, day: dt.date, since: dt.date | None = None) -> Cover
     # Had a member some day in [since, day], and none on the day: a member lived there on
     # some day of the period (the membership, the residence row and the period overlap
     # pairwise, so on a common day), whether they left the party or moved away since.
-    earlier = dict(
-        Membership.objects.filter(ceremony_on__lte=day)
-        .filter(Q(exit_on__isnull=True) | Q(exit_on__gt=since))
-        # One filter() call: the conditions hold for the same residence row.
-        .filter(lived_during(since, day), **{f"{HOME}locality__in": list(stands_for)})
-        .values_list(f"{HOME}locality")
-        .annotate(n=Count("id", distinct=True))
-        .order_by()
+    earlier = (
+        {}
+        if gaps_only
+        else dict(
+            Membership.objects.filter(ceremony_on__lte=day)
+            .filter(Q(exit_on__isnull=True) | Q(exit_on__gt=since))
+            # One filter() call: the conditions hold for the same residence row.
+            .filter(lived_during(since, day), **{f"{HOME}locality__in": list(stands_for)})
+            .values_list(f"{HOME}locality")
+            .annotate(n=Count("id", distinct=True))
+            .order_by()
+        )
     )
     lost: dict[int, int] = defaultdict(int)
     for residence, n in earlier.items():
@@ -233,14 +241,23 @@ def coverage(unit: OrgUnit, day: dt.date, since: dt.date | None = None) -> Cover
         if not cells or all(width.get(c.pk, 0) > 1 for c in cells):
             shared = ", ".join(c.name for c in cells)
             result.without_own_cell.append(item(loc, shared_cell=shared))
-    cells_report(result, unit, day, stands_for)
-    result.positions = position_coverage(locs, unit, day)
+    cells_report(result, unit, day, stands_for, gaps_only=gaps_only)
+    if not gaps_only:
+        result.positions = position_coverage(locs, unit, day)
     return result
 
 
-def cells_report(result: Coverage, unit: OrgUnit, day: dt.date, stands_for) -> None:
-    cells = OrgUnit.objects.subtree(unit, on=day).filter(kind__in=OrgUnit.MEMBER_HOLDING_KINDS)
-    cells = cells.exclude(kind=OrgUnit.Kind.PARTY_GROUP)
+def ancestors(path: str) -> list[str]:
+    """The paths of a unit and of every unit above it ("A/B/" → "A/", "A/B/")."""
+    parts = path.rstrip("/").split("/")
+    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def cells_report(
+    result: Coverage, unit: OrgUnit, day: dt.date, stands_for, *, gaps_only: bool = False
+) -> None:
+    holding = OrgUnit.objects.subtree(unit, on=day).filter(kind__in=OrgUnit.MEMBER_HOLDING_KINDS)
+    holding = holding.exclude(kind=OrgUnit.Kind.PARTY_GROUP)
     full: dict[str, int] = defaultdict(int)
     for path, n in (
         Stint.objects.members_on(day)
@@ -251,14 +268,24 @@ def cells_report(result: Coverage, unit: OrgUnit, day: dt.date, stands_for) -> N
         .order_by()
     ):
         full[path] += n
-    with_committee = cells_with_committee(cells, day)
+    # Each unit's count added to the cells above it (a cell's path is a prefix of theirs).
+    cells = list(holding)
+    in_cell: dict[str, int] = defaultdict(int)
+    paths = {cell.path for cell in cells}
+    for path, n in full.items():
+        for above in ancestors(path):
+            if above in paths:
+                in_cell[above] += n
+    with_committee = set() if gaps_only else cells_with_committee(holding, day)
     for cell in cells:
-        n = sum(v for p, v in full.items() if p.startswith(cell.path))
+        n = in_cell.get(cell.path, 0)
         row = {"code": cell.code, "name": cell.name, "full_members": n}
         if n < MIN_FULL_MEMBERS:
             result.cells_too_small.append(row)
-        if n >= COMMITTEE_FROM and cell.pk not in with_committee:
+        if n >= COMMITTEE_FROM and cell.pk not in with_committee and not gaps_only:
             result.cells_due_committee.append(row)
+    if gaps_only:
+        return
     # Residential cells whose members mostly live elsewhere.
     served = defaultdict(set)
     for cell_id, loc_id in (
@@ -278,19 +305,27 @@ def cells_report(result: Coverage, unit: OrgUnit, day: dt.date, stands_for) -> N
         .order_by()
     ):
         by_place[path][residence] += n
-    for cell in cells.filter(pk__in=list(served)):
+    # Each unit's members by residence, added to the cells above it.
+    placed: dict[str, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
+    for path, places in by_place.items():
+        for above in ancestors(path):
+            if above in paths:
+                for place, n in places.items():
+                    placed[above][place] += n
+    # The residence localities that stand for each open locality (itself included).
+    standing: dict[int, set[int]] = defaultdict(set)
+    for loc, target in stands_for.items():
+        standing[target].add(loc)
+    for cell in cells:
+        if cell.pk not in served:
+            continue
         result.residential_cells.append(cell.code)
         result.residential_committees += cell.pk in with_committee
-        here = {
-            loc
-            for loc, target in stands_for.items()
-            if target in served[cell.pk] or loc in served[cell.pk]
-        }
-        total = local = 0
-        for path, places in by_place.items():
-            if path.startswith(cell.path):
-                total += sum(places.values())
-                local += sum(n for place, n in places.items() if place in here)
+        here = {loc for target in served[cell.pk] for loc in standing.get(target, ())}
+        here |= {loc for loc in served[cell.pk] if loc in stands_for}
+        places = placed.get(cell.path, {})
+        total = sum(places.values())
+        local = sum(n for place, n in places.items() if place in here)
         if total and local * 2 < total:
             result.cells_living_elsewhere.append(
                 {"code": cell.code, "name": cell.name, "members": total, "local": local}

@@ -2,18 +2,20 @@
 
 import datetime as dt
 
-from django.db.models import Count
+from django.db.models import Count, Min, Q
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from dangvien.core.views import today
-from dangvien.membership.models import Stint
+from dangvien.membership.models import Stint, member_on_q
 from dangvien.orgs.models import OrgUnit
+from dangvien.stats import read as stats
+from dangvien.stats.series import on_days
 
 from .charts import bar_chart, hbar_chart, line_chart
 from .coverage import coverage
-from .development import development
+from .development import admissions_by_month
 from .views import asked_unit
 
 # The structure breakdowns the dashboard charts, in order (keys of `structure()`).
@@ -24,6 +26,26 @@ WEEK = 7
 
 def members_on(unit: OrgUnit, day: dt.date) -> int:
     return Stint.objects.members_on(day).in_subtree(unit).count()
+
+
+def members_on_days(unit: OrgUnit, days: list[dt.date]) -> dict[dt.date, int]:
+    """`members_on(unit, day)` for each of `days` in one query: a superior committee's
+    from its precomputed running totals, any other unit's in one pass over its stints."""
+    if stats.covers(unit):
+        return on_days(unit.pk, "members", days)
+    days = sorted(set(days))
+    counts = Stint.objects.in_subtree(unit).aggregate(
+        **{
+            f"d{i}": Count(
+                "id",
+                filter=Q(start_on__lte=day)
+                & (Q(end_on__isnull=True) | Q(end_on__gt=day))
+                & member_on_q(day, "membership__"),
+            )
+            for i, day in enumerate(days)
+        }
+    )
+    return {day: counts[f"d{i}"] for i, day in enumerate(days)}
 
 
 def dashboard(request):
@@ -37,27 +59,32 @@ def dashboard(request):
     unit, _error = asked_unit(request)
     if unit is None:
         return render(request, "reports/dashboard.html", {"error": _("You have no unit.")})
-    now = members_on(unit, day)
     year_start = dt.date(day.year, 1, 1)
     term = Term.objects.filter(unit=unit, start__lte=day, end__gte=day).first()
+    # Members on 1 January of each year, then today (with the term's first day: one query).
+    stints = Stint.objects.in_subtree(unit)
+    if stints.filter(start_on__lt=dt.date(HISTORY_FROM, 1, 1)).exists():
+        start_year = HISTORY_FROM  # records reach further back: no need for the first
+    else:
+        first = stints.aggregate(first=Min("start_on"))["first"]
+        start_year = max(HISTORY_FROM, first.year if first else day.year)
+    years = [dt.date(y, 1, 1) for y in range(start_year, day.year + 1)] + [day]
+    counts = members_on_days(unit, [*years, year_start, *([term.start] if term else [])])
+    now = counts[day]
     figures = {
         "members": now,
-        "since_year": now - members_on(unit, year_start),
-        "since_term": now - members_on(unit, term.start) if term else None,
+        "since_year": now - counts[year_start],
+        "since_term": now - counts[term.start] if term else None,
     }
-    # Members on 1 January of each year, then today.
-    first = Stint.objects.in_subtree(unit).order_by("start_on").values_list("start_on", flat=True)
-    start_year = max(HISTORY_FROM, first[0].year if first else day.year)
-    years = [dt.date(y, 1, 1) for y in range(start_year, day.year + 1)] + [day]
-    history = [(str(d.year) if d != day else _("today"), members_on(unit, d)) for d in years]
+    history = [(str(d.year) if d != day else _("today"), counts[d]) for d in years]
     # Admissions per month over the last twelve months, against the pace a target needs.
     since = dt.date(day.year - 1, day.month, 1)
-    report = development(unit, since, day)
+    by_month = admissions_by_month(unit, since, day)
     paces = targets_report(unit, day, metrics=["ADMITTED"])
     own = [p for p in paces if p.target.unit_id == unit.pk and p.target.metric == "ADMITTED"]
     needed = own[0].needed_per_month if own else None
     months = month_labels(since, day)
-    per_month = dict((m["month"], m["admitted"]) for m in report.by_month)
+    per_month = {m["month"]: m["admitted"] for m in by_month}
     admissions = [(m, per_month.get(m, 0)) for m in months]
     children = [
         p for p in paces if p.target.metric == "ADMITTED" and p.target.unit.parent_id == unit.pk
@@ -68,7 +95,7 @@ def dashboard(request):
     stages = [
         (label, by_stage.get(value, 0)) for value, label in Stage.choices if value in by_stage
     ]
-    gaps = coverage(unit, day)
+    gaps = coverage(unit, day, gaps_only=True)
     week = [
         a
         for a in alerts(candidates, day)

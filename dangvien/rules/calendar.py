@@ -28,10 +28,16 @@ def _names(year: int) -> holidays.HolidayBase:
     return holidays.Vietnam(years=year, language="vi")
 
 
+@lru_cache(maxsize=8192)
+def _working(day: dt.date) -> bool:
+    """The package's answer for one day (the alerts of a province ask it ~65,000 times)."""
+    return bool(_calendar(day.year).is_working_day(day))
+
+
 def is_working_day(day: dt.date, overrides: Overrides | None = None) -> bool:
     if overrides and day in overrides:
         return overrides[day]
-    return bool(_calendar(day.year).is_working_day(day))
+    return _working(day)
 
 
 def add_working_days(start: dt.date, n: int, overrides: Overrides | None = None) -> dt.date:
