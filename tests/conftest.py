@@ -28,6 +28,11 @@ K = OrgUnit.Kind
 
 @pytest.fixture(autouse=True)
 def _reference_lists(db):
+    # Figures cached under a version (`stats.fresh`) must not outlive their test: the
+    # versions start again with each test's rolled-back database.
+    from django.core.cache import cache
+
+    cache.clear()
     # Transactional tests flush tables, migrations' rows included: load them again.
     if not Ethnicity.objects.exists():
         load_reference(Ethnicity, Religion, ProvinceCode)

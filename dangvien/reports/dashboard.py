@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from dangvien.core.views import today
 from dangvien.membership.models import Stint, member_on_q
 from dangvien.orgs.models import OrgUnit
+from dangvien.stats import fresh
 from dangvien.stats import read as stats
 from dangvien.stats.series import on_days
 
@@ -95,12 +96,17 @@ def dashboard(request):
     stages = [
         (label, by_stage.get(value, 0)) for value, label in Stage.choices if value in by_stage
     ]
-    gaps = coverage(unit, day, gaps_only=True)
-    week = [
-        a
-        for a in alerts(candidates, day)
-        if a.due is not None and (a.overdue or a.due <= day + dt.timedelta(days=WEEK))
-    ]
+    # The two slow parts, kept until the rows change (`stats.fresh`).
+    gaps = fresh.cached("gaps", (unit.pk, day), lambda: coverage(unit, day, gaps_only=True))
+    week = fresh.cached(
+        "week",
+        (request.user.pk, unit.pk, day),
+        lambda: [
+            a
+            for a in alerts(candidates, day)
+            if a.due is not None and (a.overdue or a.due <= day + dt.timedelta(days=WEEK))
+        ],
+    )
     charts = {
         "members": mark_safe(  # noqa: S308 — built from numbers and escaped labels
             line_chart(

@@ -80,3 +80,14 @@ class Built(models.Model):
 
     def __str__(self) -> str:
         return f"{self.built_at:%Y-%m-%d %H:%M}"
+
+
+class Version(models.Model):
+    """A number that grows with every write to the domain's rows (`stats.fresh`): the
+    figures cached under it (the dashboard's alerts and coverage gaps) are recomputed
+    after any change, and only then."""
+
+    n = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.n)

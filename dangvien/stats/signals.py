@@ -3,8 +3,9 @@ in the same transaction (in one batch at the end of a `core.bulk.many_writes()` 
 Queryset `update()`, `bulk_create()` and raw SQL send no model signal: the code that
 uses them calls `core.bulk.touched()` itself."""
 
+from django.apps import apps as global_apps
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from dangvien.core import bulk
@@ -13,12 +14,37 @@ from dangvien.orgs.models import OrgUnit
 from dangvien.people.models import Person
 from dangvien.records.models import Exemption
 
-from . import store
+from . import fresh, store
 
 
 @receiver(bulk.people_changed)
 def people_changed(sender, people, **kwargs) -> None:
     store.refresh(people)
+    if not store.suspended():
+        fresh.bump()
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def domain_written(sender, raw=False, **kwargs) -> None:
+    """Any write to a domain row makes the cached figures stale (`fresh`)."""
+    if not raw and watched(sender):
+        fresh.bump()
+
+
+@receiver(m2m_changed)
+def domain_linked(sender, action, **kwargs) -> None:
+    if action.startswith("post_") and watched(sender):
+        fresh.bump()
+
+
+def watched(model) -> bool:
+    # (not the historical models a migration writes with: their registry is its own)
+    return (
+        model._meta.app_label in fresh.WATCHED
+        and model._meta.apps is global_apps
+        and not store.suspended()
+    )
 
 
 def person_of(instance) -> int | None:

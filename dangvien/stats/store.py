@@ -24,7 +24,7 @@ from dangvien.orgs.models import OrgUnit
 from dangvien.people.models import Person
 from dangvien.records.models import Exemption
 
-from . import sqlbuild
+from . import fresh, sqlbuild
 from .contrib import Deltas, add_deltas, contribution, decode, encode
 from .models import Built, PersonStat, StatKey, UnitCount
 
@@ -284,4 +284,5 @@ def rebuild() -> dict[str, int]:
             cur.execute(f"ANALYZE {T}")
             cur.execute(f"ANALYZE {K}")
         Built.objects.create(built_at=timezone.now(), people=people, rows=rows)
+        fresh.bump()  # after a bulk load: whatever was cached is stale
     return {"people": people, "keys": keys, "rows": rows}
