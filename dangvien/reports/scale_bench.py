@@ -610,10 +610,8 @@ def generate(db: Database, opts, env: dict[str, str]) -> dict:
         db.create()
         args = [sys.executable, "-m", "dangvien", "generate", "--members", str(db.size)]
         output, wall, peak = checked(args, env)
-        found = re.search(r"\((\d+) [^)]*\) \S+ (?:sqlite|postgresql)", output)
-        rows = int(found.group(1)) if found else 0
-        rate = re.search(r"(\d+) (?:dòng mỗi giây|rows per second)", output)
-        rates.append(int(rate.group(1)) if rate else 0)
+        rows, rate, _seconds = generated(output)
+        rates.append(rate)
         walls.append(wall)
         peaks.append(peak)
     out = summary(walls)
@@ -629,22 +627,38 @@ def generate(db: Database, opts, env: dict[str, str]) -> dict:
     return out
 
 
+def generated(output: str) -> tuple[int, int, float]:
+    """Rows, rows per second and seconds of `dangvien generate`'s closing line."""
+    done = re.search(
+        r"\((\d+) [^)]*\) \S+ (?:sqlite|postgresql) \S+ ([\d.]+) [^:]*: (\d+) ", output
+    )
+    if not done:
+        return 0, 0, 0.0
+    return int(done.group(1)), int(done.group(3)), float(done.group(2))
+
+
 def from_log(path: Path) -> dict:
-    """The generation's figures from a log of `dangvien generate` (a database generated
-    earlier): its last progress line (`34/34 …: N members, R rows, S s`)."""
-    lines = [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
-    m = re.search(r"(\d+) \S+ \S+, (\d+) \S+, (\d+) \S+$", lines[-1])
-    if not m:
-        raise ValueError(f"{path}: no progress line at the end")
-    rows, seconds = int(m.group(2)), int(m.group(3))
+    """The generation's figures from the log of a database generated earlier: the
+    command's closing line and, when it ran under `/usr/bin/time -v`, its wall and peak
+    memory."""
+    text = path.read_text(encoding="utf-8")
+    rows, rate, seconds = generated(text)
+    if not rows:
+        raise ValueError(f"{path}: no closing line of `dangvien generate`")
+    wall = re.search(
+        r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", text
+    )
+    if wall:
+        h, mi, sec = wall.groups()
+        seconds = int(h or 0) * 3600 + int(mi) * 60 + float(sec)
+    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
+    ms = round(seconds * 1000, 1)
     return {
-        "median_ms": seconds * 1000,
-        "min_ms": seconds * 1000,
-        "max_ms": seconds * 1000,
-        "runs": 1,
+        **summary([ms]),
         "rows": rows,
         "rows_per_s": round(rows / seconds),
-        "peak_rss_mb": None,
+        "rows_per_s_writing": rate,
+        "peak_rss_mb": round(int(peak.group(1)) / 1024, 1) if peak else None,
         "source": str(path),
     }
 
