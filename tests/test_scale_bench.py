@@ -35,6 +35,7 @@ def test_scale_bench_end_to_end(tmp_path, capsys):
     data = json.loads(results.read_text())
     assert data["load"] == {"kept": True}
     entry = data["scale"][connection.vendor]["1k"]
+    assert entry["complete"] is True
     assert entry["machine"]["cpu_count"] >= 1
     assert len(entry["load_start"]) == 3 and len(entry["load_end"]) == 3
     m = entry["measurements"]

@@ -549,13 +549,16 @@ class Database:
             self.admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
-def measure(db: Database, opts, generation: dict | None) -> dict:
-    """Every measurement on one database of one size."""
+def measure(db: Database, opts, generation: dict | None, keep: Callable[[dict], object]) -> dict:
+    """Every measurement on one database of one size; `keep` saves the entry after each
+    one (`"complete": false` until the last), so a run cut short keeps what it measured."""
     env = child_env(db.url)
     entry: dict = {
         "members": db.size,
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "load_start": list(map(lambda x: round(x, 2), os.getloadavg())),
+        "load_start": [round(x, 2) for x in os.getloadavg()],
+        "load_end": [],
+        "complete": False,
         "measurements": {},
     }
     m = entry["measurements"]
@@ -563,6 +566,7 @@ def measure(db: Database, opts, generation: dict | None) -> dict:
         m["generate"] = generation
     else:
         m["generate"] = generate(db, opts, env)
+    keep(entry)
     for name, p95, runs_key in PROBES:
         before = load()
         got, peak = run_probe(name, getattr(opts, runs_key), env)
@@ -571,6 +575,8 @@ def measure(db: Database, opts, generation: dict | None) -> dict:
         if "members" in got:
             m[name]["members"] = got["members"]
         print(f"  {name}: {m[name]['median_ms']} ms", file=sys.stderr)
+        entry["load_end"] = [round(x, 2) for x in os.getloadavg()]
+        keep(entry)
     before = load()
     got, peak = run_probe("duckdb", opts.runs, env)
     for key in ("vn_today", "t01_past"):
@@ -596,9 +602,12 @@ def measure(db: Database, opts, generation: dict | None) -> dict:
         "rows": got["rows"],
         "parquet_mb": got["parquet_mb"],
     }
+    keep(entry)
     if opts.import_rows:
         m["import"] = import_rows(opts.import_rows, env)
     entry["load_end"] = [round(x, 2) for x in os.getloadavg()]
+    entry["complete"] = True
+    keep(entry)
     return entry
 
 
@@ -750,12 +759,15 @@ def table(data: dict) -> str:
         for size, entry in sizes.items()
         if isinstance(entry, dict) and "measurements" in entry
     ]
-    head = "| measurement | " + " | ".join(f"{v} {s}" for v, s, _e in columns) + " |"
+    names = [
+        f"{v} {s}" + ("" if e.get("complete", True) else " (cut short)") for v, s, e in columns
+    ]
+    head = "| measurement | " + " | ".join(names) + " |"
     lines = [head, "|---" * (len(columns) + 1) + "|"]
     for key, text in ROWS:
         cells = [cell(e["measurements"].get(key)) for _v, _s, e in columns]
         lines.append(f"| {text} | " + " | ".join(cells) + " |")
-    loads = [f"{e['load_start'][0]}→{e['load_end'][0]}" for _v, _s, e in columns]
+    loads = [f"{e['load_start'][0]}→{(e['load_end'] or ['?'])[0]}" for _v, _s, e in columns]
     lines.append("| load average (1 min) start→end | " + " | ".join(loads) + " |")
     lines.append("| date (UTC) | " + " | ".join(e["date"][:16] for _v, _s, e in columns) + " |")
     return "\n".join(lines)
@@ -781,6 +793,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--results", default=str(RESULTS))
     p.add_argument("--workdir", default="", help="folder of the SQLite files")
     p.add_argument("--prefix", default="dangvien_bench", help="of the databases' names")
+    p.add_argument("--table", action="store_true", help="print the table of --results only")
     return p
 
 
@@ -788,6 +801,10 @@ def main(argv: list[str]) -> dict:
     opts = parser().parse_args(argv)
     sizes = [int(s) for s in opts.sizes.split(",") if s.strip()]
     results_path = Path(opts.results)
+    if opts.table:
+        data = json.loads(results_path.read_text(encoding="utf-8"))
+        print(table(data))
+        return data
     machine = {
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),
@@ -816,13 +833,16 @@ def main(argv: list[str]) -> dict:
             generation = None
             if not db.own:
                 generation = from_log(Path(opts.generation_log)) if opts.generation_log else {}
+
+            def keep(entry: dict, db: Database = db) -> None:
+                nonlocal data
+                data = save(results_path, db.vendor, label(db.size), {**entry, "machine": machine})
+
             try:
-                entry = measure(db, opts, generation)
+                measure(db, opts, generation, keep)
             finally:
                 if not opts.keep:
                     db.drop()
-            entry["machine"] = machine
-            data = save(results_path, db.vendor, label(db.size), entry)
     print(table(data))
     return data
 
