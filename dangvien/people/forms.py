@@ -106,9 +106,11 @@ class PersonFilter(forms.Form):
             )
         return data
 
-    def apply(self, qs):
+    def apply(self, qs, search: bool = True):
+        """The filters on `qs`; without `search`, all but the name (the caller reads the
+        name through `scope_branches`)."""
         d, day = self.cleaned_data, self.today
-        if d.get("q"):
+        if d.get("q") and search:
             qs = qs.find(d["q"])
         memberships = Membership.objects.filter(person=OuterRef("pk"))
         status = d.get("status")
