@@ -167,10 +167,11 @@ class World:
         if n % 3 == 0:
             t.delete()
             return
+        on = max(b, t.issued_on)
         if n % 2:
-            t.received_on = b
+            t.received_on = on
         else:
-            t.cancelled_on = b
+            t.cancelled_on = on
         t.save()
 
     def exit(self, n, a, b):
@@ -332,3 +333,48 @@ def test_bulk_import_of_members_is_kept(org, tmp_path):
         touched([p.pk])
     assert PersonScope.objects.count() > before
     consistent()
+
+
+@pytest.mark.parametrize("q", ["ngu", "an", "thi", "van a", "đỗ", "x"])
+def test_scoped_search_pages_are_the_visible_matches(org, personas, q):
+    """Every page, two people a page, through the cursors: the people `visible_to` finds
+    for the name, in the same order, for each persona (narrow and wide scopes)."""
+    from django.db.models import F as Field
+
+    from dangvien.core.keyset import paginate
+    from dangvien.people.models import scope_branches
+
+    for name in ["Nguyễn Thị Vân Anh", "Đỗ Văn An", "Trần Ngư"]:
+        p = f.person(name, D(1990, 1, 1), "F", residence=org.tdp_a1)
+        Candidate.objects.create(
+            person=p, cell=org.cell_a1, listed_on=D(2024, 1, 1), stage_since=D(2024, 1, 1)
+        )
+    for user in vars(personas).values():
+        keys = Person.objects.scope_keys(user)
+        if keys is None:
+            continue
+        expected = list(
+            Person.objects.visible_to(user)
+            .find(q)
+            .order_by("skey", "pk")
+            .values_list("pk", flat=True)
+        )
+        for narrow in (True, False):
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr("dangvien.people.models.NARROW_SCOPE", 10_000 if narrow else 0)
+                got, cursor = [], None
+                while True:
+                    page = paginate(
+                        Person.objects.all(),
+                        ("skey", "pid"),
+                        cursor,
+                        name="t",
+                        size=2,
+                        branches=scope_branches(q, keys),
+                        rows=Person.objects.with_search_key().annotate(pid=Field("pk")),
+                    )
+                    got += [p.pk for p in page]
+                    if not page.has_next:
+                        break
+                    cursor = page.next_cursor
+                assert got == expected, (user.username, narrow)

@@ -201,29 +201,40 @@ def match_branches(text: str) -> tuple[Q, Q]:
     return first, later & ~first
 
 
+# Up to this many rows of the person → scope table under a user's keys (a ward or
+# commune has hundreds), the search reads them all in one query per half and sorts;
+# above (a district, a province), one query per key and half, each read in order.
+NARROW_SCOPE = 2000
+
+
 def scope_branches(text: str, keys: list[str]) -> list:
-    """The branches of `find(text)` within the scope keys `keys`, each read through the
-    index `person_scope_search` of `PersonScope` (key, search_name, person) in order and
-    stopped at the page: for each key, the names starting with the search key, and those
-    where only a later word does. Callables for `core.keyset.paginate` on a Person
-    queryset *without* the scope or the name filter (the joined key is the scope); each
-    annotates the keys `skey` (the copied accent-free name, compared byte by byte) and
-    `pid` (the person id as the scope row holds it, so the index serves the cursor)."""
+    """The branches of `find(text)` within the scope keys `keys`, read through the index
+    `person_scope_search` of `PersonScope` (key, search_name, person): the names starting
+    with the search key, and those where only a later word does; for a wide scope each
+    key apart, read in order and stopped at the page. Callables for
+    `core.keyset.paginate` on a Person queryset *without* the scope or the name filter
+    (the joined keys are the scope); each annotates the keys `skey` (the copied
+    accent-free name, compared byte by byte) and `pid` (the person id as the scope row
+    holds it, so that the index serves the cursor too). One query (the rows under the
+    keys, counted up to a bound)."""
     key = search_key(text)
     first = Q(skey__gte=key, skey__lt=key + "\U0010ffff")
     later = Q(skey__contains=" " + key) & ~first
+    narrow = PersonScope.objects.filter(key__in=keys)[: NARROW_SCOPE + 1].count() <= NARROW_SCOPE
+    groups = [keys] if narrow else [[k] for k in keys]
 
-    def joined(qs, k: str):
-        return (
-            qs.alias(sc=FilteredRelation("scopes", condition=Q(scopes__key=k)))
-            .annotate(skey=F("sc__search_name"), pid=F("sc__person_id"))
-            .filter(sc__key=k)
-        )
+    def joined(qs, group: list[str]):
+        # An inner join on (person, key in the group): the filters on `skey` below reject
+        # the rows the outer join would add (no row for the keys, a NULL name).
+        qs = qs.alias(sc=FilteredRelation("scopes", condition=Q(scopes__key__in=group)))
+        qs = qs.annotate(skey=F("sc__search_name"), pid=F("sc__person_id"))
+        # A person under two of the keys (a candidate living in the ward) is read twice.
+        return qs.distinct() if len(group) > 1 else qs
 
     out = []
-    for k in keys:
-        out.append(lambda qs, k=k: joined(qs, k).filter(first))
-        out.append(lambda qs, k=k: joined(qs, k).filter(later))
+    for group in groups:
+        out.append(lambda qs, g=group: joined(qs, g).filter(first))
+        out.append(lambda qs, g=group: joined(qs, g).filter(later))
     return out
 
 
