@@ -3,6 +3,7 @@ from typing import cast
 
 from django import forms
 from django.db.models import Exists, OuterRef
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dangvien.accounts.scoping import personal_everywhere
@@ -42,7 +43,19 @@ class PersonFilter(forms.Form):
         label=_("Unit"),
         required=False,
         max_length=200,
-        widget=forms.TextInput(attrs={"list": "unit-options", "autocomplete": "off", "size": 40}),
+        # Searchable: the list holds the units matching what is typed (htmx asks
+        # `unit_options`); without JavaScript a typed name is resolved on submit.
+        widget=forms.TextInput(
+            attrs={
+                "list": "unit-options",
+                "autocomplete": "off",
+                "size": 40,
+                "hx-get": reverse_lazy("unit_options"),
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#unit-options",
+                "hx-swap": "outerHTML",
+            }
+        ),
     )
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", _("Any")), *Sex.choices], required=False)
