@@ -378,3 +378,37 @@ def test_scoped_search_pages_are_the_visible_matches(org, personas, q):
                         break
                     cursor = page.next_cursor
                 assert got == expected, (user.username, narrow)
+
+
+def test_the_audit_log_pages_by_keyset_newest_first(client, org, personas, settings):
+    """Every entry once, newest first, through the cursors; a forged cursor is a 400."""
+    from django.urls import reverse
+
+    from dangvien.accounts.models import AuditEntry
+
+    admin = f.user("quantri")
+    admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    expected = list(AuditEntry.objects.order_by("-at", "-pk").values_list("pk", flat=True))
+    assert len(expected) > 3
+    from dangvien.core import keyset
+
+    seen, cursor = [], None
+    while True:
+        page = keyset.paginate(
+            AuditEntry.objects.all(), ("-at", "-pk"), cursor, name="audit", size=3
+        )
+        seen += [e.pk for e in page]
+        if not page.has_next:
+            break
+        cursor = page.next_cursor
+    assert seen == expected
+    back = keyset.paginate(
+        AuditEntry.objects.all(), ("-at", "-pk"), page.previous_cursor, name="audit", size=3
+    )
+    assert [e.pk for e in back] == expected[-len(page) - 3 : -len(page)]
+    assert client.get(reverse("audit_log")).status_code == 200
+    got = client.get(reverse("audit_log"), {"cursor": "forged"})
+    assert got.status_code == 400
+    assert "không hợp lệ" in got.content.decode()
