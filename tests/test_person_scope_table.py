@@ -385,8 +385,9 @@ def test_the_audit_log_pages_by_keyset_newest_first(client, org, personas, setti
     from django.urls import reverse
 
     from dangvien.accounts.models import AuditEntry
+    from tests.conftest import with_totp
 
-    admin = f.user("quantri")
+    admin = with_totp(f.user("quantri"))
     admin.is_superuser = True
     admin.save()
     client.force_login(admin)
