@@ -25,6 +25,7 @@ from dangvien.targets import views as targets
 urlpatterns = [
     path("", replica_reads(reports.home), name="home"),
     path("units/", replica_reads(orgs.unit_tree), name="unit_tree"),
+    path("units/options/", replica_reads(orgs.unit_options_view), name="unit_options"),
     path("units/restructure/", restructuring.restructure_page, name="restructure"),
     path("units/restructure/split/", restructuring.restructure_split, name="restructure_split"),
     path(

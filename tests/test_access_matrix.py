@@ -46,6 +46,8 @@ def matrix(o):
     return [
         ("home", "GET", "/", everyone),
         ("unit_tree", "GET", "/units/", everyone),
+        # The searchable unit picker's options: each user's own scope (its tests).
+        ("unit_options", "GET", "/units/options/?unit=chi", everyone),
         # Restructuring is the organisation board's (and administrators') work only.
         ("restructure", "GET", "/units/restructure/", board),
         ("restructure_split", "GET", "/units/restructure/split/", board),

@@ -179,9 +179,9 @@ def test_audit_page_is_for_administrators(client, personas, org):
     admin = with_totp(get_user_model().objects.create_superuser("root", password="pw-admin-2017!"))
     client.force_login(admin)
     response = client.get(reverse("audit_log"), {"person": org.an.pk, "action": "UPDATE"})
-    assert response.status_code == 200 and response.context["page"].paginator.count == 1
+    assert response.status_code == 200 and len(response.context["page"]) == 1
     response = client.get(reverse("audit_log"), {"from": "not a date"})
-    assert response.status_code == 200 and response.context["page"].paginator.count == 0
+    assert response.status_code == 200 and len(response.context["page"]) == 0
     refused = client.get(reverse("audit_log"), {"format": "csv"})
     assert refused["Content-Type"].startswith("text/html")  # no purpose, no export
     csv_body = client.get(

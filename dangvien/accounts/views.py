@@ -1,11 +1,11 @@
 """The audit page: administrators filter and export the audit log."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from dangvien.core.dates import parse_date
+from dangvien.core.keyset import BadCursor, bad_cursor, paginate, query_without_cursor
 from dangvien.orgs.models import OrgUnit
 from dangvien.reports.exports import table_response
 
@@ -76,9 +76,18 @@ def audit_log(request):
                 for row in qs.iterator()
             ),
         )
-    page = Paginator(qs, 100).get_page(g.get("page"))
-    query = g.copy()
-    query.pop("page", None)
+    # Newest first, a keyset page (no OFFSET, no COUNT over the whole log).
+    try:
+        page = paginate(
+            qs,
+            ("-at", "-pk"),
+            g.get("cursor"),
+            name="audit",
+            size=100,
+            query=query_without_cursor(request),
+        )
+    except BadCursor:
+        return bad_cursor(request)
     return render(
         request,
         "accounts/audit.html",
@@ -86,6 +95,6 @@ def audit_log(request):
             "page": page,
             "actions": A.choices,
             "error": " ".join(errors),
-            "query": query.urlencode(),
+            "query": query_without_cursor(request),
         },
     )

@@ -7,7 +7,7 @@ a forged or damaged cursor is refused (`BadCursor`, a Vietnamese 400), never run
 """
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,26 +115,35 @@ def paginate(
     name: str,
     size: int | None = None,
     query: str = "",
-    branches: Sequence[Q] = (),
+    branches: Sequence[Q | Callable[[QuerySet], QuerySet]] = (),
     rows: QuerySet | None = None,
 ) -> KeysetPage:
     """One page of `qs` in the ascending order of `keys` (fields or annotations whose
-    tuple is unique: end with the primary key), after or before the `cursor`'s key.
+    tuple is unique: end with the primary key; each written "-name" for the descending
+    order), after or before the `cursor`'s key.
 
     One query (the page and one row more, to know whether there is another page). With
     `branches` (conditions whose union is the list: an OR no single index serves in
     order), each branch's keys are read apart, then the page's rows (the last key must
-    be the primary key), then the page's rows from `rows` (default: `qs`) by their keys:
-    a `rows` without the filters when the branches' queries applied them.
+    be the primary key's value), then the page's rows from `rows` (default: `qs`) by
+    their keys: a `rows` without the filters when the branches' queries applied them. A
+    branch is a Q, or a callable turning `qs` into the branch's queryset (one that joins
+    or annotates what a Q cannot).
     """
     size = size or page_size()
     direction, key = read_cursor(cursor, len(keys), name) if cursor else ("n", None)
-    order = list(keys) if direction == "n" else [f"-{k}" for k in keys]
+    # Keys written "-name" (all of them: one tuple comparison) list newest first.
+    descending = keys[0].startswith("-")
+    if any(k.startswith("-") != descending for k in keys):
+        raise ValueError(keys)
+    keys = [k.lstrip("-") for k in keys]
+    forwards = (direction == "n") != descending
+    order = list(keys) if forwards else [f"-{k}" for k in keys]
 
     def bounded(qs: QuerySet) -> QuerySet:
         if key is None:
             return qs.order_by(*order)
-        after = TupleGreaterThan if direction == "n" else TupleLessThan
+        after = TupleGreaterThan if forwards else TupleLessThan
         return qs.filter(after(Tuple(*(F(k) for k in keys)), key)).order_by(*order)
 
     if branches:
@@ -142,8 +151,9 @@ def paginate(
         # then the page's rows in one query: 2 + 1 queries whatever the sizes.
         found: list[tuple] = []
         for branch in branches:
-            found += bounded(qs.filter(branch)).values_list(*keys)[: size + 1]
-        found = sorted(set(found), reverse=direction == "p")[: size + 1]
+            part = branch(qs) if callable(branch) else qs.filter(branch)
+            found += bounded(part).values_list(*keys)[: size + 1]
+        found = sorted(set(found), reverse=not forwards)[: size + 1]
         pks = [k[-1] for k in found]
         source = qs if rows is None else rows
         found_rows = list(source.filter(pk__in=pks).order_by(*order)) if pks else []

@@ -37,6 +37,7 @@ from dangvien.core.dates import add_months, add_years
 from dangvien.core.text import clean_name, search_key, sort_key
 from dangvien.membership.models import Membership, Stint
 from dangvien.orgs.models import Locality, LocalityCell, OrgUnit
+from dangvien.people import scope as person_scope
 from dangvien.people.models import Person, Residence
 from dangvien.records.models import ExitDecision, PartyCard, Transfer
 from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
@@ -440,6 +441,7 @@ class Country:
         with transaction.atomic():
             s.finish()
         stats.rebuild()  # COPY sends no signal: the precomputed counts from the rows
+        person_scope.rebuild()  # and the person → scope table
         return self.counts
 
     # ----- rows -----------------------------------------------------------------------

@@ -14,6 +14,7 @@ from dangvien.accounts.models import Role
 from dangvien.core.dates import add_years, years_between
 from dangvien.membership.models import Membership, Stint
 from dangvien.orgs.models import Locality, LocalityCell, OrgUnit
+from dangvien.people import scope as person_scope
 from dangvien.people.models import Person, Position
 from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
 from dangvien.stats import store as stats
@@ -118,6 +119,7 @@ class Loader:
         with stats.suspend(), chain.buffered():
             got = self.write_all()
         stats.rebuild()
+        person_scope.rebuild()  # the person → scope table, likewise from the rows
         return got
 
     def write_all(self) -> dict[str, int]:

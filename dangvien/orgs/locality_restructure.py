@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from dangvien.accounts.audit import A, log
+from dangvien.core.bulk import many_writes, touched
 
 from .models import Locality, LocalityCell, OrgUnit, Restructuring
 from .restructure import Effect, Kind, Op, done, free_code, iso, summary_of
@@ -187,6 +188,7 @@ def parent_ok(op, locs, subtree, bad, scope_ok) -> bool:
 
 
 @transaction.atomic
+@many_writes()  # the residents' scopes (and counts) are refreshed once, at the end
 def apply(ops: list[Op], *, by=None, scope_ok=lambda loc: True) -> Effect:
     """Check and carry out `ops` in one transaction, recorded as one undoable
     `Restructuring`; refuses (changes nothing) on a problem."""
@@ -294,6 +296,7 @@ def carry(
     for person in Person.objects.filter(residence=loc):
         rec["residents"].append([person.pk, loc.pk])
         Person.objects.filter(pk=person.pk).update(residence=successor)
+        touched([person.pk])  # an update() sends no signal: who sees the person moved
     for link in LocalityCell.objects.filter(locality=loc).filter(
         Q(valid_to__isnull=True) | Q(valid_to__gt=day)
     ):
@@ -357,6 +360,7 @@ def reverse(ch: dict) -> None:
         Residence.objects.filter(pk=pk).update(locality=loc)
     for pk, loc in ch.get("residents", []):
         Person.objects.filter(pk=pk).update(residence=loc)
+    touched(pk for pk, _loc in ch.get("residents", []))  # update() sends no signal
     LocalityCell.objects.filter(pk__in=ch.get("loc_links", [])).delete()
     for pk, end in ch.get("loc_links_ended", []):
         LocalityCell.objects.filter(pk=pk).update(valid_to=end)

@@ -44,6 +44,35 @@ def unit_options(visible, day: dt.date) -> list[tuple[str, str]]:
     return [(u.code, label) for u, label in label_units(units)]
 
 
+# The searchable picker (`matching_unit_options`) offers at most this many units.
+MATCHES = 30
+
+
+def matching_unit_options(visible, day: dt.date, text: str) -> list[tuple[str, str]]:
+    """(code, label) of at most `MATCHES` units a user may pick on `day` whose name (or
+    code) contains what they typed, accents and case ignored, by name; none for less
+    than two letters. Only the matches are labelled (one query for their grassroots
+    organisations), not every unit in scope."""
+    from dangvien.core.text import search_key
+
+    text = text.split(" – ")[0]  # a label chosen before: its unit's own name
+    key = search_key(text)
+    if len(key) < 2:
+        return []
+    rows = (
+        visible.on(day)
+        .exclude(kind=OrgUnit.Kind.PARTY_GROUP)
+        .order_by("name", "path")
+        .values_list("pk", "code", "name")
+    )
+    code = text.strip().upper()
+    found = [pk for pk, c, name in rows if c == code or key in search_key(name)][:MATCHES]
+    units = (
+        OrgUnit.objects.filter(pk__in=found).order_by("name", "path").only("code", "name", "path")
+    )
+    return [(u.code, label) for u, label in label_units(units)]
+
+
 def locality_label(loc: Locality) -> str:
     """A hamlet or residential group with its commune or ward (parent selected)."""
     return loc.long_name

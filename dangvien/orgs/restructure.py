@@ -618,6 +618,11 @@ def undo(record: Restructuring, *, by=None) -> None:
     LocalityCell.objects.filter(pk__in=ch["links"]).delete()
     for pk, end in ch["links_ended"]:
         LocalityCell.objects.filter(pk=pk).update(valid_to=end)
+    touched(  # the candidates' scope (`dangvien.people.scope`) moves back with their cell
+        Candidate.objects.filter(pk__in=[pk for pk, _c in ch["candidates"]]).values_list(
+            "person_id", flat=True
+        )
+    )
     for pk, cell in ch["candidates"]:
         Candidate.objects.filter(pk=pk).update(cell=cell)
     through = OrgUnit.successors.through

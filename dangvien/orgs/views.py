@@ -226,3 +226,18 @@ def locality_list(request):
             "totals": totals,
         },
     )
+
+
+def unit_options_view(request):
+    """The options of a searchable unit picker (htmx, `?unit=` or `?q=`): a `<datalist>`
+    of the units in the user's scope whose name contains the text typed."""
+    from dangvien.core.views import today
+
+    from .picker import matching_unit_options
+
+    name = request.GET.get("list", "unit")
+    if not name.isidentifier():
+        name = "unit"
+    text = request.GET.get(name) or request.GET.get("q", "")
+    options = matching_unit_options(OrgUnit.objects.visible_to(request.user), today(), text)
+    return render(request, "_unit_datalist.html", {"options": options, "name": name})

@@ -3,6 +3,7 @@ from typing import cast
 
 from django import forms
 from django.db.models import Exists, OuterRef
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dangvien.accounts.scoping import personal_everywhere
@@ -42,7 +43,19 @@ class PersonFilter(forms.Form):
         label=_("Unit"),
         required=False,
         max_length=200,
-        widget=forms.TextInput(attrs={"list": "unit-options", "autocomplete": "off", "size": 40}),
+        # Searchable: the list holds the units matching what is typed (htmx asks
+        # `unit_options`); without JavaScript a typed name is resolved on submit.
+        widget=forms.TextInput(
+            attrs={
+                "list": "unit-options",
+                "autocomplete": "off",
+                "size": 40,
+                "hx-get": reverse_lazy("unit_options"),
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#unit-options",
+                "hx-swap": "outerHTML",
+            }
+        ),
     )
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", _("Any")), *Sex.choices], required=False)
@@ -106,9 +119,11 @@ class PersonFilter(forms.Form):
             )
         return data
 
-    def apply(self, qs):
+    def apply(self, qs, search: bool = True):
+        """The filters on `qs`; without `search`, all but the name (the caller reads the
+        name through `scope_branches`)."""
         d, day = self.cleaned_data, self.today
-        if d.get("q"):
+        if d.get("q") and search:
             qs = qs.find(d["q"])
         memberships = Membership.objects.filter(person=OuterRef("pk"))
         status = d.get("status")

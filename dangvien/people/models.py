@@ -4,7 +4,14 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, Expression, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models import (
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Collate
 from django.utils.translation import gettext_lazy as _
@@ -71,11 +78,6 @@ class Occupation(models.TextChoices):
     OTHER = "OTHER", _("Other")
 
 
-# Up to this many units in a user's scope (a ward or commune committee has tens), the
-# people search gathers the scope's people first; above, it checks each name match.
-SCOPE_SET_UNITS = 300
-
-
 class PersonQuerySet(models.QuerySet):
     def visible_to(self, user, personal: bool = False):
         """People a user may see: whose current (or last) unit is in the user's scope.
@@ -125,30 +127,29 @@ class PersonQuerySet(models.QuerySet):
         key = search_key(text)
         return self.filter(search_name__contains=key) if key else self
 
-    def scoped(self, user, personal: bool = False):
-        """The same people as `visible_to`; for a narrow scope written as one set of person
-        ids (`pk IN (… UNION …)`) that PostgreSQL joins from the scope's side: an officer
-        of a ward reads the few hundred people of the ward, not every match in the
-        country. One query more (the units in scope, counted up to a bound)."""
-        from dangvien.accounts.scoping import locality_paths, prefix_q, scope_paths
+    def scope_keys(self, user, personal: bool = False) -> list[str] | None:
+        """The keys of the user's scope in the person → scope table (`PersonScope`);
+        None: the user sees everybody."""
+        from dangvien.accounts.scoping import locality_paths, scope_paths
+
+        from .scope import keys_for
 
         paths = scope_paths(user, personal)
         if paths is None:
-            return self
-        places = locality_paths(user, personal) or []
-        # A wide scope (a province): the ids of its people cost more to gather than to
-        # check each match in the order of the name index (the `visible_to` form).
-        units = OrgUnit.objects.filter(prefix_q("path", paths))[: SCOPE_SET_UNITS + 1].count()
-        if units > SCOPE_SET_UNITS:
-            return self.within(paths, places)
-        from django.db import connection
+            return None
+        return keys_for(paths, locality_paths(user, personal) or [])
 
-        ids = scope_person_ids(paths, places)
-        if connection.vendor == "postgresql":
-            # `id = ANY(ARRAY(…))`: the set is gathered once (an InitPlan), then the
-            # people are read by primary key, never a scan of every name match.
-            return self.filter(PkInArray(ids))
-        return self.filter(pk__in=ids)
+    def scoped(self, user, personal: bool = False):
+        """The same people as `visible_to`, read from the person → scope table
+        (`PersonScope`, kept on every write by `dangvien.people.scope`): one indexed
+        lookup per key of the user's scope instead of gathering the scope's people from
+        their stints, candidacies, transfers and residences."""
+        keys = self.scope_keys(user, personal)
+        if keys is None:
+            return self
+        return self.filter(
+            pk__in=PersonScope.objects.filter(key__in=keys).values("person_id").order_by()
+        )
 
     def with_search_key(self):
         """Annotate `skey`, the accent-free name compared byte by byte (COLLATE "C" on
@@ -200,71 +201,48 @@ def match_branches(text: str) -> tuple[Q, Q]:
     return first, later & ~first
 
 
+# Up to this many rows of the person → scope table under a user's keys (a ward or
+# commune has hundreds), the search reads them all in one query per half and sorts;
+# above (a district, a province), one query per key and half, each read in order.
+NARROW_SCOPE = 2000
+
+
+def scope_branches(text: str, keys: list[str]) -> list:
+    """The branches of `find(text)` within the scope keys `keys`, read through the index
+    `person_scope_search` of `PersonScope` (key, search_name, person): the names starting
+    with the search key, and those where only a later word does; for a wide scope each
+    key apart, read in order and stopped at the page. Callables for
+    `core.keyset.paginate` on a Person queryset *without* the scope or the name filter
+    (the joined keys are the scope); each annotates the keys `skey` (the copied
+    accent-free name, compared byte by byte) and `pid` (the person id as the scope row
+    holds it, so that the index serves the cursor too). One query (the rows under the
+    keys, counted up to a bound)."""
+    key = search_key(text)
+    first = Q(skey__gte=key, skey__lt=key + "\U0010ffff")
+    later = Q(skey__contains=" " + key) & ~first
+    narrow = PersonScope.objects.filter(key__in=keys)[: NARROW_SCOPE + 1].count() <= NARROW_SCOPE
+    groups = [keys] if narrow else [[k] for k in keys]
+
+    def joined(qs, group: list[str]):
+        # An inner join on (person, key in the group): the filters on `skey` below reject
+        # the rows the outer join would add (no row for the keys, a NULL name).
+        qs = qs.alias(sc=FilteredRelation("scopes", condition=Q(scopes__key__in=group)))
+        qs = qs.annotate(skey=F("sc__search_name"), pid=F("sc__person_id"))
+        # A person under two of the keys (a candidate living in the ward) is read twice.
+        return qs.distinct() if len(group) > 1 else qs
+
+    out = []
+    for group in groups:
+        out.append(lambda qs, g=group: joined(qs, g).filter(first))
+        out.append(lambda qs, g=group: joined(qs, g).filter(later))
+    return out
+
+
 # The index expression of migration people/0005 (the words after the first one).
 LATER_WORDS = (
     "to_tsvector('simple'::regconfig, "
     "regexp_replace(\"people_person\".\"search_name\", '^\\S+\\s*', ''))"
 )
-
-
-class PkInArray(Expression):
-    """`"people_person"."id" = ANY(ARRAY(subquery))` (PostgreSQL)."""
-
-    output_field = models.BooleanField()
-    conditional = True
-
-    def __init__(self, queryset):
-        super().__init__()
-        self.subquery = Subquery(queryset)
-
-    def get_source_expressions(self):
-        return [self.subquery]
-
-    def set_source_expressions(self, exprs):
-        (self.subquery,) = exprs
-
-    def as_sql(self, compiler, connection):
-        sql, params = compiler.compile(self.subquery)
-        return f'"people_person"."id" = ANY(ARRAY{sql})', params
-
-
-def scope_person_ids(paths: list[str], places: list[str]):
-    """Ids of the people `PersonQuerySet.within(paths, places)` keeps, as one UNION query
-    (each part read through the index of its unit or locality path)."""
-    from dangvien.accounts.scoping import prefix_q
-    from dangvien.admission.models import Candidate
-    from dangvien.membership.models import Stint
-    from dangvien.records.models import Transfer
-
-    latest = (
-        Stint.objects.filter(prefix_q("unit__path", paths))
-        .filter(Q(end_on__isnull=True) | Q(end_on=F("membership__exit_on")))
-        .values_list("membership__person_id", flat=True)
-        .order_by()
-    )
-    stints = Stint.objects.filter(membership__person=OuterRef("pk"))
-    resident = (
-        Person.objects.filter(prefix_q("residence__path", places))
-        .filter(~Exists(stints))
-        .values_list("pk", flat=True)
-        .order_by()
-    )
-    candidacy = (
-        Candidate.objects.filter(prefix_q("cell__path", paths))
-        .values_list("person_id", flat=True)
-        .order_by()
-    )
-    in_transit = (
-        Transfer.objects.filter(
-            prefix_q("from_unit__path", paths) | prefix_q("to_unit__path", paths),
-            kind=Transfer.Kind.OFFICIAL,
-            received_on__isnull=True,
-            cancelled_on__isnull=True,
-        )
-        .values_list("membership__person_id", flat=True)
-        .order_by()
-    )
-    return latest.union(resident, candidacy, in_transit)
 
 
 class Person(models.Model):
@@ -448,3 +426,28 @@ def resident_on_q(day: dt.date, prefix: str = "") -> Q:
     return (Q(**{f"{prefix}start_on__isnull": True}) | Q(**{f"{prefix}start_on__lte": day})) & (
         Q(**{f"{prefix}end_on__isnull": True}) | Q(**{f"{prefix}end_on__gt": day})
     )
+
+
+class PersonScope(models.Model):
+    """Who may see a person, kept beside the rows it follows (`dangvien.people.scope`):
+    one row per key "u<unit path>" for every unit path (the person's units and each of
+    their superiors) under which `PersonQuerySet.within` finds the person, and
+    "l<locality path>" likewise for a non-member's place of residence. An officer whose
+    scope is the subtree of the unit path P sees exactly the people with a row "uP" (or
+    "lQ" for a locality Q the unit leads). The accent-free name is copied in, so that a
+    scope's name search is one range of the index (key, search_name, person)."""
+
+    # Indexed by the unique (person, key), which leads with it.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="scopes", db_index=False
+    )
+    key = models.CharField(max_length=402)
+    search_name = models.CharField(max_length=128)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "key"], name="person_scope_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.key}"

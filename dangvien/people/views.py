@@ -1,7 +1,7 @@
 import json
 
 from django.contrib import messages
-from django.db.models import Case, Exists, OuterRef, Subquery, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Subquery, Value, When
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from dangvien.records.timeline import timeline
 from dangvien.reports.exports import attachment, table_response
 
 from .forms import PersonFilter
-from .models import Person, match_branches
+from .models import Person, match_branches, scope_branches
 from .record import full_record
 
 PAGE_SIZE = 50
@@ -46,8 +46,10 @@ def person_list(request):
     day = today()
     form = PersonFilter(request.GET or None, user=request.user, today=day)
     people = Person.objects.scoped(request.user)
+    everyone = Person.objects.all()  # for a scoped search: the scope is in its branches
     if form.is_bound and form.is_valid():
         people = form.apply(people)
+        everyone = form.apply(everyone, search=False)
         if form.cleaned_data.get("unit"):  # a code from a link shows as the unit's name
             form.data = form.data.copy()
             form.data["unit"] = label_units([form.cleaned_data["unit"]])[0][1]
@@ -64,19 +66,31 @@ def person_list(request):
     # A search reads the accent-free name index in order; the plain list, the Vietnamese
     # name order. Either way a keyset page (no OFFSET, no COUNT over the whole scope).
     searched = form.is_bound and not form.errors and form.cleaned_data.get("q")
-    keys = ("skey", "pk") if searched else ("sort_name", "birth_date", "pk")
+    keys: tuple[str, ...] = ("sort_name", "birth_date", "pk")
+    name, branches, rows = "people", [], None
+    scope = Person.objects.scope_keys(request.user) if searched else None
+    if searched and scope is None:
+        # One OR no index reads in order: its two halves apart, then merged.
+        keys, name = ("skey", "pk"), "people-search"
+        branches = list(match_branches(form.cleaned_data["q"]))
+        # The page's people by id: the branches' queries applied the filters.
+        rows = with_columns(Person.objects.with_search_key(), day)
+    elif searched:
+        # Each key of the scope and each half of the match read apart through the index
+        # of the person → scope table (key, name, person): the scope is the joined key.
+        keys, name, people = ("skey", "pid"), "people-scope-search", everyone
+        branches = scope_branches(form.cleaned_data["q"], scope)
+        rows = with_columns(Person.objects.with_search_key().annotate(pid=F("pk")), day)
     try:
         page = paginate(
             people,
             keys,
             request.GET.get("cursor"),
-            name="people-search" if searched else "people",
+            name=name,
             size=PAGE_SIZE,
             query=query_without_cursor(request),
-            # One OR no index reads in order: its two halves apart, then merged.
-            branches=match_branches(form.cleaned_data["q"]) if searched else (),
-            # The page's people by id: the scope was checked by the branches' queries.
-            rows=with_columns(Person.objects.with_search_key(), day) if searched else None,
+            branches=branches,
+            rows=rows,
         )
     except BadCursor:
         return bad_cursor(request)

@@ -5,7 +5,7 @@ from django import template
 
 from dangvien.core.views import today
 from dangvien.orgs.models import OrgUnit
-from dangvien.orgs.picker import unit_options
+from dangvien.orgs.picker import matching_unit_options, unit_options
 
 register = template.Library()
 
@@ -34,5 +34,16 @@ def unit_datalist(context, name: str = "unit"):
     request = context["request"]
     return {
         "options": unit_options(OrgUnit.objects.visible_to(request.user), today()),
+        "name": name,
+    }
+
+
+@register.inclusion_tag("_unit_datalist.html", takes_context=True)
+def unit_datalist_matching(context, text: str = "", name: str = "unit"):
+    """The list of a searchable picker: only the units matching `text` (what the field
+    holds); htmx replaces it as the user types (`unit_options`)."""
+    request = context["request"]
+    return {
+        "options": matching_unit_options(OrgUnit.objects.visible_to(request.user), today(), text),
         "name": name,
     }

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from dangvien.orgs.models import OrgUnit
+from dangvien.people import scope as person_scope
 from dangvien.stats import store
 from dangvien.stats.check import differences
 from dangvien.stats.tasks import rebuild_stats
@@ -58,6 +59,12 @@ class Command(BaseCommand):
         started = time.perf_counter()
         got = store.rebuild()
         took = time.perf_counter() - started
+        started = time.perf_counter()
+        scopes = person_scope.rebuild()
+        self.stdout.write(
+            _("Rebuilt the people's scopes: %(rows)s rows in %(s).1f s.")
+            % {"rows": vn(scopes), "s": time.perf_counter() - started}
+        )
         self.stdout.write(
             _("Rebuilt: %(people)s people, %(keys)s keys, %(rows)s rows in %(s).1f s.")
             % {
