@@ -8,4 +8,7 @@ from . import store
 
 @task()
 def rebuild_stats() -> dict:
-    return store.rebuild()
+    from dangvien.people import scope as person_scope
+
+    # As the command does: the counts, then the person → scope table.
+    return {**store.rebuild(), "scopes": person_scope.rebuild()}
