@@ -701,6 +701,17 @@ def visible_transfers(user):
     return qs.filter(prefix_q("from_unit__path", paths) | prefix_q("to_unit__path", paths))
 
 
+def touching(unit: OrgUnit | None, transfers=None):
+    """Transfers whose sending or receiving unit is in `unit`'s subtree (all when `unit`
+    is None): a transfer in transit concerns both sides."""
+    qs = Transfer.objects.all() if transfers is None else transfers
+    if unit is None:
+        return qs
+    return qs.filter(
+        Q(from_unit__path__startswith=unit.path) | Q(to_unit__path__startswith=unit.path)
+    )
+
+
 def in_transit_on(day: dt.date):
     """Official transfers issued by `day`, not received by then and never cancelled, of
     members on `day`."""
