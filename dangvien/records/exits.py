@@ -24,6 +24,7 @@ from dangvien.core.errors import ActionError, ChangedMeanwhile, InvalidField, No
 from dangvien.membership.models import ExitReason, Membership, Status, Stint
 from dangvien.orgs.models import OrgUnit
 
+from .cards import end_cards_on_exit, reopen_cards_of_exit
 from .models import Exemption, ExitDecision, TemporaryStay, Transfer
 
 R = ExitReason
@@ -126,6 +127,7 @@ def end_membership(
     for record in records:
         record.end_on = on
         record.save(update_fields=["end_on"])
+    end_cards_on_exit(m, decision)
     return decision
 
 
@@ -346,6 +348,7 @@ def reverse_exit(
         ]:
             record.end_on = None
             record.save(update_fields=["end_on"])
+        reopen_cards_of_exit(fresh)
         locked.exit_on, locked.exit_reason = None, ""
         fields = ["exit_on", "exit_reason"]
         if d.reason == R.LESS_SERIOUS_CRIME:

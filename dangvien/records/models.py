@@ -210,6 +210,16 @@ class PartyCard(models.Model):
         _("reason"), max_length=12, choices=Reason.choices, default=Reason.FIRST
     )
     ended_on = models.DateField(_("no longer in use from"), null=True, blank=True)
+    # The exit that ended the card (death, striking off, expulsion, asking to leave…);
+    # reversing or voiding that exit puts the card back in use. Empty for a reissue.
+    ended_by_exit = models.ForeignKey(
+        ExitDecision,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cards_ended",
+        verbose_name=_("ended by the exit"),
+    )
 
     class Meta:
         ordering = ["issued_on", "pk"]
