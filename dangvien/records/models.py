@@ -59,6 +59,16 @@ class Transfer(models.Model):
     issued_on = models.DateField(_("issued on"), null=True, blank=True, db_index=True)
     received_on = models.DateField(_("received on"), null=True, blank=True)
     received_document = models.CharField(_("receipt number"), max_length=60, blank=True)
+    # The cell the member joined on receipt: the one named (`to_unit`) or another cell of
+    # the same grassroots organisation its officer chose.
+    received_in = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers_received",
+        verbose_name=_("cell joined on receipt"),
+    )
     cancelled_on = models.DateField(_("cancelled on"), null=True, blank=True)
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
     note = models.TextField(_("note"), blank=True)
