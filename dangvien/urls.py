@@ -57,6 +57,7 @@ urlpatterns = [
         name="exit_expunged",
     ),
     path("people/<int:pk>/exemptions/new/", exits.exemption_new, name="exemption_new"),
+    path("people/<int:pk>/out-of-contact/", exits.out_of_contact, name="out_of_contact"),
     path(
         "people/<int:pk>/exemptions/<int:exemption_pk>/end/",
         exits.exemption_end,

@@ -37,6 +37,7 @@ def matrix(o):
     left, x, y = o.left.pk, o.exit.pk, o.exemption.pk
     writers = everyone | {"ward_b": 404, "leader_a": 403}
     forged = dict.fromkeys(PERSONAS[1:], 404) | {"anonymous": 302}
+    in_personal_scope = everyone | {"ward_b": 404, "leader_a": 404}
     personal = everyone | {"anonymous": 401, "ward_b": 404, "leader_a": 404}
     api_body = dict.fromkeys(PERSONAS[1:], 422) | {"anonymous": 401}
     writes_person = dict.fromkeys(PERSONAS, 302) | {"ward_b": 404, "leader_a": 403}
@@ -191,6 +192,9 @@ def matrix(o):
         ("exemption_end", "GET", f"/people/{a}/exemptions/{y}/end/", writers),
         ("exemption_end", "POST", f"/people/{a}/exemptions/{y}/end/", writers),
         ("exemption_end", "GET", f"/people/{left}/exemptions/{y}/end/", forged),
+        # Periods out of contact: personal dates, read and written in the personal scope.
+        ("out_of_contact", "GET", f"/people/{a}/out-of-contact/", in_personal_scope),
+        ("out_of_contact", "POST", f"/people/{a}/out-of-contact/", in_personal_scope),
         # Read with personal details only; a write with the matrix's body is refused by
         # its schema (422) before scope, which tests/test_exits.py checks with real ones.
         ("api", "GET", f"/api/exits?person={a}", personal),

@@ -290,3 +290,40 @@ def test_vietnamese_pages_show_no_english(client, org, personas):
         main = response.content.decode().split("<main", 1)[-1]
         shown = [w for w in english if f">{w}" in main or f" {w}" in main]
         assert not shown, (url, shown)
+
+
+def test_alerts_export_dashboard_and_draft_include_a_transfer_not_received(client, org, personas):
+    """The transfer not received in time appears, in the alerts page's words, in the
+    alerts XLSX, on the dashboard of both sides and in the report draft."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from dangvien.reports.draft import draft
+
+    issue(client, org, personas)
+    wording = (
+        "Chuyển sinh hoạt đến Chi bộ Tổ dân phố 1 (B) (giới thiệu ngày 02/03/2020) "
+        "chưa được tiếp nhận"
+    )
+    response = page(
+        client, "/alerts/?date=2020-05-01&format=xlsx&purpose=rà soát", personas.ward_b_officer
+    )
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert ["Đảng viên", "Nơi chuyển đi", "Cảnh báo", "Hạn", "Quá hạn"] in rows
+    row = next(r for r in rows if r[0] == "Nguyễn Văn An")
+    assert row[1] == "Chi bộ Tổ dân phố 1" and row[2].startswith(wording)
+    assert "hạn 14/04/2020" in row[2] and row[3].date() == D(2020, 4, 14) and row[4] == "có"
+    for user in (personas.ward_a_officer, personas.ward_b_officer):
+        body = page(client, "/dashboard/", user).content.decode()
+        assert wording in body and "Nguyễn Văn An" in body
+    city = page(client, "/dashboard/?unit=CITY", personas.city_officer).content.decode()
+    assert wording in city  # the city is above both wards
+    d = draft(org.ward_b, D(2020, 1, 1), D(2020, 5, 1))
+    text = " ".join(dict(d.sections)["Nguồn kết nạp và thời hạn hồ sơ"])
+    assert "Chuyển sinh hoạt đảng: 1 trường hợp quá hạn chưa được tiếp nhận" in text
+    assert f"Nguyễn Văn An: {wording}: hạn 14/04/2020" in text
+    before = draft(org.ward_b, D(2020, 1, 1), D(2020, 3, 1))  # not yet issued
+    text = " ".join(dict(before.sections)["Nguồn kết nạp và thời hạn hồ sơ"])
+    assert "0 trường hợp quá hạn chưa được tiếp nhận và 0 trường hợp" in text

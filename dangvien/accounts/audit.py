@@ -264,6 +264,7 @@ def audited_models() -> list[type[models.Model]]:
         records.PartyCard,
         records.Badge,
         records.QualityRating,
+        records.OutOfContact,
         Membership,
         Stint,
         Candidate,

@@ -5,13 +5,11 @@ same function in its own process, or queues the task for `dangvien worker` with
 
 import datetime as dt
 
-from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
 from dangvien.orgs.models import OrgUnit
-from dangvien.records.models import Transfer
-from dangvien.records.transfers import TransferAlert, transfer_alerts
+from dangvien.records.transfers import TransferAlert, touching, transfer_alerts
 
 from .deadlines import Alert, alerts
 from .models import Candidate
@@ -34,14 +32,9 @@ def daily(day: dt.date, org: str | None = None) -> tuple[list[Alert], list[Trans
     """The alerts on `day`, in a unit's subtree when `org` (a unit code) is given."""
     unit = unit_of(org)
     candidates = Candidate.objects.all()
-    transfers = Transfer.objects.all()
     if unit is not None:
         candidates = candidates.filter(cell__path__startswith=unit.path)
-        # A transfer in transit concerns both sides: the sending and receiving units.
-        transfers = transfers.filter(
-            Q(from_unit__path__startswith=unit.path) | Q(to_unit__path__startswith=unit.path)
-        )
-    return alerts(candidates, day), transfer_alerts(transfers, day)
+    return alerts(candidates, day), transfer_alerts(touching(unit), day)
 
 
 def as_json(day: dt.date, found: list[Alert], moves: list[TransferAlert]) -> dict:

@@ -19,6 +19,7 @@ from dangvien.orgs.models import Locality, OrgUnit
 from dangvien.orgs.picker import grassroots_names, resolve_unit, unit_label
 from dangvien.people.models import Person
 from dangvien.records.cards import without_card
+from dangvien.records.transfers import transfer_alerts, visible_transfers
 from dangvien.reports.exports import DOCX, attachment, table_response
 from dangvien.reports.views import default_unit
 from dangvien.rules import rulesets
@@ -444,16 +445,7 @@ def alert_list(request):
                 fmt,
                 f"canh-bao-{day:%Y%m%d}",
                 [_("Candidate"), _("Cell"), _("Alert"), _("Due"), _("Overdue")],
-                (
-                    [
-                        a.candidate.person.full_name,
-                        a.candidate.cell_label,
-                        a.message,
-                        a.due,
-                        _("yes") if a.overdue else "",
-                    ]
-                    for a in items
-                ),
+                alert_rows(items, transfer_alerts(visible_transfers(request.user), day)),
             )
     return render(
         request,
@@ -465,6 +457,33 @@ def alert_list(request):
             "by_kind": by_kind,
         },
     )
+
+
+def alert_rows(items, moves):
+    """The rows of the alerts export: the candidates' alerts, then (under their own
+    header, as the page shows them) the transfers not received in the legal time."""
+    for a in items:
+        yield [
+            a.candidate.person.full_name,
+            a.candidate.cell_label,
+            a.message,
+            a.due,
+            _("yes") if a.overdue else "",
+        ]
+    if not moves:
+        return
+    yield []
+    yield [_("Transfers not yet received")]
+    yield [_("Party member"), _("Sending unit"), _("Alert"), _("Due"), _("Overdue")]
+    for m in moves:
+        t = m.transfer
+        yield [
+            t.membership.person.full_name,
+            t.from_unit.name if t.from_unit else "",
+            m.message,
+            m.due,
+            _("yes") if m.overdue else "",
+        ]
 
 
 # ----- Word documents -------------------------------------------------------------------

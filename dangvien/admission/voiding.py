@@ -203,11 +203,13 @@ def undo_membership_effects(c: Candidate, event: Event) -> None:
                 )
                 % {"name": name}
             )
+        from dangvien.records.cards import reopen_cards_of_exit
         from dangvien.records.models import ExitDecision
 
         for decision in ExitDecision.objects.filter(
             membership=m, on=event.date, reason=ExitReason.STRUCK_OFF, reversed_on__isnull=True
         ):
+            reopen_cards_of_exit(decision)
             decision.delete()  # one by one: audited
         m.exit_on, m.exit_reason = None, ""
         m.save(update_fields=["exit_on", "exit_reason"])

@@ -32,6 +32,7 @@ class CardOut(Schema):
     issuing_body: str
     reason: str
     ended_on: dt.date | None
+    ended_by_exit_id: int | None = None  # the exit (decision id) that ended the card
 
 
 class CardIn(Schema):

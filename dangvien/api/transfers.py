@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, ValidationInfo, field_validator
 
@@ -35,6 +36,7 @@ class TransferOut(Schema):
     issued_on: dt.date | None
     received_on: dt.date | None
     received_document: str
+    received_in: str | None = None  # the cell joined on receipt (code)
     cancelled_on: dt.date | None
     due: dt.date | None
 
@@ -79,6 +81,12 @@ class IssueIn(Dated):
 class ReceiveIn(Dated):
     on: dt.date
     document_number: str = Field("", max_length=60)
+    cell: str = Field(
+        "",
+        max_length=40,
+        description="code of the cell of the receiving organisation the member joins "
+        "(empty: the cell named by the sending unit)",
+    )
 
 
 class CancelIn(Schema):
@@ -142,6 +150,7 @@ def transfer_out(t: Transfer) -> dict:
         "issued_on": t.issued_on,
         "received_on": t.received_on,
         "received_document": t.received_document,
+        "received_in": t.received_in.code if t.received_in else None,
         "cancelled_on": t.cancelled_on,
         "due": tr.receipt_due(t) if t.kind == Transfer.Kind.OFFICIAL else None,
     }
@@ -383,8 +392,13 @@ def receive(request, pk: int, body: ReceiveIn):
     if error:
         return error
     try:
+        cell = None
+        if body.cell.strip():
+            cell = OrgUnit.objects.filter(code=body.cell.strip().upper()).first()
+            if cell is None:
+                raise InvalidField("cell", _("Choose the unit from the list."))
         t = tr.receive_transfer(
-            t, on=body.on, document_number=body.document_number, by=request.user
+            t, on=body.on, document_number=body.document_number, cell=cell, by=request.user
         )
     except ActionError as e:
         return refused(request, e, t)

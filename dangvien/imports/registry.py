@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from . import candidates, localities, members, restructure, units
+from . import candidates, localities, members, positions, restructure, units
 from .base import Importer
 
 IMPORTERS: dict[str, Importer] = {
@@ -12,6 +12,7 @@ IMPORTERS: dict[str, Importer] = {
     "candidates": candidates,
     "restructure": restructure.UNITS,
     "restructure-places": restructure.LOCALITIES,
+    "positions": positions,
 }
 LABELS = {
     "units": _("Party units"),
@@ -20,4 +21,5 @@ LABELS = {
     "candidates": _("Candidates (source list)"),
     "restructure": _("Restructuring (merge, move, rename, dissolve units)"),
     "restructure-places": _("Restructuring localities (merge, move, rename, dissolve)"),
+    "positions": _("Positions held (hamlet heads, cell secretaries…)"),
 }

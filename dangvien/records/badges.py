@@ -21,8 +21,13 @@ What the regulations say (read again for this module in public sources quoting t
   (Hướng dẫn 12-HD/BTCTW, 17/05/2012, kept by the 2022 guidance, mục III.1).
 
 Here the time outside is the gap between leaving and being readmitted (from the exit to
-the new admission decision); a transfer out of the system is not a gap (the member stays
-in the Party elsewhere). Gaps within a membership (out of contact) are not recorded yet.
+the new admission decision), and the periods out of contact recorded within a membership
+(`OutOfContact`): Quy định 24-QĐ/TW (30/07/2021), điểm 4.5.1 (as 29-QĐ/TW, 25/07/2016,
+tiết 4.5a before it) — "thời gian không tham gia sinh hoạt đảng là: thời gian bị khai
+trừ …, thời gian bị xoá tên, thời gian mất liên lạc với tổ chức đảng và thời gian gián
+đoạn do chuyển sinh hoạt đảng". A transfer out of the system is not a gap (the member
+stays in the Party elsewhere). The interruption of a transfer within the system (the
+days in transit) is not subtracted yet.
 """
 
 import datetime as dt
@@ -58,46 +63,85 @@ def next_award_day(day: dt.date) -> dt.date:
     raise AssertionError("unreachable")
 
 
+Period = tuple[dt.date, dt.date | None]  # [start, end); end None: still running
+
+
 @dataclass(frozen=True)
 class Span:
-    """One membership as party age sees it."""
+    """One membership as party age sees it, with its periods out of contact."""
 
     decision_on: dt.date
     exit_on: dt.date | None
     exit_reason: str = ""
+    outs: tuple[Period, ...] = ()
+
+
+def outs_by_membership(ids) -> dict[int, tuple[Period, ...]]:
+    """The periods out of contact of these memberships (one query)."""
+    from .models import OutOfContact
+
+    found: dict[int, list[Period]] = defaultdict(list)
+    for mid, start, end in OutOfContact.objects.filter(membership_id__in=list(ids)).values_list(
+        "membership_id", "start_on", "end_on"
+    ):
+        found[mid].append((start, end))
+    return {mid: tuple(sorted(p)) for mid, p in found.items()}
 
 
 def _spans(memberships) -> list[Span]:
+    memberships = list(memberships)
+    plain = [m for m in memberships if not isinstance(m, Span)]
+    outs = outs_by_membership(m.pk for m in plain) if plain else {}
     spans = [
-        m if isinstance(m, Span) else Span(m.decision_on, m.exit_on, m.exit_reason)
+        m
+        if isinstance(m, Span)
+        else Span(m.decision_on, m.exit_on, m.exit_reason, outs.get(m.pk, ()))
         for m in memberships
     ]
     return sorted(spans, key=lambda s: s.decision_on)
 
 
-def gap_days(memberships, until: dt.date | None = None) -> int:
-    """Days outside the Party between memberships (up to `until`)."""
-    spans = _spans(memberships)
-    days = 0
+def gaps_of(spans: list[Span]) -> list[Period]:
+    """Every period not counted in party age, in order: between an exit and the next
+    admission decision, and out of contact within a membership."""
+    out: list[Period] = []
     for prev, nxt in zip(spans, spans[1:], strict=False):
         if prev.exit_on is None or prev.exit_reason == ExitReason.TRANSFER_OUT:
             continue
-        end = min(nxt.decision_on, until) if until else nxt.decision_on
-        days += max(0, (end - prev.exit_on).days)
+        out.append((prev.exit_on, nxt.decision_on))
+    for s in spans:
+        out.extend(s.outs)
+    return sorted(out, key=lambda p: p[0])
+
+
+def gap_days(memberships, until: dt.date | None = None) -> int:
+    """Days outside the Party between memberships and out of contact within one (up to
+    `until`; a period still running counts up to `until`, or to today without it)."""
+    limit = until or dt.date.today()
+    days = 0
+    for start, end in gaps_of(_spans(memberships)):
+        stop = min(end or limit, limit)
+        days += max(0, (stop - start).days)
     return days
 
 
 def reach_date(memberships, years: int) -> dt.date | None:
-    """The day party age reaches `years`: first admission decision + years + the gaps;
-    None when the member left (for good) before that day."""
+    """The day party age reaches `years`: first admission decision + years, pushed on by
+    each gap that begins before it; None when the member left (for good), or is out of
+    contact still, before that day."""
     return _reach(_spans(memberships), years)
 
 
-def _reach(spans: list[Span], years: int, gaps: int | None = None) -> dt.date | None:
+def _reach(spans: list[Span], years: int) -> dt.date | None:
     if not spans:
         return None
-    gaps = gap_days(spans) if gaps is None else gaps
-    reached = add_years(spans[0].decision_on, years) + dt.timedelta(days=gaps)
+    reached = add_years(spans[0].decision_on, years)
+    for start, end in gaps_of(spans):
+        if start >= reached:
+            break
+        if end is None:
+            return None  # out of contact still: party age stands still
+        reached += end - start
     last = spans[-1]
     if last.exit_on and last.exit_reason != ExitReason.TRANSFER_OUT and last.exit_on < reached:
         return None
@@ -122,12 +166,11 @@ def due_badge(memberships, awarded: set[int], on: dt.date) -> tuple[int, dt.date
     spans = _spans(memberships)
     if not spans:
         return None
-    gaps = gap_days(spans)
     above = max(awarded, default=0)
     for years in reversed(YEARS):
         if years <= above:
             return None
-        reached = _reach(spans, years, gaps)
+        reached = _reach(spans, years)
         if reached and reached <= on:
             return years, reached
     return None
@@ -162,10 +205,14 @@ def due_list(unit: OrgUnit, on: dt.date, people=None) -> list[DueRow]:
     stints = list(stints)
     person_ids = {s.membership.person_id for s in stints}
     spans: dict[int, list[Span]] = defaultdict(list)
-    for pid, decision, exit_on, reason in Membership.objects.filter(
-        person_id__in=person_ids
-    ).values_list("person_id", "decision_on", "exit_on", "exit_reason"):
-        spans[pid].append(Span(decision, exit_on, reason))
+    found = list(
+        Membership.objects.filter(person_id__in=person_ids).values_list(
+            "pk", "person_id", "decision_on", "exit_on", "exit_reason"
+        )
+    )
+    outs = outs_by_membership(r[0] for r in found)
+    for mid, pid, decision, exit_on, reason in found:
+        spans[pid].append(Span(decision, exit_on, reason, outs.get(mid, ())))
     awarded: dict[int, set[int]] = defaultdict(set)
     for pid, years in Badge.objects.filter(person_id__in=person_ids).values_list(
         "person_id", "years"

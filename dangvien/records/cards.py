@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from dangvien.accounts.scoping import may_write
 from dangvien.core.errors import InvalidField, NotAllowed
-from dangvien.membership.models import Membership, Stint, full_on_q, member_on_q
+from dangvien.membership.models import ExitReason, Membership, Stint, full_on_q, member_on_q
 from dangvien.orgs.models import OrgUnit
 
 from .models import PartyCard
@@ -194,6 +194,30 @@ def reissue_card(
         _save(card, m)
     membership.card_number = number
     return card
+
+
+def end_cards_on_exit(m: Membership, decision) -> None:
+    """A member who leaves the party (death, striking off, expulsion, asking to leave, a
+    conviction) no longer holds a card: the card in use ends on the exit's date, marked
+    as ended by that exit. A transfer out of the system is no exit from the party: the
+    card stays. A number recorded without its history (an import) becomes a card, ended."""
+    if decision.reason == ExitReason.TRANSFER_OUT:
+        return
+    open_cards = list(m.cards.filter(ended_on__isnull=True))
+    if not open_cards and m.card_number and not m.cards.exists():
+        if PartyCard.objects.filter(number=m.card_number).exists():
+            return  # the number is another membership's card: nothing of this one to end
+        open_cards = [PartyCard.objects.create(membership=m, number=m.card_number)]
+    for card in open_cards:  # saved one by one: audited
+        card.ended_on, card.ended_by_exit = decision.on, decision
+        card.save(update_fields=["ended_on", "ended_by_exit"])
+
+
+def reopen_cards_of_exit(decision) -> None:
+    """The exit reversed or voided: the cards it ended are in use again."""
+    for card in PartyCard.objects.filter(ended_by_exit=decision):
+        card.ended_on, card.ended_by_exit = None, None
+        card.save(update_fields=["ended_on", "ended_by_exit"])
 
 
 def without_card(unit: OrgUnit, day: dt.date):

@@ -56,3 +56,13 @@ class EndExemptionForm(forms.Form):
 
 class ExpungedForm(forms.Form):
     on = date_field(_("Conviction expunged on"))
+
+
+class OutOfContactForm(forms.Form):
+    start_on = date_field(_("Out of contact from"))
+    end_on = date_field(_("Contact restored on"), required=False)
+    note = note_field()
+
+
+class RestoreContactForm(forms.Form):
+    on = date_field(_("Contact restored on"))

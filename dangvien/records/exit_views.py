@@ -16,8 +16,16 @@ from dangvien.membership.models import Membership
 from dangvien.people.models import Person
 
 from . import exits
-from .exit_forms import EndExemptionForm, ExemptionForm, ExitForm, ExpungedForm, ReverseExitForm
-from .models import Exemption, ExitDecision
+from .exit_forms import (
+    EndExemptionForm,
+    ExemptionForm,
+    ExitForm,
+    ExpungedForm,
+    OutOfContactForm,
+    RestoreContactForm,
+    ReverseExitForm,
+)
+from .models import Exemption, ExitDecision, OutOfContact
 
 
 def writable_person(request, pk: int) -> Person:
@@ -196,3 +204,69 @@ def exemption_end(request, pk: int, exemption_pk: int):
             )
             return redirect("person_detail", pk=person.pk)
     return page(request, person, _("End the exemption"), form, exemption=exemption)
+
+
+def out_of_contact(request, pk: int):
+    """Periods out of contact with the party organisation (not counted in party age): the
+    list of every membership's, a form to add one and, for a period still running, one to
+    record that contact was restored."""
+    # Personal details (the dates of a member's life): in the user's personal scope only.
+    person = get_visible(Person.objects.visible_to(request.user, personal=True), pk=pk)
+    memberships = list(person.memberships.order_by("ceremony_on"))
+    if not memberships:
+        raise Http404(_("%(name)s is not a party member.") % {"name": person.full_name})
+    m = memberships[-1]
+    try:
+        exits.check_scope(request.user, m)
+        writable = exits.member_unit(m) is not None
+    except NotAllowed:
+        writable = False
+    form = OutOfContactForm(request.POST if request.POST.get("action") == "add" else None)
+    restore = RestoreContactForm(request.POST if request.POST.get("action") == "restore" else None)
+    if request.method == "POST":
+        if not writable:
+            raise PermissionDenied
+        if request.POST.get("action") == "restore":
+            period = get_visible(
+                OutOfContact.objects.filter(membership=m, end_on__isnull=True),
+                pk=request.POST.get("period") or 0,
+            )
+            if restore.is_valid():
+                try:
+                    exits.restore_contact(
+                        period, on=restore.cleaned_data["on"], by=request.user, today=today()
+                    )
+                except ActionError as e:
+                    refused(restore, e)
+                else:
+                    messages.success(request, _("Recorded: contact restored."))
+                    return redirect("out_of_contact", pk=person.pk)
+        elif form.is_valid():
+            try:
+                exits.record_out_of_contact(m, **form.cleaned_data, by=request.user, today=today())
+            except ActionError as e:
+                refused(form, e)
+            else:
+                messages.success(
+                    request,
+                    _("Recorded: %(name)s out of contact from %(d)s.")
+                    % {
+                        "name": person.full_name,
+                        "d": form.cleaned_data["start_on"].strftime("%d/%m/%Y"),
+                    },
+                )
+                return redirect("out_of_contact", pk=person.pk)
+    from .badges import party_age
+
+    return render(
+        request,
+        "records/out_of_contact.html",
+        {
+            "person": person,
+            "periods": OutOfContact.objects.filter(membership__in=memberships),
+            "form": form,
+            "restore": restore,
+            "writable": writable,
+            "party_age": party_age(memberships, today()),
+        },
+    )

@@ -24,7 +24,8 @@ from dangvien.core.errors import ActionError, ChangedMeanwhile, InvalidField, No
 from dangvien.membership.models import ExitReason, Membership, Status, Stint
 from dangvien.orgs.models import OrgUnit
 
-from .models import Exemption, ExitDecision, TemporaryStay, Transfer
+from .cards import end_cards_on_exit, reopen_cards_of_exit
+from .models import Exemption, ExitDecision, OutOfContact, TemporaryStay, Transfer
 
 R = ExitReason
 # The reasons recorded here; a transfer out of the system is the transfers' action.
@@ -126,6 +127,7 @@ def end_membership(
     for record in records:
         record.end_on = on
         record.save(update_fields=["end_on"])
+    end_cards_on_exit(m, decision)
     return decision
 
 
@@ -346,6 +348,7 @@ def reverse_exit(
         ]:
             record.end_on = None
             record.save(update_fields=["end_on"])
+        reopen_cards_of_exit(fresh)
         locked.exit_on, locked.exit_reason = None, ""
         fields = ["exit_on", "exit_reason"]
         if d.reason == R.LESS_SERIOUS_CRIME:
@@ -522,3 +525,112 @@ def exemption_in_force(m: Membership, day: dt.date) -> Exemption | None:
         .filter(Q(end_on__isnull=True) | Q(end_on__gt=day))
         .first()
     )
+
+
+# ----- out of contact (mất liên lạc) ---------------------------------------------------
+def _overlapping_contact(m: Membership, start: dt.date, end: dt.date | None, exclude=None):
+    qs = OutOfContact.objects.filter(membership=m).filter(
+        Q(end_on__isnull=True) | Q(end_on__gt=start)
+    )
+    if end is not None:
+        qs = qs.filter(start_on__lt=end)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs.order_by("start_on").first()
+
+
+def _check_contact_end(m: Membership, start: dt.date, end: dt.date, today: dt.date) -> None:
+    label = _("Contact restored on")
+    if end <= start:
+        raise InvalidField(
+            "end_on",
+            _("%(label)s: %(d)s is not after the start of the period (%(s)s).")
+            % {"label": label, "d": fmt(end), "s": fmt(start)},
+        )
+    not_future(end, "end_on", label, today)
+    if m.exit_on is not None and end > m.exit_on:
+        raise InvalidField(
+            "end_on",
+            _("%(label)s: %(d)s is after %(name)s left the party (%(x)s).")
+            % {"label": label, "d": fmt(end), "name": m.person.full_name, "x": fmt(m.exit_on)},
+        )
+
+
+def record_out_of_contact(
+    membership: Membership,
+    *,
+    start_on: dt.date,
+    end_on: dt.date | None = None,
+    note: str = "",
+    by,
+    today: dt.date | None = None,
+) -> OutOfContact:
+    """A period when the member was out of contact with the party organisation, from
+    `start_on` to `end_on` (the day contact was restored; None: still out of contact).
+    Not counted in party age: Quy định 24-QĐ/TW (30/07/2021), điểm 4.5.1."""
+    today = today or timezone.localdate()
+    m = membership
+    name = m.person.full_name
+    check_scope(by, m)
+    label = _("Out of contact from")
+    if start_on < m.decision_on:
+        raise InvalidField(
+            "start_on",
+            _("%(label)s: %(d)s is before the admission decision of %(name)s (%(c)s).")
+            % {"label": label, "d": fmt(start_on), "name": name, "c": fmt(m.decision_on)},
+        )
+    not_future(start_on, "start_on", label, today)
+    if m.exit_on is not None and start_on >= m.exit_on:
+        raise InvalidField(
+            "start_on",
+            _("%(label)s: %(d)s is not before %(name)s left the party (%(x)s).")
+            % {"label": label, "d": fmt(start_on), "name": name, "x": fmt(m.exit_on)},
+        )
+    if end_on is not None:
+        _check_contact_end(m, start_on, end_on, today)
+    elif m.exit_on is not None:
+        raise InvalidField(
+            "end_on",
+            _("Contact restored on: required, %(name)s has left the party.") % {"name": name},
+        )
+    note = clean_text(note, "note", MAX_TEXT, _("Note"))
+    with transaction.atomic():
+        Membership.objects.select_for_update().filter(pk=m.pk).first()
+        other = _overlapping_contact(m, start_on, end_on)
+        if other is not None:
+            raise InvalidField(
+                "start_on",
+                _("%(name)s is already recorded out of contact from %(s)s (%(e)s).")
+                % {
+                    "name": name,
+                    "s": fmt(other.start_on),
+                    "e": fmt(other.end_on) if other.end_on else _("not yet restored"),
+                },
+            )
+        return OutOfContact.objects.create(
+            membership=m,
+            start_on=start_on,
+            end_on=end_on,
+            note=note,
+            recorded_by=by if by is not None and by.is_authenticated else None,
+        )
+
+
+def restore_contact(
+    period: OutOfContact, *, on: dt.date, by, today: dt.date | None = None
+) -> OutOfContact:
+    """The member is in contact again from `on`: the open period ends."""
+    today = today or timezone.localdate()
+    m = period.membership
+    check_scope(by, m)
+    with transaction.atomic():
+        fresh = OutOfContact.objects.select_for_update().get(pk=period.pk)
+        if fresh.end_on is not None:
+            raise ChangedMeanwhile(
+                _("Contact was already restored on %(d)s.") % {"d": fmt(fresh.end_on)}
+            )
+        _check_contact_end(m, fresh.start_on, on, today)
+        fresh.end_on = on
+        fresh.save(update_fields=["end_on"])
+    period.end_on = on
+    return period

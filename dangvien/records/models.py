@@ -59,6 +59,16 @@ class Transfer(models.Model):
     issued_on = models.DateField(_("issued on"), null=True, blank=True, db_index=True)
     received_on = models.DateField(_("received on"), null=True, blank=True)
     received_document = models.CharField(_("receipt number"), max_length=60, blank=True)
+    # The cell the member joined on receipt: the one named (`to_unit`) or another cell of
+    # the same grassroots organisation its officer chose.
+    received_in = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers_received",
+        verbose_name=_("cell joined on receipt"),
+    )
     cancelled_on = models.DateField(_("cancelled on"), null=True, blank=True)
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -210,6 +220,16 @@ class PartyCard(models.Model):
         _("reason"), max_length=12, choices=Reason.choices, default=Reason.FIRST
     )
     ended_on = models.DateField(_("no longer in use from"), null=True, blank=True)
+    # The exit that ended the card (death, striking off, expulsion, asking to leave…);
+    # reversing or voiding that exit puts the card back in use. Empty for a reissue.
+    ended_by_exit = models.ForeignKey(
+        ExitDecision,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cards_ended",
+        verbose_name=_("ended by the exit"),
+    )
 
     class Meta:
         ordering = ["issued_on", "pk"]
@@ -280,3 +300,32 @@ class QualityRating(models.Model):
 
 # The records about a membership (each has `membership`), for the audit's subject.
 MEMBER_RECORDS = (Transfer, TemporaryStay, ExitDecision, Exemption, PartyCard, QualityRating)
+
+
+class OutOfContact(models.Model):
+    """A period within a membership when the member was out of contact with the party
+    organisation (mất liên lạc với tổ chức đảng): not counted in party age (Quy định
+    24-QĐ/TW, 30/07/2021, điểm 4.5.1). [start_on, end_on): `end_on` is the day contact
+    was restored; empty while the member is still out of contact."""
+
+    membership = models.ForeignKey(
+        Membership,
+        on_delete=models.PROTECT,
+        related_name="out_of_contact",
+        verbose_name=_("membership"),
+    )
+    start_on = models.DateField(_("out of contact from"))
+    end_on = models.DateField(_("contact restored on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start_on", "pk"]
+        verbose_name = _("period out of contact")
+        verbose_name_plural = _("periods out of contact")
+
+    def __str__(self) -> str:
+        return f"{self.membership.person}: {self.start_on}–{self.end_on or ''}"

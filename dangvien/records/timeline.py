@@ -52,7 +52,7 @@ def timeline(person: Person) -> list[Entry]:
                 out.append(Entry(s.start_on, _("Party activity in"), _unit(s.unit)))
             if s.end_on and s.reason_out not in ("", Stint.ReasonOut.EXIT):
                 out.append(Entry(s.end_on, s.get_reason_out_display(), _unit(s.unit)))
-        for t in m.transfers.select_related("from_unit", "to_unit"):
+        for t in m.transfers.select_related("from_unit", "to_unit", "received_in"):
             where = _unit(t.to_unit) or t.outside_body
             if t.issued_on:
                 out.append(
@@ -73,7 +73,7 @@ def timeline(person: Person) -> list[Entry]:
                         t.received_on,
                         _("Transfer received"),
                         _join(
-                            _unit(t.to_unit),
+                            _unit(t.received_in or t.to_unit),
                             t.outside_body if not t.issued_on else "",
                             _doc(t.received_document),
                         ),

@@ -23,6 +23,8 @@ class IssueForm(forms.Form):
 class ReceiveForm(forms.Form):
     on = date_field(_("Date of arrival"))
     document_number = text(_("Receipt number"))
+    # A cell of the receiving organisation (its id); empty: the cell the sender named.
+    cell = forms.CharField(label=_("Cell the member joins"), required=False, max_length=20)
 
 
 class CancelForm(forms.Form):

@@ -215,26 +215,50 @@ def transfer_receive(request, pk: int):
     t = visible_transfer(request, pk)
     if t.to_unit is None or not may_write(request.user, t.to_unit):
         raise PermissionDenied
-    form = ReceiveForm(request.POST or None)
+    form = ReceiveForm(request.POST or None, initial={"cell": str(t.to_unit_id)})
     if request.method == "POST":
         done = act(
             form,
             lambda d: tr.receive_transfer(
-                t, on=d["on"], document_number=d["document_number"], by=request.user
+                t,
+                on=d["on"],
+                document_number=d["document_number"],
+                cell=chosen_cell(d["cell"]),
+                by=request.user,
             ),
         )
         if done:
             messages.success(
                 request,
                 _("Received: %(name)s takes part in party activity in %(unit)s.")
-                % {"name": t.membership.person.full_name, "unit": t.to_unit.name},
+                % {"name": t.membership.person.full_name, "unit": done.received_in.name},
             )
             return redirect("person_detail", pk=t.membership.person_id)
+    chosen = form["cell"].value() or str(t.to_unit_id)
+    cells = [(str(c.pk), c.name, str(c.pk) == chosen) for c in tr.receiving_cells(t, today())]
     return render(
         request,
         "records/transfer_receive.html",
-        {"t": t, "form": form, "due": tr.receipt_due(t), "person": t.membership.person},
+        {
+            "t": t,
+            "form": form,
+            "due": tr.receipt_due(t),
+            "person": t.membership.person,
+            "cells": cells,
+        },
     )
+
+
+def chosen_cell(value: str) -> OrgUnit | None:
+    """The cell picked on the receipt form (its id); None (the named cell) when empty. An
+    id of no unit is refused beside the field."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    unit = OrgUnit.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    if unit is None:
+        raise InvalidField("cell", _("Choose the unit from the list."))
+    return unit
 
 
 def transfer_cancel(request, pk: int):

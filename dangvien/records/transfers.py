@@ -271,10 +271,13 @@ def receive_transfer(
     *,
     on: dt.date | None,
     document_number: str = "",
+    cell: OrgUnit | None = None,
     by,
     today: dt.date | None = None,
 ) -> Transfer:
-    """The receiving unit records the member's arrival: a stint there from `on`."""
+    """The receiving unit records the member's arrival: a stint from `on` in the cell the
+    sender named, or in `cell`, another cell of the receiving grassroots organisation open
+    on `on` that its officer chose (the transfer keeps both: `to_unit`, `received_in`)."""
     today = today or timezone.localdate()
     with transaction.atomic():
         t = locked_transfer(transfer)
@@ -290,15 +293,53 @@ def receive_transfer(
                 _("Date of arrival: %(d)s is before the transfer was issued (%(issued)s).")
                 % {"d": fmt(on), "issued": fmt(t.issued_on)},
             )
-        check_member_unit("on", t.to_unit, on)
+        if cell is None or cell.pk == t.to_unit_id:
+            cell = check_member_unit("on", t.to_unit, on)
+        else:
+            receiving = receiving_organisation(t)
+            if not cell.path.startswith(receiving.path):
+                raise InvalidField(
+                    "cell",
+                    _(
+                        "%(unit)s is not under %(org)s, the receiving organisation: choose "
+                        "one of its cells."
+                    )
+                    % {"unit": cell.name, "org": receiving.name},
+                )
+            check_scope(by, cell)
+            check_member_unit("cell", cell, on)
         m = locked_membership(t.membership)
         check_member_on(m, on, "on")
         Stint.objects.create(
-            membership=m, unit=t.to_unit, start_on=on, reason_in=Stint.ReasonIn.TRANSFER
+            membership=m, unit=cell, start_on=on, reason_in=Stint.ReasonIn.TRANSFER
         )
-        t.received_on, t.received_document = on, number
-        t.save(update_fields=["received_on", "received_document"])
+        t.received_on, t.received_document, t.received_in = on, number, cell
+        t.save(update_fields=["received_on", "received_document", "received_in"])
         return t
+
+
+def receiving_organisation(t: Transfer) -> OrgUnit:
+    """The grassroots organisation of the cell a transfer names (the cell itself when it
+    stands under none)."""
+    assert t.to_unit is not None
+    return t.to_unit.grassroots() or t.to_unit
+
+
+def receiving_cells(t: Transfer, day: dt.date):
+    """The cells a member in transit may join on `day`: every cell (grassroots cell or
+    party group) under the receiving organisation open that day, the named one first."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    org = receiving_organisation(t)
+    return (
+        OrgUnit.objects.subtree(org)
+        .on(day)
+        .filter(kind__in=MEMBER_UNITS)
+        .annotate(
+            named=Case(When(pk=t.to_unit_id, then=Value(0)), default=1, output_field=IntegerField())
+        )
+        .order_by("named", "path")
+    )
 
 
 def cancel_transfer(
@@ -699,6 +740,17 @@ def visible_transfers(user):
     if paths is None:
         return qs
     return qs.filter(prefix_q("from_unit__path", paths) | prefix_q("to_unit__path", paths))
+
+
+def touching(unit: OrgUnit | None, transfers=None):
+    """Transfers whose sending or receiving unit is in `unit`'s subtree (all when `unit`
+    is None): a transfer in transit concerns both sides."""
+    qs = Transfer.objects.all() if transfers is None else transfers
+    if unit is None:
+        return qs
+    return qs.filter(
+        Q(from_unit__path__startswith=unit.path) | Q(to_unit__path__startswith=unit.path)
+    )
 
 
 def in_transit_on(day: dt.date):

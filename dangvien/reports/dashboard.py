@@ -52,6 +52,7 @@ def members_on_days(unit: OrgUnit, days: list[dt.date]) -> dict[dt.date, int]:
 def dashboard(request):
     from dangvien.admission.deadlines import alerts
     from dangvien.admission.models import Candidate, Stage
+    from dangvien.records.transfers import touching, transfer_alerts, visible_transfers
     from dangvien.targets.models import Term
     from dangvien.targets.pace import targets_report
 
@@ -107,6 +108,13 @@ def dashboard(request):
             if a.due is not None and (a.overdue or a.due <= day + dt.timedelta(days=WEEK))
         ],
     )
+    # Transfers of the unit (sent or to be received) not received in the legal time, as
+    # the alerts page words them.
+    moves = [
+        m
+        for m in transfer_alerts(touching(unit, visible_transfers(request.user)), day)
+        if m.overdue or m.due <= day + dt.timedelta(days=WEEK)
+    ]
     charts = {
         "members": mark_safe(  # noqa: S308 — built from numbers and escaped labels
             line_chart(
@@ -150,7 +158,8 @@ def dashboard(request):
             "stages": stages,
             "gaps": gaps,
             "week": week[:20],
-            "week_total": len(week),
+            "week_total": len(week) + len(moves),
+            "moves": moves[:20],
             "charts": charts,
             "units": [(u.code, u.name) for u in visible.on(day).filter(depth__lte=unit.depth + 1)],
         },

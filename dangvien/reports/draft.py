@@ -4,10 +4,11 @@ committee, number, place and date, title, signature), ready for an officer to ed
 
 Every figure comes from the report functions the pages use: `structure()` (members and
 structure), `development()` and `targets_report()` (admissions in the period, the year and
-the term against target), `coverage()` (localities, cells, tái trắng) and `alerts()`
-(pipeline deadlines). The dashboard's charts are SVG, which Word cannot take from
-python-docx; the same two charts (members on 1 January of each year, admissions per
-month) are drawn here as PNG with Pillow, each followed by its figures in a sentence.
+the term against target), `coverage()` (localities, cells, tái trắng), `alerts()`
+(pipeline deadlines) and `transfer_alerts()` (transfers not received in time). The
+dashboard's charts are SVG, which Word cannot take from python-docx; the same two charts
+(members on 1 January of each year, admissions per month) are drawn here as PNG with
+Pillow, each followed by its figures in a sentence.
 """
 
 import datetime as dt
@@ -207,6 +208,34 @@ def draft(unit: OrgUnit, start: dt.date, end: dt.date, user=None) -> Draft:
         f"Đến ngày {day_vi(end)}, {number(overdue)} hồ sơ đã quá hạn và {number(soon)} "
         "hồ sơ đến hạn trong 30 ngày tới.",
     ]
+    # Transfers of party activity not received in the legal time (sent from or to the
+    # unit), each in the alerts page's words.
+    from dangvien.records.transfers import touching, transfer_alerts, visible_transfers
+
+    with translation.override("vi"):
+        moves = transfer_alerts(
+            touching(unit, visible_transfers(user) if user is not None else None), end
+        )
+        late = [m for m in moves if m.overdue]
+        pipeline.append(
+            f"Chuyển sinh hoạt đảng: {number(len(late))} trường hợp quá hạn chưa được tiếp "
+            f"nhận và {number(len(moves) - len(late))} trường hợp đến hạn trong 30 ngày tới"
+            + (
+                ": "
+                + "; ".join(
+                    f"{m.transfer.membership.person.full_name}: {m.message}"
+                    for m in late[:NAMES_SHOWN]
+                )
+                + (
+                    f" và {number(len(late) - NAMES_SHOWN)} trường hợp khác"
+                    if len(late) > NAMES_SHOWN
+                    else ""
+                )
+                + "."
+                if late
+                else "."
+            )
+        )
     # The period's pace: median working days of the steps, deadlines missed.
     timed = [x for x in r.funnel if x.get("timed")]
     if timed:

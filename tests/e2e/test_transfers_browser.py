@@ -59,3 +59,31 @@ def test_ward_a_issues_and_ward_b_receives_a_transfer(live_server, browser, org)
     t = Transfer.objects.get()
     assert (t.issued_on.isoformat(), t.received_on.isoformat()) == ("2020-03-02", "2020-03-20")
     assert structure(org.ward_a, t.received_on).figures["members"] == 1
+
+
+def test_ward_b_places_the_member_in_another_of_its_cells(live_server, browser, org):
+    """On receipt the officer picks another cell of ward B from the list (the named cell
+    is chosen by default); the member's new stint starts in the picked cell."""
+    from dangvien.orgs.models import OrgUnit
+    from dangvien.records import transfers as tr
+
+    b2 = f.unit("B2", "Chi bộ Tổ dân phố 2 (B)", OrgUnit.Kind.CELL, org.ward_b)
+    ward_a = f.user("ward.a", Role.Kind.GRASSROOTS_OFFICER, org.ward_a)
+    f.user("ward.b", Role.Kind.GRASSROOTS_OFFICER, org.ward_b)
+    m = tr.current_membership(org.an)
+    t = tr.issue_transfer(m, to_unit=org.cell_b1, on=f.D(2020, 3, 2), by=ward_a)
+    base = live_server.url
+    page = browser.new_page(locale="vi-VN", extra_http_headers={"Accept-Language": "vi"})
+    log_in(page, base, "ward.b")
+    page.goto(f"{base}/transfers/{t.pk}/receive/")
+    page.wait_for_selector("form#transfer-receive")
+    assert page.eval_on_selector("select#id_cell", "s => s.value") == str(org.cell_b1.pk)
+    page.select_option("select#id_cell", str(b2.pk))
+    page.fill("input[name=on]", "20/03/2020")
+    with page.expect_navigation():
+        page.click("form#transfer-receive button[type=submit]")
+    assert "Đã tiếp nhận: Nguyễn Văn An sinh hoạt tại Chi bộ Tổ dân phố 2 (B)" in page.content()
+    page.close()
+    t.refresh_from_db()
+    assert t.received_in == b2
+    assert structure(b2, f.D(2020, 3, 20)).figures["members"] == 1

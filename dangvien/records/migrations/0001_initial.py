@@ -6,151 +6,477 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('membership', '0002_regulation_fidelity'),
-        ('orgs', '0003_restructuring'),
-        ('people', '0004_records'),
+        ("membership", "0002_regulation_fidelity"),
+        ("orgs", "0003_restructuring"),
+        ("people", "0004_records"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExitDecision',
+            name="ExitDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('on', models.DateField(verbose_name='left on')),
-                ('reason', models.CharField(choices=[('DEATH', 'Died'), ('TRANSFER_OUT', 'Transferred out of the system'), ('STRUCK_OFF', 'Struck off'), ('ABANDONED', 'Struck off for abandoning party activity'), ('EXPELLED', 'Expelled'), ('DISUNITY', 'Expelled for causing serious disunity'), ('CORRUPTION', 'Convicted of corruption'), ('SERIOUS_CRIME', 'Convicted of a serious crime or worse'), ('LESS_SERIOUS_CRIME', 'Convicted of a less serious crime'), ('RESIGNED', 'Resigned from the party'), ('RESIGNED_HARDSHIP', 'Resigned from the party for special family hardship')], max_length=24, verbose_name='reason for leaving')),
-                ('document_number', models.CharField(blank=True, max_length=60, verbose_name='decision number')),
-                ('decided_by', models.CharField(blank=True, max_length=200, verbose_name='deciding body')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('reversed_on', models.DateField(blank=True, null=True, verbose_name='reversed on')),
-                ('reversal_reason', models.TextField(blank=True, verbose_name='reason for reversing')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='exits', to='membership.membership', verbose_name='membership')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("on", models.DateField(verbose_name="left on")),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("DEATH", "Died"),
+                            ("TRANSFER_OUT", "Transferred out of the system"),
+                            ("STRUCK_OFF", "Struck off"),
+                            ("ABANDONED", "Struck off for abandoning party activity"),
+                            ("EXPELLED", "Expelled"),
+                            ("DISUNITY", "Expelled for causing serious disunity"),
+                            ("CORRUPTION", "Convicted of corruption"),
+                            ("SERIOUS_CRIME", "Convicted of a serious crime or worse"),
+                            ("LESS_SERIOUS_CRIME", "Convicted of a less serious crime"),
+                            ("RESIGNED", "Resigned from the party"),
+                            (
+                                "RESIGNED_HARDSHIP",
+                                "Resigned from the party for special family hardship",
+                            ),
+                        ],
+                        max_length=24,
+                        verbose_name="reason for leaving",
+                    ),
+                ),
+                (
+                    "document_number",
+                    models.CharField(blank=True, max_length=60, verbose_name="decision number"),
+                ),
+                (
+                    "decided_by",
+                    models.CharField(blank=True, max_length=200, verbose_name="deciding body"),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "reversed_on",
+                    models.DateField(blank=True, null=True, verbose_name="reversed on"),
+                ),
+                (
+                    "reversal_reason",
+                    models.TextField(blank=True, verbose_name="reason for reversing"),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="exits",
+                        to="membership.membership",
+                        verbose_name="membership",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'exit decision',
-                'verbose_name_plural': 'exit decisions',
-                'ordering': ['on', 'pk'],
+                "verbose_name": "exit decision",
+                "verbose_name_plural": "exit decisions",
+                "ordering": ["on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='PartyCard',
+            name="PartyCard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=20, unique=True, verbose_name='party card number')),
-                ('issued_on', models.DateField(blank=True, null=True, verbose_name='issued on')),
-                ('issuing_body', models.CharField(blank=True, max_length=200, verbose_name='issuing body')),
-                ('reason', models.CharField(choices=[('FIRST', 'First issue'), ('LOST', 'Reissued: lost'), ('DAMAGED', 'Reissued: damaged'), ('OTHER', 'Reissued: other reason')], default='FIRST', max_length=12, verbose_name='reason')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='no longer in use from')),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cards', to='membership.membership', verbose_name='membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(max_length=20, unique=True, verbose_name="party card number"),
+                ),
+                ("issued_on", models.DateField(blank=True, null=True, verbose_name="issued on")),
+                (
+                    "issuing_body",
+                    models.CharField(blank=True, max_length=200, verbose_name="issuing body"),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("FIRST", "First issue"),
+                            ("LOST", "Reissued: lost"),
+                            ("DAMAGED", "Reissued: damaged"),
+                            ("OTHER", "Reissued: other reason"),
+                        ],
+                        default="FIRST",
+                        max_length=12,
+                        verbose_name="reason",
+                    ),
+                ),
+                (
+                    "ended_on",
+                    models.DateField(blank=True, null=True, verbose_name="no longer in use from"),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cards",
+                        to="membership.membership",
+                        verbose_name="membership",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'party card',
-                'verbose_name_plural': 'party cards',
-                'ordering': ['issued_on', 'pk'],
+                "verbose_name": "party card",
+                "verbose_name_plural": "party cards",
+                "ordering": ["issued_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Badge',
+            name="Badge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('years', models.PositiveSmallIntegerField(choices=[(30, '30-year badge'), (40, '40-year badge'), (45, '45-year badge'), (50, '50-year badge'), (55, '55-year badge'), (60, '60-year badge'), (65, '65-year badge'), (70, '70-year badge'), (75, '75-year badge'), (80, '80-year badge'), (85, '85-year badge'), (90, '90-year badge')], verbose_name='badge')),
-                ('awarded_on', models.DateField(verbose_name='awarded on')),
-                ('decision_number', models.CharField(blank=True, max_length=60, verbose_name='decision number')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='badges', to='people.person', verbose_name='person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "years",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (30, "30-year badge"),
+                            (40, "40-year badge"),
+                            (45, "45-year badge"),
+                            (50, "50-year badge"),
+                            (55, "55-year badge"),
+                            (60, "60-year badge"),
+                            (65, "65-year badge"),
+                            (70, "70-year badge"),
+                            (75, "75-year badge"),
+                            (80, "80-year badge"),
+                            (85, "85-year badge"),
+                            (90, "90-year badge"),
+                        ],
+                        verbose_name="badge",
+                    ),
+                ),
+                ("awarded_on", models.DateField(verbose_name="awarded on")),
+                (
+                    "decision_number",
+                    models.CharField(blank=True, max_length=60, verbose_name="decision number"),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="badges",
+                        to="people.person",
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'party badge',
-                'verbose_name_plural': 'party badges',
-                'ordering': ['years'],
-                'constraints': [models.UniqueConstraint(fields=('person', 'years'), name='badge_once')],
+                "verbose_name": "party badge",
+                "verbose_name_plural": "party badges",
+                "ordering": ["years"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("person", "years"), name="badge_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Exemption',
+            name="Exemption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('AGE', 'Old age'), ('ILLNESS', 'Illness'), ('OTHER', 'Other')], max_length=12, verbose_name='reason')),
-                ('start_on', models.DateField(verbose_name='from')),
-                ('end_on', models.DateField(blank=True, null=True, verbose_name='until')),
-                ('document_number', models.CharField(blank=True, max_length=60, verbose_name='decision number')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='exemptions', to='membership.membership', verbose_name='membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[("AGE", "Old age"), ("ILLNESS", "Illness"), ("OTHER", "Other")],
+                        max_length=12,
+                        verbose_name="reason",
+                    ),
+                ),
+                ("start_on", models.DateField(verbose_name="from")),
+                ("end_on", models.DateField(blank=True, null=True, verbose_name="until")),
+                (
+                    "document_number",
+                    models.CharField(blank=True, max_length=60, verbose_name="decision number"),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="exemptions",
+                        to="membership.membership",
+                        verbose_name="membership",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'exemption from party work and activity',
-                'verbose_name_plural': 'exemptions from party work and activity',
-                'ordering': ['start_on', 'pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('end_on__isnull', True), ('end_on__gte', models.F('start_on')), _connector='OR'), name='exemption_end_after_start')],
+                "verbose_name": "exemption from party work and activity",
+                "verbose_name_plural": "exemptions from party work and activity",
+                "ordering": ["start_on", "pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("end_on__isnull", True),
+                            ("end_on__gte", models.F("start_on")),
+                            _connector="OR",
+                        ),
+                        name="exemption_end_after_start",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='QualityRating',
+            name="QualityRating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('grade', models.CharField(choices=[('EXCELLENT', 'Outstandingly completed duties'), ('GOOD', 'Well completed duties'), ('COMPLETED', 'Completed duties'), ('NOT_COMPLETED', 'Did not complete duties')], max_length=16, verbose_name='rating')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ratings', to='membership.membership', verbose_name='membership')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ratings', to='orgs.orgunit', verbose_name='cell')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                (
+                    "grade",
+                    models.CharField(
+                        choices=[
+                            ("EXCELLENT", "Outstandingly completed duties"),
+                            ("GOOD", "Well completed duties"),
+                            ("COMPLETED", "Completed duties"),
+                            ("NOT_COMPLETED", "Did not complete duties"),
+                        ],
+                        max_length=16,
+                        verbose_name="rating",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ratings",
+                        to="membership.membership",
+                        verbose_name="membership",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ratings",
+                        to="orgs.orgunit",
+                        verbose_name="cell",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'yearly quality rating',
-                'verbose_name_plural': 'yearly quality ratings',
-                'ordering': ['-year'],
-                'indexes': [models.Index(fields=['unit', 'year'], name='rating_unit_year')],
-                'constraints': [models.UniqueConstraint(fields=('membership', 'year'), name='rating_once_a_year')],
+                "verbose_name": "yearly quality rating",
+                "verbose_name_plural": "yearly quality ratings",
+                "ordering": ["-year"],
+                "indexes": [models.Index(fields=["unit", "year"], name="rating_unit_year")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("membership", "year"), name="rating_once_a_year"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TemporaryStay',
+            name="TemporaryStay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('host_body', models.CharField(blank=True, max_length=200, verbose_name='host party body outside the system')),
-                ('document_number', models.CharField(blank=True, max_length=60, verbose_name='document number')),
-                ('start_on', models.DateField(verbose_name='from')),
-                ('end_on', models.DateField(blank=True, null=True, verbose_name='until')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('host_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='temporary_members', to='orgs.orgunit', verbose_name='host unit')),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='temporary_stays', to='membership.membership', verbose_name='membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "host_body",
+                    models.CharField(
+                        blank=True,
+                        max_length=200,
+                        verbose_name="host party body outside the system",
+                    ),
+                ),
+                (
+                    "document_number",
+                    models.CharField(blank=True, max_length=60, verbose_name="document number"),
+                ),
+                ("start_on", models.DateField(verbose_name="from")),
+                ("end_on", models.DateField(blank=True, null=True, verbose_name="until")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "host_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="temporary_members",
+                        to="orgs.orgunit",
+                        verbose_name="host unit",
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="temporary_stays",
+                        to="membership.membership",
+                        verbose_name="membership",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'temporary party activity',
-                'verbose_name_plural': 'temporary party activity',
-                'ordering': ['start_on', 'pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('end_on__isnull', True), ('end_on__gte', models.F('start_on')), _connector='OR'), name='stay_end_after_start')],
+                "verbose_name": "temporary party activity",
+                "verbose_name_plural": "temporary party activity",
+                "ordering": ["start_on", "pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("end_on__isnull", True),
+                            ("end_on__gte", models.F("start_on")),
+                            _connector="OR",
+                        ),
+                        name="stay_end_after_start",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Transfer',
+            name="Transfer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('OFFICIAL', 'Within the system'), ('OUT', 'Out of the system'), ('IN', 'In from outside the system')], max_length=12, verbose_name='kind of transfer')),
-                ('outside_body', models.CharField(blank=True, max_length=200, verbose_name='party body outside the system')),
-                ('document_number', models.CharField(blank=True, max_length=60, verbose_name='transfer letter number')),
-                ('issued_on', models.DateField(blank=True, db_index=True, null=True, verbose_name='issued on')),
-                ('received_on', models.DateField(blank=True, null=True, verbose_name='received on')),
-                ('received_document', models.CharField(blank=True, max_length=60, verbose_name='receipt number')),
-                ('cancelled_on', models.DateField(blank=True, null=True, verbose_name='cancelled on')),
-                ('cancel_reason', models.TextField(blank=True, verbose_name='reason for cancelling')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('from_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='transfers_out', to='orgs.orgunit', verbose_name='sending unit')),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transfers', to='membership.membership', verbose_name='membership')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('to_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='transfers_in', to='orgs.orgunit', verbose_name='receiving unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("OFFICIAL", "Within the system"),
+                            ("OUT", "Out of the system"),
+                            ("IN", "In from outside the system"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind of transfer",
+                    ),
+                ),
+                (
+                    "outside_body",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="party body outside the system"
+                    ),
+                ),
+                (
+                    "document_number",
+                    models.CharField(
+                        blank=True, max_length=60, verbose_name="transfer letter number"
+                    ),
+                ),
+                (
+                    "issued_on",
+                    models.DateField(
+                        blank=True, db_index=True, null=True, verbose_name="issued on"
+                    ),
+                ),
+                (
+                    "received_on",
+                    models.DateField(blank=True, null=True, verbose_name="received on"),
+                ),
+                (
+                    "received_document",
+                    models.CharField(blank=True, max_length=60, verbose_name="receipt number"),
+                ),
+                (
+                    "cancelled_on",
+                    models.DateField(blank=True, null=True, verbose_name="cancelled on"),
+                ),
+                (
+                    "cancel_reason",
+                    models.TextField(blank=True, verbose_name="reason for cancelling"),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "from_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transfers_out",
+                        to="orgs.orgunit",
+                        verbose_name="sending unit",
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transfers",
+                        to="membership.membership",
+                        verbose_name="membership",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "to_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transfers_in",
+                        to="orgs.orgunit",
+                        verbose_name="receiving unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'transfer of party activity',
-                'verbose_name_plural': 'transfers of party activity',
-                'ordering': ['issued_on', 'pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('received_on__isnull', True), ('issued_on__isnull', True), ('received_on__gte', models.F('issued_on')), _connector='OR'), name='transfer_received_after_issued')],
+                "verbose_name": "transfer of party activity",
+                "verbose_name_plural": "transfers of party activity",
+                "ordering": ["issued_on", "pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("received_on__isnull", True),
+                            ("issued_on__isnull", True),
+                            ("received_on__gte", models.F("issued_on")),
+                            _connector="OR",
+                        ),
+                        name="transfer_received_after_issued",
+                    )
+                ],
             },
         ),
     ]

@@ -19,7 +19,9 @@ def forward(apps, schema_editor):
             batch = []
     Residence.objects.bulk_create(batch)
     cards, exits = [], []
-    rows = Membership.objects.values_list("pk", "card_number", "confirmed_on", "exit_on", "exit_reason")
+    rows = Membership.objects.values_list(
+        "pk", "card_number", "confirmed_on", "exit_on", "exit_reason"
+    )
     for pk, card, confirmed, exit_on, reason in rows.iterator():
         if card:
             cards.append(PartyCard(membership_id=pk, number=card, issued_on=confirmed))

@@ -19,7 +19,9 @@ def person_records(context, person):
     day = today()
     memberships = list(person.memberships.order_by("ceremony_on"))
     card_rows = list(
-        PartyCard.objects.filter(membership__person=person).order_by("-issued_on", "-pk")
+        PartyCard.objects.filter(membership__person=person)
+        .select_related("ended_by_exit")
+        .order_by("-issued_on", "-pk")
     )
     awarded = list(Badge.objects.filter(person=person).order_by("years"))
     rated = list(
