@@ -33,8 +33,12 @@ messages: $(MO)
 demo: $(STAMP) messages
 	DEBUG=$${DEBUG:-1} REQUIRE_TWO_FACTOR=$${REQUIRE_TWO_FACTOR:-0} $(BIN)/dangvien demo
 
+# The suite on every core (pytest-xdist; one database per worker). A file's tests stay
+# on one worker: the replica tests pause the standby's replay, which no test of another
+# file may see. `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= auto
 test: $(BENCH_STAMP) messages
-	$(BIN)/pytest
+	$(BIN)/pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 # DuckDB, for the scale benchmark only (the `bench` extra).
 $(BENCH_STAMP): $(STAMP)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db import connections, router, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.db.models import F
 from django.utils.translation import get_language
 
@@ -33,14 +33,16 @@ def _bumped() -> None:
 
 def writing() -> bool:
     """Whether the current transaction has written domain rows (not yet committed)."""
-    conn = connections[router.db_for_write(Version)]
+    # (the primary by name: asking the router for a write would mark this request as
+    # one that wrote, and send the user's next reads to the primary)
+    conn = connections[DEFAULT_DB_ALIAS]
     return conn.in_atomic_block and any(hook[1] is _bumped for hook in conn.run_on_commit)
 
 
 def bump() -> None:
     """Once per transaction, under the audit chain's lock (which every audited write takes
     anyway: one order of locks for all writers)."""
-    conn = connections[router.db_for_write(Version)]
+    conn = connections[DEFAULT_DB_ALIAS]
     atomic = conn.in_atomic_block
     if writing():
         return
