@@ -802,9 +802,9 @@ def main(argv: list[str]) -> dict:
     sizes = [int(s) for s in opts.sizes.split(",") if s.strip()]
     results_path = Path(opts.results)
     if opts.table:
-        data = json.loads(results_path.read_text(encoding="utf-8"))
-        print(table(data))
-        return data
+        saved: dict = json.loads(results_path.read_text(encoding="utf-8"))
+        print(table(saved))
+        return saved
     machine = {
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),
