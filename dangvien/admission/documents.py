@@ -58,11 +58,12 @@ def or_blank(value) -> str:
 
 
 def place_of(unit: OrgUnit | None) -> str:
-    """The city or province the unit sits in, as the place of the date line."""
+    """The city or province the unit sits in, as the place of the date line (the nearest
+    of the two: since the 2025 reform a ward lies directly in its province)."""
     for u in reversed([*(unit.ancestors() if unit else []), *([unit] if unit else [])]):
         loc: Locality | None = u.locality
         while loc is not None:
-            if loc.kind == Locality.Kind.CITY:
+            if loc.kind in (Locality.Kind.CITY, Locality.Kind.PROVINCE):
                 return loc.name.removeprefix("Thành phố ").removeprefix("Tỉnh ")
             loc = loc.parent
     return ""

@@ -15,10 +15,10 @@ import datetime as dt
 import random
 from collections import defaultdict
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 
 from dangvien.core.dates import add_years, years_between
-from dangvien.membership.models import Membership
+from dangvien.membership.models import ExitReason, Membership
 from dangvien.people.models import Person, Position, Residence
 from dangvien.records.models import (
     Badge,
@@ -236,6 +236,7 @@ class Records:
         self.write_stays()
         self.write_exemptions()
         self.write_cards()
+        self.end_cards_of_exits()
         self.write_badges()
         self.write_cell_positions()
         self.write_ratings()
@@ -421,6 +422,23 @@ class Records:
                 )
         Exemption.objects.bulk_create(rows, batch_size=BATCH)
         self.counts["exemptions"] = len(rows)
+
+    def end_cards_of_exits(self) -> None:
+        """A member's exit ends the card in use (as `records.exits` does on the pages; a
+        transfer out of the system leaves it in use)."""
+        exits = (
+            ExitDecision.objects.filter(membership=OuterRef("membership"), reversed_on__isnull=True)
+            .exclude(reason=ExitReason.TRANSFER_OUT)
+            .order_by("-on")
+        )
+        self.counts["cards_ended_by_exit"] = (
+            PartyCard.objects.filter(ended_on__isnull=True)
+            .filter(Exists(exits))
+            .update(
+                ended_on=Subquery(exits.values("on")[:1]),
+                ended_by_exit=Subquery(exits.values("pk")[:1]),
+            )
+        )
 
     def write_cards(self) -> None:
         """A card for every full member; those confirmed in the last weeks wait for
