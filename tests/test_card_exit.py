@@ -46,6 +46,9 @@ def test_an_exit_ends_the_card_and_its_reversal_puts_it_back(client, org, person
     client.force_login(personas.ward_a_officer)
     body = client.get(f"/people/{org.an.pk}/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert "10/05/2021 (ra khỏi Đảng: khai trừ)" in body
+    # The ended card is listed once: not again as a number recorded without its card.
+    section = body.split('<section id="party-cards">')[1].split("</section>")[0]
+    assert section.count(f"<td>{card.number}</td>") == 1
     exits.reverse_exit(d, reason="Ghi nhầm người", by=personas.ward_a_officer, today=NOW)
     card.refresh_from_db()
     assert (card.ended_on, card.ended_by_exit) == (None, None)

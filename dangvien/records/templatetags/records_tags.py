@@ -39,7 +39,10 @@ def person_records(context, person):
     ]
     return {
         "cards": card_rows,
-        "legacy_number": latest.card_number if latest and not in_use else "",
+        # A number recorded without its card (older records); not a card ended by an exit.
+        "legacy_number": latest.card_number
+        if latest and not in_use and all(c.number != latest.card_number for c in card_rows)
+        else "",
         "badges": awarded,
         "ratings": rated,
         "party_age": badges.party_age(memberships, day) if memberships else None,
