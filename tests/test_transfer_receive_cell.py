@@ -66,6 +66,16 @@ def test_another_cell_of_the_receiving_organisation(org, personas, sent):
     assert (entry.before["received_in_id"], entry.after["received_in_id"]) == (None, b2.pk)
 
 
+def test_the_transfer_rows_name_the_cell_joined(org, personas, sent, client):
+    b2 = OrgUnit.objects.get(code="B2")
+    tr.receive_transfer(sent, on=D(2020, 3, 20), cell=b2, by=personas.ward_b_officer, today=NOW)
+    client.force_login(personas.city_officer)
+    joined = f"(Chi bộ tiếp nhận sinh hoạt: {b2.name})"
+    page = client.get(f"/people/{sent.membership.person_id}/", HTTP_ACCEPT_LANGUAGE="vi")
+    assert joined in page.content.decode()
+    assert joined in client.get("/transfers/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+
+
 @pytest.mark.parametrize(
     "code, says",
     [
