@@ -287,8 +287,14 @@ class CandidateGenerator:
                 )
             )
             chosen = introducers[:1]
+            needed = 1  # the Youth Union's resolution introduces too
         else:
             chosen = introducers[:2]
+            needed = 2
+        if len(chosen) < needed:
+            # Not enough full members of the cell have known the applicant for a year:
+            # the dossier waits for them, as a cell would, rather than break the rule.
+            return out
         for st in chosen:
             out.append(
                 (
