@@ -3,6 +3,12 @@
 from django.db import migrations, models
 
 
+def first_row(apps, schema_editor):
+    # The one row `stats.fresh.bump` moves: made here, so that two first writers never
+    # race to create it.
+    apps.get_model("stats", "Version").objects.get_or_create(pk=1)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -17,4 +23,5 @@ class Migration(migrations.Migration):
                 ('n', models.BigIntegerField(default=0)),
             ],
         ),
+        migrations.RunPython(first_row, migrations.RunPython.noop),
     ]
