@@ -124,3 +124,16 @@ def test_the_page_records_and_restores(client, org, personas, hung):
     client.force_login(personas.ward_b_officer)
     assert client.get(url).status_code == 404
     assert client.post(url, {"action": "add", "start_on": "01/01/1995"}).status_code == 404
+
+
+def test_a_period_id_above_1000_is_not_localised_in_the_restore_form(client, org, personas, hung):
+    """The form posts the period's id back: "12.345" would name no period."""
+    client.force_login(personas.ward_a_officer)
+    url = f"/people/{hung.pk}/out-of-contact/"
+    vi = {"HTTP_ACCEPT_LANGUAGE": "vi"}
+    assert client.post(url, {"action": "add", "start_on": "01/01/1990"}, **vi).status_code == 302
+    OutOfContact.objects.update(id=12345)
+    body = client.get(url, **vi).content.decode()
+    assert 'name="period" value="12345"' in body
+    done = client.post(url, {"action": "restore", "period": "12345", "on": "01/01/1991"}, **vi)
+    assert done.status_code == 302 and OutOfContact.objects.get().end_on == D(1991, 1, 1)
