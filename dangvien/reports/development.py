@@ -91,8 +91,65 @@ def admissions(unit: OrgUnit, start: dt.date, end: dt.date):
     )
 
 
-def admitted_count(unit: OrgUnit, start: dt.date, end: dt.date) -> int:
+def admitted_count(
+    unit: OrgUnit, start: dt.date, end: dt.date, precomputed: bool | None = None
+) -> int:
+    """Admissions decided in [start, end]: from the precomputed `admitted` totals where
+    they cover `unit` (`precomputed=False` counts the memberships, as the check does)."""
+    roots = counted_roots(unit) if precomputed is not False else None
+    if roots is not None:
+        before = start - dt.timedelta(days=1)
+        totals = admitted_on(roots, [before, end])
+        return totals[end] - totals[before]
     return admissions(unit, start, end).values("membership").distinct().count()
+
+
+def counted_roots(unit: OrgUnit) -> list[int] | None:
+    """The superior committees whose precomputed `admitted` totals add up to `unit`'s
+    admissions: `unit` and every unit it succeeded, less those inside another of them
+    (counted there already). None when one of them has no counts (it is not a superior
+    committee, or the counts are not built): the memberships are counted instead."""
+    from dangvien.stats import read as stats
+
+    if not stats.covers(unit):
+        return None
+    roots = list(
+        OrgUnit.objects.filter(pk__in=with_predecessors({unit.pk})).values_list(
+            "pk", "path", "kind"
+        )
+    )
+    outer = [r for r in roots if not any(o[1] != r[1] and r[1].startswith(o[1]) for o in roots)]
+    if any(kind != OrgUnit.Kind.SUPERIOR for _pk, _path, kind in outer):
+        return None
+    return [pk for pk, _path, _kind in outer]
+
+
+def admitted_on(roots: list[int], days: list[dt.date]) -> dict[dt.date, int]:
+    """Admissions decided on or before each of `days`, summed over `roots`."""
+    from dangvien.stats.series import on_days
+
+    out = dict.fromkeys(days, 0)
+    for pk in roots:
+        for day, n in on_days(pk, "admitted", days).items():
+            out[day] += n
+    return out
+
+
+def months_counted(roots: list[int], start: dt.date, end: dt.date) -> list[dict]:
+    """`months_of` from the precomputed totals: each month's change of `admitted`."""
+    spans = []
+    y, m = start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        first = dt.date(y, m, 1)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        last = dt.date(y, m, 1) - dt.timedelta(days=1)
+        spans.append((first, max(first, start) - dt.timedelta(days=1), min(last, end)))
+    totals = admitted_on(roots, sorted({d for _f, a, b in spans for d in (a, b)}))
+    return [
+        {"month": first.strftime("%Y-%m"), "label": first.strftime("%m/%Y"), "admitted": n}
+        for first, a, b in spans
+        if (n := totals[b] - totals[a])
+    ]
 
 
 def development(unit: OrgUnit, start: dt.date, end: dt.date) -> Development:
@@ -116,13 +173,18 @@ def development(unit: OrgUnit, start: dt.date, end: dt.date) -> Development:
     first = Stint.objects.filter(where, reason_in=Stint.ReasonIn.ADMITTED)
     admitted = first.filter(membership__decision_on__range=(start, end))
     memberships = Membership.objects.filter(pk__in=admitted.values("membership"))
-    result.admitted = memberships.count()
+    precomputed = counted_roots(unit)
+    if precomputed is not None:  # the headline and the months from the precomputed totals
+        result.admitted = admitted_count(unit, start, end)
+        result.by_month = months_counted(precomputed, start, end)
+    else:
+        result.admitted = memberships.count()
+        result.by_month = months_of(memberships)
     ours = Membership.objects.filter(pk__in=first.values("membership"))
     result.confirmed = ours.filter(confirmed_on__range=(start, end)).count()
     result.struck_off = ours.filter(
         exit_on__range=(start, end), exit_reason=ExitReason.STRUCK_OFF
     ).count()
-    result.by_month = months_of(memberships)
     result.by_org = by_organisation(admitted, unit, end)
     tags = dict(
         CandidateTag.objects.filter(candidate__membership__in=memberships)
@@ -217,8 +279,14 @@ def months_of(memberships) -> list[dict]:
     ]
 
 
-def admissions_by_month(unit: OrgUnit, start: dt.date, end: dt.date) -> list[dict]:
-    """`development(unit, start, end).by_month` alone (the dashboard's chart)."""
+def admissions_by_month(
+    unit: OrgUnit, start: dt.date, end: dt.date, precomputed: bool | None = None
+) -> list[dict]:
+    """`development(unit, start, end).by_month` alone (the dashboard's chart): from the
+    precomputed totals where they cover `unit`."""
+    roots = counted_roots(unit) if precomputed is not False else None
+    if roots is not None:
+        return months_counted(roots, start, end)
     admitted = admissions(unit, start, end)
     return months_of(Membership.objects.filter(pk__in=admitted.values("membership")))
 

@@ -6,6 +6,11 @@ that unit. The keys are the structure report's: the headline flags, one key per 
 of each breakdown, and the birth date as a year-month key (`ym:1975-03`) plus a day key
 (`d:03:1975-03-14`), from which the report computes exact ages on any date (the day
 keys are read only for the months where the birthday decides the age).
+
+Each admission adds one more running total, `admitted`: +1 from the day of the admission
+decision, never taken back, in each superior committee above the unit of the membership's
+admitting stint; the admissions of a month are that total's change over the month (the
+dashboard's chart and the development report read them without counting memberships).
 """
 
 import datetime as dt
@@ -19,6 +24,7 @@ from dangvien.reference.models import Ethnicity, Religion
 Day = dt.date
 Span = tuple[Day, Day | None]
 Deltas = dict[tuple[int, str, Day], int]
+ADMITTED = "ADMITTED"  # `Stint.ReasonIn.ADMITTED`: the stint that begins with the ceremony
 
 
 def person_keys(p: Mapping[str, Any]) -> list[str]:
@@ -102,7 +108,10 @@ def contribution(
 ) -> dict:
     """The stored form of a person's contribution: the attributes that make its keys
     ("p"), and the periods as member
-    ("s"), full member ("o") and exempt ("x"), each with the superior units it counts in.
+    ("s"), full member ("o") and exempt ("x"), each with the superior units it counts in,
+    and the admissions ("a": from the decision on, open), each in the superior units of
+    the membership's first admitting stint (`reason_in` ADMITTED, as the development
+    report counts admissions).
 
     Mirrors the structure report's count: a stint counts on `day` when it runs
     (start ≤ day < end) and its membership does (ceremony ≤ day < exit); full from
@@ -133,9 +142,19 @@ def contribution(
             part = intersect(seg, span)
             if part:
                 x.append([ids, *part])
-    if not s:
+    a: list = []
+    admitting: dict[int, Mapping[str, Any]] = {}
+    for st in sorted(stints, key=lambda st: (st["start_on"], st.get("id") or 0)):
+        if st.get("reason_in") == ADMITTED and st["membership_id"] not in admitting:
+            admitting[st["membership_id"]] = st
+    for mid, st in sorted(admitting.items()):
+        m = by_m.get(mid)
+        ids = superiors.get(st["unit_id"], [])
+        if m is not None and ids and m.get("decision_on") is not None:
+            a.append([ids, m["decision_on"], None])
+    if not s and not a:
         return {}
-    return {"p": {f: person[f] for f in ATTRS}, "s": s, "o": o, "x": x}
+    return {"p": {f: person[f] for f in ATTRS}, "s": s, "o": o, "x": x, "a": a}
 
 
 def encode(data: dict) -> dict:
@@ -174,9 +193,10 @@ def add_deltas(data: dict, sign: int, out: Deltas) -> None:
     """Add `sign` × the contribution `data` (decoded) to `out[(unit, key, day)]`."""
     if not data:
         return
-    groups = (("s", keys_of(data)), ("o", ["official"]), ("x", ["exempt"]))
+    groups = (("s", keys_of(data)), ("o", ["official"]), ("x", ["exempt"]), ("a", ["admitted"]))
     for part, keys in groups:
-        for ids, start, end in data[part]:
+        # (a contribution stored before admissions were counted has no "a")
+        for ids, start, end in data.get(part, []):
             for unit in ids:
                 for key in keys:
                     out[(unit, key, start)] = out.get((unit, key, start), 0) + sign

@@ -11,7 +11,8 @@ differs only in the JSON and date functions, `Dialect`):
 3. `stats_isl`: each membership's exemptions merged into disjoint islands (gaps and
    islands with window functions, as `contrib.union`).
 4. `stats_part`: the periods as member (`s`), full member (`o`, from `confirmed_on`) and
-   exempt (`x`, a segment cut to an island).
+   exempt (`x`, a segment cut to an island), and the admissions (`a`, open from the
+   decision: `stats_adm`, each membership's first admitting stint).
 5. `stats_ev`: +1 on each period's first day and −1 on its end, once per superior unit,
    with the person's attributes.
 6. Per key family (`families`): the changes per unit, key and day (one GROUP BY), then
@@ -32,14 +33,24 @@ from django.db import connection
 from dangvien.people.models import COLLEGE_OR_HIGHER, GeneralEducation, Sex
 from dangvien.reference.models import Ethnicity, Religion
 
+from .contrib import ADMITTED
 from .models import PersonStat, StatKey, UnitCount
 
 P = PersonStat._meta.db_table
 T = UnitCount._meta.db_table
 K = StatKey._meta.db_table
-TEMP = ("stats_us", "stats_usup", "stats_seg", "stats_isl", "stats_part", "stats_ev")
+TEMP = (
+    "stats_us",
+    "stats_usup",
+    "stats_seg",
+    "stats_isl",
+    "stats_adm",
+    "stats_part",
+    "stats_ev",
+)
 TEMP_FAMILY = "stats_fam"
-PARTS = {"o": "official", "x": "exempt"}  # the periods counted under one key each
+# the periods counted under one key each
+PARTS = {"o": "official", "x": "exempt", "a": "admitted"}
 FAR = "9999-12-31"  # an exemption with no end, while islands are merged
 
 
@@ -131,11 +142,10 @@ def families(d: Dialect) -> list[Family]:
     return values
 
 
-def build(cur, superiors: dict[int, list[int]]) -> tuple[int, int]:
-    """Write every person's contribution to `stats_personstat`, and the running totals
-    and keys they make to `stats_unitcount` and `stats_statkey` (all three empty before).
-    Returns the number of persons counted and of totals written."""
-    d = dialect()
+def units(cur, superiors: dict[int, list[int]], d: Dialect) -> None:
+    """Step 1: the temporary tables of each unit's superior committees."""
+    from .store import write_rows
+
     for t in (*TEMP, TEMP_FAMILY):
         cur.execute(f"DROP TABLE IF EXISTS {t}")
     cur.execute("CREATE TEMPORARY TABLE stats_us (unit_id integer, sup_id integer)")
@@ -144,10 +154,91 @@ def build(cur, superiors: dict[int, list[int]]) -> tuple[int, int]:
     )
     pairs = [(u, s) for u, ids in superiors.items() for s in ids]
     lists = [(u, json.dumps(ids)) for u, ids in superiors.items() if ids]
-    from .store import write_rows
-
     write_rows(cur, "stats_us", ["unit_id", "sup_id"], pairs)
     write_rows(cur, "stats_usup", ["unit_id", "ids"], lists)
+
+
+def admissions(cur) -> None:
+    """`stats_adm`: each membership's admission (its decision day) in the unit of its first
+    admitting stint, as `contrib.contribution` takes it."""
+    cur.execute(
+        """CREATE TEMPORARY TABLE stats_adm AS
+        SELECT person_id, unit_id, day FROM (
+            SELECT m.person_id, s.unit_id, m.decision_on AS day, ROW_NUMBER() OVER (
+                PARTITION BY s.membership_id ORDER BY s.start_on, s.id) AS k
+            FROM membership_stint s JOIN membership_membership m ON m.id = s.membership_id
+            WHERE s.reason_in = %s) q
+        WHERE k = 1 AND day IS NOT NULL AND unit_id IN (SELECT unit_id FROM stats_usup)""",
+        [ADMITTED],
+    )
+
+
+def attributes(d: Dialect) -> str:
+    """A person's attributes as the stored contribution holds them (`p`, `e`, `r`: the
+    person, ethnicity and religion rows)."""
+    return f"""{d.obj}('birth_date', p.birth_date, 'sex', p.sex, 'eth', e.code,
+        'rel', r.code, 'general_education', p.general_education,
+        'professional', p.professional, 'political_theory', p.political_theory,
+        'occupation', p.occupation, 'youth_union_member', p.youth_union_member,
+        'business_owner', p.business_owner)"""
+
+
+def add_admitted(cur, superiors: dict[int, list[int]]) -> int:
+    """Add the `admitted` running totals to counts built before they existed (the
+    migration `stats.0004_admitted`), and each person's admissions (`a`) to their stored
+    contribution, from the rows: what `build` would have written for them. Returns the
+    number of totals written."""
+    d = dialect()
+    units(cur, superiors, d)
+    admissions(cur)
+    cur.execute(
+        """CREATE TEMPORARY TABLE stats_fam AS
+        SELECT us.sup_id AS unit_id, 'admitted' AS "key", t.day, COUNT(*) AS d
+        FROM stats_adm t JOIN stats_us us ON us.unit_id = t.unit_id
+        GROUP BY us.sup_id, t.day"""
+    )
+    cur.execute(
+        f"""INSERT INTO {T} (unit_id, "key", since, n)
+        SELECT unit_id, "key", day, SUM(d) OVER (PARTITION BY unit_id ORDER BY day)
+        FROM stats_fam"""
+    )
+    rows = cur.rowcount
+    cur.execute(f"""INSERT INTO {K} (unit_id, "key", month) SELECT DISTINCT unit_id, "key", 0
+        FROM stats_fam""")
+    a = f"{d.agg}({d.arr}({d.ids}, t.day, NULL))"
+    per_person = f"""SELECT t.person_id, {a} AS a FROM stats_adm t
+        JOIN stats_usup u ON u.unit_id = t.unit_id GROUP BY t.person_id"""
+    merged = (
+        "data || jsonb_build_object('a', g.a)"
+        if connection.vendor == "postgresql"
+        else "json_set(data, '$.a', json(g.a))"
+    )
+    cur.execute(
+        f"""UPDATE {P} SET data = {merged} FROM ({per_person}) g
+        WHERE {P}.person_id = g.person_id"""
+    )
+    # Admitted, but never a member in a superior's subtree: a contribution of its own.
+    cur.execute(
+        f"""INSERT INTO {P} (person_id, data)
+        SELECT p.id, {d.obj}('p', {attributes(d)}, 's', {d.arr}(), 'o', {d.arr}(),
+            'x', {d.arr}(), 'a', {d.json.format("g.a")})
+        FROM ({per_person}) g
+        JOIN people_person p ON p.id = g.person_id
+        JOIN reference_ethnicity e ON e.id = p.ethnicity_id
+        JOIN reference_religion r ON r.id = p.religion_id
+        WHERE g.person_id NOT IN (SELECT person_id FROM {P})"""
+    )
+    for t in (*TEMP, TEMP_FAMILY):
+        cur.execute(f"DROP TABLE IF EXISTS {t}")
+    return rows
+
+
+def build(cur, superiors: dict[int, list[int]]) -> tuple[int, int]:
+    """Write every person's contribution to `stats_personstat`, and the running totals
+    and keys they make to `stats_unitcount` and `stats_statkey` (all three empty before).
+    Returns the number of persons counted and of totals written."""
+    d = dialect()
+    units(cur, superiors, d)
 
     # 2. Stints cut to their membership (contrib.intersect).
     a = later("s.start_on", "m.ceremony_on")
@@ -178,7 +269,8 @@ def build(cur, superiors: dict[int, list[int]]) -> tuple[int, int]:
         GROUP BY mid, g""",
         [FAR, FAR],
     )
-    # 4. The periods: member, full member, exempt.
+    # 4. The periods: member, full member, exempt; the admissions.
+    admissions(cur)
     oa = later("a", "c")
     xa = later("g.a", "i.a")
     xb = least_end("g.b", "i.b")
@@ -192,7 +284,9 @@ def build(cur, superiors: dict[int, list[int]]) -> tuple[int, int]:
         SELECT person_id, 'x', unit_id, xa, xb FROM (
             SELECT g.person_id, g.unit_id, {xa} AS xa, {xb} AS xb
             FROM stats_seg g JOIN stats_isl i ON i.mid = g.mid) q
-        WHERE xb IS NULL OR xa < xb"""
+        WHERE xb IS NULL OR xa < xb
+        UNION ALL
+        SELECT person_id, 'a', unit_id, day, NULL FROM stats_adm"""
     )
     # 5. The changes, once per superior unit, with the person's attributes.
     person = """p.sex, e.code AS eth, r.code AS rel, p.general_education AS ge,
@@ -237,18 +331,15 @@ def build(cur, superiors: dict[int, list[int]]) -> tuple[int, int]:
     # 7. Each person's stored contribution (contrib.encode's form).
     span = f"{d.arr}({d.ids}, t.a, t.b)"
     groups = {
-        part: d.empty.format(f"{d.agg}({span}) FILTER (WHERE t.part = '{part}')") for part in "sox"
+        part: d.empty.format(f"{d.agg}({span}) FILTER (WHERE t.part = '{part}')") for part in "soxa"
     }
-    attrs = f"""{d.obj}('birth_date', p.birth_date, 'sex', p.sex, 'eth', e.code,
-        'rel', r.code, 'general_education', p.general_education,
-        'professional', p.professional, 'political_theory', p.political_theory,
-        'occupation', p.occupation, 'youth_union_member', p.youth_union_member,
-        'business_owner', p.business_owner)"""
     cur.execute(
         f"""INSERT INTO {P} (person_id, data)
-        SELECT p.id, {d.obj}('p', {attrs}, 's', {d.json.format("g.s")},
-            'o', {d.json.format("g.o")}, 'x', {d.json.format("g.x")})
-        FROM (SELECT t.person_id, {groups["s"]} AS s, {groups["o"]} AS o, {groups["x"]} AS x
+        SELECT p.id, {d.obj}('p', {attributes(d)}, 's', {d.json.format("g.s")},
+            'o', {d.json.format("g.o")}, 'x', {d.json.format("g.x")},
+            'a', {d.json.format("g.a")})
+        FROM (SELECT t.person_id, {groups["s"]} AS s, {groups["o"]} AS o, {groups["x"]} AS x,
+                {groups["a"]} AS a
               FROM stats_part t JOIN stats_usup u ON u.unit_id = t.unit_id
               GROUP BY t.person_id) g
         JOIN people_person p ON p.id = g.person_id

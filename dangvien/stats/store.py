@@ -93,15 +93,17 @@ def load(person_ids: Iterable[int], superiors: dict[int, list[int]] | None = Non
     }
     memberships: dict[int, list] = defaultdict(list)
     for m in Membership.objects.filter(person__in=ids).values(
-        "id", "person_id", "ceremony_on", "confirmed_on", "exit_on"
+        "id", "person_id", "decision_on", "ceremony_on", "confirmed_on", "exit_on"
     ):
         memberships[m["person_id"]].append(m)
     stints: dict[int, list] = defaultdict(list)
     for s in Stint.objects.filter(membership__person__in=ids).values(
+        "id",
         "membership_id",
         "unit_id",
         "start_on",
         "end_on",
+        "reason_in",
         person_id=F("membership__person_id"),
     ):
         stints[s["person_id"]].append(s)
