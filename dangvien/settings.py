@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "dangvien.accounts.scoping.ScopeMemoMiddleware",
     "dangvien.core.middleware.SessionLifetimeMiddleware",
     "dangvien.core.dbrouter.ReplicaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -7,6 +7,18 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Users and roles")
 
     def ready(self) -> None:
-        from . import audit
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from dangvien.orgs.models import OrgUnit
+
+        from . import audit, scoping
+        from .models import Role
 
         audit.connect()
+        # What a request has learnt of scopes is forgotten when roles or units change.
+        for model in (Role, OrgUnit):
+            post_save.connect(scoping.forget, sender=model, dispatch_uid=f"scope-memo-s-{model}")
+            post_delete.connect(scoping.forget, sender=model, dispatch_uid=f"scope-memo-d-{model}")
+        m2m_changed.connect(
+            scoping.forget, sender=OrgUnit.successors.through, dispatch_uid="scope-memo-m2m"
+        )

@@ -3,19 +3,73 @@
 Every `visible_to(user)` queryset method builds its filter here.
 """
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import reduce
 from operator import or_
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
 
 from .models import Role
 
+# The answers of this module for the current request, by (question, user, personal): a
+# page asks for the same scope several times (the list, its search, its personal
+# columns), each answer a few queries. Set by `ScopeMemoMiddleware` for one request
+# only, and emptied by any save or delete of a role or unit (`forget`); outside a
+# request (commands, tasks, tests calling these directly) nothing is kept.
+_memo: ContextVar[dict | None] = ContextVar("dangvien_scope_memo", default=None)
+
+
+@contextmanager
+def memoised() -> Iterator[None]:
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def forget(*args: Any, **kwargs: Any) -> None:
+    """Drop what this request has learnt (a role or unit changed: signal receiver)."""
+    memo = _memo.get()
+    if memo is not None:
+        memo.clear()
+
+
+def _kept(question: str, user, personal: bool, compute: Callable[[], Any]) -> Any:
+    memo = _memo.get()
+    if memo is None or not user.is_authenticated:
+        return compute()
+    key = (question, user.pk, personal)
+    if key not in memo:
+        memo[key] = compute()
+    found = memo[key]
+    return list(found) if isinstance(found, list) else found  # callers may change theirs
+
+
+class ScopeMemoMiddleware:
+    """Keeps the scope's answers for the length of one request (see `_memo`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with memoised():
+            return self.get_response(request)
+
 
 def is_unrestricted(user) -> bool:
     return bool(
         user.is_authenticated
-        and (user.is_superuser or user.roles.filter(kind=Role.Kind.ADMIN).exists())
+        and _kept(
+            "unrestricted",
+            user,
+            False,
+            lambda: user.is_superuser or user.roles.filter(kind=Role.Kind.ADMIN).exists(),
+        )
     )
 
 
@@ -37,7 +91,16 @@ def scope_units(user, personal: bool = False) -> list[int]:
     officer of a ward formed by a merge keeps the records of the wards it replaced."""
     from dangvien.orgs.models import with_predecessors
 
-    return sorted(with_predecessors(roles_for(user, personal).values_list("unit_id", flat=True)))
+    if not user.is_authenticated:
+        return []
+    return _kept(
+        "units",
+        user,
+        personal,
+        lambda: sorted(
+            with_predecessors(roles_for(user, personal).values_list("unit_id", flat=True))
+        ),
+    )
 
 
 def scope_paths(user, personal: bool = False) -> list[str] | None:
@@ -49,7 +112,14 @@ def scope_paths(user, personal: bool = False) -> list[str] | None:
     if is_unrestricted(user):
         return None
     units = scope_units(user, personal)
-    return list(OrgUnit.objects.filter(pk__in=units).values_list("path", flat=True).distinct())
+    return _kept(
+        "paths",
+        user,
+        personal,
+        lambda: list(
+            OrgUnit.objects.filter(pk__in=units).values_list("path", flat=True).distinct()
+        ),
+    )
 
 
 def locality_paths(user, personal: bool = False) -> list[str] | None:
@@ -62,10 +132,15 @@ def locality_paths(user, personal: bool = False) -> list[str] | None:
     if is_unrestricted(user):
         return None
     units = scope_units(user, personal)
-    return list(
-        OrgUnit.objects.filter(pk__in=units, locality__isnull=False)
-        .values_list("locality__path", flat=True)
-        .distinct()
+    return _kept(
+        "places",
+        user,
+        personal,
+        lambda: list(
+            OrgUnit.objects.filter(pk__in=units, locality__isnull=False)
+            .values_list("locality__path", flat=True)
+            .distinct()
+        ),
     )
 
 
@@ -78,10 +153,14 @@ def writable_paths(user) -> list[str] | None:
         return []
     if is_unrestricted(user):
         return None
-    units = with_predecessors(
-        roles_for(user, False).exclude(kind=Role.Kind.LEADER).values_list("unit_id", flat=True)
-    )
-    return list(OrgUnit.objects.filter(pk__in=units).values_list("path", flat=True).distinct())
+
+    def compute() -> list[str]:
+        units = with_predecessors(
+            roles_for(user, False).exclude(kind=Role.Kind.LEADER).values_list("unit_id", flat=True)
+        )
+        return list(OrgUnit.objects.filter(pk__in=units).values_list("path", flat=True).distinct())
+
+    return _kept("writable", user, False, compute)
 
 
 def may_write(user, unit) -> bool:
