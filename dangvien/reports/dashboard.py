@@ -50,7 +50,6 @@ def members_on_days(unit: OrgUnit, days: list[dt.date]) -> dict[dt.date, int]:
 
 
 def dashboard(request):
-    from dangvien.admission.deadlines import alerts
     from dangvien.admission.models import Candidate, Stage
     from dangvien.records.transfers import touching, transfer_alerts, visible_transfers
     from dangvien.targets.models import Term
@@ -97,16 +96,11 @@ def dashboard(request):
     stages = [
         (label, by_stage.get(value, 0)) for value, label in Stage.choices if value in by_stage
     ]
-    # The two slow parts, kept until the rows change (`stats.fresh`).
-    gaps = fresh.cached("gaps", (unit.pk, day), lambda: coverage(unit, day, gaps_only=True))
-    week = fresh.cached(
-        "week",
-        (request.user.pk, unit.pk, day),
-        lambda: [
-            a
-            for a in alerts(candidates, day)
-            if a.due is not None and (a.overdue or a.due <= day + dt.timedelta(days=WEEK))
-        ],
+    # The slow parts, kept until the rows change (`stats.fresh`), in the small form the
+    # page shows: the gaps' counts, the first alerts of the week and how many there are.
+    gaps = fresh.cached("gaps", (unit.pk, day), lambda: gap_counts(unit, day))
+    week, week_count = fresh.cached(
+        "week", (request.user.pk, unit.pk, day), lambda: week_alerts(candidates, day)
     )
     # Transfers of the unit (sent or to be received) not received in the legal time, as
     # the alerts page words them.
@@ -145,7 +139,9 @@ def dashboard(request):
         request,
         "reports/dashboard.html",
         {
-            "structure": structure_charts(unit, day),
+            "structure": fresh.cached(
+                "structure_charts", (unit.pk, day), lambda: structure_charts(unit, day)
+            ),
             "unit": unit,
             "day": day,
             "figures": figures,
@@ -157,13 +153,46 @@ def dashboard(request):
             "children": children,
             "stages": stages,
             "gaps": gaps,
-            "week": week[:20],
-            "week_total": len(week) + len(moves),
+            "week": week,
+            "week_total": week_count + len(moves),
             "moves": moves[:20],
             "charts": charts,
             "units": [(u.code, u.name) for u in visible.on(day).filter(depth__lte=unit.depth + 1)],
         },
     )
+
+
+GAPS = ["without_members", "without_own_cell", "at_risk", "cells_too_small"]
+SHOWN = 20  # alerts listed on the page (the count says how many there are)
+
+
+def gap_counts(unit: OrgUnit, day: dt.date) -> dict[str, int]:
+    """How many localities or cells each of the coverage gaps the page counts holds."""
+    gaps = coverage(unit, day, gaps_only=True)
+    return {name: len(getattr(gaps, name)) for name in GAPS}
+
+
+def week_alerts(candidates, day: dt.date) -> tuple[list[dict], int]:
+    """The alerts overdue or due within the week, most urgent first: the first `SHOWN`
+    as the page lists them, and their number."""
+    from dangvien.admission.deadlines import alerts
+
+    week = [
+        a
+        for a in alerts(candidates, day)
+        if a.due is not None and (a.overdue or a.due <= day + dt.timedelta(days=WEEK))
+    ]
+    shown = [
+        {
+            "candidate_id": a.candidate.pk,
+            "name": a.candidate.person.full_name,
+            "message": a.message,
+            "due": a.due,
+            "overdue": a.overdue,
+        }
+        for a in week[:SHOWN]
+    ]
+    return shown, len(week)
 
 
 def month_labels(start: dt.date, end: dt.date) -> list[str]:
