@@ -175,8 +175,8 @@ def development(unit: OrgUnit, start: dt.date, end: dt.date) -> Development:
     memberships = Membership.objects.filter(pk__in=admitted.values("membership"))
     precomputed = counted_roots(unit)
     if precomputed is not None:  # the headline and the months from the precomputed totals
-        result.admitted = admitted_count(unit, start, end)
         result.by_month = months_counted(precomputed, start, end)
+        result.admitted = sum(m["admitted"] for m in result.by_month)  # months are contiguous
     else:
         result.admitted = memberships.count()
         result.by_month = months_of(memberships)
