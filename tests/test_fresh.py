@@ -85,3 +85,35 @@ def test_the_dashboard_shows_a_new_alert_at_once(org, personas, client):
     Event.objects.create(candidate=c, kind=Event.Kind.DECISION, date=decided)
     again = client.get("/dashboard/", {"unit": "CITY"})
     assert again.context["week_total"] == before + 1
+
+
+def test_the_coverage_page_is_kept_until_a_member_moves_in(org, personas, client, monkeypatch):
+    """The coverage report is cached; a member recorded as living in an empty residential
+    group takes it off the list on the next visit."""
+    from dangvien.orgs.models import Locality
+    from dangvien.people.models import Residence
+
+    ward = Locality.objects.get(code="WA")
+    new = f.locality("WA-TDP3", "Tổ dân phố 3", Locality.Kind.RESIDENTIAL_GROUP, ward)
+    client.force_login(personas.city_officer)
+    from dangvien.reports import coverage as report
+
+    computed = []
+    real = report.coverage
+    monkeypatch.setattr(report, "coverage", lambda *a, **k: computed.append(1) or real(*a, **k))
+
+    def empty():
+        page = client.get("/statistics/coverage/", {"unit": "CITY"})
+        return {loc["code"] for loc in page.context["c"].without_members}
+
+    assert "WA-TDP3" in empty()
+    assert "WA-TDP3" in empty()  # from the cache
+    assert len(computed) == 1
+    an = Person.objects.get(full_name="Nguyễn Văn An")
+    lived = Residence.objects.get(person=an)
+    lived.locality = new
+    lived.save()
+    an.residence = new
+    an.save()
+    assert "WA-TDP3" not in empty()
+    assert len(computed) == 2

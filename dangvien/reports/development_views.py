@@ -89,6 +89,7 @@ def development_page(request):
 
 def coverage_page(request):
     from dangvien.core.views import day_from
+    from dangvien.stats import fresh
 
     from .coverage import coverage
 
@@ -110,7 +111,9 @@ def coverage_page(request):
         log(A.EXPORT, unit, detail=f"coverage report {day} (xlsx)")
         params = {"day": str(day), "since": str(since) if since else None}
         return export(request, "coverage_xlsx", unit, params)
-    c = coverage(unit, day, since)
+    # Kept until the rows change (`stats.fresh`): the report reads every member of the
+    # subtree and their residence.
+    c = fresh.cached("coverage", (unit.pk, day, since), lambda: coverage(unit, day, since))
     sections = [
         (
             "without_members",
