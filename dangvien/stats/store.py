@@ -125,40 +125,45 @@ def refresh(person_ids: Iterable[int], chunk: int = 5000) -> None:
     ids = sorted(set(person_ids))
     if not ids or suspended() or not Built.objects.exists():
         return
-    for i in range(0, len(ids), chunk):
-        refresh_some(ids[i : i + chunk])
-
-
-def refresh_some(ids: list[int]) -> None:
     with transaction.atomic():
-        new = load(ids)
-        old = {
-            pk: decode(data)
-            for pk, data in PersonStat.objects.select_for_update()
-            .filter(pk__in=ids)
-            .values_list("person_id", "data")
-        }
+        # The persons a chunk at a time (memory), their changes to the totals added up
+        # and applied once: an import of 100,000 members rewrites each timeline once,
+        # not once per chunk.
         deltas: Deltas = {}
-        changed, gone, fresh = [], [], []
-        for pk in ids:
-            if old.get(pk, {}) == new[pk]:
-                continue
-            add_deltas(old.get(pk, {}), -1, deltas)
-            add_deltas(new[pk], +1, deltas)
-            if not new[pk]:
-                gone.append(pk)
-            elif pk in old:
-                changed.append(PersonStat(person_id=pk, data=encode(new[pk])))
-            else:
-                fresh.append(PersonStat(person_id=pk, data=encode(new[pk])))
-        PersonStat.objects.filter(pk__in=gone).delete()
-        PersonStat.objects.bulk_update(changed, ["data"], batch_size=500)
-        # A person deleted in this transaction has no row to point at.
-        alive = set(
-            Person.objects.filter(pk__in=[s.person_id for s in fresh]).values_list("pk", flat=True)
-        )
-        PersonStat.objects.bulk_create([s for s in fresh if s.person_id in alive])
+        for i in range(0, len(ids), chunk):
+            changes(ids[i : i + chunk], deltas)
         apply(deltas)
+
+
+def changes(ids: list[int], deltas: Deltas) -> None:
+    """Store these persons' new contributions, and add to `deltas` what the totals must
+    change by."""
+    new = load(ids)
+    old = {
+        pk: decode(data)
+        for pk, data in PersonStat.objects.select_for_update()
+        .filter(pk__in=ids)
+        .values_list("person_id", "data")
+    }
+    changed, gone, fresh = [], [], []
+    for pk in ids:
+        if old.get(pk, {}) == new[pk]:
+            continue
+        add_deltas(old.get(pk, {}), -1, deltas)
+        add_deltas(new[pk], +1, deltas)
+        if not new[pk]:
+            gone.append(pk)
+        elif pk in old:
+            changed.append(PersonStat(person_id=pk, data=encode(new[pk])))
+        else:
+            fresh.append(PersonStat(person_id=pk, data=encode(new[pk])))
+    PersonStat.objects.filter(pk__in=gone).delete()
+    PersonStat.objects.bulk_update(changed, ["data"], batch_size=500)
+    # A person deleted in this transaction has no row to point at.
+    alive = set(
+        Person.objects.filter(pk__in=[s.person_id for s in fresh]).values_list("pk", flat=True)
+    )
+    PersonStat.objects.bulk_create([s for s in fresh if s.person_id in alive])
 
 
 T = UnitCount._meta.db_table
@@ -208,45 +213,56 @@ def apply(deltas: Deltas) -> None:
         cur.executemany(ADD, [(n, u, k, d) for u, k, d, n in rows])
 
 
-def apply_merged(rows: list[tuple[int, str, dt.date, int]], pairs_per_query: int = 400) -> None:
-    """`apply` for many changes: read the whole timeline of each (unit, key) concerned,
-    add the changes to it, and write it back."""
-    changes: dict[tuple[int, str], dict[dt.date, int]] = defaultdict(dict)
-    for u, k, d, n in rows:
-        changes[(u, k)][d] = changes[(u, k)].get(d, 0) + n
-    pairs = sorted(changes)
+def apply_merged(rows: list[tuple[int, str, dt.date, int]]) -> None:
+    """`apply` for many changes, set-based in the database: the changes go to a temporary
+    table with their running sum per (unit, key); a row is opened on each changed day that
+    has none (carrying the total before it); then every row of the keys concerned, from
+    their first changed day on, moves by the sum of the changes up to its day. The rows
+    of the timelines before the first change are not touched."""
     with connection.cursor() as cur:
-        known = set()
-        for i in range(0, len(pairs), pairs_per_query):
-            chunk = pairs[i : i + pairs_per_query]
-            where = " OR ".join(['(unit_id = %s AND "key" = %s)'] * len(chunk))
-            params = [x for pair in chunk for x in pair]
-            cur.execute(f'SELECT unit_id, "key", since, n FROM {T} WHERE {where}', params)
-            timelines: dict[tuple[int, str], dict[dt.date, int]] = defaultdict(dict)
-            for u, k, since, n in cur.fetchall():
-                if isinstance(since, str):  # SQLite through a raw cursor
-                    since = dt.date.fromisoformat(since)
-                timelines[(u, k)][since] = n
-            cur.execute(f"DELETE FROM {T} WHERE {where}", params)
-            out = []
-            for pair in chunk:
-                known |= {pair} if timelines.get(pair) else set()
-                before = timelines.get(pair, {})
-                # Totals on each day: the old running total plus the changes up to it.
-                days = sorted(set(before) | set(changes[pair]))
-                old_total = added = 0
-                for d in days:
-                    if d in before:
-                        old_total = before[d]
-                    added += changes[pair].get(d, 0)
-                    out.append((pair[0], pair[1], d, old_total + added))
-            cur.executemany(
-                f'INSERT INTO {T} (unit_id, "key", since, n) VALUES (%s, %s, %s, %s)', out
-            )
-        cur.executemany(
-            NEW_KEY,
-            [(u, k, key_month(k), u, k) for u, k in pairs if (u, k) not in known],
+        for t in ("stats_delta", "stats_dcum"):
+            cur.execute(f"DROP TABLE IF EXISTS {t}")
+        cur.execute(
+            'CREATE TEMPORARY TABLE stats_delta (unit_id integer, "key" varchar(40), '
+            "day date, d integer)"
         )
+        write_rows(cur, "stats_delta", ["unit_id", '"key"', "day", "d"], rows)
+        cur.execute(
+            """CREATE TEMPORARY TABLE stats_dcum AS
+            SELECT unit_id, "key", day,
+                SUM(d) OVER (PARTITION BY unit_id, "key" ORDER BY day) AS c,
+                MIN(day) OVER (PARTITION BY unit_id, "key") AS first
+            FROM stats_delta"""
+        )
+        cur.execute('CREATE INDEX stats_dcum_key ON stats_dcum (unit_id, "key", day)')
+        if connection.vendor == "postgresql":
+            cur.execute("ANALYZE stats_dcum")
+        cur.execute(
+            f"""INSERT INTO {T} (unit_id, "key", since, n)
+            SELECT x.unit_id, x."key", x.day, COALESCE((
+                SELECT c.n FROM {T} c WHERE c.unit_id = x.unit_id AND c."key" = x."key"
+                AND c.since < x.day ORDER BY c.since DESC LIMIT 1), 0)
+            FROM stats_dcum x WHERE NOT EXISTS (
+                SELECT 1 FROM {T} c
+                WHERE c.unit_id = x.unit_id AND c."key" = x."key" AND c.since = x.day)"""
+        )
+        cur.execute(
+            f"""UPDATE {T} SET n = n + (
+                SELECT x.c FROM stats_dcum x WHERE x.unit_id = {T}.unit_id
+                AND x."key" = {T}."key" AND x.day <= {T}.since ORDER BY x.day DESC LIMIT 1)
+            WHERE (unit_id, "key") IN (SELECT unit_id, "key" FROM stats_dcum)
+            AND since >= (SELECT MIN(x.first) FROM stats_dcum x
+                WHERE x.unit_id = {T}.unit_id AND x."key" = {T}."key")"""
+        )
+        cur.execute(
+            f"""INSERT INTO {K} (unit_id, "key", month)
+            SELECT DISTINCT unit_id, "key",
+                CASE WHEN "key" LIKE 'd:%%' THEN CAST(SUBSTR("key", 3, 2) AS INTEGER) ELSE 0 END
+            FROM stats_delta x WHERE NOT EXISTS (
+                SELECT 1 FROM {K} k WHERE k.unit_id = x.unit_id AND k."key" = x."key")"""
+        )
+        for t in ("stats_delta", "stats_dcum"):
+            cur.execute(f"DROP TABLE {t}")
 
 
 def write_rows(cur, table: str, cols: list[str], rows: list[tuple]) -> None:
