@@ -59,6 +59,16 @@ urlpatterns = [
     path("people/<int:pk>/exemptions/new/", exits.exemption_new, name="exemption_new"),
     path("people/<int:pk>/out-of-contact/", exits.out_of_contact, name="out_of_contact"),
     path(
+        "people/<int:pk>/out-of-contact/<int:period_pk>/edit/",
+        exits.out_of_contact_edit,
+        name="out_of_contact_edit",
+    ),
+    path(
+        "people/<int:pk>/out-of-contact/<int:period_pk>/delete/",
+        exits.out_of_contact_delete,
+        name="out_of_contact_delete",
+    ),
+    path(
         "people/<int:pk>/exemptions/<int:exemption_pk>/end/",
         exits.exemption_end,
         name="exemption_end",

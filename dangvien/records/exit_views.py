@@ -17,6 +17,7 @@ from dangvien.people.models import Person
 
 from . import exits
 from .exit_forms import (
+    ConfirmForm,
     EndExemptionForm,
     ExemptionForm,
     ExitForm,
@@ -269,4 +270,67 @@ def out_of_contact(request, pk: int):
             "writable": writable,
             "party_age": party_age(memberships, today()),
         },
+    )
+
+
+def personal_period(request, pk: int, period_pk: int) -> tuple[Person, OutOfContact]:
+    """The person (in the user's personal scope, as the periods' page) and one of their
+    periods out of contact: 404 for any other id; 403 unless the user may change the
+    records of the member's unit."""
+    person = get_visible(Person.objects.visible_to(request.user, personal=True), pk=pk)
+    period = get_visible(
+        OutOfContact.objects.filter(membership__person=person).select_related("membership__person"),
+        pk=period_pk,
+    )
+    require_write(request, period.membership)
+    return person, period
+
+
+def out_of_contact_edit(request, pk: int, period_pk: int):
+    """Correct a period out of contact recorded with wrong dates or note."""
+    person, period = personal_period(request, pk, period_pk)
+    initial = {"start_on": period.start_on, "end_on": period.end_on, "note": period.note}
+    form = OutOfContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            exits.change_out_of_contact(period, **form.cleaned_data, by=request.user, today=today())
+        except ActionError as e:
+            refused(form, e)
+        else:
+            messages.success(request, _("The period out of contact was corrected."))
+            return redirect("person_detail", pk=person.pk)
+    return page(
+        request,
+        person,
+        _("Correct a period out of contact"),
+        form,
+        button=_("Save the correction"),
+        period=period,
+    )
+
+
+def out_of_contact_delete(request, pk: int, period_pk: int):
+    """Delete a period out of contact recorded by mistake, after a confirmation."""
+    person, period = personal_period(request, pk, period_pk)
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            exits.delete_out_of_contact(period, by=request.user)
+        except ActionError as e:
+            refused(form, e)
+        else:
+            messages.success(
+                request,
+                _("The period out of contact from %(d)s was deleted.")
+                % {"d": period.start_on.strftime("%d/%m/%Y")},
+            )
+            return redirect("person_detail", pk=person.pk)
+    return page(
+        request,
+        person,
+        _("Delete a period out of contact"),
+        form,
+        button=_("Delete the period"),
+        period=period,
+        deleting=True,
     )

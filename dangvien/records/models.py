@@ -298,10 +298,6 @@ class QualityRating(models.Model):
         return f"{self.membership.person} {self.year}: {self.get_grade_display()}"
 
 
-# The records about a membership (each has `membership`), for the audit's subject.
-MEMBER_RECORDS = (Transfer, TemporaryStay, ExitDecision, Exemption, PartyCard, QualityRating)
-
-
 class OutOfContact(models.Model):
     """A period within a membership when the member was out of contact with the party
     organisation (mất liên lạc với tổ chức đảng): not counted in party age (Quy định
@@ -329,3 +325,15 @@ class OutOfContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership.person}: {self.start_on}–{self.end_on or ''}"
+
+
+# The records about a membership (each has `membership`), for the audit's subject.
+MEMBER_RECORDS = (
+    Transfer,
+    TemporaryStay,
+    ExitDecision,
+    Exemption,
+    PartyCard,
+    QualityRating,
+    OutOfContact,
+)
