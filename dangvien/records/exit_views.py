@@ -44,6 +44,20 @@ def require_write(request, m: Membership) -> None:
         raise PermissionDenied from None
 
 
+def unless_dead(request, person: Person):
+    """The person page with the refusal, when the person has died (None otherwise): a
+    user who may not change their records is refused first (403)."""
+    try:
+        exits.refuse_if_dead(person)
+    except ActionError as e:
+        last = person.memberships.order_by("-ceremony_on").first()
+        if last is not None:
+            require_write(request, last)
+        messages.error(request, str(e))
+        return redirect("person_detail", pk=person.pk)
+    return None
+
+
 def refused(form, e: ActionError) -> None:
     """The action's refusal on its field when the form has it, else above the form."""
     if isinstance(e, InvalidField) and e.field in form.fields:
@@ -63,6 +77,8 @@ def page(request, person, title, form, button=None, **extra):
 def person_exit(request, pk: int):
     """Record that a member left the party, with the decision."""
     person = writable_person(request, pk)
+    if (dead := unless_dead(request, person)) is not None:
+        return dead
     m = exits.open_membership(person)
     if m is None:
         raise Http404(_("%(name)s is not a party member.") % {"name": person.full_name})
@@ -154,6 +170,8 @@ def exit_expunged(request, pk: int, exit_pk: int):
 def exemption_new(request, pk: int):
     """Exempt a member from party work and activity."""
     person = writable_person(request, pk)
+    if (dead := unless_dead(request, person)) is not None:
+        return dead
     m = exits.open_membership(person)
     if m is None:
         raise Http404(_("%(name)s is not a party member.") % {"name": person.full_name})
@@ -224,9 +242,12 @@ def out_of_contact(request, pk: int):
         writable = False
     form = OutOfContactForm(request.POST if request.POST.get("action") == "add" else None)
     restore = RestoreContactForm(request.POST if request.POST.get("action") == "restore" else None)
+    death = exits.death_of(person)
     if request.method == "POST":
         if not writable:
             raise PermissionDenied
+        if death is not None:  # nothing new to record; a recorded period may be corrected
+            return unless_dead(request, person)
         if request.POST.get("action") == "restore":
             period = get_visible(
                 OutOfContact.objects.filter(membership=m, end_on__isnull=True),
@@ -268,6 +289,8 @@ def out_of_contact(request, pk: int):
             "form": form,
             "restore": restore,
             "writable": writable,
+            "may_record": writable and death is None,
+            "death": death,
             "party_age": party_age(memberships, today()),
         },
     )

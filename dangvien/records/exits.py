@@ -84,6 +84,30 @@ def open_membership(person) -> Membership | None:
     return person.memberships.filter(exit_on__isnull=True).order_by("-ceremony_on").first()
 
 
+def death_of(person) -> ExitDecision | None:
+    """The decision recording that the person died, when it is the exit in force of their
+    last membership (not reversed, not followed by another membership)."""
+    last = person.memberships.order_by("-ceremony_on", "-pk").first()
+    if last is None or last.exit_reason != R.DEATH or last.exit_on is None:
+        return None
+    return (
+        last.exits.filter(reason=R.DEATH, on=last.exit_on, reversed_on__isnull=True)
+        .order_by("-pk")
+        .first()
+    )
+
+
+def refuse_if_dead(person) -> None:
+    """ActionError for a record that makes no sense once the person has died (a transfer,
+    an exit, an exemption, a period out of contact, a move, a card)."""
+    death = death_of(person)
+    if death is not None:
+        raise ActionError(
+            _("%(name)s died on %(d)s: this record can no longer be made.")
+            % {"name": person.full_name, "d": fmt(death.on)}
+        )
+
+
 # ----- exits ---------------------------------------------------------------------------
 
 

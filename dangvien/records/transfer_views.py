@@ -20,6 +20,7 @@ from dangvien.orgs.models import Locality, OrgUnit
 from dangvien.orgs.picker import resolve_unit, unit_options
 from dangvien.people.models import Person
 
+from . import exits
 from . import transfers as tr
 from .models import TemporaryStay, Transfer
 from .transfer_forms import (
@@ -57,6 +58,13 @@ def member_of(request, pk: int) -> tuple[Person, Membership, Stint]:
     """The person (in scope, else 404), their current membership and stint; 403 unless the
     user may change the records of that unit."""
     person = get_visible(Person.objects.visible_to(request.user), pk=pk)
+    try:
+        exits.refuse_if_dead(person)
+    except ActionError as e:
+        if writable_paths(request.user) == []:  # a role that only reads
+            raise PermissionDenied from None
+        messages.error(request, str(e))
+        raise Redirect(person.pk) from None
     m = tr.current_membership(person)
     stint = (
         Stint.objects.filter(membership=m, end_on__isnull=True).select_related("unit").first()
