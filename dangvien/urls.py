@@ -155,6 +155,11 @@ urlpatterns = [
     # records: transfers of party activity and temporary activity
     path("transfers/", replica_reads(transfers.transfer_list), name="transfer_list"),
     path("transfers/in/", transfers.transfer_in, name="transfer_in"),
+    path(
+        "transfers/units/",
+        replica_reads(transfers.transfer_unit_options),
+        name="transfer_unit_options",
+    ),
     path("transfers/<int:pk>/receive/", transfers.transfer_receive, name="transfer_receive"),
     path("transfers/<int:pk>/cancel/", transfers.transfer_cancel, name="transfer_cancel"),
     path("people/<int:pk>/transfer/", transfers.transfer_issue, name="transfer_issue"),

@@ -33,7 +33,7 @@ def test_ward_a_issues_and_ward_b_receives_through_the_pages(client, org, person
     assert "Chuyển sinh hoạt trong hệ thống" in body  # the section and its buttons
     form = page(client, f"/people/{org.an.pk}/transfer/", personas.ward_a_officer)
     assert form.status_code == 200
-    assert "Chi bộ Tổ dân phố 1 (B) – Đảng bộ phường B" in form.content.decode()  # picker
+    assert 'hx-get="/transfers/units/"' in form.content.decode()  # the searchable picker
     response = issue(client, org, personas)
     assert response.status_code == 302, response.content.decode()[:2000]
     t = Transfer.objects.get()
@@ -327,3 +327,28 @@ def test_alerts_export_dashboard_and_draft_include_a_transfer_not_received(clien
     before = draft(org.ward_b, D(2020, 1, 1), D(2020, 3, 1))  # not yet issued
     text = " ".join(dict(before.sections)["Nguồn kết nạp và thời hạn hồ sơ"])
     assert "0 trường hợp quá hạn chưa được tiếp nhận và 0 trường hợp" in text
+
+
+def test_the_issue_form_picks_the_receiving_cell_by_name(client, org, personas):
+    """No list of every cell with its code in the page: the picker asks for the cells whose
+    name holds what is typed, any ward's (a member moves across wards), cells only."""
+    form = page(client, f"/people/{org.an.pk}/transfer/", personas.ward_a_officer)
+    body = form.content.decode()
+    assert 'list="to_unit-options"' in body and 'hx-target="#to_unit-options"' in body
+    assert "Chi bộ Tổ dân phố 1 (B)" not in body and "<option" not in body.split("<form")[-1]
+    found = client.get("/transfers/units/", {"to_unit": "to dan pho 1"}, **VI).content.decode()
+    assert 'value="Chi bộ Tổ dân phố 1 – Đảng bộ phường A"' in found
+    assert 'value="Chi bộ Tổ dân phố 1 (B) – Đảng bộ phường B"' in found  # another ward's
+    assert "Tổ dân phố 2" not in found
+    wards = client.get("/transfers/units/", {"to_unit": "phường"}, **VI).content.decode()
+    assert 'value="Đảng bộ phường' not in wards  # a ward is no receiving cell
+    assert client.get("/transfers/units/", {"to_unit": "t"}).content.decode().count("<option") == 0
+    # A typed name shown again with its error keeps its matches in the list.
+    again = issue(client, org, personas, to_unit="Tổ dân phố 2", on="31/02/2020")
+    assert 'value="Chi bộ Tổ dân phố 2 – Đảng bộ phường A"' in again.content.decode()
+    # The name chosen from the list is what the form receives.
+    r = issue(client, org, personas, to_unit="Chi bộ Tổ dân phố 1 (B) – Đảng bộ phường B")
+    assert r.status_code == 302 and Transfer.objects.get().to_unit == org.cell_b1
+    # A role that only reads issues no transfer and gets no list.
+    client.force_login(f.user("leader.a", Role.Kind.LEADER, org.ward_a))
+    assert client.get("/transfers/units/", {"to_unit": "to dan pho"}).status_code == 403

@@ -2,6 +2,7 @@
 (`orgs.picker`), the checks themselves left to `records.transfers`."""
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dangvien.admission.forms import date_field
@@ -15,7 +16,25 @@ def text(label, max_length=60, required=False, **kw):
 
 
 class IssueForm(forms.Form):
-    to_unit = text(_("Receiving unit"), max_length=300, required=True)
+    # Searchable by name: the list holds the cells matching what is typed (htmx asks
+    # `transfer_unit_options`); without JavaScript a typed name is resolved on submit.
+    to_unit = text(
+        _("Receiving unit"),
+        max_length=300,
+        required=True,
+        widget=forms.TextInput(
+            attrs={
+                "list": "to_unit-options",
+                "autocomplete": "off",
+                "size": 50,
+                "placeholder": _("Type a name to search"),
+                "hx-get": reverse_lazy("transfer_unit_options"),
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#to_unit-options",
+                "hx-swap": "outerHTML",
+            }
+        ),
+    )
     on = date_field(_("Transfer date"))
     document_number = text(_("Transfer letter number"))
 

@@ -17,7 +17,7 @@ from dangvien.core.errors import ActionError, InvalidField, NotAllowed
 from dangvien.core.views import get_visible, today
 from dangvien.membership.models import Membership, Stint
 from dangvien.orgs.models import Locality, OrgUnit
-from dangvien.orgs.picker import resolve_unit, unit_options
+from dangvien.orgs.picker import matching_unit_options, resolve_unit, unit_options
 from dangvien.people.models import Person
 
 from . import exits
@@ -137,9 +137,22 @@ def transfer_issue(request, pk: int):
             "person": person,
             "stint": stint,
             "form": form,
-            "options": unit_options(member_units(), day),
+            # Only the cells matching what the field holds (none on a fresh form): the
+            # list grows as the user types, never the whole system's list of cells.
+            "options": matching_unit_options(member_units(), day, form["to_unit"].value() or ""),
         },
     )
+
+
+def transfer_unit_options(request):
+    """The receiving cells a transfer may name whose name contains the text typed (htmx,
+    `?to_unit=`): cells of the whole system open today, not only the user's (a member
+    moves to another ward's cell), offered to a user who may issue transfers."""
+    if writable_paths(request.user) == []:
+        raise PermissionDenied
+    text = request.GET.get("to_unit", "")[:300]
+    options = matching_unit_options(member_units(), today(), text)
+    return render(request, "_unit_datalist.html", {"options": options, "name": "to_unit"})
 
 
 @person_page
