@@ -352,3 +352,49 @@ def test_the_issue_form_picks_the_receiving_cell_by_name(client, org, personas):
     # A role that only reads issues no transfer and gets no list.
     client.force_login(f.user("leader.a", Role.Kind.LEADER, org.ward_a))
     assert client.get("/transfers/units/", {"to_unit": "to dan pho"}).status_code == 403
+
+
+def test_latest_transfers_newest_first_a_page_at_a_time(client, org, personas, monkeypatch):
+    """By the transfer's date (the arrival's for one in from outside), not by when it was
+    typed in; the next page through a signed cursor, a forged one refused (400)."""
+    import re
+
+    from dangvien.records import transfer_views
+
+    monkeypatch.setattr(transfer_views, "RECENT_PAGE", 4)
+    m = Membership.objects.get(person=org.an)
+    days = [D(2019, 5, 1), D(2021, 1, 1), D(2018, 3, 3), D(2021, 1, 1), D(2020, 7, 7)]
+    for i, day in enumerate(days):
+        Transfer.objects.create(
+            membership=m, kind="OUT", from_unit=org.cell_a1, issued_on=day, outside_body=f"Nơi {i}"
+        )
+    Transfer.objects.create(
+        membership=m,
+        kind="IN",
+        to_unit=org.cell_a1,
+        received_on=D(2022, 2, 2),
+        outside_body="Nơi 5",
+    )
+    Transfer.objects.create(  # in transit: listed above, not among the latest
+        membership=m,
+        kind="OFFICIAL",
+        from_unit=org.cell_a1,
+        to_unit=org.cell_b1,
+        issued_on=D(2023, 1, 1),
+        outside_body="Nơi 6",
+    )
+
+    def recent(r):
+        table = r.content.decode().split('id="recent"')[1].split("</table>")[0]
+        return re.findall(r"Nơi \d", table)
+
+    first = page(client, "/transfers/", personas.ward_a_officer)
+    assert recent(first) == ["Nơi 5", "Nơi 3", "Nơi 1", "Nơi 4"]
+    link = re.search(r'href="(\?cursor=[^"]+)" rel="next"', first.content.decode()).group(1)
+    second = client.get("/transfers/" + link.replace("&amp;", "&"), **VI)
+    assert recent(second) == ["Nơi 0", "Nơi 2"]
+    assert 'rel="next"' not in second.content.decode()
+    back = re.search(r'href="(\?cursor=[^"]+)" rel="prev"', second.content.decode()).group(1)
+    assert recent(client.get("/transfers/" + back, **VI)) == ["Nơi 5", "Nơi 3", "Nơi 1", "Nơi 4"]
+    forged = client.get("/transfers/?cursor=abc", **VI)
+    assert forged.status_code == 400 and "không hợp lệ" in forged.content.decode()

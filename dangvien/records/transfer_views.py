@@ -9,11 +9,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from dangvien.accounts.scoping import may_write, writable_paths
 from dangvien.core.errors import ActionError, InvalidField, NotAllowed
+from dangvien.core.keyset import BadCursor, bad_cursor, paginate, query_without_cursor
 from dangvien.core.views import get_visible, today
 from dangvien.membership.models import Membership, Stint
 from dangvien.orgs.models import Locality, OrgUnit
@@ -368,6 +370,9 @@ def transfer_in(request):
     )
 
 
+RECENT_PAGE = 50
+
+
 def transfer_list(request):
     """Transfers in transit to or from the user's units, with the receipt deadline; and the
     latest transfers recorded there."""
@@ -397,7 +402,25 @@ def transfer_list(request):
                 "may_cancel": t.from_unit is not None and may_write(request.user, t.from_unit),
             }
         )
-    recent = list(scoped.exclude(tr.pending_q()).order_by("-recorded_at", "-pk")[:50])
+    # The transfers done (received, cancelled, out of or in from outside the system),
+    # newest first by the transfer's date (the arrival's, in from outside), a keyset page
+    # at a time.
+    done = (
+        scoped.exclude(tr.pending_q())
+        .select_related("received_in")
+        .annotate(day=Coalesce("issued_on", "received_on"))
+    )
+    try:
+        recent = paginate(
+            done,
+            ("-day", "-pk"),
+            request.GET.get("cursor"),
+            name="transfers-recent",
+            size=RECENT_PAGE,
+            query=query_without_cursor(request),
+        )
+    except BadCursor:
+        return bad_cursor(request)
     return render(
         request,
         "records/transfer_list.html",
