@@ -153,10 +153,15 @@ def test_temporary_activity_is_listed_at_the_host_with_a_mark(client, org, perso
 
 def test_alerts_page_and_command_show_a_transfer_not_received(client, org, personas, capsys):
     issue(client, org, personas)
+    import re
+
     for user in (personas.ward_a_officer, personas.ward_b_officer):
         body = page(client, "/alerts/?date=2020-05-01", user).content.decode()
         assert "Chuyển sinh hoạt chưa được tiếp nhận" in body
         assert "chưa được tiếp nhận: hạn 14/04/2020" in body
+        # The figure counts every row the page lists, the overdue transfer included.
+        rows = len(re.findall(r'<tr class="(?:overdue)?">', body))
+        assert rows == 1 and "<p>1 cảnh báo</p>" in body
     from django.core.management import call_command
 
     call_command("alerts", "--as-of", "2020-05-01", "--org", "WARDB", "--format", "json")
