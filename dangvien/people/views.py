@@ -131,6 +131,8 @@ def person_detail(request, pk: int):
             "status": m.status_on(day),
             "changes": m.status_changes(),
             "stints": m.stints.all(),
+            # The number stays after an exit, the card it names no longer in use.
+            "card_ended": card_ended(m),
         }
         for m in memberships
     ]
@@ -161,6 +163,14 @@ def person_detail(request, pk: int):
             .first(),
         },
     )
+
+
+def card_ended(m: Membership):
+    """The end of the card whose number the membership keeps, once it is no longer in use
+    (an exit ends it: `records.cards.end_cards_on_exit`); None while in use."""
+    if not m.card_number or m.exit_on is None:
+        return None
+    return m.cards.filter(number=m.card_number, ended_on__isnull=False).first()
 
 
 def person_export(request, pk: int):

@@ -202,7 +202,8 @@ class Exemption(models.Model):
 
 class PartyCard(models.Model):
     """A party card issued to a full member; a reissue (lost, damaged) ends the previous
-    card and keeps it. `Membership.card_number` mirrors the card in use."""
+    card and keeps it. `Membership.card_number` holds the latest card's number: the card
+    in use, or after an exit the card it ended (see `records.cards`)."""
 
     class Reason(models.TextChoices):
         FIRST = "FIRST", _("First issue")
