@@ -161,6 +161,11 @@ urlpatterns = [
         name="transfer_unit_options",
     ),
     path("transfers/<int:pk>/receive/", transfers.transfer_receive, name="transfer_receive"),
+    path(
+        "transfers/<int:pk>/receive/cells/",
+        transfers.transfer_receive_cells,
+        name="transfer_receive_cells",
+    ),
     path("transfers/<int:pk>/cancel/", transfers.transfer_cancel, name="transfer_cancel"),
     path("people/<int:pk>/transfer/", transfers.transfer_issue, name="transfer_issue"),
     path("people/<int:pk>/transfer-out/", transfers.transfer_out, name="transfer_out"),

@@ -5,15 +5,18 @@ Each page shows its form on GET and calls the one action function on POST; a ref
 value comes back beside its field. Out of scope: 404; a side that may not act: 403.
 """
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from dangvien.accounts.scoping import may_write, writable_paths
+from dangvien.core.dates import parse_date
 from dangvien.core.errors import ActionError, InvalidField, NotAllowed
 from dangvien.core.keyset import BadCursor, bad_cursor, paginate, query_without_cursor
 from dangvien.core.views import get_visible, today
@@ -257,8 +260,18 @@ def transfer_receive(request, pk: int):
                 % {"name": t.membership.person.full_name, "unit": done.received_in.name},
             )
             return redirect("person_detail", pk=t.membership.person_id)
-    chosen = form["cell"].value() or str(t.to_unit_id)
-    cells = [(str(c.pk), c.name, str(c.pk) == chosen) for c in tr.receiving_cells(t, today())]
+    # The cells open on the arrival date once it is known (a refused form keeps it), and
+    # the list follows the date as it is typed (htmx asks `transfer_receive_cells`).
+    arrival = getattr(form, "cleaned_data", {}).get("on")
+    form.fields["on"].widget.attrs.update(
+        {
+            "hx-get": reverse("transfer_receive_cells", args=[t.pk]),
+            "hx-trigger": "change",
+            "hx-target": "#id_cell",
+            "hx-swap": "outerHTML",
+            "hx-include": "#id_cell",
+        }
+    )
     return render(
         request,
         "records/transfer_receive.html",
@@ -267,8 +280,49 @@ def transfer_receive(request, pk: int):
             "form": form,
             "due": tr.receipt_due(t),
             "person": t.membership.person,
-            "cells": cells,
+            "cells": cell_choices(t, arrival, form["cell"].value()),
         },
+    )
+
+
+def cell_choices(t: Transfer, arrival, chosen: str | None) -> list[tuple[str, str, bool]]:
+    """(id, label, selected) of the cells the member may join: those open on `arrival`;
+    without it, those open on some day from the issue to today, each open only part of
+    that time labelled with its dates."""
+    chosen = chosen or str(t.to_unit_id)
+    day = today()
+    start = t.issued_on or day
+    if arrival is not None:
+        units = list(tr.receiving_cells(t, arrival))
+    else:
+        units = list(tr.receiving_cells(t, start, until=day))
+    out = []
+    for c in units:
+        label = c.name
+        if arrival is None and c.valid_to is not None:
+            label += " " + _("(open until %(d)s)") % {
+                "d": tr.fmt(c.valid_to - dt.timedelta(days=1))
+            }
+        elif arrival is None and c.valid_from > start:
+            label += " " + _("(open from %(d)s)") % {"d": tr.fmt(c.valid_from)}
+        out.append((str(c.pk), label, str(c.pk) == chosen))
+    return out
+
+
+def transfer_receive_cells(request, pk: int):
+    """The receipt form's list of cells for the arrival date typed (htmx, `?on=`): a date
+    not understood gives the list for any arrival from the issue to today."""
+    t = visible_transfer(request, pk)
+    if t.to_unit is None or not may_write(request.user, t.to_unit):
+        raise PermissionDenied
+    try:
+        arrival = parse_date(request.GET.get("on", "")[:20])
+    except ValidationError:
+        arrival = None
+    return render(
+        request,
+        "records/_receive_cells.html",
+        {"t": t, "cells": cell_choices(t, arrival, request.GET.get("cell"))},
     )
 
 
