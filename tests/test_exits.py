@@ -466,6 +466,7 @@ def test_a_dead_members_page_shows_the_death_and_no_record_forms(client, org, pe
     body = alive.get(page, **vi).content.decode()
     assert f'<dd id="died-on">10/05/2020 ({age} tuổi khi mất)</dd>' in body
     assert "tuổi)" not in body  # no age today
+    assert '<p id="party-age">Tuổi Đảng khi mất: 14 năm</p>' in body  # 01/06/2005–10/05/2020
     for gone in ("/residence/", "/transfer/", "/transfer-out/", "/temporary/", "/exit/"):
         assert f"/people/{an.pk}{gone}" not in body, gone
     assert "/exits/" in body  # a death recorded by mistake may still be reversed
