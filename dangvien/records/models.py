@@ -325,7 +325,8 @@ class OutOfContact(models.Model):
         verbose_name_plural = _("periods out of contact")
 
     def __str__(self) -> str:
-        return f"{self.membership.person}: {self.start_on}–{self.end_on or ''}"
+        end = f"{self.end_on:%d/%m/%Y}" if self.end_on else ""
+        return f"{self.membership.person}: {self.start_on:%d/%m/%Y}–{end}"
 
 
 # The records about a membership (each has `membership`), for the audit's subject.
