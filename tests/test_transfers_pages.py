@@ -33,7 +33,9 @@ def test_ward_a_issues_and_ward_b_receives_through_the_pages(client, org, person
     assert "Chuyển sinh hoạt trong hệ thống" in body  # the section and its buttons
     form = page(client, f"/people/{org.an.pk}/transfer/", personas.ward_a_officer)
     assert form.status_code == 200
-    assert 'hx-get="/transfers/units/"' in form.content.decode()  # the searchable picker
+    assert (
+        'hx-get="/transfers/units/?list=to_unit"' in form.content.decode()
+    )  # the searchable picker
     response = issue(client, org, personas)
     assert response.status_code == 302, response.content.decode()[:2000]
     t = Transfer.objects.get()
@@ -354,6 +356,16 @@ def test_the_issue_form_picks_the_receiving_cell_by_name(client, org, personas):
     # The name chosen from the list is what the form receives.
     r = issue(client, org, personas, to_unit="Chi bộ Tổ dân phố 1 (B) – Đảng bộ phường B")
     assert r.status_code == 302 and Transfer.objects.get().to_unit == org.cell_b1
+    # The host of a temporary stay is picked the same way.
+    stay = page(client, f"/people/{org.binh.pk}/temporary/", personas.ward_a_officer)
+    body = stay.content.decode()
+    assert 'hx-get="/transfers/units/?list=host_unit"' in body and "(B)" not in body
+    hosts = client.get("/transfers/units/", {"list": "host_unit", "host_unit": "to dan pho 1"})
+    hosts_body = hosts.content.decode()
+    assert '<datalist id="host_unit-options">' in hosts_body
+    assert 'value="Chi bộ Tổ dân phố 1 (B) – Đảng bộ phường B"' in hosts_body
+    odd = client.get("/transfers/units/", {"list": "x><script", "to_unit": "to dan pho"})
+    assert '<datalist id="to_unit-options">' in odd.content.decode()
     # A role that only reads issues no transfer and gets no list.
     client.force_login(f.user("leader.a", Role.Kind.LEADER, org.ward_a))
     assert client.get("/transfers/units/", {"to_unit": "to dan pho"}).status_code == 403

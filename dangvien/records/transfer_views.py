@@ -149,15 +149,23 @@ def transfer_issue(request, pk: int):
     )
 
 
+# The fields that pick a cell of the whole system (a transfer's receiving cell, a host).
+CELL_FIELDS = ("to_unit", "host_unit")
+
+
 def transfer_unit_options(request):
-    """The receiving cells a transfer may name whose name contains the text typed (htmx,
-    `?to_unit=`): cells of the whole system open today, not only the user's (a member
-    moves to another ward's cell), offered to a user who may issue transfers."""
+    """The cells a transfer or a temporary stay may name whose name contains the text
+    typed (htmx, `?list=to_unit&to_unit=…`): cells of the whole system open today, not
+    only the user's (a member moves to another ward's cell), offered to a user who may
+    record transfers."""
     if writable_paths(request.user) == []:
         raise PermissionDenied
-    text = request.GET.get("to_unit", "")[:300]
+    name = request.GET.get("list", "to_unit")
+    if name not in CELL_FIELDS:
+        name = "to_unit"
+    text = request.GET.get(name, "")[:300]
     options = matching_unit_options(member_units(), today(), text)
-    return render(request, "_unit_datalist.html", {"options": options, "name": "to_unit"})
+    return render(request, "_unit_datalist.html", {"options": options, "name": name})
 
 
 @person_page
@@ -222,7 +230,7 @@ def temporary_start(request, pk: int):
             "person": person,
             "stint": stint,
             "form": form,
-            "options": unit_options(member_units(), day),
+            "options": matching_unit_options(member_units(), day, form["host_unit"].value() or ""),
         },
     )
 
