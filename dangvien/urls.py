@@ -59,6 +59,16 @@ urlpatterns = [
     path("people/<int:pk>/exemptions/new/", exits.exemption_new, name="exemption_new"),
     path("people/<int:pk>/out-of-contact/", exits.out_of_contact, name="out_of_contact"),
     path(
+        "people/<int:pk>/out-of-contact/<int:period_pk>/edit/",
+        exits.out_of_contact_edit,
+        name="out_of_contact_edit",
+    ),
+    path(
+        "people/<int:pk>/out-of-contact/<int:period_pk>/delete/",
+        exits.out_of_contact_delete,
+        name="out_of_contact_delete",
+    ),
+    path(
         "people/<int:pk>/exemptions/<int:exemption_pk>/end/",
         exits.exemption_end,
         name="exemption_end",
@@ -145,7 +155,17 @@ urlpatterns = [
     # records: transfers of party activity and temporary activity
     path("transfers/", replica_reads(transfers.transfer_list), name="transfer_list"),
     path("transfers/in/", transfers.transfer_in, name="transfer_in"),
+    path(
+        "transfers/units/",
+        replica_reads(transfers.transfer_unit_options),
+        name="transfer_unit_options",
+    ),
     path("transfers/<int:pk>/receive/", transfers.transfer_receive, name="transfer_receive"),
+    path(
+        "transfers/<int:pk>/receive/cells/",
+        transfers.transfer_receive_cells,
+        name="transfer_receive_cells",
+    ),
     path("transfers/<int:pk>/cancel/", transfers.transfer_cancel, name="transfer_cancel"),
     path("people/<int:pk>/transfer/", transfers.transfer_issue, name="transfer_issue"),
     path("people/<int:pk>/transfer-out/", transfers.transfer_out, name="transfer_out"),

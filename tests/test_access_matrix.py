@@ -11,7 +11,7 @@ from dangvien.accounts.models import Role
 from dangvien.admission.models import Event
 from dangvien.imports.models import ImportRun
 from dangvien.records.exits import record_exit
-from dangvien.records.models import Exemption
+from dangvien.records.models import Exemption, OutOfContact
 from dangvien.targets.models import Term
 
 from . import factories as f
@@ -34,7 +34,7 @@ def matrix(o):
     ward_a_run = importers | {"ward_b": 404, "secretary_a": 404}
     board = dict.fromkeys(PERSONAS[1:], 403) | {"anonymous": 302, "city": OK}
     # Exits and exemptions
-    left, x, y = o.left.pk, o.exit.pk, o.exemption.pk
+    left, x, y, p = o.left.pk, o.exit.pk, o.exemption.pk, o.period.pk
     writers = everyone | {"ward_b": 404, "leader_a": 403}
     forged = dict.fromkeys(PERSONAS[1:], 404) | {"anonymous": 302}
     in_personal_scope = everyone | {"ward_b": 404, "leader_a": 404}
@@ -195,6 +195,24 @@ def matrix(o):
         # Periods out of contact: personal dates, read and written in the personal scope.
         ("out_of_contact", "GET", f"/people/{a}/out-of-contact/", in_personal_scope),
         ("out_of_contact", "POST", f"/people/{a}/out-of-contact/", in_personal_scope),
+        # Correcting or deleting one: the matrix's body is no valid form (200, nothing
+        # changed; the delete needs its confirmation); another person's period: 404.
+        ("out_of_contact_edit", "GET", f"/people/{a}/out-of-contact/{p}/edit/", in_personal_scope),
+        ("out_of_contact_edit", "POST", f"/people/{a}/out-of-contact/{p}/edit/", in_personal_scope),
+        ("out_of_contact_edit", "GET", f"/people/{left}/out-of-contact/{p}/edit/", forged),
+        (
+            "out_of_contact_delete",
+            "GET",
+            f"/people/{a}/out-of-contact/{p}/delete/",
+            in_personal_scope,
+        ),
+        (
+            "out_of_contact_delete",
+            "POST",
+            f"/people/{a}/out-of-contact/{p}/delete/",
+            in_personal_scope,
+        ),
+        ("out_of_contact_delete", "POST", f"/people/{left}/out-of-contact/{p}/delete/", forged),
         # Read with personal details only; a write with the matrix's body is refused by
         # its schema (422) before scope, which tests/test_exits.py checks with real ones.
         ("api", "GET", f"/api/exits?person={a}", personal),
@@ -353,6 +371,14 @@ def transfer_rows(o, everyone):
         ("temporary_start", "POST", f"/people/{a}/temporary/", of_an),
         ("transfer_receive", "GET", f"/transfers/{tr}/receive/", receiver),
         ("transfer_receive", "POST", f"/transfers/{tr}/receive/", receiver),
+        (
+            "transfer_receive_cells",
+            "GET",
+            f"/transfers/{tr}/receive/cells/?on=20/03/2020",
+            receiver,
+        ),
+        # Any ward's cells (a transfer crosses wards), to a user who may issue one.
+        ("transfer_unit_options", "GET", "/transfers/units/?to_unit=chi", writer),
         ("transfer_cancel", "GET", f"/transfers/{tr}/cancel/", sender),
         ("transfer_cancel", "POST", f"/transfers/{tr}/cancel/", sender),
         ("temporary_end", "GET", f"/temporary/{st}/end/", sides),
@@ -412,6 +438,9 @@ def world(org, personas, settings):
     # Exits and exemptions: an exemption of An, a former member of cell A1 who died.
     org.exemption = Exemption.objects.create(
         membership=org.an.memberships.get(), reason="AGE", start_on=f.D(2019, 1, 1)
+    )
+    org.period = OutOfContact.objects.create(
+        membership=org.an.memberships.get(), start_on=f.D(2015, 1, 1), end_on=f.D(2016, 1, 1)
     )
     org.left = f.person("Hồ Văn Em", f.D(1940, 1, 1), residence=org.tdp_a1)
     m = f.member(org.left, org.cell_a1, ceremony=f.D(1970, 1, 1))

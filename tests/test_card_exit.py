@@ -120,3 +120,18 @@ def test_the_data_migration_ends_the_cards_of_earlier_exits(org):
     assert not PartyCard.objects.filter(ended_by_exit=reversed_).exists()
     migration.forward(apps, None)  # run twice: nothing more changes
     assert PartyCard.objects.filter(membership=m).count() == 1
+
+
+def test_the_number_stays_after_an_exit_named_as_no_longer_in_use(client, org, personas):
+    """The card ends with the exit; the number stays the membership's record of it (unique
+    across the Party: never given to anyone else), and the page says it is not in use."""
+    m, card = card_of(org, personas.ward_a_officer)
+    exits.record_exit(m, on=D(2021, 5, 10), reason=R.DEATH, by=personas.ward_a_officer, today=NOW)
+    m.refresh_from_db()
+    assert m.card_number == "64.000123"
+    client.force_login(personas.ward_a_officer)
+    body = client.get(f"/people/{org.an.pk}/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert '64.000123 <span class="muted">(hết sử dụng từ ngày 10/05/2021)</span>' in body
+    other = Membership.objects.get(person=org.binh)
+    with pytest.raises(Exception, match="đã được dùng"):
+        cards.issue_card(other, number="64.000123", issued_on=D(2022, 1, 10), by=None, now=NOW)

@@ -445,3 +445,52 @@ def test_api_scope(client, org, personas):
     assert post(client, "/api/exits", payload).status_code == 403
     assert client.get(f"/api/exits?person={org.an.pk}").status_code == 404  # names only
     assert ExitDecision.objects.count() == 1
+
+
+def test_a_dead_members_page_shows_the_death_and_no_record_forms(client, org, personas):
+    """The age at death, not today's age; no form of a record that makes no sense once the
+    person has died, and each such record refused if posted anyway (nothing written)."""
+    from dangvien.records.models import OutOfContact, PartyCard
+
+    an = org.an
+    m = m_of(an)
+    alive = client
+    alive.force_login(personas.ward_a_officer)
+    vi = {"HTTP_ACCEPT_LANGUAGE": "vi"}
+    page = f"/people/{an.pk}/"
+    before = alive.get(page, **vi).content.decode()
+    assert 'id="died-on"' not in before and f'action="/people/{an.pk}/residence/"' in before
+    died = D(2020, 5, 10)
+    exits.record_exit(m, on=died, reason=R.DEATH, by=personas.ward_a_officer, today=TODAY)
+    age = an.age_on(died)
+    body = alive.get(page, **vi).content.decode()
+    assert f'<dd id="died-on">10/05/2020 ({age} tuổi khi mất)</dd>' in body
+    assert "tuổi)" not in body  # no age today
+    assert '<p id="party-age">Tuổi Đảng khi mất: 14 năm</p>' in body  # 01/06/2005–10/05/2020
+    for gone in ("/residence/", "/transfer/", "/transfer-out/", "/temporary/", "/exit/"):
+        assert f"/people/{an.pk}{gone}" not in body, gone
+    assert "/exits/" in body  # a death recorded by mistake may still be reversed
+    ooc = alive.get(f"/people/{an.pk}/out-of-contact/", **vi).content.decode()
+    assert 'id="out-of-contact-new"' not in ooc and "Đã mất ngày 10/05/2020" in ooc
+    says = f"{an.full_name} đã mất ngày 10/05/2020: không thể ghi việc này nữa."
+    posts = [
+        (f"/people/{an.pk}/exit/", {"reason": "RESIGNED", "on": "01/06/2020"}),
+        (f"/people/{an.pk}/exemptions/new/", {"reason": "OLD_AGE", "start_on": "01/06/2020"}),
+        (f"/people/{an.pk}/transfer/", {"to_unit": org.cell_a2.code, "on": "01/06/2020"}),
+        (f"/people/{an.pk}/transfer-out/", {"on": "01/06/2020", "outside_body": "Tỉnh khác"}),
+        (f"/people/{an.pk}/temporary/", {"host_body": "Nơi khác", "start_on": "01/06/2020"}),
+        (f"/people/{an.pk}/out-of-contact/", {"action": "add", "start_on": "01/01/2019"}),
+        (f"/people/{an.pk}/residence/", {"locality": "", "on": "01/06/2020"}),
+        (f"/people/{an.pk}/cards/reissue/", {"number": "99.999999", "issued_on": "01/06/2020"}),
+    ]
+    for url, data in posts:
+        r = alive.post(url, data, follow=True, **vi)
+        assert r.status_code == 200 and says in r.content.decode(), url
+    assert ExitDecision.objects.filter(membership__person=an).count() == 1
+    assert not Exemption.objects.exists() and not OutOfContact.objects.exists()
+    assert not Transfer.objects.exists() and not TemporaryStay.objects.exists()
+    assert not PartyCard.objects.filter(membership__person=an, number="99.999999").exists()
+    # A user who only reads is refused before being told anything.
+    client.force_login(f.user("leader.a", Role.Kind.LEADER, org.ward_a))
+    assert client.post(f"/people/{an.pk}/exit/", {}).status_code == 403
+    assert client.post(f"/people/{an.pk}/transfer/", {}).status_code == 403

@@ -38,6 +38,9 @@ def history(org):
     r.Exemption.objects.create(
         membership=m, reason=r.Exemption.Reason.ILLNESS, start_on=D(2021, 3, 1)
     )
+    r.OutOfContact.objects.create(
+        membership=m, start_on=D(2008, 3, 1), end_on=D(2009, 6, 1), note="Đi làm ăn xa"
+    )
     r.Badge.objects.create(person=org.an, years=30, awarded_on=D(2035, 2, 3))
     r.QualityRating.objects.create(
         membership=m, year=2022, grade=r.QualityRating.Grade.GOOD, unit=org.cell_a1
@@ -66,6 +69,9 @@ def test_every_record_in_date_order(history):
     assert "Xếp loại năm 2022: Hoàn thành tốt nhiệm vụ" in whats
     assert "Huy hiệu 30 năm tuổi Đảng" in whats
     assert "Miễn công tác và sinh hoạt đảng: Sức khỏe yếu, bệnh" in whats
+    out = next(e for e in entries if e.what == "Mất liên lạc với tổ chức đảng")
+    back = next(e for e in entries if e.what == "Liên lạc lại với tổ chức đảng")
+    assert (out.day, out.detail, back.day) == (D(2008, 3, 1), "Đi làm ăn xa", D(2009, 6, 1))
 
 
 def test_reversed_and_cancelled_records_are_kept_struck_through(history):

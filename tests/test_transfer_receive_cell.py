@@ -134,3 +134,39 @@ def test_the_api_takes_a_cell_code(client, org, personas, sent):
     )
     assert done.status_code == 200, done.content
     assert done.json()["received_in"] == "B2" and done.json()["to_unit"] == "B1"
+
+
+def test_the_receipt_offers_the_cells_open_on_the_arrival_date(client, org, personas, sent):
+    """A cell closed since the arrival may still be the one joined; a cell opened after it
+    may not. Before the date is typed the list holds every cell open some day from the
+    issue to today, each with its dates; the date typed narrows it (htmx), and a form
+    shown again with its error lists the cells of the date it holds."""
+    b4 = f.unit("B4", "Chi bộ Tổ dân phố 4 (B)", K.CELL, org.ward_b, valid_to=D(2020, 4, 1))
+    b5 = f.unit("B5", "Chi bộ Tổ dân phố 5 (B)", K.CELL, org.ward_b, valid_from=D(2021, 1, 1))
+    client.force_login(personas.ward_b_officer)
+    url = f"/transfers/{sent.pk}/receive/"
+    body = client.get(url, **VI).content.decode()
+    assert (
+        f'<option value="{b4.pk}">Chi bộ Tổ dân phố 4 (B) (hoạt động đến hết ngày 31/03/2020)<'
+        in body
+    )
+    assert (
+        f'<option value="{b5.pk}">Chi bộ Tổ dân phố 5 (B) (hoạt động từ ngày 01/01/2021)<' in body
+    )
+    assert f'hx-get="/transfers/{sent.pk}/receive/cells/"' in body
+    cells = client.get(f"{url}cells/", {"on": "20/03/2020"}, **VI).content.decode()
+    assert f'<option value="{b4.pk}">Chi bộ Tổ dân phố 4 (B)</option>' in cells
+    assert "Tổ dân phố 5 (B)" not in cells and "Tổ dân phố 3 (B)" not in cells
+    later = client.get(f"{url}cells/", {"on": "01/02/2021"}, **VI).content.decode()
+    assert "Tổ dân phố 5 (B)" in later and "Tổ dân phố 4 (B)" not in later
+    unknown = client.get(f"{url}cells/", {"on": "31/02/2020"}, **VI).content.decode()
+    assert "Tổ dân phố 4 (B) (hoạt động đến hết ngày" in unknown
+    again = client.post(url, {"on": "20/03/2020", "cell": str(org.cell_a2.pk)}, **VI)
+    shown = again.content.decode()
+    assert "Tổ dân phố 4 (B)</option>" in shown and "Tổ dân phố 5 (B)" not in shown
+    refused = client.post(url, {"on": "20/03/2020", "cell": str(b5.pk)}, **VI)
+    assert refused.status_code == 200 and Transfer.objects.get(pk=sent.pk).received_on is None
+    done = client.post(url, {"on": "20/03/2020", "cell": str(b4.pk)}, **VI)
+    assert done.status_code == 302 and Transfer.objects.get(pk=sent.pk).received_in == b4
+    client.force_login(personas.ward_a_officer)  # the sending side does not receive
+    assert client.get(f"{url}cells/", {"on": "20/03/2020"}).status_code == 403

@@ -33,7 +33,9 @@ def test_ward_a_issues_and_ward_b_receives_through_the_pages(client, org, person
     assert "Chuyển sinh hoạt trong hệ thống" in body  # the section and its buttons
     form = page(client, f"/people/{org.an.pk}/transfer/", personas.ward_a_officer)
     assert form.status_code == 200
-    assert "Chi bộ Tổ dân phố 1 (B) – Đảng bộ phường B" in form.content.decode()  # picker
+    assert (
+        'hx-get="/transfers/units/?list=to_unit"' in form.content.decode()
+    )  # the searchable picker
     response = issue(client, org, personas)
     assert response.status_code == 302, response.content.decode()[:2000]
     t = Transfer.objects.get()
@@ -153,10 +155,15 @@ def test_temporary_activity_is_listed_at_the_host_with_a_mark(client, org, perso
 
 def test_alerts_page_and_command_show_a_transfer_not_received(client, org, personas, capsys):
     issue(client, org, personas)
+    import re
+
     for user in (personas.ward_a_officer, personas.ward_b_officer):
         body = page(client, "/alerts/?date=2020-05-01", user).content.decode()
         assert "Chuyển sinh hoạt chưa được tiếp nhận" in body
         assert "chưa được tiếp nhận: hạn 14/04/2020" in body
+        # The figure counts every row the page lists, the overdue transfer included.
+        rows = len(re.findall(r'<tr class="(?:overdue)?">', body))
+        assert rows == 1 and "<p>1 cảnh báo</p>" in body
     from django.core.management import call_command
 
     call_command("alerts", "--as-of", "2020-05-01", "--org", "WARDB", "--format", "json")
@@ -327,3 +334,84 @@ def test_alerts_export_dashboard_and_draft_include_a_transfer_not_received(clien
     before = draft(org.ward_b, D(2020, 1, 1), D(2020, 3, 1))  # not yet issued
     text = " ".join(dict(before.sections)["Nguồn kết nạp và thời hạn hồ sơ"])
     assert "0 trường hợp quá hạn chưa được tiếp nhận và 0 trường hợp" in text
+
+
+def test_the_issue_form_picks_the_receiving_cell_by_name(client, org, personas):
+    """No list of every cell with its code in the page: the picker asks for the cells whose
+    name holds what is typed, any ward's (a member moves across wards), cells only."""
+    form = page(client, f"/people/{org.an.pk}/transfer/", personas.ward_a_officer)
+    body = form.content.decode()
+    assert 'list="to_unit-options"' in body and 'hx-target="#to_unit-options"' in body
+    assert "Chi bộ Tổ dân phố 1 (B)" not in body and "<option" not in body.split("<form")[-1]
+    found = client.get("/transfers/units/", {"to_unit": "to dan pho 1"}, **VI).content.decode()
+    assert 'value="Chi bộ Tổ dân phố 1 – Đảng bộ phường A"' in found
+    assert 'value="Chi bộ Tổ dân phố 1 (B) – Đảng bộ phường B"' in found  # another ward's
+    assert "Tổ dân phố 2" not in found
+    wards = client.get("/transfers/units/", {"to_unit": "phường"}, **VI).content.decode()
+    assert 'value="Đảng bộ phường' not in wards  # a ward is no receiving cell
+    assert client.get("/transfers/units/", {"to_unit": "t"}).content.decode().count("<option") == 0
+    # A typed name shown again with its error keeps its matches in the list.
+    again = issue(client, org, personas, to_unit="Tổ dân phố 2", on="31/02/2020")
+    assert 'value="Chi bộ Tổ dân phố 2 – Đảng bộ phường A"' in again.content.decode()
+    # The name chosen from the list is what the form receives.
+    r = issue(client, org, personas, to_unit="Chi bộ Tổ dân phố 1 (B) – Đảng bộ phường B")
+    assert r.status_code == 302 and Transfer.objects.get().to_unit == org.cell_b1
+    # The host of a temporary stay is picked the same way.
+    stay = page(client, f"/people/{org.binh.pk}/temporary/", personas.ward_a_officer)
+    body = stay.content.decode()
+    assert 'hx-get="/transfers/units/?list=host_unit"' in body and "(B)" not in body
+    hosts = client.get("/transfers/units/", {"list": "host_unit", "host_unit": "to dan pho 1"})
+    hosts_body = hosts.content.decode()
+    assert '<datalist id="host_unit-options">' in hosts_body
+    assert 'value="Chi bộ Tổ dân phố 1 (B) – Đảng bộ phường B"' in hosts_body
+    odd = client.get("/transfers/units/", {"list": "x><script", "to_unit": "to dan pho"})
+    assert '<datalist id="to_unit-options">' in odd.content.decode()
+    # A role that only reads issues no transfer and gets no list.
+    client.force_login(f.user("leader.a", Role.Kind.LEADER, org.ward_a))
+    assert client.get("/transfers/units/", {"to_unit": "to dan pho"}).status_code == 403
+
+
+def test_latest_transfers_newest_first_a_page_at_a_time(client, org, personas, monkeypatch):
+    """By the transfer's date (the arrival's for one in from outside), not by when it was
+    typed in; the next page through a signed cursor, a forged one refused (400)."""
+    import re
+
+    from dangvien.records import transfer_views
+
+    monkeypatch.setattr(transfer_views, "RECENT_PAGE", 4)
+    m = Membership.objects.get(person=org.an)
+    days = [D(2019, 5, 1), D(2021, 1, 1), D(2018, 3, 3), D(2021, 1, 1), D(2020, 7, 7)]
+    for i, day in enumerate(days):
+        Transfer.objects.create(
+            membership=m, kind="OUT", from_unit=org.cell_a1, issued_on=day, outside_body=f"Nơi {i}"
+        )
+    Transfer.objects.create(
+        membership=m,
+        kind="IN",
+        to_unit=org.cell_a1,
+        received_on=D(2022, 2, 2),
+        outside_body="Nơi 5",
+    )
+    Transfer.objects.create(  # in transit: listed above, not among the latest
+        membership=m,
+        kind="OFFICIAL",
+        from_unit=org.cell_a1,
+        to_unit=org.cell_b1,
+        issued_on=D(2023, 1, 1),
+        outside_body="Nơi 6",
+    )
+
+    def recent(r):
+        table = r.content.decode().split('id="recent"')[1].split("</table>")[0]
+        return re.findall(r"Nơi \d", table)
+
+    first = page(client, "/transfers/", personas.ward_a_officer)
+    assert recent(first) == ["Nơi 5", "Nơi 3", "Nơi 1", "Nơi 4"]
+    link = re.search(r'href="(\?cursor=[^"]+)" rel="next"', first.content.decode()).group(1)
+    second = client.get("/transfers/" + link.replace("&amp;", "&"), **VI)
+    assert recent(second) == ["Nơi 0", "Nơi 2"]
+    assert 'rel="next"' not in second.content.decode()
+    back = re.search(r'href="(\?cursor=[^"]+)" rel="prev"', second.content.decode()).group(1)
+    assert recent(client.get("/transfers/" + back, **VI)) == ["Nơi 5", "Nơi 3", "Nơi 1", "Nơi 4"]
+    forged = client.get("/transfers/?cursor=abc", **VI)
+    assert forged.status_code == 400 and "không hợp lệ" in forged.content.decode()

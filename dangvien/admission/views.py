@@ -433,6 +433,9 @@ def alert_list(request):
     day, error = day_from(request)
     items = deadlines.alerts(Candidate.objects.visible_to(request.user), day)
     name_cells([a.candidate for a in items])
+    # The transfers not received in time are listed below the candidates' alerts, and
+    # counted with them: the figure on the page is the number of rows it lists.
+    moves = transfer_alerts(visible_transfers(request.user), day)
     by_kind = Counter(a.kind for a in items)
     fmt = request.GET.get("format", "")
     if fmt in ("xlsx", "csv") and not error:
@@ -445,13 +448,15 @@ def alert_list(request):
                 fmt,
                 f"canh-bao-{day:%Y%m%d}",
                 [_("Candidate"), _("Cell"), _("Alert"), _("Due"), _("Overdue")],
-                alert_rows(items, transfer_alerts(visible_transfers(request.user), day)),
+                alert_rows(items, moves),
             )
     return render(
         request,
         "admission/alerts.html",
         {
             "alerts": items,
+            "transfer_alerts": moves,
+            "total": len(items) + len(moves),
             "day": day,
             "error": error,
             "by_kind": by_kind,

@@ -13,6 +13,7 @@ from dangvien.core.keyset import BadCursor, bad_cursor, paginate, query_without_
 from dangvien.core.views import get_visible, today
 from dangvien.membership.models import Membership, Status, Stint, full_on_q, member_on_q
 from dangvien.orgs.picker import label_units
+from dangvien.records.exits import death_of
 from dangvien.records.timeline import timeline
 from dangvien.reports.exports import attachment, table_response
 
@@ -130,12 +131,15 @@ def person_detail(request, pk: int):
             "status": m.status_on(day),
             "changes": m.status_changes(),
             "stints": m.stints.all(),
+            # The number stays after an exit, the card it names no longer in use.
+            "card_ended": card_ended(m),
         }
         for m in memberships
     ]
     positions = person.positions.select_related("locality", "unit")
     personal = Person.objects.visible_to(request.user, personal=True).filter(pk=person.pk).exists()
     log(A.READ, person, detail="" if personal else "names only")
+    death = death_of(person)  # then the age at death, not the age today
     changes = list(AuditEntry.objects.filter(person_id=person.pk).exclude(action=A.READ)[:50])
     for e in changes:  # said in the page's language, not as stored for operators
         e.detail_text = audit_detail(e.detail)  # type: ignore[attr-defined]
@@ -149,7 +153,8 @@ def person_detail(request, pk: int):
             "timeline": timeline(person) if personal else [],
             "positions": positions,
             "day": day,
-            "age": person.age_on(day),
+            "age": person.age_on(death.on if death else day),
+            "death": death,
             "audit": changes if personal else [],
             "personal": personal,
             "current_unit": Stint.objects.filter(membership__person=person)
@@ -158,6 +163,14 @@ def person_detail(request, pk: int):
             .first(),
         },
     )
+
+
+def card_ended(m: Membership):
+    """The end of the card whose number the membership keeps, once it is no longer in use
+    (an exit ends it: `records.cards.end_cards_on_exit`); None while in use."""
+    if not m.card_number or m.exit_on is None:
+        return None
+    return m.cards.filter(number=m.card_number, ended_on__isnull=False).first()
 
 
 def person_export(request, pk: int):

@@ -1,6 +1,13 @@
 """Party cards (thẻ đảng viên): issued to full members only, reissued when lost or
-damaged with the previous card kept and ended; `Membership.card_number` stays the number
-of the card in use.
+damaged with the previous card kept and ended; `Membership.card_number` is the number of
+the member's latest card: the card in use, and after an exit the card that exit ended.
+
+An exit ends the card (`end_cards_on_exit`: `PartyCard.ended_on`, `ended_by_exit`), it
+does not clear `Membership.card_number`: the number is unique across the Party and never
+given again (`_check_number` reads it), imported registers find a former member by it
+(`imports.members`), and reversing the exit puts the same card back in use. The pages
+say the card is no longer in use; the figures never read the number of a former member
+(`without_card` counts members on the day only).
 
 Hướng dẫn 12-HD/BTCTW (18/01/2022), mục II.2 (làm thẻ, phát thẻ và quản lý thẻ đảng
 viên): the cell committee sends the list proposing cards ("danh sách đề nghị phát thẻ")

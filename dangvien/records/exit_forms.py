@@ -66,3 +66,9 @@ class OutOfContactForm(forms.Form):
 
 class RestoreContactForm(forms.Form):
     on = date_field(_("Contact restored on"))
+
+
+class ConfirmForm(forms.Form):
+    """A confirmation step: its only field says the user means it (the button)."""
+
+    confirm = forms.BooleanField(label=_("Confirm"), widget=forms.HiddenInput, initial=True)

@@ -17,6 +17,7 @@ from dangvien.people.models import Person
 
 from . import exits
 from .exit_forms import (
+    ConfirmForm,
     EndExemptionForm,
     ExemptionForm,
     ExitForm,
@@ -43,6 +44,20 @@ def require_write(request, m: Membership) -> None:
         raise PermissionDenied from None
 
 
+def unless_dead(request, person: Person):
+    """The person page with the refusal, when the person has died (None otherwise): a
+    user who may not change their records is refused first (403)."""
+    try:
+        exits.refuse_if_dead(person)
+    except ActionError as e:
+        last = person.memberships.order_by("-ceremony_on").first()
+        if last is not None:
+            require_write(request, last)
+        messages.error(request, str(e))
+        return redirect("person_detail", pk=person.pk)
+    return None
+
+
 def refused(form, e: ActionError) -> None:
     """The action's refusal on its field when the form has it, else above the form."""
     if isinstance(e, InvalidField) and e.field in form.fields:
@@ -62,6 +77,8 @@ def page(request, person, title, form, button=None, **extra):
 def person_exit(request, pk: int):
     """Record that a member left the party, with the decision."""
     person = writable_person(request, pk)
+    if (dead := unless_dead(request, person)) is not None:
+        return dead
     m = exits.open_membership(person)
     if m is None:
         raise Http404(_("%(name)s is not a party member.") % {"name": person.full_name})
@@ -153,6 +170,8 @@ def exit_expunged(request, pk: int, exit_pk: int):
 def exemption_new(request, pk: int):
     """Exempt a member from party work and activity."""
     person = writable_person(request, pk)
+    if (dead := unless_dead(request, person)) is not None:
+        return dead
     m = exits.open_membership(person)
     if m is None:
         raise Http404(_("%(name)s is not a party member.") % {"name": person.full_name})
@@ -223,9 +242,12 @@ def out_of_contact(request, pk: int):
         writable = False
     form = OutOfContactForm(request.POST if request.POST.get("action") == "add" else None)
     restore = RestoreContactForm(request.POST if request.POST.get("action") == "restore" else None)
+    death = exits.death_of(person)
     if request.method == "POST":
         if not writable:
             raise PermissionDenied
+        if death is not None:  # nothing new to record; a recorded period may be corrected
+            return unless_dead(request, person)
         if request.POST.get("action") == "restore":
             period = get_visible(
                 OutOfContact.objects.filter(membership=m, end_on__isnull=True),
@@ -267,6 +289,71 @@ def out_of_contact(request, pk: int):
             "form": form,
             "restore": restore,
             "writable": writable,
+            "may_record": writable and death is None,
+            "death": death,
             "party_age": party_age(memberships, today()),
         },
+    )
+
+
+def personal_period(request, pk: int, period_pk: int) -> tuple[Person, OutOfContact]:
+    """The person (in the user's personal scope, as the periods' page) and one of their
+    periods out of contact: 404 for any other id; 403 unless the user may change the
+    records of the member's unit."""
+    person = get_visible(Person.objects.visible_to(request.user, personal=True), pk=pk)
+    period = get_visible(
+        OutOfContact.objects.filter(membership__person=person).select_related("membership__person"),
+        pk=period_pk,
+    )
+    require_write(request, period.membership)
+    return person, period
+
+
+def out_of_contact_edit(request, pk: int, period_pk: int):
+    """Correct a period out of contact recorded with wrong dates or note."""
+    person, period = personal_period(request, pk, period_pk)
+    initial = {"start_on": period.start_on, "end_on": period.end_on, "note": period.note}
+    form = OutOfContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            exits.change_out_of_contact(period, **form.cleaned_data, by=request.user, today=today())
+        except ActionError as e:
+            refused(form, e)
+        else:
+            messages.success(request, _("The period out of contact was corrected."))
+            return redirect("person_detail", pk=person.pk)
+    return page(
+        request,
+        person,
+        _("Correct a period out of contact"),
+        form,
+        button=_("Save the correction"),
+        period=period,
+    )
+
+
+def out_of_contact_delete(request, pk: int, period_pk: int):
+    """Delete a period out of contact recorded by mistake, after a confirmation."""
+    person, period = personal_period(request, pk, period_pk)
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            exits.delete_out_of_contact(period, by=request.user)
+        except ActionError as e:
+            refused(form, e)
+        else:
+            messages.success(
+                request,
+                _("The period out of contact from %(d)s was deleted.")
+                % {"d": period.start_on.strftime("%d/%m/%Y")},
+            )
+            return redirect("person_detail", pk=person.pk)
+    return page(
+        request,
+        person,
+        _("Delete a period out of contact"),
+        form,
+        button=_("Delete the period"),
+        period=period,
+        deleting=True,
     )

@@ -84,6 +84,30 @@ def open_membership(person) -> Membership | None:
     return person.memberships.filter(exit_on__isnull=True).order_by("-ceremony_on").first()
 
 
+def death_of(person) -> ExitDecision | None:
+    """The decision recording that the person died, when it is the exit in force of their
+    last membership (not reversed, not followed by another membership)."""
+    last = person.memberships.order_by("-ceremony_on", "-pk").first()
+    if last is None or last.exit_reason != R.DEATH or last.exit_on is None:
+        return None
+    return (
+        last.exits.filter(reason=R.DEATH, on=last.exit_on, reversed_on__isnull=True)
+        .order_by("-pk")
+        .first()
+    )
+
+
+def refuse_if_dead(person) -> None:
+    """ActionError for a record that makes no sense once the person has died (a transfer,
+    an exit, an exemption, a period out of contact, a move, a card)."""
+    death = death_of(person)
+    if death is not None:
+        raise ActionError(
+            _("%(name)s died on %(d)s: this record can no longer be made.")
+            % {"name": person.full_name, "d": fmt(death.on)}
+        )
+
+
 # ----- exits ---------------------------------------------------------------------------
 
 
@@ -556,22 +580,11 @@ def _check_contact_end(m: Membership, start: dt.date, end: dt.date, today: dt.da
         )
 
 
-def record_out_of_contact(
-    membership: Membership,
-    *,
-    start_on: dt.date,
-    end_on: dt.date | None = None,
-    note: str = "",
-    by,
-    today: dt.date | None = None,
-) -> OutOfContact:
-    """A period when the member was out of contact with the party organisation, from
-    `start_on` to `end_on` (the day contact was restored; None: still out of contact).
-    Not counted in party age: Quy định 24-QĐ/TW (30/07/2021), điểm 4.5.1."""
-    today = today or timezone.localdate()
-    m = membership
+def _check_contact_period(
+    m: Membership, start_on: dt.date, end_on: dt.date | None, today: dt.date
+) -> None:
+    """The checks of a period's dates, alike when it is recorded and when it is changed."""
     name = m.person.full_name
-    check_scope(by, m)
     label = _("Out of contact from")
     if start_on < m.decision_on:
         raise InvalidField(
@@ -593,20 +606,42 @@ def record_out_of_contact(
             "end_on",
             _("Contact restored on: required, %(name)s has left the party.") % {"name": name},
         )
+
+
+def _overlap_refusal(m: Membership, other: OutOfContact) -> InvalidField:
+    return InvalidField(
+        "start_on",
+        _("%(name)s is already recorded out of contact from %(s)s (%(e)s).")
+        % {
+            "name": m.person.full_name,
+            "s": fmt(other.start_on),
+            "e": fmt(other.end_on) if other.end_on else _("not yet restored"),
+        },
+    )
+
+
+def record_out_of_contact(
+    membership: Membership,
+    *,
+    start_on: dt.date,
+    end_on: dt.date | None = None,
+    note: str = "",
+    by,
+    today: dt.date | None = None,
+) -> OutOfContact:
+    """A period when the member was out of contact with the party organisation, from
+    `start_on` to `end_on` (the day contact was restored; None: still out of contact).
+    Not counted in party age: Quy định 24-QĐ/TW (30/07/2021), điểm 4.5.1."""
+    today = today or timezone.localdate()
+    m = membership
+    check_scope(by, m)
+    _check_contact_period(m, start_on, end_on, today)
     note = clean_text(note, "note", MAX_TEXT, _("Note"))
     with transaction.atomic():
         Membership.objects.select_for_update().filter(pk=m.pk).first()
         other = _overlapping_contact(m, start_on, end_on)
         if other is not None:
-            raise InvalidField(
-                "start_on",
-                _("%(name)s is already recorded out of contact from %(s)s (%(e)s).")
-                % {
-                    "name": name,
-                    "s": fmt(other.start_on),
-                    "e": fmt(other.end_on) if other.end_on else _("not yet restored"),
-                },
-            )
+            raise _overlap_refusal(m, other)
         return OutOfContact.objects.create(
             membership=m,
             start_on=start_on,
@@ -614,6 +649,48 @@ def record_out_of_contact(
             note=note,
             recorded_by=by if by is not None and by.is_authenticated else None,
         )
+
+
+def change_out_of_contact(
+    period: OutOfContact,
+    *,
+    start_on: dt.date,
+    end_on: dt.date | None = None,
+    note: str = "",
+    by,
+    today: dt.date | None = None,
+) -> OutOfContact:
+    """A period recorded with wrong dates or note, corrected: the same checks as when it
+    is recorded (the period itself left out of the overlap), saved one by one so that
+    the audit log keeps the values before and after."""
+    today = today or timezone.localdate()
+    m = period.membership
+    check_scope(by, m)
+    _check_contact_period(m, start_on, end_on, today)
+    note = clean_text(note, "note", MAX_TEXT, _("Note"))
+    with transaction.atomic():
+        Membership.objects.select_for_update().filter(pk=m.pk).first()
+        fresh = OutOfContact.objects.select_for_update().filter(pk=period.pk).first()
+        if fresh is None:
+            raise ChangedMeanwhile(_("This period was deleted by someone else meanwhile."))
+        other = _overlapping_contact(m, start_on, end_on, exclude=fresh)
+        if other is not None:
+            raise _overlap_refusal(m, other)
+        fresh.start_on, fresh.end_on, fresh.note = start_on, end_on, note
+        fresh.save(update_fields=["start_on", "end_on", "note"])
+    period.start_on, period.end_on, period.note = start_on, end_on, note
+    return period
+
+
+def delete_out_of_contact(period: OutOfContact, *, by) -> None:
+    """A period recorded by mistake, deleted (the audit log keeps what it held)."""
+    check_scope(by, period.membership)
+    with transaction.atomic():
+        Membership.objects.select_for_update().filter(pk=period.membership_id).first()
+        fresh = OutOfContact.objects.select_for_update().filter(pk=period.pk).first()
+        if fresh is None:
+            raise ChangedMeanwhile(_("This period was deleted by someone else meanwhile."))
+        fresh.delete()
 
 
 def restore_contact(

@@ -202,7 +202,8 @@ class Exemption(models.Model):
 
 class PartyCard(models.Model):
     """A party card issued to a full member; a reissue (lost, damaged) ends the previous
-    card and keeps it. `Membership.card_number` mirrors the card in use."""
+    card and keeps it. `Membership.card_number` holds the latest card's number: the card
+    in use, or after an exit the card it ended (see `records.cards`)."""
 
     class Reason(models.TextChoices):
         FIRST = "FIRST", _("First issue")
@@ -298,10 +299,6 @@ class QualityRating(models.Model):
         return f"{self.membership.person} {self.year}: {self.get_grade_display()}"
 
 
-# The records about a membership (each has `membership`), for the audit's subject.
-MEMBER_RECORDS = (Transfer, TemporaryStay, ExitDecision, Exemption, PartyCard, QualityRating)
-
-
 class OutOfContact(models.Model):
     """A period within a membership when the member was out of contact with the party
     organisation (mất liên lạc với tổ chức đảng): not counted in party age (Quy định
@@ -328,4 +325,17 @@ class OutOfContact(models.Model):
         verbose_name_plural = _("periods out of contact")
 
     def __str__(self) -> str:
-        return f"{self.membership.person}: {self.start_on}–{self.end_on or ''}"
+        end = f"{self.end_on:%d/%m/%Y}" if self.end_on else ""
+        return f"{self.membership.person}: {self.start_on:%d/%m/%Y}–{end}"
+
+
+# The records about a membership (each has `membership`), for the audit's subject.
+MEMBER_RECORDS = (
+    Transfer,
+    TemporaryStay,
+    ExitDecision,
+    Exemption,
+    PartyCard,
+    QualityRating,
+    OutOfContact,
+)

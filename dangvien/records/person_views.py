@@ -7,12 +7,13 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from dangvien.core.errors import ChangedMeanwhile, InvalidField, NotAllowed
+from dangvien.core.errors import ActionError, ChangedMeanwhile, InvalidField, NotAllowed
 from dangvien.core.views import get_visible, today
 from dangvien.orgs.models import Locality
 from dangvien.people.models import Person, Sex
 
 from . import people as actions
+from .exits import refuse_if_dead
 from .person_forms import MoveForm, PersonEditForm, signature
 
 
@@ -88,6 +89,11 @@ def person_move(request, pk: int):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     person = editable_person(request, pk)
+    try:
+        refuse_if_dead(person)
+    except ActionError as e:
+        messages.error(request, str(e))
+        return redirect(f"{person_url(person)}#residence")
     form = MoveForm(request.POST, localities=move_choices(request.user))
     if form.is_valid():
         try:

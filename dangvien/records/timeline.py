@@ -1,7 +1,7 @@
 """A person's whole history in date order, as the member page shows it: residence, stints
-and status, transfers, temporary activity, exits and reversals, exemptions, cards,
-badges, positions and ratings. Each entry is (date, what, detail); a residence known only
-"since before the records begin" comes first, without a date."""
+and status, transfers, temporary activity, exits and reversals, exemptions, periods out of
+contact, cards, badges, positions and ratings. Each entry is (date, what, detail); a
+residence known only "since before the records begin" comes first, without a date."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -114,6 +114,10 @@ def timeline(person: Person) -> list[Entry]:
             )
             if x.end_on:
                 out.append(Entry(x.end_on, _("Exemption ends")))
+        for o in m.out_of_contact.all():
+            out.append(Entry(o.start_on, _("Out of contact with the party organisation"), o.note))
+            if o.end_on:
+                out.append(Entry(o.end_on, _("Contact with the party organisation restored")))
         for c in m.cards.all():
             out.append(
                 Entry(

@@ -2,6 +2,8 @@
 (`orgs.picker`), the checks themselves left to `records.transfers`."""
 
 from django import forms
+from django.urls import reverse_lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dangvien.admission.forms import date_field
@@ -14,8 +16,27 @@ def text(label, max_length=60, required=False, **kw):
     return forms.CharField(label=label, max_length=max_length, required=required, **kw)
 
 
+def cell_picker(name: str) -> forms.TextInput:
+    """A cell searchable by name: the list holds the cells matching what is typed (htmx
+    asks `transfer_unit_options`); without JavaScript a typed name is resolved on submit."""
+    return forms.TextInput(
+        attrs={
+            "list": f"{name}-options",
+            "autocomplete": "off",
+            "size": 50,
+            "placeholder": _("Type a name to search"),
+            "hx-get": format_lazy("{}?list={}", reverse_lazy("transfer_unit_options"), name),
+            "hx-trigger": "input changed delay:300ms",
+            "hx-target": f"#{name}-options",
+            "hx-swap": "outerHTML",
+        }
+    )
+
+
 class IssueForm(forms.Form):
-    to_unit = text(_("Receiving unit"), max_length=300, required=True)
+    to_unit = text(
+        _("Receiving unit"), max_length=300, required=True, widget=cell_picker("to_unit")
+    )
     on = date_field(_("Transfer date"))
     document_number = text(_("Transfer letter number"))
 
@@ -40,7 +61,7 @@ class OutForm(forms.Form):
 
 
 class TemporaryForm(forms.Form):
-    host_unit = text(_("Host unit"), max_length=300)
+    host_unit = text(_("Host unit"), max_length=300, widget=cell_picker("host_unit"))
     host_body = text(_("Host party body outside the system"), max_length=200)
     start_on = date_field(_("From"))
     end_on = date_field(_("Until (first day back)"), required=False)

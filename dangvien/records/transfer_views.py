@@ -5,21 +5,27 @@ Each page shows its form on GET and calls the one action function on POST; a ref
 value comes back beside its field. Out of scope: 404; a side that may not act: 403.
 """
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from dangvien.accounts.scoping import may_write, writable_paths
+from dangvien.core.dates import parse_date
 from dangvien.core.errors import ActionError, InvalidField, NotAllowed
+from dangvien.core.keyset import BadCursor, bad_cursor, paginate, query_without_cursor
 from dangvien.core.views import get_visible, today
 from dangvien.membership.models import Membership, Stint
 from dangvien.orgs.models import Locality, OrgUnit
-from dangvien.orgs.picker import resolve_unit, unit_options
+from dangvien.orgs.picker import matching_unit_options, resolve_unit, unit_options
 from dangvien.people.models import Person
 
+from . import exits
 from . import transfers as tr
 from .models import TemporaryStay, Transfer
 from .transfer_forms import (
@@ -57,6 +63,13 @@ def member_of(request, pk: int) -> tuple[Person, Membership, Stint]:
     """The person (in scope, else 404), their current membership and stint; 403 unless the
     user may change the records of that unit."""
     person = get_visible(Person.objects.visible_to(request.user), pk=pk)
+    try:
+        exits.refuse_if_dead(person)
+    except ActionError as e:
+        if writable_paths(request.user) == []:  # a role that only reads
+            raise PermissionDenied from None
+        messages.error(request, str(e))
+        raise Redirect(person.pk) from None
     m = tr.current_membership(person)
     stint = (
         Stint.objects.filter(membership=m, end_on__isnull=True).select_related("unit").first()
@@ -129,9 +142,30 @@ def transfer_issue(request, pk: int):
             "person": person,
             "stint": stint,
             "form": form,
-            "options": unit_options(member_units(), day),
+            # Only the cells matching what the field holds (none on a fresh form): the
+            # list grows as the user types, never the whole system's list of cells.
+            "options": matching_unit_options(member_units(), day, form["to_unit"].value() or ""),
         },
     )
+
+
+# The fields that pick a cell of the whole system (a transfer's receiving cell, a host).
+CELL_FIELDS = ("to_unit", "host_unit")
+
+
+def transfer_unit_options(request):
+    """The cells a transfer or a temporary stay may name whose name contains the text
+    typed (htmx, `?list=to_unit&to_unit=…`): cells of the whole system open today, not
+    only the user's (a member moves to another ward's cell), offered to a user who may
+    record transfers."""
+    if writable_paths(request.user) == []:
+        raise PermissionDenied
+    name = request.GET.get("list", "to_unit")
+    if name not in CELL_FIELDS:
+        name = "to_unit"
+    text = request.GET.get(name, "")[:300]
+    options = matching_unit_options(member_units(), today(), text)
+    return render(request, "_unit_datalist.html", {"options": options, "name": name})
 
 
 @person_page
@@ -196,7 +230,7 @@ def temporary_start(request, pk: int):
             "person": person,
             "stint": stint,
             "form": form,
-            "options": unit_options(member_units(), day),
+            "options": matching_unit_options(member_units(), day, form["host_unit"].value() or ""),
         },
     )
 
@@ -234,8 +268,18 @@ def transfer_receive(request, pk: int):
                 % {"name": t.membership.person.full_name, "unit": done.received_in.name},
             )
             return redirect("person_detail", pk=t.membership.person_id)
-    chosen = form["cell"].value() or str(t.to_unit_id)
-    cells = [(str(c.pk), c.name, str(c.pk) == chosen) for c in tr.receiving_cells(t, today())]
+    # The cells open on the arrival date once it is known (a refused form keeps it), and
+    # the list follows the date as it is typed (htmx asks `transfer_receive_cells`).
+    arrival = getattr(form, "cleaned_data", {}).get("on")
+    form.fields["on"].widget.attrs.update(
+        {
+            "hx-get": reverse("transfer_receive_cells", args=[t.pk]),
+            "hx-trigger": "change",
+            "hx-target": "#id_cell",
+            "hx-swap": "outerHTML",
+            "hx-include": "#id_cell",
+        }
+    )
     return render(
         request,
         "records/transfer_receive.html",
@@ -244,8 +288,49 @@ def transfer_receive(request, pk: int):
             "form": form,
             "due": tr.receipt_due(t),
             "person": t.membership.person,
-            "cells": cells,
+            "cells": cell_choices(t, arrival, form["cell"].value()),
         },
+    )
+
+
+def cell_choices(t: Transfer, arrival, chosen: str | None) -> list[tuple[str, str, bool]]:
+    """(id, label, selected) of the cells the member may join: those open on `arrival`;
+    without it, those open on some day from the issue to today, each open only part of
+    that time labelled with its dates."""
+    chosen = chosen or str(t.to_unit_id)
+    day = today()
+    start = t.issued_on or day
+    if arrival is not None:
+        units = list(tr.receiving_cells(t, arrival))
+    else:
+        units = list(tr.receiving_cells(t, start, until=day))
+    out = []
+    for c in units:
+        label = c.name
+        if arrival is None and c.valid_to is not None:
+            label += " " + _("(open until %(d)s)") % {
+                "d": tr.fmt(c.valid_to - dt.timedelta(days=1))
+            }
+        elif arrival is None and c.valid_from > start:
+            label += " " + _("(open from %(d)s)") % {"d": tr.fmt(c.valid_from)}
+        out.append((str(c.pk), label, str(c.pk) == chosen))
+    return out
+
+
+def transfer_receive_cells(request, pk: int):
+    """The receipt form's list of cells for the arrival date typed (htmx, `?on=`): a date
+    not understood gives the list for any arrival from the issue to today."""
+    t = visible_transfer(request, pk)
+    if t.to_unit is None or not may_write(request.user, t.to_unit):
+        raise PermissionDenied
+    try:
+        arrival = parse_date(request.GET.get("on", "")[:20])
+    except ValidationError:
+        arrival = None
+    return render(
+        request,
+        "records/_receive_cells.html",
+        {"t": t, "cells": cell_choices(t, arrival, request.GET.get("cell"))},
     )
 
 
@@ -347,6 +432,9 @@ def transfer_in(request):
     )
 
 
+RECENT_PAGE = 50
+
+
 def transfer_list(request):
     """Transfers in transit to or from the user's units, with the receipt deadline; and the
     latest transfers recorded there."""
@@ -376,7 +464,25 @@ def transfer_list(request):
                 "may_cancel": t.from_unit is not None and may_write(request.user, t.from_unit),
             }
         )
-    recent = list(scoped.exclude(tr.pending_q()).order_by("-recorded_at", "-pk")[:50])
+    # The transfers done (received, cancelled, out of or in from outside the system),
+    # newest first by the transfer's date (the arrival's, in from outside), a keyset page
+    # at a time.
+    done = (
+        scoped.exclude(tr.pending_q())
+        .select_related("received_in")
+        .annotate(day=Coalesce("issued_on", "received_on"))
+    )
+    try:
+        recent = paginate(
+            done,
+            ("-day", "-pk"),
+            request.GET.get("cursor"),
+            name="transfers-recent",
+            size=RECENT_PAGE,
+            query=query_without_cursor(request),
+        )
+    except BadCursor:
+        return bad_cursor(request)
     return render(
         request,
         "records/transfer_list.html",

@@ -325,16 +325,23 @@ def receiving_organisation(t: Transfer) -> OrgUnit:
     return t.to_unit.grassroots() or t.to_unit
 
 
-def receiving_cells(t: Transfer, day: dt.date):
+def receiving_cells(t: Transfer, day: dt.date, until: dt.date | None = None):
     """The cells a member in transit may join on `day`: every cell (grassroots cell or
-    party group) under the receiving organisation open that day, the named one first."""
+    party group) under the receiving organisation open that day, the named one first.
+    With `until`, those open on any day from `day` to `until` (the arrival date not yet
+    known: it lies between the transfer's issue and today)."""
     from django.db.models import Case, IntegerField, Value, When
 
     org = receiving_organisation(t)
+    units = OrgUnit.objects.subtree(org)
+    if until is None:
+        units = units.on(day)
+    else:
+        units = units.filter(valid_from__lte=until).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=day)
+        )
     return (
-        OrgUnit.objects.subtree(org)
-        .on(day)
-        .filter(kind__in=MEMBER_UNITS)
+        units.filter(kind__in=MEMBER_UNITS)
         .annotate(
             named=Case(When(pk=t.to_unit_id, then=Value(0)), default=1, output_field=IntegerField())
         )

@@ -20,7 +20,7 @@ from dangvien.orgs.picker import label_units, resolve_unit
 from dangvien.people.models import Person
 from dangvien.reports.exports import DOCX, attachment
 
-from . import badges, cards, ratings
+from . import badges, cards, exits, ratings
 from .documents import badge_list_docx
 from .models import QualityRating
 
@@ -91,6 +91,7 @@ def card_issue(request, pk: int):
     post = request.POST
 
     def action():
+        exits.refuse_if_dead(person)
         if m is None:
             raise InvalidField("number", _("%(name)s is not a party member.") % {"name": person})
         cards.issue_card(
@@ -117,6 +118,7 @@ def card_reissue(request, pk: int):
     post = request.POST
 
     def action():
+        exits.refuse_if_dead(person)
         if m is None:
             raise InvalidField("number", _("%(name)s is not a party member.") % {"name": person})
         cards.reissue_card(

@@ -55,6 +55,10 @@ def test_a_transfer_between_two_demo_wards(live_server, browser):
     page.goto(f"{base}/people/{person.pk}/")
     page.click("#transfers >> text=Chuyển sinh hoạt trong hệ thống")
     page.wait_for_selector("form#transfer-issue")
+    page.fill("input[name=to_unit]", cell.name)  # the list holds the cells matching it
+    page.wait_for_selector(
+        f'datalist#to_unit-options option[value^="{cell.name} – "]', state="attached"
+    )
     options = page.locator("datalist#to_unit-options option")
     labels = [options.nth(i).get_attribute("value") for i in range(options.count())]
     label = next(x for x in labels if x and x.startswith(cell.name + " – "))

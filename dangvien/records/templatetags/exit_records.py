@@ -6,7 +6,7 @@ from django import template
 from dangvien.core.views import today
 from dangvien.records import exits
 from dangvien.records.exit_forms import ExemptionForm, ExitForm
-from dangvien.records.models import Exemption, ExitDecision
+from dangvien.records.models import Exemption, ExitDecision, OutOfContact
 
 register = template.Library()
 
@@ -40,11 +40,15 @@ def exits_section(context, person):
             e.end_on is None or e.end_on > day
         )
         e.in_force = in_force is not None and e.pk == in_force.pk  # type: ignore[attr-defined]
+    periods = list(OutOfContact.objects.filter(membership__person=person))
+    for p in periods:
+        p.editable = p.membership_id in writable  # type: ignore[attr-defined]
     may_record = current is not None and current.pk in writable
     return {
         "person": person,
         "decisions": decisions,
         "exemptions": exemptions,
+        "periods": periods,
         "in_force": in_force,
         "current": current,
         "may_record": may_record,

@@ -5,6 +5,7 @@ from django import template
 
 from dangvien.core.views import today
 from dangvien.records import people as actions
+from dangvien.records.exits import death_of
 from dangvien.records.person_forms import MoveForm
 from dangvien.records.person_views import move_choices
 
@@ -22,7 +23,7 @@ def residence_section(context, person):
     can_edit = actions.may_edit(user, person)
     rows = actions.residence_history(person)
     form = None
-    if can_edit:
+    if can_edit and death_of(person) is None:  # no move to record once they have died
         form = MoveForm(initial={"on": today()}, localities=move_choices(user))
     return {
         "person": person,

@@ -5,6 +5,7 @@ from django import template
 
 from dangvien.accounts.scoping import may_write
 from dangvien.core.views import today
+from dangvien.membership.models import ExitReason
 from dangvien.records import badges, cards
 from dangvien.records.models import Badge, PartyCard, QualityRating
 
@@ -46,6 +47,8 @@ def person_records(context, person):
         "badges": awarded,
         "ratings": rated,
         "party_age": badges.party_age(memberships, day) if memberships else None,
+        # Counted up to the death (`badges.party_age` stops at the exit): said so.
+        "died": bool(latest and latest.exit_on and latest.exit_reason == ExitReason.DEATH),
         "member": latest is not None,
         "full": bool(latest and latest.status_on(day) == "FULL"),
         "has_card": has_card,

@@ -1,6 +1,6 @@
-"""The transfer sections other pages include (person, unit, alerts), so that those pages'
-views stay as they are: `{% person_transfers person %}`, `{% unit_temporary unit day %}`,
-`{% transfer_alert_table day %}`."""
+"""The transfer sections other pages include (person, unit), so that those pages' views
+stay as they are: `{% person_transfers person %}`, `{% unit_temporary unit day %}`. (The
+alerts page's view lists the transfers not received in time itself: it counts them.)"""
 
 from django import template
 
@@ -80,12 +80,3 @@ def unit_temporary(context, unit, day=None):
         s.linked = s.membership.person_id in seen  # type: ignore[attr-defined]
         s.may_end = may_write(user, unit)  # type: ignore[attr-defined]
     return {"stays": stays, "day": day}
-
-
-@register.inclusion_tag("records/_transfer_alerts_section.html", takes_context=True)
-def transfer_alert_table(context, day=None):
-    """Transfers in transit not received in the legal time (or due soon), seen by both
-    the sending and the receiving side."""
-    user = context["request"].user
-    day = day or today()
-    return {"transfer_alerts": tr.transfer_alerts(tr.visible_transfers(user), day), "day": day}
