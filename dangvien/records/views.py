@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +14,13 @@ from dangvien.accounts.audit import A, log
 from dangvien.accounts.scoping import writable_paths
 from dangvien.core.dates import parse_date
 from dangvien.core.errors import ActionError, InvalidField, NotAllowed
+from dangvien.core.keyset import (
+    BadCursor,
+    bad_cursor,
+    paginate,
+    paginate_sorted,
+    query_without_cursor,
+)
 from dangvien.core.views import day_from, get_visible, today
 from dangvien.membership.models import Membership, Stint
 from dangvien.orgs.models import OrgUnit
@@ -144,14 +152,28 @@ def card_list(request):
     unit = unit or default_unit(request.user)
     error = error or unit_error
     rows: list[Membership] = []
+    page, total = None, 0
     if unit is not None:
         people = Person.objects.visible_to(request.user, personal=True)
-        rows = list(
+        # In the Vietnamese name order, ended by the id to be unique: a keyset page.
+        qs = (
             cards.without_card(unit, day)
             .filter(person__in=people)
             .select_related("person")
-            .order_by("person__sort_name")
+            .annotate(sname=F("person__sort_name"))
         )
+        try:
+            page = paginate(
+                qs,
+                ("sname", "pk"),
+                request.GET.get("cursor"),
+                name="cards",
+                query=query_without_cursor(request),
+            )
+        except BadCursor:
+            return bad_cursor(request)
+        rows = page.items
+        total = qs.count() if page.has_next or page.has_previous else len(rows)
         units = {
             s.membership_id: s.unit
             for s in Stint.objects.on(day)
@@ -164,7 +186,7 @@ def card_list(request):
     return render(
         request,
         "records/card_list.html",
-        {"unit": unit, "day": day, "rows": rows, "error": error},
+        {"unit": unit, "day": day, "rows": rows, "page": page, "total": total, "error": error},
     )
 
 
@@ -198,16 +220,36 @@ def _due(request):
     return unit, award_on, rows, error or unit_error
 
 
+def badge_key(r: badges.DueRow) -> tuple:
+    """The due list's order (highest badge first, then unit and name), made unique."""
+    return (-r.years, r.unit.path, r.person.sort_name, r.person.pk, r.membership.pk)
+
+
 def badge_list(request):
     unit, award_on, rows, error = _due(request)
     years = range(today().year - 1, today().year + 3)
+    # Whether a badge is due is decided in Python (gaps, exits, badges held), so the
+    # computed list is paged by its sort key; the Word list stays whole.
+    try:
+        page = paginate_sorted(
+            rows,
+            badge_key,
+            request.GET.get("cursor"),
+            name="badges",
+            width=5,
+            query=query_without_cursor(request),
+        )
+    except BadCursor:
+        return bad_cursor(request)
     return render(
         request,
         "records/badge_list.html",
         {
             "unit": unit,
             "award_on": award_on,
-            "rows": rows,
+            "rows": page.items,
+            "page": page,
+            "total": len(rows),
             "error": error,
             "years": years,
             "days": [(f"{m}-{d}", f"{d}/{m}") for m, d in badges.AWARD_DAYS],
