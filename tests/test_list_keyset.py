@@ -189,6 +189,8 @@ def test_card_list_pages_with_its_filters(client, org, personas):
     assert len(seen) == 14  # the 12, An (2005) and the one admitted in 2016
     first = client.get(url, params)
     assert "14 đảng viên chính thức chưa có thẻ" in first.content.decode()
+    second = client.get(url + first.context["page"].next_link).content.decode()
+    assert "<tr><td>6</td>" in second and "<tr><td>1</td>" not in second  # numbered on
     earlier = walk(
         client,
         url,
@@ -214,6 +216,10 @@ def test_badge_list_pages_in_its_order(client, org, personas):
     due = badges.due_list(org.ward_a, D(2026, 9, 2))
     once_in_order(seen, [d.person.pk for d in due])
     assert len(seen) == 14 and veteran_b.pk not in seen
+    first = client.get(reverse("badge_list"), params)
+    last = client.get(reverse("badge_list") + first.context["page"].next_link)
+    last = client.get(reverse("badge_list") + last.context["page"].next_link).content.decode()
+    assert "<tr><td>11</td>" in last and "<tr><td>14</td>" in last
     assert [d.years for d in due] == sorted((d.years for d in due), reverse=True)
     # The Word list 4-HHĐ has every member due, not a page.
     docx = client.get(reverse("badge_list_docx"), params)

@@ -209,6 +209,7 @@ def paginate_sorted(
     except TypeError as e:  # a well-signed key of other types than this list's
         raise BadCursor(cursor) from e
     page = KeysetPage(items=list(rows[start:end]), query=query, size=size)
+    page.extra["start"] = start  # rows before the page: its rows can be numbered
     if page.items:
         if end < len(rows):
             page.next_cursor = make_cursor("n", keys[end - 1], name)
