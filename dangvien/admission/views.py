@@ -5,7 +5,7 @@ from collections import Counter
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +13,13 @@ from django.utils.translation import gettext as _
 from dangvien.accounts.audit import A, export_purpose, log
 from dangvien.accounts.scoping import roles_for, scope_paths
 from dangvien.core.errors import ActionError
+from dangvien.core.keyset import (
+    BadCursor,
+    bad_cursor,
+    paginate,
+    paginate_sorted,
+    query_without_cursor,
+)
 from dangvien.core.views import day_from, get_visible, today
 from dangvien.membership.models import Stint
 from dangvien.orgs.models import Locality, OrgUnit
@@ -88,14 +95,21 @@ def candidate_list(request):
     if tag in Tag.values:
         qs = qs.tagged(tag)
     paths = scope_paths(request.user, personal=True)
-    rows = []
-    for c in qs:
-        c.personal = paths is None or any(c.cell.path.startswith(p) for p in paths)
-        rows.append((c, deadlines.next_deadline(c, list(c.events.all()))))
-    name_cells([c for c, _dl in rows])
-    with_list, communes = communes_with_lists(unit, day) if unit else (0, 0)
+
+    def with_deadlines(candidates):
+        rows = []
+        for c in candidates:
+            c.personal = paths is None or any(c.cell.path.startswith(p) for p in paths)
+            rows.append((c, deadlines.next_deadline(c, list(c.events.all()))))
+        name_cells([c for c, _dl in rows])
+        return rows
+
+    # The source list's order (the Vietnamese name order), ended by the id to be unique.
+    qs = qs.annotate(sname=F("person__sort_name"))
     fmt = request.GET.get("format", "")
+    printing = request.GET.get("print") == "1"
     if fmt in ("xlsx", "csv"):
+        rows = with_deadlines(qs.order_by("sname", "pk"))  # the file is never paged
         purpose = export_purpose(request)
         if not purpose:
             error = _("State the purpose of the export (the request it answers).")
@@ -130,12 +144,29 @@ def candidate_list(request):
                     for c, dl in rows
                 ),
             )
+    page = None
+    if printing:  # the printable list is the whole list, like the files
+        rows = with_deadlines(qs.order_by("sname", "pk"))
+    else:
+        try:
+            page = paginate(
+                qs,
+                ("sname", "pk"),
+                request.GET.get("cursor"),
+                name="candidates",
+                query=query_without_cursor(request),
+            )
+        except BadCursor:
+            return bad_cursor(request)
+        rows = with_deadlines(page)
+    with_list, communes = communes_with_lists(unit, day) if unit else (0, 0)
     return render(
         request,
         "admission/candidate_list.html",
         {
             "unit": unit,
             "rows": rows,
+            "page": page,
             "error": error,
             "stage": stage,
             "tag": tag,
@@ -144,7 +175,7 @@ def candidate_list(request):
             "with_list": with_list,
             "communes": communes,
             "day": day,
-            "printing": request.GET.get("print") == "1",
+            "printing": printing,
             "can_add": editable_cells(request.user).exists(),
         },
     )
@@ -432,7 +463,6 @@ def recorded_message(c: Candidate, step: Step) -> str:
 def alert_list(request):
     day, error = day_from(request)
     items = deadlines.alerts(Candidate.objects.visible_to(request.user), day)
-    name_cells([a.candidate for a in items])
     # The transfers not received in time are listed below the candidates' alerts, and
     # counted with them: the figure on the page is the number of rows it lists.
     moves = transfer_alerts(visible_transfers(request.user), day)
@@ -443,6 +473,7 @@ def alert_list(request):
         if not purpose:
             error = _("State the purpose of the export (the request it answers).")
         else:
+            name_cells([a.candidate for a in items])  # the file is never paged
             log(A.EXPORT, detail=f"alerts {fmt} purpose: {purpose}")
             return table_response(
                 fmt,
@@ -450,11 +481,35 @@ def alert_list(request):
                 [_("Candidate"), _("Cell"), _("Alert"), _("Due"), _("Overdue")],
                 alert_rows(items, moves),
             )
+    # The alerts are computed in Python from each dossier's events and the rule set in
+    # force (deadlines.alerts), so no SQL order keys them: the computed list is paged by
+    # a stable key of its own order (overdue first, then by due date, then the name
+    # order the candidates were read in), made unique by the candidate's id and the rank
+    # of the alert among theirs.
+    seen: Counter = Counter()
+    keys = {}
+    for a in items:
+        c = a.candidate
+        seen[c.pk] += 1
+        keys[id(a)] = (int(not a.overdue), a.due or day, c.person.sort_name, c.pk, seen[c.pk])
+    try:
+        page = paginate_sorted(
+            items,
+            lambda a: keys[id(a)],
+            request.GET.get("cursor"),
+            name="alerts",
+            width=5,
+            query=query_without_cursor(request),
+        )
+    except BadCursor:
+        return bad_cursor(request)
+    name_cells([a.candidate for a in page])
     return render(
         request,
         "admission/alerts.html",
         {
-            "alerts": items,
+            "alerts": page.items,
+            "page": page,
             "transfer_alerts": moves,
             "total": len(items) + len(moves),
             "day": day,

@@ -7,6 +7,7 @@ a forged or damaged cursor is refused (`BadCursor`, a Vietnamese 400), never run
 """
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -174,6 +175,46 @@ def paginate(
             page.next_cursor = make_cursor("n", last, name)
     elif key is not None and direction == "p":
         page.next_cursor = None
+    return page
+
+
+def paginate_sorted(
+    items: Sequence[Any],
+    key: Callable[[Any], tuple],
+    cursor: str | None,
+    *,
+    name: str,
+    width: int,
+    size: int | None = None,
+    query: str = "",
+) -> KeysetPage:
+    """One page of a list computed in Python (no SQL order can key it: alerts, badges
+    due, targets' pace), in the ascending order of `key(item)`: a unique tuple of
+    `width` strings, integers and dates (no None). The same signed cursors as
+    `paginate`, so a page is found by its key, not its position: a row added or gone
+    before it does not shift it. The whole list is still computed on every request."""
+    size = size or page_size()
+    direction, at = read_cursor(cursor, width, name) if cursor else ("n", None)
+    rows = sorted(items, key=key)
+    keys = [key(r) for r in rows]
+    try:
+        if at is None:
+            start, end = 0, min(size, len(rows))
+        elif direction == "n":
+            start = bisect_right(keys, at)
+            end = min(start + size, len(rows))
+        else:
+            end = bisect_left(keys, at)
+            start = max(0, end - size)
+    except TypeError as e:  # a well-signed key of other types than this list's
+        raise BadCursor(cursor) from e
+    page = KeysetPage(items=list(rows[start:end]), query=query, size=size)
+    page.extra["start"] = start  # rows before the page: its rows can be numbered
+    if page.items:
+        if end < len(rows):
+            page.next_cursor = make_cursor("n", keys[end - 1], name)
+        if start > 0:
+            page.previous_cursor = make_cursor("p", keys[start], name)
     return page
 
 

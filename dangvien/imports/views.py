@@ -16,6 +16,13 @@ from dangvien.accounts.audit import A, log
 from dangvien.accounts.models import Role
 from dangvien.accounts.scoping import is_unrestricted, prefix_q, roles_for
 from dangvien.core import jobs
+from dangvien.core.keyset import (
+    BadCursor,
+    KeysetPage,
+    bad_cursor,
+    paginate,
+    query_without_cursor,
+)
 from dangvien.reports.exports import XLSX, attachment
 
 from . import runs, tasks
@@ -60,11 +67,12 @@ def visible_runs(user):
     return runs_qs.filter(Q(user=user) | Q(pk__in=below.values("pk")))
 
 
-def listed(user) -> list[ImportRun]:
-    runs_list = list(visible_runs(user)[:100])
-    for run in runs_list:
+def listed(user, cursor: str | None = None, query: str = "") -> KeysetPage:
+    """A keyset page of the imports the user sees, newest first (raises `BadCursor`)."""
+    page = paginate(visible_runs(user), ("-created_at", "-pk"), cursor, name="imports", query=query)
+    for run in page:
         run.label = LABELS.get(run.kind, run.kind)  # type: ignore[attr-defined]
-    return runs_list
+    return page
 
 
 def codes_in_scope(user) -> dict:
@@ -82,9 +90,9 @@ def codes_in_scope(user) -> dict:
     }
 
 
-def list_context(user) -> dict:
+def list_context(user, cursor: str | None = None, query: str = "") -> dict:
     return {
-        "runs": listed(user),
+        "runs": listed(user, cursor, query),
         "kinds": list(LABELS.items()),
         "max_mb": settings.IMPORT_MAX_MB,
         "personal_kinds": PERSONAL,
@@ -95,7 +103,13 @@ def list_context(user) -> dict:
 def import_list(request):
     need_scope(request)
     runs.reap_stale()
-    return render(request, "imports/import_list.html", list_context(request.user))
+    try:
+        context = list_context(
+            request.user, request.GET.get("cursor"), query_without_cursor(request)
+        )
+    except BadCursor:
+        return bad_cursor(request)
+    return render(request, "imports/import_list.html", context)
 
 
 def refused(request, error: str, kind: str = "", status: int = 400) -> HttpResponse:

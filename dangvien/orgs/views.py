@@ -1,6 +1,6 @@
 from collections import defaultdict
 
-from django.db.models import Count, FilteredRelation
+from django.db.models import Count, Exists, FilteredRelation, OuterRef
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -145,11 +145,19 @@ def unit_detail(request, code: str):
     )
 
 
-def locality_list(request):
-    day, error = day_from(request)
-    localities = Locality.objects.visible_to(request.user).on(day)
-    tops = [loc for loc in localities if loc.kind in (Locality.Kind.COMMUNE, Locality.Kind.WARD)]
-    base = list(localities.filter(kind__in=Locality.BASE_KINDS))
+TOPS = (Locality.Kind.COMMUNE, Locality.Kind.WARD)
+
+
+def locality_groups(items, localities, day) -> list[dict]:
+    """`items` (communes, wards and their hamlets in path order: a whole list or a page
+    of it) grouped under their commune or ward, with the cells serving each hamlet and
+    the members living there on `day`; a page that starts inside a commune repeats its
+    heading. `count` is the commune's whole number of localities, whatever the page."""
+    tops = [loc for loc in items if loc.kind in TOPS]
+    base = [loc for loc in items if loc.kind in Locality.BASE_KINDS]
+    known = {t.pk for t in tops}
+    if base and base[0].parent_id not in known:
+        tops[:0] = localities.filter(pk=base[0].parent_id, kind__in=TOPS)
     cells = defaultdict(list)
     for link in LocalityCell.objects.on(day).filter(locality__in=base).select_related("cell"):
         cells[link.locality_id].append(link.cell)
@@ -165,10 +173,17 @@ def locality_list(request):
     )
     shared_cells = set(
         LocalityCell.objects.on(day)
+        .filter(cell__in={c.pk for own in cells.values() for c in own})
         .values("cell")
         .annotate(n=Count("id"))
         .filter(n__gte=2)
         .values_list("cell", flat=True)
+    )
+    counts = dict(
+        localities.filter(kind__in=Locality.BASE_KINDS, parent__in=tops)
+        .values_list("parent")
+        .annotate(n=Count("id"))
+        .order_by()
     )
     by_parent = defaultdict(list)
     for loc in base:
@@ -181,9 +196,33 @@ def locality_list(request):
                 "shared": any(c.pk in shared_cells for c in own),
             }
         )
-    groups = [{"top": t, "rows": by_parent.get(t.pk, [])} for t in tops]
+    return [{"top": t, "rows": by_parent.get(t.pk, []), "count": counts.get(t.pk, 0)} for t in tops]
+
+
+def locality_totals(localities, day) -> dict[str, int]:
+    """The hamlets of the whole list, those with no member living there and those with no
+    cell serving them, on `day` (counted in SQL, whatever page is shown)."""
+    base = localities.filter(kind__in=Locality.BASE_KINDS)
+    lived = "membership__person__residences"
+    living = Stint.objects.members_on(day).filter(
+        resident_on_q(day, f"{lived}__"), **{f"{lived}__locality": OuterRef("pk")}
+    )
+    serving = LocalityCell.objects.on(day).filter(locality=OuterRef("pk"))
+    return {
+        "base": base.count(),
+        "no_members": base.exclude(Exists(living)).count(),
+        "no_cell": base.exclude(Exists(serving)).count(),
+    }
+
+
+def locality_list(request):
+    day, error = day_from(request)
+    localities = Locality.objects.visible_to(request.user).on(day)
+    # Communes and wards with their hamlets, in path order (a commune, then its hamlets).
+    listed = localities.filter(kind__in=(*TOPS, *Locality.BASE_KINDS))
     fmt = request.GET.get("format", "")
-    if fmt in ("xlsx", "csv") and not error:
+    if fmt in ("xlsx", "csv") and not error:  # the file is never paged
+        groups = locality_groups(list(listed.order_by("path", "pk")), localities, day)
         return table_response(
             fmt,
             f"dia-ban-{day:%Y%m%d}",
@@ -210,20 +249,26 @@ def locality_list(request):
                 for r in g["rows"]
             ),
         )
-    totals = {
-        "base": len(base),
-        "no_members": sum(1 for r in sum(by_parent.values(), []) if not r["residents"]),
-        "no_cell": sum(1 for r in sum(by_parent.values(), []) if not r["cells"]),
-    }
+    try:
+        page = paginate(
+            listed,
+            ("path", "pk"),
+            request.GET.get("cursor"),
+            name="localities",
+            query=query_without_cursor(request),
+        )
+    except BadCursor:
+        return bad_cursor(request)
     return render(
         request,
         "orgs/locality_list.html",
         {
-            "groups": groups,
+            "groups": locality_groups(page.items, localities, day),
+            "page": page,
             "can_restructure": can_restructure(request.user),
             "day": day,
             "error": error,
-            "totals": totals,
+            "totals": locality_totals(localities, day),
         },
     )
 

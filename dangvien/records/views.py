@@ -13,6 +13,12 @@ from dangvien.accounts.audit import A, log
 from dangvien.accounts.scoping import writable_paths
 from dangvien.core.dates import parse_date
 from dangvien.core.errors import ActionError, InvalidField, NotAllowed
+from dangvien.core.keyset import (
+    BadCursor,
+    bad_cursor,
+    paginate_sorted,
+    query_without_cursor,
+)
 from dangvien.core.views import day_from, get_visible, today
 from dangvien.membership.models import Membership, Stint
 from dangvien.orgs.models import OrgUnit
@@ -146,14 +152,37 @@ def card_list(request):
     unit = unit or default_unit(request.user)
     error = error or unit_error
     rows: list[Membership] = []
+    page, total = None, 0
     if unit is not None:
-        people = Person.objects.visible_to(request.user, personal=True)
-        rows = list(
+        # The same people as `visible_to`, read from the person → scope table: half the
+        # time of gathering the scope from stints (1.9 s, not 4.0 s, nationwide at 300k).
+        people = Person.objects.scoped(request.user, personal=True)
+        # In the Vietnamese name order, ended by the id to be unique. The list is an anti-
+        # join (full members of the subtree less those holding a card): no index reads it
+        # in name order, and with a LIMIT PostgreSQL walks every person's name to find the
+        # few without a card (2.5 s at 300k members). So the keys of the whole list are
+        # read once (the count with them), paged here by the same signed cursors, and the
+        # page's rows read by id.
+        keys = list(
             cards.without_card(unit, day)
             .filter(person__in=people)
-            .select_related("person")
-            .order_by("person__sort_name")
+            .values_list("person__sort_name", "pk")
+            .order_by()
         )
+        try:
+            page = paginate_sorted(
+                keys,
+                lambda k: k,
+                request.GET.get("cursor"),
+                name="cards",
+                width=2,
+                query=query_without_cursor(request),
+            )
+        except BadCursor:
+            return bad_cursor(request)
+        found = Membership.objects.select_related("person").in_bulk([pk for _n, pk in page])
+        rows = [found[pk] for _n, pk in page]
+        total = len(keys)
         units = {
             s.membership_id: s.unit
             for s in Stint.objects.on(day)
@@ -166,7 +195,7 @@ def card_list(request):
     return render(
         request,
         "records/card_list.html",
-        {"unit": unit, "day": day, "rows": rows, "error": error},
+        {"unit": unit, "day": day, "rows": rows, "page": page, "total": total, "error": error},
     )
 
 
@@ -200,16 +229,36 @@ def _due(request):
     return unit, award_on, rows, error or unit_error
 
 
+def badge_key(r: badges.DueRow) -> tuple:
+    """The due list's order (highest badge first, then unit and name), made unique."""
+    return (-r.years, r.unit.path, r.person.sort_name, r.person.pk, r.membership.pk)
+
+
 def badge_list(request):
     unit, award_on, rows, error = _due(request)
     years = range(today().year - 1, today().year + 3)
+    # Whether a badge is due is decided in Python (gaps, exits, badges held), so the
+    # computed list is paged by its sort key; the Word list stays whole.
+    try:
+        page = paginate_sorted(
+            rows,
+            badge_key,
+            request.GET.get("cursor"),
+            name="badges",
+            width=5,
+            query=query_without_cursor(request),
+        )
+    except BadCursor:
+        return bad_cursor(request)
     return render(
         request,
         "records/badge_list.html",
         {
             "unit": unit,
             "award_on": award_on,
-            "rows": rows,
+            "rows": page.items,
+            "page": page,
+            "total": len(rows),
             "error": error,
             "years": years,
             "days": [(f"{m}-{d}", f"{d}/{m}") for m, d in badges.AWARD_DAYS],

@@ -8,11 +8,19 @@ from django.utils.translation import gettext as _
 
 from dangvien.accounts.models import Role
 from dangvien.accounts.scoping import is_unrestricted, roles_for
+from dangvien.core.keyset import BadCursor, bad_cursor, paginate_sorted, query_without_cursor
 from dangvien.core.views import day_from
 from dangvien.orgs.models import OrgUnit
 from dangvien.reports.views import asked_unit
 
-from .pace import targets_report
+from .pace import ORDER, Pace, targets_report
+
+
+def pace_key(p: Pace) -> tuple:
+    """`targets_report`'s order (laggards first, the lowest share first; the share kept to
+    a millionth of a percent, as a cursor carries no float), made unique."""
+    pct = round((p.pct or 0) * 1_000_000)
+    return (ORDER[p.forecast], pct, p.target.unit.path, str(p.target.metric), p.target.pk)
 
 
 def target_list(request):
@@ -36,7 +44,20 @@ def target_list(request):
     for p in rows:
         parent = p.target.unit.parent_id
         children[(parent, p.target.metric, p.target.term_id)] += float(p.target.value)
-    table = [(p, children.get((p.target.unit_id, p.target.metric, p.target.term_id))) for p in rows]
+    # The pace is computed in Python (actuals against each term's span), so the laggards-
+    # first list is paged by its sort key; the sums, the PDF and Excel cover every row.
+    try:
+        page = paginate_sorted(
+            rows,
+            pace_key,
+            request.GET.get("cursor"),
+            name="targets",
+            width=5,
+            query=query_without_cursor(request),
+        )
+    except BadCursor:
+        return bad_cursor(request)
+    table = [(p, children.get((p.target.unit_id, p.target.metric, p.target.term_id))) for p in page]
     units = [
         (u.code, u.name)
         for u in visible.on(day).exclude(kind=OrgUnit.Kind.PARTY_GROUP).only("code", "name")
@@ -46,6 +67,7 @@ def target_list(request):
         "targets/targets.html",
         {
             "rows": table,
+            "page": page,
             "unit": unit,
             "units": units,
             "day": day,
