@@ -152,3 +152,24 @@ def test_the_upload_page_offers_the_positions_import(client, personas, org):
     assert "Chức vụ (trưởng thôn, tổ trưởng, bí thư chi bộ…)" in body
     template = client.get("/imports/template/positions.xlsx")
     assert template.status_code == 200 and template.content[:2] == b"PK"
+
+
+def test_the_template_keeps_the_citizen_id_as_text(client, personas, org):
+    """Excel must not turn 012345678901 into the number 12345678901: the CCCD column
+    (and the code columns) of the template are formatted as text."""
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(personas.ward_a_officer)
+    got = client.get("/imports/template/positions.xlsx")
+    ws = load_workbook(io.BytesIO(got.content)).worksheets[0]
+    headers = [c.value for c in ws[1]]
+    for column in (positions.CCCD, positions.PLACE, positions.CELL):
+        letter = "ABCDEFG"[headers.index(column)]
+        assert ws.column_dimensions[letter].number_format == "@", column
+        assert ws[f"{letter}2"].number_format == "@", column
+    cccd = ws.cell(row=2, column=headers.index(positions.CCCD) + 1)
+    assert cccd.value == "064095001234" and cccd.data_type == "s"
+    # Dates and names keep the general format.
+    assert ws.column_dimensions["F"].number_format == "General"
