@@ -125,7 +125,7 @@ def test_the_filter_offers_users_kinds_and_the_unit_picker(client, org, personas
         AuditEntry.objects.get(pk=pk).unit_path.startswith(org.ward_b.path) for pk in in_b
     )
     assert listed(unit="Đảng bộ phường B") == listed(unit=org.ward_b.code)
-    assert 'value="Đảng bộ phường B"' in page(client, unit=org.ward_b.code)
+    assert 'value="Đảng bộ phường B – Đảng bộ thành phố Thử"' in page(client, unit="WARDB")
     # A user chosen from the list: only their entries.
     client.force_login(personas.ward_a_officer)
     client.get(reverse("person_detail", args=[org.an.pk]))

@@ -35,7 +35,7 @@ def audit_log(request):
     if not is_unrestricted(request.user):
         raise PermissionDenied
     from dangvien.core.views import today
-    from dangvien.orgs.picker import label_units, resolve_unit
+    from dangvien.orgs.picker import picker_label, resolve_unit
     from dangvien.people.models import Person
 
     qs = AuditEntry.objects.all()
@@ -76,7 +76,7 @@ def audit_log(request):
             )
         else:
             qs = qs.filter(unit_path__startswith=unit.path)
-            unit_value = label_units([unit])[0][1]  # a code from a link shows as a name
+            unit_value = picker_label(unit)  # a code from a link shows as a name
     for key, lookup in (("from", "at__date__gte"), ("to", "at__date__lte")):
         if g.get(key, "").strip():
             try:
