@@ -110,6 +110,12 @@ def test_demo_localities(demo):
         base.exclude(Exists(Person.objects.filter(residence=OuterRef("pk")))).count() < base.count()
     )
     assert OrgUnit.objects.filter(code__in=["HOALU", "TAYSON"]).count() == 2
+    # The bulk load fills the accent-free names the unit picker searches.
+    from dangvien.core.text import search_key
+
+    assert all(
+        key == search_key(name) for name, key in OrgUnit.objects.values_list("name", "search_name")
+    )
 
 
 @pytest.mark.django_db

@@ -143,7 +143,66 @@ def test_out_of_scope_rows_are_refused(org, dung, tmp_path):
     plan = positions.validate(
         path, TODAY, scope=Scope(units=[org.ward_b.path], localities=[org.ward_b_loc.path])
     )
-    assert "ngoài phạm vi" in plan.problems[0].message
+    assert "ngoài phạm vi" in " ".join(p.message for p in plan.problems)
+
+
+@pytest.fixture
+def cuong(org):
+    p = Person.objects.get(pk=org.cuong.pk)
+    p.citizen_id = "064060000777"
+    p.save(update_fields=["citizen_id"])
+    return p
+
+
+CUONG = ["064060000777", "Lê Văn Cường"]
+
+
+def test_a_person_outside_the_scope_is_refused_even_in_a_place_inside_it(
+    org, dung, cuong, tmp_path
+):
+    """Ward A's officer may name ward A's places, not attach a post to ward B's member:
+    the row is refused naming it, nothing is written, and the answer is the same as for
+    an unknown number (it neither confirms the person nor says their name)."""
+    ward_a = Scope(units=[org.ward_a.path], localities=[org.ward_a_loc.path])
+    rows = [
+        [*DUNG, "Tổ trưởng tổ dân phố", "WA-TDP1", "", "15/03/2021", ""],
+        [*CUONG, "Tổ trưởng tổ dân phố", "WA-TDP2", "", "15/03/2021", ""],
+        ["064060000777", "Tên Bịa", "Tổ trưởng tổ dân phố", "WA-TDP2", "", "15/03/2021", ""],
+        ["064099999999", "Ai Đó", "Tổ trưởng tổ dân phố", "WA-TDP2", "", "15/03/2021", ""],
+    ]
+    plan = positions.validate(xlsx(tmp_path, rows), TODAY, scope=ward_a)
+    assert [(p.row, p.column) for p in plan.problems] == [
+        (3, "Số CCCD"),
+        (4, "Số CCCD"),
+        (5, "Số CCCD"),
+    ], plan.problems
+    said = {p.line().split(": ", 1)[1].replace(f"“{p.value}”", "") for p in plan.problems}
+    assert len(said) == 1  # one answer for outside, misnamed and unknown
+    assert "Dòng 3, cột “Số CCCD” “064060000777”: không có người mang số CCCD này trong " in (
+        plan.problems[0].line()
+    )
+    assert "Lê Văn Cường" not in " ".join(p.line() for p in plan.problems)
+    # The whole city sees ward B's member: the same row goes through.
+    assert positions.validate(xlsx(tmp_path, rows[:2], "b.xlsx"), TODAY).ok
+
+
+def test_the_upload_page_refuses_a_person_outside_the_officers_scope(
+    client, personas, org, dung, cuong, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangvien.imports.models import ImportRun
+
+    path = xlsx(tmp_path, [[*CUONG, "Tổ trưởng tổ dân phố", "WA-TDP2", "", "15/03/2021", ""]])
+    client.force_login(personas.ward_a_officer)
+    with open(path, "rb") as fh:
+        upload = SimpleUploadedFile("chuc-vu.xlsx", fh.read())
+    client.post("/imports/new/", {"kind": "positions", "file": upload})
+    run = ImportRun.objects.get()
+    page = client.get(f"/imports/{run.pk}/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "không có người mang số CCCD này trong phạm vi bạn được giao" in page
+    client.post(f"/imports/{run.pk}/write/")
+    assert not Position.objects.exists()
 
 
 def test_the_upload_page_offers_the_positions_import(client, personas, org):
@@ -152,3 +211,24 @@ def test_the_upload_page_offers_the_positions_import(client, personas, org):
     assert "Chức vụ (trưởng thôn, tổ trưởng, bí thư chi bộ…)" in body
     template = client.get("/imports/template/positions.xlsx")
     assert template.status_code == 200 and template.content[:2] == b"PK"
+
+
+def test_the_template_keeps_the_citizen_id_as_text(client, personas, org):
+    """Excel must not turn 012345678901 into the number 12345678901: the CCCD column
+    (and the code columns) of the template are formatted as text."""
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(personas.ward_a_officer)
+    got = client.get("/imports/template/positions.xlsx")
+    ws = load_workbook(io.BytesIO(got.content)).worksheets[0]
+    headers = [c.value for c in ws[1]]
+    for column in (positions.CCCD, positions.PLACE, positions.CELL):
+        letter = "ABCDEFG"[headers.index(column)]
+        assert ws.column_dimensions[letter].number_format == "@", column
+        assert ws[f"{letter}2"].number_format == "@", column
+    cccd = ws.cell(row=2, column=headers.index(positions.CCCD) + 1)
+    assert cccd.value == "064095001234" and cccd.data_type == "s"
+    # Dates and names keep the general format.
+    assert ws.column_dimensions["F"].number_format == "General"

@@ -309,3 +309,57 @@ def test_the_api(client, org, personas):
     }
     assert client.post("/api/positions", json.dumps(body), "application/json").status_code == 422
     assert Locality.objects.filter(code="WA-TDP1").exists()
+
+
+def test_the_list_of_holders_is_paged_by_keyset_keeping_its_filters(
+    client, org, personas, settings
+):
+    """A district lists thousands of holders: pages of a fixed size read through the
+    keyset (no OFFSET), the unit and the date kept in the links, the totals of the whole
+    list in the summary."""
+    settings.KEYSET_PAGE_SIZE = 3
+    kinds = [P.TEAM_LEADER, P.MILITIA, P.TEACHER, P.HEALTH_WORKER]
+    expected = set()
+    for i in range(7):
+        person = f.person(f"Người Số {i}", D(1990, 1, 1 + i), "M", residence=org.tdp_a1)
+        place = org.tdp_a1 if i % 2 else Locality.objects.get(code="WA-TDP2")
+        p = Position.objects.create(
+            person=person, kind=kinds[i % 4], locality=place, start_on=D(2016, 1, 1)
+        )
+        expected.add(p.pk)
+    Position.objects.create(  # outside the filter: ward B
+        person=org.cuong,
+        kind=P.TEAM_LEADER,
+        locality=Locality.objects.get(code="WB-TDP1"),
+        start_on=D(2016, 1, 1),
+    )
+    client.force_login(personas.city_officer)
+    url = "/positions/?unit=WARDA&date=01/06/2017"
+    seen: list[int] = []
+    got = client.get(url, HTTP_ACCEPT_LANGUAGE="vi")
+    pages = 0
+    while True:
+        assert got.status_code == 200
+        page = got.context["page"]
+        assert len(page) <= 3
+        seen += [p.pk for p in page]
+        body = got.content.decode()
+        assert "7 người giữ chức, trong đó 0 đảng viên" in body  # the whole list's totals
+        pages += 1
+        if not page.has_next:
+            break
+        assert "unit=WARDA" in page.next_link and "date=01%2F06%2F2017" in page.next_link
+        assert f'href="{page.next_link.replace("&", "&amp;")}"' in body
+        got = client.get("/positions/" + page.next_link, HTTP_ACCEPT_LANGUAGE="vi")
+    assert pages == 3 and len(seen) == len(set(seen)) and set(seen) == expected
+    # Back one page: the second page again.
+    back = client.get("/positions/" + got.context["page"].previous_link)
+    assert [p.pk for p in back.context["page"]] == seen[3:6]
+    assert client.get(url + "&cursor=forged").status_code == 400
+    # The unit field is the searchable picker: its list holds the matches of what it
+    # holds (the ward), not every unit in scope.
+    body = client.get(url).content.decode()
+    datalist = body.split('<datalist id="unit-options">')[1].split("</datalist>")[0]
+    assert "Đảng bộ phường A" in datalist and "Chi bộ Tổ dân phố 1 (B)" not in datalist
+    assert 'name="unit" value="Đảng bộ phường A – Đảng bộ thành phố Thử"' in body
+    assert 'value="Đảng bộ phường A – Đảng bộ thành phố Thử"' in datalist

@@ -1,40 +1,82 @@
 """The audit page: administrators filter and export the audit log."""
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from dangvien.core.audit_text import describe_entries, model_title
 from dangvien.core.dates import parse_date
 from dangvien.core.keyset import BadCursor, bad_cursor, paginate, query_without_cursor
+from dangvien.core.text import search_key
 from dangvien.orgs.models import OrgUnit
 from dangvien.reports.exports import table_response
 
-from .audit import A, export_purpose, log
+from .audit import A, audited_models, export_purpose, log
 from .models import AuditEntry
-from .scoping import is_unrestricted
+from .scoping import is_unrestricted, scope_filter
+
+
+def users_visible_to(viewer):
+    """The users the audit filter offers: everybody to an administrator; to anyone else,
+    those holding a role in the viewer's scope."""
+    users = get_user_model().objects.order_by("username")
+    q = None if is_unrestricted(viewer) else scope_filter(viewer, "roles__unit__path")
+    return users if q is None else users.filter(q).distinct()
+
+
+def record_kinds() -> list[tuple[str, str]]:
+    """(label, name) of the kinds of record the log follows, by their names."""
+    kinds = [(m._meta.label_lower, model_title(m._meta.label_lower)) for m in audited_models()]
+    return sorted(kinds, key=lambda k: search_key(k[1]))
 
 
 def audit_log(request):
     if not is_unrestricted(request.user):
         raise PermissionDenied
+    from dangvien.core.views import today
+    from dangvien.orgs.picker import picker_label, resolve_unit
+    from dangvien.people.models import Person
+
     qs = AuditEntry.objects.all()
     errors = []
     g = request.GET
-    if g.get("user"):
-        qs = qs.filter(username__iexact=g["user"].strip())
+    users = list(users_visible_to(request.user).only("pk", "username", "first_name", "last_name"))
+    kinds = record_kinds()
+    typed = g.get("user", "").strip()
+    if typed:
+        # A user chosen from the list (their id); a user name typed in an older link.
+        chosen = [u for u in users if str(u.pk) == typed or u.username.lower() == typed.lower()]
+        if chosen:
+            qs = qs.filter(user_id=chosen[0].pk)
+        else:
+            errors.append(_("Pick a user from the list."))
     if g.get("action") in A.values:
         qs = qs.filter(action=g["action"])
+    if g.get("model"):
+        if g["model"] in dict(kinds):
+            qs = qs.filter(model=g["model"])
+        else:
+            errors.append(_("Pick a kind of record from the list."))
+    person_name = ""
     if g.get("person", "").strip():
         if g["person"].strip().isdigit():
             qs = qs.filter(person_id=int(g["person"]))
+            found = Person.objects.filter(pk=int(g["person"])).values_list("full_name", flat=True)
+            person_name = found.first() or _("a person no longer recorded")
         else:
-            errors.append(_("The person id must be a number."))
-    if g.get("unit", "").strip():
-        unit = OrgUnit.objects.filter(code=g["unit"].strip().upper()).first()
+            errors.append(_("Pick a person from a log entry."))
+    unit_value = g.get("unit", "").strip()
+    if unit_value:
+        unit = resolve_unit(OrgUnit.objects.all(), unit_value, today())
         if unit is None:
-            errors.append(_("Unknown unit code “%(code)s”.") % {"code": g["unit"]})
+            errors.append(
+                _("No unit in your scope is called “%(name)s”: pick one from the list.")
+                % {"name": unit_value}
+            )
         else:
             qs = qs.filter(unit_path__startswith=unit.path)
+            unit_value = picker_label(unit)  # a code from a link shows as a name
     for key, lookup in (("from", "at__date__gte"), ("to", "at__date__lte")):
         if g.get(key, "").strip():
             try:
@@ -88,13 +130,24 @@ def audit_log(request):
         )
     except BadCursor:
         return bad_cursor(request)
+    describe_entries(page)
     return render(
         request,
         "accounts/audit.html",
         {
             "page": page,
             "actions": A.choices,
+            "kinds": kinds,
+            "users": [(str(u.pk), user_label(u)) for u in users],
+            "unit_value": unit_value,
+            "person_name": person_name,
             "error": " ".join(errors),
             "query": query_without_cursor(request),
         },
     )
+
+
+def user_label(user) -> str:
+    """'Nguyễn Văn A (ward.a)': a person's name first, the login name beside it."""
+    name = user.get_full_name()
+    return f"{name} ({user.username})" if name else user.username

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from dangvien.accounts import chain
 from dangvien.accounts.models import Role
 from dangvien.core.dates import add_years, years_between
+from dangvien.core.text import search_key
 from dangvien.membership.models import Membership, Stint
 from dangvien.orgs.models import Locality, LocalityCell, OrgUnit
 from dangvien.people import scope as person_scope
@@ -211,6 +212,7 @@ class Loader:
             lambda s: OrgUnit(
                 code=s.code,
                 name=s.name,
+                search_name=search_key(s.name),  # bulk_create skips save()
                 kind=s.kind,
                 category=s.category,
                 valid_from=s.valid_from,

@@ -206,6 +206,16 @@ HEADER_FILL = PatternFill("solid", fgColor="FFDDE6F0")
 BAD_FILL = PatternFill("solid", fgColor="FFFFC7CE")
 
 
+# Identity numbers and codes ("Số CCCD", "Số thẻ đảng viên", "Mã đơn vị" …): text in
+# the template, else Excel reads 012345678901 as a number and drops its leading zero.
+TEXT_PREFIXES = ("Số ", "Mã ")
+TEXT = "@"  # Excel's "Text" number format
+
+
+def is_text_column(column: str) -> bool:
+    return column.startswith(TEXT_PREFIXES)
+
+
 def template_xlsx(importer: Importer) -> bytes:
     """The template: headers in the first sheet with an example row and a hint on each
     header, and a second sheet listing the allowed values of every list column."""
@@ -227,7 +237,16 @@ def template_xlsx(importer: Importer) -> bytes:
         if hint:
             cell.comment = Comment(hint, "dangvien")
         ws.column_dimensions[get_column_letter(i)].width = max(14, min(len(column) + 4, 32))
+        if is_text_column(column):
+            # The whole column: what is typed or pasted below stays text.
+            ws.column_dimensions[get_column_letter(i)].number_format = TEXT
     ws.append(importer.EXAMPLE)
+    for i, column in enumerate(importer.COLUMNS, start=1):
+        if is_text_column(column):
+            example = ws.cell(row=2, column=i)
+            example.number_format = TEXT
+            if example.value is not None:
+                example.value = str(example.value)
     ws.freeze_panes = "A2"
     lists = wb.create_sheet("Danh mục")
     for i, (column, values) in enumerate(allowed.items(), start=1):

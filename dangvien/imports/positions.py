@@ -53,6 +53,11 @@ def kind_names() -> dict[str, str]:
         return {str(P(k).label): k for k in KINDS_WITH_PLACE}
 
 
+NOBODY_IN_SCOPE = "không có người mang số CCCD này trong phạm vi bạn được giao"
+NOBODY_IN_SCOPE_FIX = (
+    "kiểm tra số CCCD; nếu người đó thuộc đơn vị khác, đề nghị Ban Tổ chức cấp ủy "
+    "(nơi xem được người đó) ghi chức vụ"
+)
 ALLOWED: dict[str, list[str]] = {}
 EXAMPLE: list[object] = ["064095001234", "Nguyễn Văn A", "Trưởng thôn, làng", "XA-THON1", "", ""]
 HINTS = {
@@ -84,6 +89,16 @@ def validate(
             citizen_id__in={str(r.get(CCCD) or "").replace(" ", "") for _n, r in items}
         )
     }
+    # In a restricted scope (the upload page), only the people the uploader sees: a
+    # number of someone outside gets the same answer as an unknown one (no attaching,
+    # and no saying who holds it nor whether it exists).
+    inside = set(people.values())
+    if scope.units is not None:
+        inside = set(
+            Person.objects.within(scope.units, scope.localities).filter(
+                pk__in=[p.pk for p in people.values()]
+            )
+        )
     places = {x.code: x for x in Locality.objects.all()}
     cells = {u.code: u for u in OrgUnit.objects.filter(kind__in=svc.CELL_KINDS)}
     taken: list[tuple[int, str, str, int, dt.date, dt.date | None, int]] = []
@@ -98,8 +113,12 @@ def validate(
 
         cccd = str(row.get(CCCD) or "").replace(" ", "")
         person = people.get(cccd)
+        if person is not None and person not in inside:
+            person = None
         if not cccd:
             bad(CCCD, None, "thiếu số CCCD")
+        elif person is None and scope.units is not None:
+            bad(CCCD, cccd, NOBODY_IN_SCOPE, NOBODY_IN_SCOPE_FIX)
         elif person is None:
             bad(CCCD, cccd, "không có người mang số CCCD này", "nhập người đó trước")
         name = clean_name(str(row.get(NAME) or ""))

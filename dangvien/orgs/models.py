@@ -189,13 +189,38 @@ class OrgUnit(EffectiveDated):
         verbose_name=_("successors"),
     )
 
+    # The accent-free name (`core.text.search_key`), kept in step by save(): what the
+    # searchable unit picker (`picker.matching_units`) compares. Its index (pattern ops
+    # on PostgreSQL) serves the exact-name and name-prefix matches; a trigram index
+    # (migration 0004) the matches inside the name.
+    search_name = models.CharField(max_length=255, default="", editable=False)
+
     objects = OrgUnitQuerySet.as_manager()
 
     class Meta:
         ordering = ["path"]
-        indexes = EffectiveDated.Meta.indexes
+        indexes = [
+            *EffectiveDated.Meta.indexes,
+            models.Index(
+                fields=["search_name"],
+                name="orgunit_search_name",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            # The picker's order (higher units first, then by name): a common start
+            # ("chi bo") is read in order and stopped at the page, not sorted whole.
+            models.Index(fields=["depth", "search_name", "id"], name="orgunit_depth_search"),
+        ]
         verbose_name = _("party organisation")
         verbose_name_plural = _("party organisations")
+
+    def save(self, *args, **kwargs):
+        from dangvien.core.text import search_key
+
+        self.search_name = search_key(self.name)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "name" in fields:
+            kwargs["update_fields"] = {*fields, "search_name"}
+        super().save(*args, **kwargs)
 
     @property
     def is_grassroots(self) -> bool:

@@ -4,6 +4,8 @@ organisation or ward, never by a code typed from memory."""
 import datetime as dt
 from collections.abc import Iterable
 
+from django.db.models import Q
+
 from .models import Locality, OrgUnit
 
 
@@ -48,29 +50,65 @@ def unit_options(visible, day: dt.date) -> list[tuple[str, str]]:
 MATCHES = 30
 
 
-def matching_unit_options(visible, day: dt.date, text: str) -> list[tuple[str, str]]:
-    """(code, label) of at most `MATCHES` units a user may pick on `day` whose name (or
-    code) contains what they typed, accents and case ignored, by name; none for less
-    than two letters. Only the matches are labelled (one query for their grassroots
-    organisations), not every unit in scope."""
+def _name_branches(key: str) -> list[Q]:
+    """The matches of an accent-free `key`, best first and disjoint: the whole name, the
+    start of the name, the start of a later word, anywhere inside. The first two read a
+    range of the index `orgunit_search_name`; the others, on PostgreSQL, its trigram
+    index `orgunit_search_trgm`."""
+    from django.db import connection
+
+    exact = Q(search_name=key)
+    if connection.vendor == "postgresql":
+        start = Q(search_name__startswith=key)  # LIKE 'key%': the pattern-ops index
+    else:  # SQLite's LIKE ignores the index; a range of bytes reads it
+        start = Q(search_name__gte=key, search_name__lt=key + "\U0010ffff")
+    word = Q(search_name__contains=" " + key)
+    inside = Q(search_name__contains=key)
+    return [exact, start & ~exact, word & ~start, inside & ~start & ~word]
+
+
+def matching_units(visible, day: dt.date, text: str, limit: int | None = None) -> list[OrgUnit]:
+    """At most `limit` units a user may pick on `day` matching what they typed, accents
+    and case ignored, ranked: the code typed exactly, the whole name, the name's start,
+    a later word's start, anywhere in the name; in each rank the higher units first
+    (depth), then by name. None for less than two letters. One query per rank, each
+    stopped at the page (never every unit in scope), with each unit's superior."""
     from dangvien.core.text import search_key
 
-    text = text.split(" – ")[0]  # a label chosen before: its unit's own name
+    limit = limit or MATCHES
     key = search_key(text)
     if len(key) < 2:
         return []
-    rows = (
+    pool = (
         visible.on(day)
         .exclude(kind=OrgUnit.Kind.PARTY_GROUP)
-        .order_by("name", "path")
-        .values_list("pk", "code", "name")
+        .select_related("parent")
+        .only("code", "name", "path", "depth", "parent__name")
+        .order_by("depth", "search_name", "pk")
     )
+    found: list[OrgUnit] = []
     code = text.strip().upper()
-    found = [pk for pk, c, name in rows if c == code or key in search_key(name)][:MATCHES]
-    units = (
-        OrgUnit.objects.filter(pk__in=found).order_by("name", "path").only("code", "name", "path")
-    )
-    return [(u.code, label) for u, label in label_units(units)]
+    if code.replace("-", "").replace("_", "").isalnum():
+        found += pool.filter(code=code)[:1]
+    for branch in _name_branches(key):
+        if len(found) >= limit:
+            break
+        seen = [u.pk for u in found]
+        found += pool.filter(branch).exclude(pk__in=seen)[: limit - len(found)]
+    return found[:limit]
+
+
+def picker_label(unit: OrgUnit) -> str:
+    """'Chi bộ Tổ dân phố 1 – Đảng bộ phường Hoa Lư': the unit's name, then its
+    superior's, which tells same-named units apart (needs `parent` selected)."""
+    parent = unit.parent if unit.parent_id else None
+    return f"{unit.name} – {parent.name}" if parent is not None else unit.name
+
+
+def matching_unit_options(visible, day: dt.date, text: str) -> list[tuple[str, str]]:
+    """(code, label) of the units `matching_units` finds, labelled by name and superior."""
+    text = text.split(" – ")[0]  # a label chosen before: its unit's own name
+    return [(u.code, picker_label(u)) for u in matching_units(visible, day, text)]
 
 
 def locality_label(loc: Locality) -> str:
@@ -79,8 +117,10 @@ def locality_label(loc: Locality) -> str:
 
 
 def resolve_unit(visible, text: str, day: dt.date) -> OrgUnit | None:
-    """The unit a user picked: its code (from the list), else the one visible unit whose
-    name or label matches what they typed (accents and case ignored)."""
+    """The unit a user picked: its code (from a link), else the one visible unit whose
+    name is what they typed, told apart by the superior or grassroots organisation
+    after " – " (the labels of the pickers), else the only unit whose name contains it
+    (accents and case ignored). Indexed queries, never every unit in scope."""
     from dangvien.core.text import search_key
 
     text = text.strip()
@@ -89,10 +129,27 @@ def resolve_unit(visible, text: str, day: dt.date) -> OrgUnit | None:
     unit = visible.filter(code=text.upper()).first()
     if unit is not None:
         return unit
-    key = search_key(text)
-    options = unit_options(visible, day)
-    exact = [
-        c for c, label in options if key in (search_key(label), search_key(label.split(" – ")[0]))
-    ]
-    found = exact or [c for c, label in options if key in search_key(label)]
-    return visible.filter(code=found[0]).first() if len(found) == 1 else None
+    name, _, above = text.partition(" – ")
+    key = search_key(name)
+    if not key:
+        return None
+    pool = visible.on(day).exclude(kind=OrgUnit.Kind.PARTY_GROUP).select_related("parent")
+    named = list(pool.filter(search_name=key)[:50])
+    if above and named:
+        wanted = search_key(above)
+        grassroots = grassroots_names(named)
+        named = [
+            u
+            for u in named
+            if wanted
+            in (
+                search_key(u.parent.name) if u.parent_id else "",
+                search_key(grassroots.get(u.path, "")),
+            )
+        ]
+    if len(named) == 1:
+        return named[0]
+    if named or above:
+        return None  # the same name twice: the list tells them apart
+    found = matching_units(visible, day, name, limit=2)
+    return found[0] if len(found) == 1 else None

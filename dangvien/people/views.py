@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from dangvien.accounts.audit import A, export_purpose, log
 from dangvien.accounts.models import AuditEntry
-from dangvien.core.audit_text import audit_detail, change_rows
+from dangvien.core.audit_text import describe_entries
 from dangvien.core.keyset import BadCursor, bad_cursor, paginate, query_without_cursor
 from dangvien.core.views import get_visible, today
 from dangvien.membership.models import Membership, Status, Stint, full_on_q, member_on_q
@@ -141,9 +141,7 @@ def person_detail(request, pk: int):
     log(A.READ, person, detail="" if personal else "names only")
     death = death_of(person)  # then the age at death, not the age today
     changes = list(AuditEntry.objects.filter(person_id=person.pk).exclude(action=A.READ)[:50])
-    for e in changes:  # said in the page's language, not as stored for operators
-        e.detail_text = audit_detail(e.detail)  # type: ignore[attr-defined]
-        e.change_rows = change_rows(e.model, e.changes())  # type: ignore[attr-defined]
+    describe_entries(changes)  # said in the page's language, not as stored for operators
     return render(
         request,
         "people/person_detail.html",

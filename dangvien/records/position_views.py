@@ -3,6 +3,7 @@ assign / end forms of the person page (`records/_positions.html`)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -10,9 +11,10 @@ from django.utils.translation import gettext as _
 from dangvien.accounts.scoping import writable_paths
 from dangvien.core.dates import parse_date
 from dangvien.core.errors import ActionError, NotAllowed
+from dangvien.core.keyset import BadCursor, bad_cursor, paginate, query_without_cursor
 from dangvien.core.views import day_from, get_visible, today
 from dangvien.orgs.models import Locality, OrgUnit
-from dangvien.orgs.picker import label_units, resolve_unit, unit_options
+from dangvien.orgs.picker import label_units, picker_label, resolve_unit
 from dangvien.people.models import Person, Position
 
 from . import positions as service
@@ -44,7 +46,21 @@ def position_list(request):
             error = _("No locality in your scope has the code “%(code)s”.") % {"code": code}
     if unit is None and locality is None:
         unit = default_unit(request.user)
-    rows = service.holders(day=day, unit=unit, locality=locality) if (unit or locality) else []
+    rows = service.holders_query(day=day, unit=unit, locality=locality)
+    if unit is None and locality is None:
+        rows = rows.none()
+    # A keyset page (no OFFSET): a district lists thousands of holders.
+    try:
+        page = paginate(
+            rows,
+            service.HOLDER_KEYS,
+            request.GET.get("cursor"),
+            name="positions",
+            query=query_without_cursor(request),
+        )
+    except BadCursor:
+        return bad_cursor(request)
+    counted = rows.order_by().aggregate(n=Count("pk"), m=Count("pk", filter=Q(is_member=True)))
     cells = []
     if unit is not None:
         found = visible.subtree(unit, on=day).filter(kind__in=service.CELL_KINDS)
@@ -61,13 +77,11 @@ def position_list(request):
             "error": error,
             "unit": unit,
             "locality": locality,
-            "rows": rows,
+            "page": page,
+            "holders": counted["n"],
+            "members": counted["m"],
             "cells": cells,
-            "members": sum(r.is_member for r in rows),
-            "options": unit_options(visible, day),
-            "unit_value": dict(unit_options(visible.filter(pk=unit.pk), day)).get(unit.code, "")
-            if unit
-            else "",
+            "unit_value": picker_label(unit) if unit else "",
             "localities": list(top) + list(places.filter(kind__in=Locality.BASE_KINDS)),
         },
     )

@@ -15,7 +15,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -289,9 +290,10 @@ class Holder:
     is_member: bool
 
 
-def holders(*, day: dt.date, unit: OrgUnit | None = None, locality: Locality | None = None):
-    """Post holders on `day`: of the cells under `unit` and of the localities it leads, or
-    of `locality` and the places under it; each marked member or not on `day`."""
+def holders_query(*, day: dt.date, unit: OrgUnit | None = None, locality: Locality | None = None):
+    """The positions `holders` lists, annotated `is_member` and the keys of its order
+    (`HOLDER_KEYS`: places first, by path, then cells; post; holder's name; id), which a
+    keyset page (`core.keyset`) reads."""
     q = Q(pk__in=[])
     if unit is not None:
         q |= Q(unit__path__startswith=unit.path)
@@ -299,13 +301,28 @@ def holders(*, day: dt.date, unit: OrgUnit | None = None, locality: Locality | N
             q |= Q(locality__path__startswith=unit.locality.path)  # type: ignore[union-attr]
     if locality is not None:
         q |= Q(locality__path__startswith=locality.path)
-    rows = (
+    return (
         Position.objects.filter(q)
         .filter(held_on_q(day))
-        .annotate(is_member=member_on(day))
+        .annotate(
+            is_member=member_on(day),
+            # Never NULL: a keyset compares the tuple of these (NULL compares to nothing).
+            k_group=Case(When(locality__isnull=False, then=Value(0)), default=Value(1)),
+            k_path=Coalesce(F("locality__path"), F("unit__path"), Value("")),
+            k_name=F("person__sort_name"),
+        )
         .select_related("person", "locality", "unit")
-        .order_by("locality__path", "unit__path", "kind", "person__sort_name")
+        .order_by(*HOLDER_KEYS)
     )
+
+
+HOLDER_KEYS = ("k_group", "k_path", "kind", "k_name", "pk")
+
+
+def holders(*, day: dt.date, unit: OrgUnit | None = None, locality: Locality | None = None):
+    """Post holders on `day`: of the cells under `unit` and of the localities it leads, or
+    of `locality` and the places under it; each marked member or not on `day`."""
+    rows = holders_query(day=day, unit=unit, locality=locality)
     return [Holder(p, p.is_member) for p in rows]  # type: ignore[attr-defined]
 
 
