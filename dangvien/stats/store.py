@@ -213,6 +213,9 @@ def apply(deltas: Deltas) -> None:
         cur.executemany(ADD, [(n, u, k, d) for u, k, d, n in rows])
 
 
+TEMP_DELTAS = ("stats_delta", "stats_dcum", "stats_dpair")
+
+
 def apply_merged(rows: list[tuple[int, str, dt.date, int]]) -> None:
     """`apply` for many changes, set-based in the database: the changes go to a temporary
     table with their running sum per (unit, key); a row is opened on each changed day that
@@ -220,7 +223,7 @@ def apply_merged(rows: list[tuple[int, str, dt.date, int]]) -> None:
     their first changed day on, moves by the sum of the changes up to its day. The rows
     of the timelines before the first change are not touched."""
     with connection.cursor() as cur:
-        for t in ("stats_delta", "stats_dcum"):
+        for t in TEMP_DELTAS:
             cur.execute(f"DROP TABLE IF EXISTS {t}")
         cur.execute(
             'CREATE TEMPORARY TABLE stats_delta (unit_id integer, "key" varchar(40), '
@@ -230,13 +233,20 @@ def apply_merged(rows: list[tuple[int, str, dt.date, int]]) -> None:
         cur.execute(
             """CREATE TEMPORARY TABLE stats_dcum AS
             SELECT unit_id, "key", day,
-                SUM(d) OVER (PARTITION BY unit_id, "key" ORDER BY day) AS c,
-                MIN(day) OVER (PARTITION BY unit_id, "key") AS first
+                SUM(d) OVER (PARTITION BY unit_id, "key" ORDER BY day) AS c
             FROM stats_delta"""
         )
         cur.execute('CREATE INDEX stats_dcum_key ON stats_dcum (unit_id, "key", day)')
+        cur.execute(
+            """CREATE TEMPORARY TABLE stats_dpair AS
+            SELECT unit_id, "key", MIN(day) AS first
+            FROM stats_delta GROUP BY unit_id, "key"
+            """
+        )
+        cur.execute('CREATE UNIQUE INDEX stats_dpair_key ON stats_dpair (unit_id, "key")')
         if connection.vendor == "postgresql":
             cur.execute("ANALYZE stats_dcum")
+            cur.execute("ANALYZE stats_dpair")
         cur.execute(
             f"""INSERT INTO {T} (unit_id, "key", since, n)
             SELECT x.unit_id, x."key", x.day, COALESCE((
@@ -246,13 +256,13 @@ def apply_merged(rows: list[tuple[int, str, dt.date, int]]) -> None:
                 SELECT 1 FROM {T} c
                 WHERE c.unit_id = x.unit_id AND c."key" = x."key" AND c.since = x.day)"""
         )
+        # Each row from its key's first change on: one seek for the changes up to it.
         cur.execute(
             f"""UPDATE {T} SET n = n + (
                 SELECT x.c FROM stats_dcum x WHERE x.unit_id = {T}.unit_id
                 AND x."key" = {T}."key" AND x.day <= {T}.since ORDER BY x.day DESC LIMIT 1)
-            WHERE (unit_id, "key") IN (SELECT unit_id, "key" FROM stats_dcum)
-            AND since >= (SELECT MIN(x.first) FROM stats_dcum x
-                WHERE x.unit_id = {T}.unit_id AND x."key" = {T}."key")"""
+            FROM stats_dpair p
+            WHERE p.unit_id = {T}.unit_id AND p."key" = {T}."key" AND {T}.since >= p.first"""
         )
         cur.execute(
             f"""INSERT INTO {K} (unit_id, "key", month)
@@ -261,7 +271,7 @@ def apply_merged(rows: list[tuple[int, str, dt.date, int]]) -> None:
             FROM stats_delta x WHERE NOT EXISTS (
                 SELECT 1 FROM {K} k WHERE k.unit_id = x.unit_id AND k."key" = x."key")"""
         )
-        for t in ("stats_delta", "stats_dcum"):
+        for t in TEMP_DELTAS:
             cur.execute(f"DROP TABLE {t}")
 
 
