@@ -128,3 +128,38 @@ def test_duplicate_cccd_inside_the_file(org, tmp_path, capsys):
     with pytest.raises(CommandError):
         call_command("import", "members", xlsx(tmp_path, [ROW, ROW]))
     assert "trùng với dòng 2" in capsys.readouterr().err
+
+
+def test_an_import_refreshes_the_counts_once_for_the_whole_file(org, tmp_path, capsys, monkeypatch):
+    """Chunks and updated rows are told to the precomputed counts and the scope table in
+    one batch at the end, not one refresh per chunk or per saved row."""
+    from dangvien.core.bulk import people_changed
+    from dangvien.imports import members
+
+    monkeypatch.setattr(members, "CHUNK", 2)
+    rows = [
+        {
+            **ROW,
+            "Họ và tên": f"Người Nhập {i}",
+            "Số CCCD": f"06418500{i:04d}",
+            "Số thẻ đảng viên": "",
+        }
+        for i in range(5)
+    ]
+    batches = []
+
+    def heard(sender, people, **kwargs):
+        batches.append(sorted(people))
+
+    people_changed.connect(heard)
+    try:
+        call_command("import", "members", xlsx(tmp_path, rows))
+    finally:
+        people_changed.disconnect(heard)
+    assert "5 mới" in capsys.readouterr().out
+    imported = sorted(
+        Person.objects.filter(full_name__startswith="Người Nhập").values_list("pk", flat=True)
+    )
+    assert len(imported) == 5
+    assert batches == [imported]
+    assert structure(org.ward_a, dt.date(2017, 11, 30)).figures["members"] >= 5

@@ -19,7 +19,7 @@ from django.utils import translation
 from dangvien.accounts.audit import A, log, log_created
 from dangvien.admission.bounds import EARLIEST
 from dangvien.admission.services import OutOfScope
-from dangvien.core.bulk import touched
+from dangvien.core.bulk import many_writes, touched
 from dangvien.core.civil import add_years
 from dangvien.core.db import analyze
 from dangvien.core.deploy import private_dir
@@ -550,24 +550,29 @@ def commit(plan: Plan, path, *, by=None, today: dt.date | None = None, progress=
     again = Plan(sha256=plan.sha256)
     units = OrgUnit.objects.in_bulk()
     today = today or dt.date.today()
-    try:
-        for chunk in spilled(plan, progress):
-            new, changed = classify(chunk, again, cast(Scope, plan.scope or EVERYWHERE))
-            if not again.ok:
-                break
-            again.n_new += len(new)
-            again.n_updated += len(changed)
-            write_new(new, by, units)
-            for record in changed:
-                write_changed(record, units, today)
-    finally:
-        Path(plan.spill).unlink(missing_ok=True)
-    if not again.ok:
-        raise Changed(again.problems)  # rolls the transaction back
-    # A re-admitted person's second row is "new" at the check and "changed" here (the
-    # first row created them meanwhile): compare what is written, not how it is split.
-    if again.n_new + again.n_updated != plan.n_new + plan.n_updated:
-        raise Changed([Problem(1, "", None, "dữ liệu đã đổi sau khi kiểm tra", "kiểm tra lại tệp")])
+    # The persons written are told to the precomputed counts and the scope table once, at
+    # the end (one refresh for the whole file, not one per chunk or per saved row).
+    with many_writes():
+        try:
+            for chunk in spilled(plan, progress):
+                new, changed = classify(chunk, again, cast(Scope, plan.scope or EVERYWHERE))
+                if not again.ok:
+                    break
+                again.n_new += len(new)
+                again.n_updated += len(changed)
+                write_new(new, by, units)
+                for record in changed:
+                    write_changed(record, units, today)
+        finally:
+            Path(plan.spill).unlink(missing_ok=True)
+        if not again.ok:
+            raise Changed(again.problems)  # rolls the transaction back
+        # A re-admitted person's second row is "new" at the check and "changed" here (the
+        # first row created them meanwhile): compare what is written, not how it is split.
+        if again.n_new + again.n_updated != plan.n_new + plan.n_updated:
+            raise Changed(
+                [Problem(1, "", None, "dữ liệu đã đổi sau khi kiểm tra", "kiểm tra lại tệp")]
+            )
     if plan.n_new + plan.n_updated >= 1000:
         transaction.on_commit(refresh_statistics)
     log(
