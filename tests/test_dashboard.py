@@ -37,3 +37,16 @@ def test_dashboard_for_a_ward_officer_shows_the_ward(client, personas, org):
     client.force_login(personas.ward_b_officer)
     body = client.get("/dashboard/").content.decode()
     assert 'id="dash-members">1<' in body and "Đảng bộ phường B" in body
+
+
+def test_the_targets_chart_names_its_units_not_their_codes(client, personas, org):
+    term = Term.objects.create(
+        unit=org.city, name="2025–2030", start=D(2025, 7, 1), end=D(2030, 6, 30)
+    )
+    Target.objects.create(term=term, unit=org.ward_a, metric="ADMITTED", value=6)
+    client.force_login(personas.city_officer)
+    body = client.get("/dashboard/", {"unit": "CITY"}).content.decode()
+    chart = body.split("<svg")[3].split("</svg>")[0]  # members, admissions, then targets
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", chart)
+    assert "phường A" not in labels and "A" in labels  # 'Đảng bộ phường A' under its bar
+    assert "WARDA" not in chart
