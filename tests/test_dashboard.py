@@ -50,3 +50,12 @@ def test_the_targets_chart_names_its_units_not_their_codes(client, personas, org
     labels = re.findall(r"<text[^>]*>([^<]*)</text>", chart)
     assert "phường A" not in labels and "A" in labels  # 'Đảng bộ phường A' under its bar
     assert "WARDA" not in chart
+
+
+def test_a_chart_of_small_counts_names_each_grid_line_once():
+    """One admission in a month: the axis reads 0, 1, 2, 3, 4, not 0, 0, 1, 1, 1."""
+    ticks = re.findall(r'text-anchor="end"[^>]*>([^<]*)</text>', bar_chart("x", ["a"], [1]))
+    assert ticks == ["0", "1", "2", "3", "4"]
+    line = line_chart("x", ["2025", "2026"], [0, 3])
+    ticks = re.findall(r'text-anchor="end"[^>]*>([^<]*)</text>', line)
+    assert len(set(ticks)) == 5
