@@ -187,3 +187,12 @@ def test_award_from_the_person_page_and_the_api(client, org, personas, veterans)
     client.force_login(personas.ward_b_officer)
     assert client.get(f"/api/badges/people/{hung.pk}").status_code == 404
     assert client.get("/api/badges/due", {"unit": "WARDA"}).status_code == 400
+
+
+def test_a_year_past_what_a_date_holds_is_refused_in_words(client, org, personas):
+    """?year=99999999999 (a forged link) is no award day: the page says so, never a 500."""
+    client.force_login(personas.ward_a_officer)
+    for year in ("99999999999", "-99999999999"):
+        page = client.get("/badges/", {"unit": "WARDA", "year": year, "day": "9-2"})
+        assert page.status_code == 200, year
+        assert "3/2, 19/5, 2/9 hoặc 7/11" in page.content.decode()

@@ -37,3 +37,25 @@ def test_dashboard_for_a_ward_officer_shows_the_ward(client, personas, org):
     client.force_login(personas.ward_b_officer)
     body = client.get("/dashboard/").content.decode()
     assert 'id="dash-members">1<' in body and "Đảng bộ phường B" in body
+
+
+def test_the_targets_chart_names_its_units_not_their_codes(client, personas, org):
+    term = Term.objects.create(
+        unit=org.city, name="2025–2030", start=D(2025, 7, 1), end=D(2030, 6, 30)
+    )
+    Target.objects.create(term=term, unit=org.ward_a, metric="ADMITTED", value=6)
+    client.force_login(personas.city_officer)
+    body = client.get("/dashboard/", {"unit": "CITY"}).content.decode()
+    chart = body.split("<svg")[3].split("</svg>")[0]  # members, admissions, then targets
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", chart)
+    assert "phường A" not in labels and "A" in labels  # 'Đảng bộ phường A' under its bar
+    assert "WARDA" not in chart
+
+
+def test_a_chart_of_small_counts_names_each_grid_line_once():
+    """One admission in a month: the axis reads 0, 1, 2, 3, 4, not 0, 0, 1, 1, 1."""
+    ticks = re.findall(r'text-anchor="end"[^>]*>([^<]*)</text>', bar_chart("x", ["a"], [1]))
+    assert ticks == ["0", "1", "2", "3", "4"]
+    line = line_chart("x", ["2025", "2026"], [0, 3])
+    ticks = re.findall(r'text-anchor="end"[^>]*>([^<]*)</text>', line)
+    assert len(set(ticks)) == 5

@@ -494,3 +494,18 @@ def test_a_dead_members_page_shows_the_death_and_no_record_forms(client, org, pe
     client.force_login(f.user("leader.a", Role.Kind.LEADER, org.ward_a))
     assert client.post(f"/people/{an.pk}/exit/", {}).status_code == 403
     assert client.post(f"/people/{an.pk}/transfer/", {}).status_code == 403
+
+
+def test_a_member_who_left_is_said_to_have_left_since_that_day(client, org, personas):
+    """'Left the party (since 10/05/2020)', never '(today)', which reads as a departure
+    today."""
+    an = org.an
+    client.force_login(personas.ward_a_officer)
+    vi = {"HTTP_ACCEPT_LANGUAGE": "vi"}
+    body = client.get(f"/people/{an.pk}/", **vi).content.decode()
+    assert "</strong> (hôm nay)</p>" in body  # still a member: the status as of today
+    exits.record_exit(
+        m_of(an), on=D(2020, 5, 10), reason=R.DEATH, by=personas.ward_a_officer, today=TODAY
+    )
+    body = client.get(f"/people/{an.pk}/", **vi).content.decode()
+    assert "</strong> (từ 10/05/2020)</p>" in body and "(hôm nay)" not in body

@@ -285,3 +285,17 @@ def test_the_person_page_corrects_and_deletes_a_period(client, org, personas, hu
     assert done.status_code == 302 and not OutOfContact.objects.exists()
     body = client.get(f"/people/{hung.pk}/", **vi).content.decode()
     assert "Đã xóa thời gian mất liên lạc từ ngày 01/06/1990" in body
+
+
+def test_the_person_page_offers_to_record_a_period_in_words_of_its_own(client, org, personas, hung):
+    """The link to the form says what it does, not the section's heading a second time;
+    none for a member who died (nothing new to record)."""
+    vi = {"HTTP_ACCEPT_LANGUAGE": "vi"}
+    client.force_login(personas.ward_a_officer)
+    body = client.get(f"/people/{hung.pk}/", **vi).content.decode()
+    assert body.count(">Thời gian mất liên lạc<") == 1  # the heading only
+    assert ">Ghi thời gian mất liên lạc</a>" in body
+    m = Membership.objects.get(person=hung)
+    exits.record_exit(m, on=D(2020, 1, 1), reason="DEATH", by=personas.ward_a_officer)
+    body = client.get(f"/people/{hung.pk}/", **vi).content.decode()
+    assert "Ghi thời gian mất liên lạc" not in body

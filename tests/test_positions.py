@@ -363,3 +363,43 @@ def test_the_list_of_holders_is_paged_by_keyset_keeping_its_filters(
     assert "Đảng bộ phường A" in datalist and "Chi bộ Tổ dân phố 1 (B)" not in datalist
     assert 'name="unit" value="Đảng bộ phường A – Đảng bộ thành phố Thử"' in body
     assert 'value="Đảng bộ phường A – Đảng bộ thành phố Thử"' in datalist
+
+
+def test_no_post_is_taken_up_after_death(client, org, personas):
+    """A member who died is offered no position form, and a post posted anyway is refused
+    in Vietnamese with nothing written."""
+    from dangvien.core.errors import ActionError
+    from dangvien.membership.models import Membership
+    from dangvien.records import exits
+
+    m = Membership.objects.get(person=org.an)
+    exits.record_exit(m, on=D(2018, 5, 10), reason="DEATH", by=personas.ward_a_officer)
+    client.force_login(personas.ward_a_officer)
+    vi = {"HTTP_ACCEPT_LANGUAGE": "vi"}
+    page = client.get(f"/people/{org.an.pk}/", **vi).content.decode()
+    assert 'id="position-form"' not in page
+    got = client.post(
+        f"/people/{org.an.pk}/positions/",
+        {"kind": P.RESIDENTIAL_GROUP_HEAD, "locality": "WA-TDP1", "start_on": "01/03/2019"},
+        follow=True,
+        **vi,
+    )
+    assert "đã mất ngày 10/05/2018" in got.content.decode()
+    assert not Position.objects.exists()
+    with pytest.raises(ActionError):  # InvalidField, on the start date
+        assign(
+            org.an,
+            P.RESIDENTIAL_GROUP_HEAD,
+            by=personas.ward_a_officer,
+            on=D(2019, 1, 1),
+            locality=org.tdp_a1,
+        )
+    # A post held before the death is history, recorded (an import of past posts).
+    p = assign(
+        org.an,
+        P.RESIDENTIAL_GROUP_HEAD,
+        by=personas.ward_a_officer,
+        on=D(2017, 1, 1),
+        locality=org.tdp_a1,
+    )
+    assert p.start_on == D(2017, 1, 1)

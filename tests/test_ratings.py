@@ -196,3 +196,18 @@ def test_ratings_api(client, org, personas):
     client.force_login(personas.ward_b_officer)
     assert post({"unit": "A1", "year": 2025, "grades": []}).status_code == 400
     assert client.get("/api/ratings", {"unit": "A1"}).status_code == 400
+
+
+def test_a_year_no_date_can_hold_is_refused_in_words(client, org, personas):
+    """?year=-99999999999 (a forged link) names no year: a Vietnamese error, not a 500,
+    and nothing read or saved."""
+    client.force_login(personas.ward_a_officer)
+    vi = {"HTTP_ACCEPT_LANGUAGE": "vi"}
+    for year in ("-99999999999", "99999999999", "10000", "abc"):
+        got = client.get("/ratings/", {"unit": org.cell_a1.code, "year": year}, **vi)
+        assert got.status_code == 200, year
+        assert "Chọn năm trong danh sách." in got.content.decode(), year
+        posted = client.post("/ratings/", {"unit": org.cell_a1.code, "year": year}, **vi)
+        assert posted.status_code == 200 and "Chọn năm trong danh sách." in posted.content.decode()
+    assert not QualityRating.objects.exists()
+    assert client.get("/ratings/summary/", {"year": "-99999999999"}).status_code == 200

@@ -119,3 +119,19 @@ def test_the_people_page_lists_only_the_matching_units(client, org, personas, te
     datalist = html.split('<datalist id="unit-options">')[1].split("</datalist>")[0]
     assert options_of(datalist) == (["Chi bộ Tổ dân phố 1 (B) – Đảng bộ phường B"] if text else [])
     assert 'hx-get="' + reverse("unit_options") in html
+
+
+def test_a_merged_cell_whose_name_holds_the_dash_is_found_by_its_label(client, org, personas):
+    """A merged cell's own name holds " – ", as the label's separator does: the label the
+    list offers still names it, alone or with its superior."""
+    merged = f.unit("A12", "Chi bộ Tổ dân phố 1 – Tổ dân phố 2", K.CELL, org.ward_a)
+    client.force_login(personas.city_officer)
+    label = "Chi bộ Tổ dân phố 1 – Tổ dân phố 2 – Đảng bộ phường A"
+    assert label in typed(client, "tổ dân phố 2")
+    day = f.D(2026, 1, 1)
+    visible = OrgUnit.objects.all()
+    assert picker.resolve_unit(visible, label, day) == merged
+    assert picker.resolve_unit(visible, "Chi bộ Tổ dân phố 1 – Tổ dân phố 2", day) == merged
+    assert picker.resolve_unit(visible, "Chi bộ Tổ dân phố 1 – Đảng bộ phường A", day) == (
+        org.cell_a1
+    )

@@ -129,12 +129,22 @@ def resolve_unit(visible, text: str, day: dt.date) -> OrgUnit | None:
     unit = visible.filter(code=text.upper()).first()
     if unit is not None:
         return unit
-    name, _, above = text.partition(" – ")
-    key = search_key(name)
-    if not key:
-        return None
     pool = visible.on(day).exclude(kind=OrgUnit.Kind.PARTY_GROUP).select_related("parent")
-    named = list(pool.filter(search_name=key)[:50])
+    # A merged cell's own name holds " – " too ('Chi bộ Tổ dân phố 2 – Tổ dân phố 3'):
+    # the superior follows the last " – " that leaves a unit's whole name before it.
+    parts = text.split(" – ")
+    named: list = []
+    for cut in range(len(parts), 0, -1):
+        name, above = " – ".join(parts[:cut]), " – ".join(parts[cut:])
+        key = search_key(name)
+        if key:
+            named = list(pool.filter(search_name=key)[:50])
+        if named:
+            break
+    if not named:
+        name, above = parts[0], " – ".join(parts[1:])
+        if not search_key(name):
+            return None
     if above and named:
         wanted = search_key(above)
         grassroots = grassroots_names(named)

@@ -129,6 +129,8 @@ def person_detail(request, pk: int):
         {
             "m": m,
             "status": m.status_on(day),
+            # Left already: the status holds since that day, not just today.
+            "left_on": m.exit_on if m.exit_on is not None and m.exit_on <= day else None,
             "changes": m.status_changes(),
             "stints": m.stints.all(),
             # The number stays after an exit, the card it names no longer in use.

@@ -173,7 +173,11 @@ def person_positions(user, person: Person) -> dict:
     day = today()
     rows = list(person.positions.select_related("locality", "unit").order_by("-start_on"))
     can_edit = writable_paths(user) != []
+    from .exits import death_of
+
     context: dict = {"positions": rows, "can_edit_positions": can_edit, "day": day}
+    # A post held until death may still be ended; none is taken up after it.
+    context["may_assign"] = can_edit and death_of(person) is None
     if can_edit:
         cells = OrgUnit.objects.visible_to(user).on(day).filter(kind__in=service.CELL_KINDS)
         paths = writable_paths(user)

@@ -136,11 +136,20 @@ def assign_position(
 ) -> Position:
     """Record that `person` holds the post `kind` in `locality` (or the cell `unit`) from
     `start_on`, or raise and write nothing."""
+    from .exits import death_of, fmt
+
     today = today or timezone.localdate()
     if kind not in P.values:
         raise InvalidField("kind", _("Choose a position from the list."))
     kind = P(kind)
     start_on = _date(start_on, "start_on", today)
+    death = death_of(person)
+    if death is not None and start_on >= death.on:  # a post held before it stays history
+        raise InvalidField(
+            "start_on",
+            _("%(name)s died on %(d)s: this record can no longer be made.")
+            % {"name": person.full_name, "d": fmt(death.on)},
+        )
     label = kind.label
     if kind in CELL_POSTS:
         if unit is None or unit.kind not in CELL_KINDS:

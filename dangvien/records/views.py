@@ -210,7 +210,7 @@ def award_day_from(request) -> tuple[dt.date, str | None]:
         year = int(raw_year or nxt.year)
         month, day = (int(x) for x in (raw_day or f"{nxt.month}-{nxt.day}").split("-"))
         chosen = dt.date(year, month, day)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # a year past the C int: no date
         return nxt, _("Choose an award day among 3/2, 19/5, 2/9 and 7/11.")
     if (month, day) not in badges.AWARD_DAYS or not 1930 <= year <= 2100:
         return nxt, _("Choose an award day among 3/2, 19/5, 2/9 and 7/11.")
@@ -308,10 +308,13 @@ def rating_years() -> list[int]:
 
 
 def _year(raw: str) -> int | None:
+    """The year asked for; None for text or a year no rating can have (a date of year
+    -99999999999 does not exist)."""
     try:
-        return int(raw)
+        year = int(raw)
     except (TypeError, ValueError):
         return None
+    return year if 1930 <= year <= 2100 else None
 
 
 def rating_table(request):
@@ -324,12 +327,16 @@ def rating_table(request):
         raise PermissionDenied
     typed = source.get("unit", "").strip()
     cell = resolve_unit(visible_cells, typed, day) if typed else None
-    year = _year(source.get("year", "")) or day.year - (1 if day.month < 10 else 0)
+    raw_year = source.get("year", "").strip()
+    year = _year(raw_year) or day.year - (1 if day.month < 10 else 0)
     error = None
     if typed and cell is None:
         error = _("No cell in your scope is called “%(name)s”: pick one from the list.") % {
             "name": typed
         }
+    elif raw_year and _year(raw_year) is None:
+        error = _("Choose a year from the list.")
+        cell = None  # nothing read or saved for a year that is not one
     row_errors: dict[int, str] = {}
     members: list[Membership] = []
     posted: dict[int, str] = {}

@@ -2,6 +2,7 @@
 CSP forbids it: colours are presentation attributes), readable in print. Every chart on
 a page has its table beside it."""
 
+import math
 from html import escape
 
 WIDTH, HEIGHT = 640, 240
@@ -28,7 +29,7 @@ def _frame(title: str, body: list[str], top: float, base: float = 0.0) -> str:
         ticks.append(
             f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="{GRID}"/>'
             f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
-            f'fill="{TEXT}">{_fmt(round(value))}</text>'
+            f'fill="{TEXT}">{_fmt(round(value) if top >= 8 else round(value, 1))}</text>'
         )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
@@ -40,7 +41,8 @@ def _frame(title: str, body: list[str], top: float, base: float = 0.0) -> str:
 def bar_chart(title: str, labels: list[str], values: list[float], marks=None) -> str:
     """Bars for `values`; `marks` (optional, same length) draws a line of reference values
     over them (e.g. the monthly pace a target needs)."""
-    top = max([*values, *(marks or []), 1]) * 1.1
+    # A multiple of 4: the five grid lines fall on whole numbers, none named twice.
+    top = math.ceil(max([*values, *(marks or []), 1]) * 1.1 / 4) * 4
     n = max(len(values), 1)
     slot = (WIDTH - LEFT - RIGHT) / n
     scale = (HEIGHT - BOTTOM - TOP) / top

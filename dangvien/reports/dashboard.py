@@ -128,7 +128,7 @@ def dashboard(request):
         "targets": mark_safe(  # noqa: S308
             bar_chart(
                 _("Share of the term's admission target, by unit"),
-                [p.target.unit.code for p in children],
+                [chart_label(p.target.unit.name) for p in children],
                 [p.pct or 0 for p in children],
             )
         )
@@ -164,6 +164,19 @@ def dashboard(request):
 
 GAPS = ["without_members", "without_own_cell", "at_risk", "cells_too_small"]
 SHOWN = 20  # alerts listed on the page (the count says how many there are)
+
+
+# The words a unit's name starts with that a chart's axis leaves out, the table beside it
+# naming the unit in full: 'Đảng bộ phường Hội Phú' is 'Hội Phú' under its bar.
+NAME_PREFIXES = ("Đảng bộ bộ phận ", "Đảng bộ ", "Chi bộ ", "phường ", "xã ", "thị trấn ")
+
+
+def chart_label(name: str) -> str:
+    """A unit's name short enough for a bar of a chart, never its code."""
+    for prefix in NAME_PREFIXES:
+        if name.lower().startswith(prefix.lower()):
+            name = name[len(prefix) :]
+    return name or "–"
 
 
 def gap_counts(unit: OrgUnit, day: dt.date) -> dict[str, int]:
