@@ -226,7 +226,7 @@ def add_admitted(cur, superiors: dict[int, list[int]]) -> int:
         JOIN people_person p ON p.id = g.person_id
         JOIN reference_ethnicity e ON e.id = p.ethnicity_id
         JOIN reference_religion r ON r.id = p.religion_id
-        WHERE g.person_id NOT IN (SELECT person_id FROM {P})"""
+        WHERE NOT EXISTS (SELECT 1 FROM {P} s WHERE s.person_id = g.person_id)"""
     )
     for t in (*TEMP, TEMP_FAMILY):
         cur.execute(f"DROP TABLE IF EXISTS {t}")
