@@ -279,8 +279,8 @@ def test_edit_page_saves_and_the_change_shows_on_the_person_page(client, org, pe
     page = client.get(reverse("person_detail", args=[org.an.pk])).content.decode()
     assert "Đã lưu hồ sơ của Nguyễn Văn An." in page
     # The history of changes says what changed, in words.
-    assert "số điện thoại</em>: – → 0905 123 456" in page
-    assert "nghề nghiệp</em>: Khác → Nông, lâm, ngư nghiệp" in page
+    assert "Số điện thoại</em>: – → 0905 123 456" in page
+    assert "Nghề nghiệp</em>: Khác → Nông, lâm, ngư nghiệp" in page
 
 
 def test_birth_date_change_asks_for_confirmation_first(client, org, personas):

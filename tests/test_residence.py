@@ -213,7 +213,7 @@ def test_the_person_page_shows_the_history_and_records_a_move(client, org, perso
     assert "Đã ghi việc Nguyễn Văn An chuyển đến cư trú tại Tổ dân phố 2, Phường A." in page
     assert "01/03/2020" in page
     # The history of changes lists the move.
-    assert "nơi cư trú</em>: Tổ dân phố 1 → Tổ dân phố 2" in page
+    assert "Nơi cư trú</em>: Tổ dân phố 1 → Tổ dân phố 2" in page
     # A date before the current row's start: the reason, nothing written.
     client.post(move, {"locality": "WA-TDP1", "on": "01/01/2020"})
     page = client.get(url).content.decode()

@@ -93,14 +93,14 @@ def test_ward_officer_sees_only_the_wards_coverage(live_server, browser, org):
     # Ward A's three localities: two residential groups and the empty hamlet.
     assert page.inner_text("#localities-total") == "3"
     empty = page.locator("h3#without_members + table").inner_text()
-    assert "Thôn Đồi Thông" in empty and "WA-TH3" in empty
+    assert "Thôn Đồi Thông, Phường A" in empty and "WA-TH3" not in empty  # names, no codes
     assert page.locator("h3#without_members").inner_text().endswith("(1)")
     body = page.inner_text("body")
     for other in ("Tổ dân phố Hoa Lư", "WB-TDP9", "WB-TDP1", "Đảng bộ phường B", "Lê Văn Cường"):
         assert other not in body, other
     # The unit list offers ward A's subtree only.
     options = page.locator("select[name=unit] option").all_inner_texts()
-    assert options and not any("WARDB" in o or "B1" in o for o in options), options
+    assert options and not any("phường B" in o or "(B)" in o for o in options), options
     page.close()
 
 
