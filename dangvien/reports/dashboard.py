@@ -92,7 +92,11 @@ def dashboard(request):
     ]
     # Pipeline, coverage and this week's alerts.
     candidates = Candidate.objects.visible_to(request.user).filter(cell__path__startswith=unit.path)
-    by_stage = dict(candidates.active().values_list("stage").annotate(n=Count("id")).order_by())
+    by_stage = fresh.cached(
+        "stages",
+        (request.user.pk, unit.pk),
+        lambda: dict(candidates.active().values_list("stage").annotate(n=Count("id")).order_by()),
+    )
     stages = [
         (label, by_stage.get(value, 0)) for value, label in Stage.choices if value in by_stage
     ]
@@ -104,11 +108,13 @@ def dashboard(request):
     )
     # Transfers of the unit (sent or to be received) not received in the legal time, as
     # the alerts page words them.
-    moves = [
-        m
-        for m in transfer_alerts(touching(unit, visible_transfers(request.user)), day)
-        if m.overdue or m.due <= day + dt.timedelta(days=WEEK)
-    ]
+    moves, moves_count = fresh.cached(
+        "moves",
+        (request.user.pk, unit.pk, day),
+        lambda: week_moves(
+            transfer_alerts(touching(unit, visible_transfers(request.user)), day), day
+        ),
+    )
     charts = {
         "members": mark_safe(  # noqa: S308 — built from numbers and escaped labels
             line_chart(
@@ -154,8 +160,8 @@ def dashboard(request):
             "stages": stages,
             "gaps": gaps,
             "week": week,
-            "week_total": week_count + len(moves),
-            "moves": moves[:20],
+            "week_total": week_count + moves_count,
+            "moves": moves,
             "charts": charts,
             "units": [(u.code, u.name) for u in visible.on(day).filter(depth__lte=unit.depth + 1)],
         },
@@ -204,6 +210,23 @@ def week_alerts(candidates, day: dt.date) -> tuple[list[dict], int]:
             "overdue": a.overdue,
         }
         for a in week[:SHOWN]
+    ]
+    return shown, len(week)
+
+
+def week_moves(alerts, day: dt.date) -> tuple[list[dict], int]:
+    """The transfers overdue or due within the week: the first `SHOWN` as the page lists
+    them, and their number."""
+    week = [m for m in alerts if m.overdue or m.due <= day + dt.timedelta(days=WEEK)]
+    shown = [
+        {
+            "person_id": m.transfer.membership.person_id,
+            "name": m.transfer.membership.person.full_name,
+            "message": m.message,
+            "due": m.due,
+            "overdue": m.overdue,
+        }
+        for m in week[:SHOWN]
     ]
     return shown, len(week)
 
