@@ -52,6 +52,8 @@ TEMP_FAMILY = "stats_fam"
 # the periods counted under one key each
 PARTS = {"o": "official", "x": "exempt", "a": "admitted"}
 FAR = "9999-12-31"  # an exemption with no end, while islands are merged
+# The birth month of a birth-day key ("d:03:1975-03-14" → 3): `store.key_month` in SQL.
+DAY_KEY_MONTH = 'CAST(SUBSTR("key", 3, 2) AS INTEGER)'
 
 
 @dataclass(frozen=True)
@@ -322,7 +324,7 @@ def build(cur, superiors: dict[int, list[int]]) -> tuple[int, int]:
         )
         rows += cur.rowcount
         # The birth month of a birth-day key ("d:03:1975-03-14"), 0 for the others.
-        month = 'CAST(SUBSTR("key", 3, 2) AS INTEGER)' if key == d.dk else "0"
+        month = DAY_KEY_MONTH if key == d.dk else "0"
         cur.execute(
             f"""INSERT INTO {K} (unit_id, "key", month)
             SELECT DISTINCT unit_id, "key", {month} FROM stats_fam WHERE d <> 0"""

@@ -187,8 +187,9 @@ def key_month(key: str) -> int:
     return int(key[2:4]) if key.startswith("d:") else 0
 
 
-# Past this many changed (unit, key, day) totals, `apply` rewrites the timelines of the
-# keys concerned in one pass instead of two statements per change (a large import).
+# Past this many changed (unit, key, day) totals, `apply` moves the timelines of the keys
+# concerned set-based in the database (`apply_merged`) instead of two statements per
+# change (a large import).
 MERGE_FROM = 2000
 
 
@@ -267,7 +268,7 @@ def apply_merged(rows: list[tuple[int, str, dt.date, int]]) -> None:
         cur.execute(
             f"""INSERT INTO {K} (unit_id, "key", month)
             SELECT DISTINCT unit_id, "key",
-                CASE WHEN "key" LIKE 'd:%%' THEN CAST(SUBSTR("key", 3, 2) AS INTEGER) ELSE 0 END
+                CASE WHEN "key" LIKE 'd:%%' THEN {sqlbuild.DAY_KEY_MONTH} ELSE 0 END
             FROM stats_delta x WHERE NOT EXISTS (
                 SELECT 1 FROM {K} k WHERE k.unit_id = x.unit_id AND k."key" = x."key")"""
         )
