@@ -53,6 +53,11 @@ def test_prefixes_are_the_paths_of_the_superiors():
     assert scope.keys_for(["A/"], ["X/Y/"]) == ["lX/Y/", "uA/"]
 
 
+def test_later_words_are_the_name_from_each_later_word_on():
+    assert scope.later_words("nguyen thi van anh") == ["thi van anh", "van anh", "anh"]
+    assert scope.later_words("an") == []
+
+
 def test_the_fixture_is_kept(org, personas):
     assert PersonScope.objects.filter(person=org.an, key="u" + org.cell_a1.path).exists()
     assert PersonScope.objects.filter(person=org.an, key="u" + org.city.path).exists()
@@ -296,7 +301,7 @@ def test_locality_restructuring_and_its_undo_move_the_residents(org):
 
 def test_rebuild_and_the_command(org, capsys):
     PersonScope.objects.all().delete()
-    assert scope.rebuild() == len(scope.recomputed())
+    assert scope.rebuild() == len(scope.recomputed()[0])
     consistent()
     PersonScope.objects.all().delete()
     call_command("rebuild_stats")
@@ -338,7 +343,8 @@ def test_bulk_import_of_members_is_kept(org, tmp_path):
 @pytest.mark.parametrize("q", ["ngu", "an", "thi", "van a", "đỗ", "x"])
 def test_scoped_search_pages_are_the_visible_matches(org, personas, q):
     """Every page, two people a page, through the cursors: the people `visible_to` finds
-    for the name, in the same order, for each persona (narrow and wide scopes)."""
+    for the name, in the same order, for each persona (narrow and wide scopes, few and
+    many later-word matches)."""
     from django.db.models import F as Field
 
     from dangvien.core.keyset import paginate
@@ -359,9 +365,12 @@ def test_scoped_search_pages_are_the_visible_matches(org, personas, q):
             .order_by("skey", "pk")
             .values_list("pk", flat=True)
         )
-        for narrow in (True, False):
+        # A narrow scope read whole; a wide one key by key, its later-word matches read
+        # from `PersonScopeWord` (few) or by reading the key's names in order (dense).
+        for narrow, dense in ((True, 5000), (False, 5000), (False, 0)):
             with pytest.MonkeyPatch.context() as mp:
                 mp.setattr("dangvien.people.models.NARROW_SCOPE", 10_000 if narrow else 0)
+                mp.setattr("dangvien.people.models.DENSE_LATER", dense)
                 got, cursor = [], None
                 while True:
                     page = paginate(
@@ -377,7 +386,7 @@ def test_scoped_search_pages_are_the_visible_matches(org, personas, q):
                     if not page.has_next:
                         break
                     cursor = page.next_cursor
-                assert got == expected, (user.username, narrow)
+                assert got == expected, (user.username, narrow, dense)
 
 
 def test_the_audit_log_pages_by_keyset_newest_first(client, org, personas, settings):

@@ -205,6 +205,10 @@ def match_branches(text: str) -> tuple[Q, Q]:
 # commune has hundreds), the search reads them all in one query per half and sorts;
 # above (a district, a province), one query per key and half, each read in order.
 NARROW_SCOPE = 2000
+# Up to this many later-word matches under a wide key (`PersonScopeWord`), the search
+# reads them all and sorts them by name; above, the matches are so dense that reading
+# the key's names in order finds a page of them within (page × rows / this) rows.
+DENSE_LATER = 5000
 
 
 def scope_branches(text: str, keys: list[str]) -> list:
@@ -216,7 +220,12 @@ def scope_branches(text: str, keys: list[str]) -> list:
     (the joined keys are the scope); each annotates the keys `skey` (the copied
     accent-free name, compared byte by byte) and `pid` (the person id as the scope row
     holds it, so that the index serves the cursor too). One query (the rows under the
-    keys, counted up to a bound)."""
+    keys, counted up to a bound).
+
+    A wide key's later-word half first counts its matches in `PersonScopeWord` (one
+    range of the index (key, suffix, …), up to `DENSE_LATER`): few, and the page is
+    those people sorted by name; many, and the key's names are read in order, as
+    above, a page of matches coming within a bounded number of rows either way."""
     key = search_key(text)
     first = Q(skey__gte=key, skey__lt=key + "\U0010ffff")
     later = Q(skey__contains=" " + key) & ~first
@@ -231,10 +240,22 @@ def scope_branches(text: str, keys: list[str]) -> list:
         # A person under two of the keys (a candidate living in the ward) is read twice.
         return qs.distinct() if len(group) > 1 else qs
 
+    def later_words(qs, scope_key: str):
+        words = PersonScopeWord.objects.filter(
+            key=scope_key, suffix__gte=key, suffix__lt=key + "\U0010ffff"
+        )
+        if words[: DENSE_LATER + 1].count() > DENSE_LATER:
+            return joined(qs, [scope_key]).filter(later)
+        qs = qs.filter(pk__in=words.values("person_id")).with_search_key()
+        return qs.annotate(pid=F("pk")).filter(later)
+
     out = []
     for group in groups:
         out.append(lambda qs, g=group: joined(qs, g).filter(first))
-        out.append(lambda qs, g=group: joined(qs, g).filter(later))
+        if narrow:
+            out.append(lambda qs, g=group: joined(qs, g).filter(later))
+        else:
+            out.append(lambda qs, k=group[0]: later_words(qs, k))
     return out
 
 
@@ -451,3 +472,23 @@ class PersonScope(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.key}"
+
+
+class PersonScopeWord(models.Model):
+    """The later words of the names in the person → scope table: one row per row of
+    `PersonScope` and per word after the first of its name, holding the name from that
+    word on (`suffix`: "nguyen van an" → "van an", "an"). A wide scope's search for the
+    names where only a later word starts with the text ("van a") is then one range of
+    the index (key, suffix, search_name, person) per key, however rare the matches
+    among the scope's people. Kept with `PersonScope` by `dangvien.people.scope`."""
+
+    # Indexed by the migration (person_scope_word_person), after the rows.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="scope_words", db_index=False
+    )
+    key = models.CharField(max_length=402)
+    suffix = models.CharField(max_length=128)
+    search_name = models.CharField(max_length=128)
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.key} {self.suffix}"

@@ -22,6 +22,9 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 
 TABLE = "people_personscope"
+WORDS = "people_personscopeword"  # `PersonScopeWord`: the later words, for wide scopes
+COLUMNS = ["person_id", '"key"', "search_name"]
+WORD_COLUMNS = ["person_id", '"key"', "suffix", "search_name"]
 UNIT, PLACE = "u", "l"
 
 
@@ -86,50 +89,111 @@ def compute(**lookups) -> dict[int, tuple[str, set[str]]]:
     return out
 
 
+def later_words(name: str) -> list[str]:
+    """The name from each word after the first on: 'nguyen van an' → ['van an', 'an']."""
+    words = name.split(" ")
+    return [" ".join(words[i:]) for i in range(1, len(words))]
+
+
 def rows_of(found: dict[int, tuple[str, set[str]]]) -> list[tuple[int, str, str]]:
     return [(pk, key, name) for pk, (name, keys) in found.items() for key in sorted(keys)]
 
 
-def refresh(person_ids: Iterable[int], chunk: int = 2000) -> None:
-    """Recompute the rows of these persons (those deleted lose theirs by cascade)."""
+def word_rows_of(found: dict[int, tuple[str, set[str]]]) -> list[tuple[int, str, str, str]]:
+    """The rows of `PersonScopeWord`: each scope row's later words."""
+    return [
+        (pk, key, suffix, name)
+        for pk, (name, keys) in found.items()
+        for suffix in later_words(name)
+        for key in sorted(keys)
+    ]
+
+
+# The later words of every row of `PersonScope`, in the database: the name from its i-th
+# word on, for i from 2 (PostgreSQL arrays count from 1).
+FILL_WORDS = f"""
+INSERT INTO {WORDS} (person_id, "key", suffix, search_name)
+SELECT s.person_id, s."key", array_to_string(w.a[i:], ' '), s.search_name
+FROM {TABLE} s
+CROSS JOIN LATERAL (SELECT string_to_array(s.search_name, ' ') AS a) w
+CROSS JOIN LATERAL generate_series(2, cardinality(w.a)) AS i
+"""
+
+
+def fill_words(cur) -> None:
+    """Write `PersonScopeWord` from the rows of `PersonScope` (the caller emptied it):
+    one statement on PostgreSQL, in batches elsewhere."""
     from dangvien.stats.store import write_rows
 
-    from .models import PersonScope
+    if connection.vendor == "postgresql":
+        cur.execute(FILL_WORDS)
+        return
+    with connection.cursor() as read:
+        read.execute(f'SELECT person_id, "key", search_name FROM {TABLE}')
+        while batch := read.fetchmany(20_000):
+            rows = [(pk, key, w, name) for pk, key, name in batch for w in later_words(name)]
+            write_rows(cur, WORDS, WORD_COLUMNS, rows)
+
+
+def write(cur, found: dict[int, tuple[str, set[str]]]) -> int:
+    """Insert the rows of both tables for these persons; the number of scope rows."""
+    from dangvien.stats.store import write_rows
+
+    rows = rows_of(found)
+    write_rows(cur, TABLE, COLUMNS, rows)
+    write_rows(cur, WORDS, WORD_COLUMNS, word_rows_of(found))
+    return len(rows)
+
+
+def refresh(person_ids: Iterable[int], chunk: int = 2000) -> None:
+    """Recompute the rows of these persons (those deleted lose theirs by cascade)."""
+    from .models import PersonScope, PersonScopeWord
 
     ids = sorted(set(person_ids))
     with transaction.atomic(), connection.cursor() as cur:
         for i in range(0, len(ids), chunk):
             part = ids[i : i + chunk]
             PersonScope.objects.filter(person_id__in=part).delete()
-            rows = rows_of(compute(**{"in": part}))
-            write_rows(cur, TABLE, ["person_id", '"key"', "search_name"], rows)
+            PersonScopeWord.objects.filter(person_id__in=part).delete()
+            write(cur, compute(**{"in": part}))
 
 
-def rebuild(batch: int = 20_000) -> int:
-    """Recompute the whole table from the rows; the number of rows written."""
+def rebuild(batch: int = 20_000, words: bool = True) -> int:
+    """Recompute the whole table from the rows, and its later words (`words`: False for
+    migration 0006, before their table exists); the number of scope rows written."""
     from dangvien.stats.store import write_rows
 
-    from .models import Person, PersonScope
+    from .models import Person, PersonScope, PersonScopeWord
 
     written = 0
     with transaction.atomic(), connection.cursor() as cur:
         PersonScope.objects.all().delete()
+        if words:
+            PersonScopeWord.objects.all().delete()
         top = Person.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         for start in range(0, top + 1, batch):
             rows = rows_of(compute(gte=start, lt=start + batch))
-            write_rows(cur, TABLE, ["person_id", '"key"', "search_name"], rows)
+            write_rows(cur, TABLE, COLUMNS, rows)
             written += len(rows)
+        if words:
+            fill_words(cur)
         if connection.vendor == "postgresql":
             cur.execute(f"ANALYZE {TABLE}")
+            if words:
+                cur.execute(f"ANALYZE {WORDS}")
     return written
 
 
-def recomputed() -> set[tuple[int, str, str]]:
-    """The whole table as the rows say it should be (for the consistency checks)."""
-    return set(rows_of(compute(gte=0)))
+def recomputed() -> tuple[set[tuple[int, str, str]], set[tuple[int, str, str, str]]]:
+    """Both tables as the rows say they should be (for the consistency checks)."""
+    found = compute(gte=0)
+    return set(rows_of(found)), set(word_rows_of(found))
 
 
-def stored() -> set[tuple[int, str, str]]:
-    from .models import PersonScope
+def stored() -> tuple[set[tuple[int, str, str]], set[tuple[int, str, str, str]]]:
+    from .models import PersonScope, PersonScopeWord
 
-    return set(PersonScope.objects.values_list("person_id", "key", "search_name"))
+    return (
+        set(PersonScope.objects.values_list("person_id", "key", "search_name")),
+        set(PersonScopeWord.objects.values_list("person_id", "key", "suffix", "search_name")),
+    )

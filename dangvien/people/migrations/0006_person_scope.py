@@ -30,7 +30,7 @@ def backwards(apps, schema_editor):
 def fill(apps, schema_editor):
     from dangvien.people import scope
 
-    scope.rebuild()
+    scope.rebuild(words=False)  # their table comes with 0007
 
 
 class Migration(migrations.Migration):
