@@ -109,6 +109,52 @@ def officer():
     return user, client
 
 
+# The people search across scopes and kinds of text: a prefix, a short word, a word
+# and the start of the next, a full name, a later word only, and a text nobody has.
+SEARCH_MIX = ["ngu", "an", "van a", "nguyen van an", "thi hoa", "xyzw"]
+
+
+def search_officers():
+    """Test clients for the people search in scopes of every width: an administrator
+    (everybody), the province's officer, the officer of its first commune-level
+    committee and of that committee's first grassroots organisation."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from dangvien.accounts.models import Role
+    from dangvien.orgs.models import OrgUnit
+
+    province = OrgUnit.objects.get(code=PROVINCE)
+    commune = (
+        OrgUnit.objects.filter(parent=province, kind=OrgUnit.Kind.SUPERIOR).order_by("code").first()
+    )
+    grassroots = OrgUnit.objects.filter(parent=commune).order_by("code").first()
+    out = {}
+    for name, unit in (
+        ("admin", None),
+        ("province", province),
+        ("commune", commune),
+        ("grassroots", grassroots),
+    ):
+        if name != "admin" and unit is None:
+            continue
+        user, _ = get_user_model().objects.get_or_create(username=f"{OFFICER}.{name}")
+        if unit is None:
+            Role.objects.get_or_create(user=user, kind=Role.Kind.ADMIN)
+        else:
+            Role.objects.get_or_create(user=user, kind=Role.Kind.ORG_BOARD, unit=unit)
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(user)
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        out[name] = client
+    return out
+
+
 def page(client, url: str) -> Callable[[], object]:
     def get():
         response = client.get(url)
@@ -194,6 +240,25 @@ def probe(name: str, runs: int) -> dict:
         year = today.year - 1
         start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
         return {"times": timed(lambda: development(province, start, end), runs)[0]}
+    if name == "search_mix":
+        # Every officer's page for every text, `runs` rounds; the figure is over all
+        # the requests, the slowest pair named.
+        pairs = {}
+        for who, client in search_officers().items():
+            for q in SEARCH_MIX:
+                get = page(client, "/people/?q=" + q.replace(" ", "+"))
+                get()
+                pairs[f"{who} {q}"] = get
+        all_times: list[float] = []
+        each: dict[str, list[float]] = {k: [] for k in pairs}
+        for _ in range(runs):
+            for k, get in pairs.items():
+                t0 = time.perf_counter()
+                get()
+                each[k].append((time.perf_counter() - t0) * 1000)
+                all_times.append(each[k][-1])
+        medians = {k: round(statistics.median(v), 1) for k, v in each.items()}
+        return {"times": all_times, "pairs": medians}
     if name == "search_queryset":
         from dangvien.people.models import Person
         from dangvien.people.views import PAGE_SIZE
@@ -476,6 +541,7 @@ PROBES = [  # (name, p95 wanted, runs: "runs" or "page_runs")
     ("search_queryset", True, "page_runs"),
     ("search_page", True, "page_runs"),
     ("search_http", True, "page_runs"),
+    ("search_mix", True, "runs"),
 ]
 
 
@@ -589,8 +655,9 @@ def measure(db: Database, opts, generation: dict | None, keep: Callable[[dict], 
         got, peak = run_probe(name, getattr(opts, runs_key), env)
         m[name] = {**summary(got["times"], p95), "peak_rss_mb": round(peak, 1)}
         m[name].update(load_start=before, load_end=load())
-        if "members" in got:
-            m[name]["members"] = got["members"]
+        for extra in ("members", "pairs"):
+            if extra in got:
+                m[name][extra] = got[extra]
         print(f"  {name}: {m[name]['median_ms']} ms", file=sys.stderr)
         entry["load_end"] = [round(x, 2) for x in os.getloadavg()]
         keep(entry)
@@ -742,6 +809,7 @@ ROWS = [
     ("search_queryset", "person search, queryset, p95"),
     ("search_page", "person search, page in process, p95"),
     ("search_http", "person search, HTTP to gunicorn, p95"),
+    ("search_mix", "person search, 4 scopes × 6 texts, p95"),
     ("import", "import of member rows (check + write)"),
 ]
 
