@@ -130,7 +130,8 @@ def search_officers():
     commune = (
         OrgUnit.objects.filter(parent=province, kind=OrgUnit.Kind.SUPERIOR).order_by("code").first()
     )
-    grassroots = OrgUnit.objects.filter(parent=commune).order_by("code").first()
+    within = OrgUnit.objects.filter(path__startswith=(commune or province).path)
+    grassroots = within.filter(kind=OrgUnit.Kind.GRASSROOTS_COMMITTEE).order_by("code").first()
     out = {}
     for name, unit in (
         ("admin", None),
@@ -142,7 +143,8 @@ def search_officers():
             continue
         user, _ = get_user_model().objects.get_or_create(username=f"{OFFICER}.{name}")
         if unit is None:
-            Role.objects.get_or_create(user=user, kind=Role.Kind.ADMIN)
+            user.is_superuser = True
+            user.save(update_fields=["is_superuser"])
         else:
             Role.objects.get_or_create(user=user, kind=Role.Kind.ORG_BOARD, unit=unit)
         client = Client(HTTP_HOST="localhost")
