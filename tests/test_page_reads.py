@@ -5,6 +5,7 @@ what is typed; the forms with the scope's lists load when opened)."""
 
 import datetime as dt
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -51,3 +52,35 @@ def test_the_person_page_and_the_source_list_read_no_more_for_a_bigger_scope(cli
     assert "Chi bộ Xa 7" in form.content.decode()
     move = client.get(f"/people/{org.an.pk}/residence/", HTTP_HX_REQUEST="true")
     assert "Tổ dân phố Xa 7, Phường A" in move.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)  # committed writes: the cache sees the version
+def test_the_communes_with_a_source_list_are_counted_again_only_after_a_change(
+    client, org, personas
+):
+    from dangvien.admission import services
+    from dangvien.admission.models import Tag
+
+    from .admission_helpers import lan
+
+    lan(org)
+    client.force_login(personas.city_officer)
+    client.get("/candidates/")
+    got = client.get("/candidates/")
+    assert (got.context["with_list"], got.context["communes"]) == (1, 2)
+    with CaptureQueriesContext(connection) as log:
+        client.get("/candidates/")
+    assert not [q for q in log.captured_queries if "COUNT(" in q["sql"] and "path" in q["sql"]]
+    # A candidate listed in ward B: the next visit counts both communes.
+    someone = f.person("Hà Thị Mai", D(1996, 1, 1), "F", residence=org.tdp_a1)
+    services.list_candidate(
+        someone,
+        org.cell_b1,
+        listed_on=D(2016, 6, 1),
+        tags=[Tag.WOMAN],
+        helper=org.cuong,
+        by=None,
+        today=D(2017, 1, 1),
+    )
+    got = client.get("/candidates/")
+    assert (got.context["with_list"], got.context["communes"]) == (2, 2)
