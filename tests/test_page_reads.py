@@ -84,3 +84,25 @@ def test_the_communes_with_a_source_list_are_counted_again_only_after_a_change(
     )
     got = client.get("/candidates/")
     assert (got.context["with_list"], got.context["communes"]) == (2, 2)
+
+
+def test_the_unit_tree_counts_a_superior_committee_from_the_precomputed_counts(
+    client, org, personas
+):
+    from dangvien.stats import store
+
+    store.rebuild()
+    client.force_login(personas.city_officer)
+    for day in ("2017-11-30", "2004-01-01"):
+        response = client.get("/units/", {"date": day})
+        counts = {u.code: n for u, n, _closed in response.context["rows"]}
+        assert counts["CITY"] == sum(counts[w] for w in ("WARDA", "WARDB")), day
+    assert counts["CITY"] == 1  # Cường alone, before An's ceremony in 2005
+    grow(org)  # a member in each new cell of ward A, admitted in 2010, kept current
+    with CaptureQueriesContext(connection) as log:
+        response = client.get("/units/", {"date": "2017-11-30"})
+    counts = {u.code: n for u, n, _closed in response.context["rows"]}
+    assert counts["CITY"] == 3 + MORE
+    # The city's members come from its counts; the stints are read under the wards only.
+    stints = [q["sql"] for q in log.captured_queries if "membership_stint" in q["sql"]]
+    assert stints and all("'CITY/WARDA/%'" in sql for sql in stints)
