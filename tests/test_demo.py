@@ -389,3 +389,26 @@ def test_demo_cell_committees_and_residence_history(demo):
         rows = list(Residence.objects.filter(person=pid).order_by("start_on"))
         for a, b in zip(rows, rows[1:], strict=False):
             assert a.end_on == b.start_on
+
+
+@pytest.mark.django_db
+def test_demo_the_dead_keep_their_last_residence(demo):
+    """No residence row begins on or after a member's death: the 2025 reform, which took
+    the hamlets and residential groups over into the new wards, left the dead where they
+    lived when they died."""
+    from dangvien.people.models import Residence
+
+    died = Membership.objects.filter(exit_reason="DEATH")
+    assert died.filter(exit_on__lt=D(2025, 7, 1)).count() > 50
+    after = Residence.objects.filter(
+        person__memberships__exit_reason="DEATH",
+        start_on__gte=models.F("person__memberships__exit_on"),
+    )
+    assert not after.exists()
+    # Among them residents of a group the reform carried over: their row is still open.
+    moved = Locality.objects.filter(valid_to=D(2025, 7, 1), successors__isnull=False)
+    stayed = Residence.objects.filter(
+        locality__in=moved, end_on__isnull=True, person__memberships__in=died
+    )
+    assert stayed.exists()
+    assert not stayed.exclude(locality_id=models.F("person__residence_id")).exists()

@@ -459,7 +459,7 @@ def test_a_dead_members_page_shows_the_death_and_no_record_forms(client, org, pe
     vi = {"HTTP_ACCEPT_LANGUAGE": "vi"}
     page = f"/people/{an.pk}/"
     before = alive.get(page, **vi).content.decode()
-    assert 'id="died-on"' not in before and f'action="/people/{an.pk}/residence/"' in before
+    assert 'id="died-on"' not in before and f'hx-get="/people/{an.pk}/residence/"' in before
     died = D(2020, 5, 10)
     exits.record_exit(m, on=died, reason=R.DEATH, by=personas.ward_a_officer, today=TODAY)
     age = an.age_on(died)

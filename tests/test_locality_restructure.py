@@ -11,6 +11,7 @@ from dangvien.orgs import locality_restructure as lr
 from dangvien.orgs.models import Locality, LocalityCell, OrgUnit, Restructuring
 from dangvien.orgs.restructure import Kind, Op, undo
 from dangvien.people.models import Person, Position, Residence, resident_on_q
+from dangvien.records.exits import record_exit
 
 from . import factories as f
 
@@ -76,6 +77,32 @@ def test_merging_two_groups_moves_residents_cells_and_positions_from_the_day(pla
     assert Position.objects.get(locality__code="WA-TDP12").person == org.dung
     old = Locality.objects.get(code="WA-TDP1")
     assert old.valid_to == DAY and [s.code for s in old.successors.all()] == ["WA-TDP12"]
+
+
+def test_a_member_who_died_before_the_merge_keeps_their_last_residence(places):
+    org = places
+    died = D(2022, 3, 1)
+    record_exit(org.an.memberships.get(), on=died, reason="DEATH", by=None)
+    preview = lr.plan(merge_groups())
+    assert preview.members_moved == 2  # Dung and Bình; An is no longer living there
+    assert "Nguyễn Văn An" not in preview.members
+    before = list(Residence.objects.filter(person=org.an).values_list("locality", "end_on"))
+    assert lr.apply(merge_groups()).ok
+    # No row after the death: the one they died in stays open, at the old group.
+    after = list(Residence.objects.filter(person=org.an).values_list("locality", "end_on"))
+    assert after == before
+    assert lives_in(org.an, DAY) == "WA-TDP1"
+    org.an.refresh_from_db()
+    assert org.an.residence.code == "WA-TDP1"
+    assert lives_in(org.dung, DAY) == "WA-TDP12"  # the living move as before
+
+
+def test_a_group_where_only_the_dead_lived_can_be_dissolved(places):
+    org = places
+    Residence.objects.filter(person=org.dung).delete()  # she lives elsewhere now
+    assert not lr.plan([Op(Kind.DISSOLVE, "WA-TDP1", DAY, row=2)]).ok  # An lives there
+    record_exit(org.an.memberships.get(), on=D(2022, 3, 1), reason="DEATH", by=None)
+    assert lr.plan([Op(Kind.DISSOLVE, "WA-TDP1", DAY, row=2)]).ok
 
 
 def test_the_same_file_twice_changes_nothing_and_undo_restores_every_row(places):

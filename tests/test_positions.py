@@ -236,7 +236,14 @@ def test_one_secretary_at_a_time_and_holders_marked_members(org, personas):
 def test_the_person_page_records_and_ends_a_position(client, org, personas):
     client.force_login(personas.ward_a_officer)
     page = client.get(f"/people/{org.dung.pk}/").content.decode()
+    # The form loads when opened (htmx): its lists are the scope, not the page's.
+    assert f'hx-get="/people/{org.dung.pk}/positions/"' in page
+    assert '<option value="WA-TDP1">' not in page
+    form = client.get(f"/people/{org.dung.pk}/positions/", HTTP_HX_REQUEST="true")
+    page = form.content.decode()
     assert 'id="position-form"' in page and "Tổ dân phố 1, Phường A" in page
+    assert "<html" not in page  # the form alone; without htmx, a page of its own
+    assert "<html" in client.get(f"/people/{org.dung.pk}/positions/").content.decode()
     r = client.post(
         f"/people/{org.dung.pk}/positions/",
         {"kind": P.RESIDENTIAL_GROUP_HEAD, "locality": "WA-TDP1", "start_on": "01/03/2017"},
@@ -269,7 +276,9 @@ def test_the_person_page_records_and_ends_a_position(client, org, personas):
     assert client.post(f"/positions/{p.pk}/end/", {"end_on": "01/01/2019"}).status_code == 404
     leader = f.user("leader.a", Role.Kind.LEADER, org.ward_a)
     client.force_login(leader)
-    assert "position-form" not in client.get(f"/people/{org.dung.pk}/").content.decode()
+    page = client.get(f"/people/{org.dung.pk}/").content.decode()
+    assert f"/people/{org.dung.pk}/positions/" not in page
+    assert client.get(f"/people/{org.dung.pk}/positions/").status_code == 403
     r = client.post(
         f"/people/{org.dung.pk}/positions/",
         {"kind": P.TEAM_LEADER, "locality": "WA-TDP1", "start_on": "01/03/2017"},
@@ -377,7 +386,10 @@ def test_no_post_is_taken_up_after_death(client, org, personas):
     client.force_login(personas.ward_a_officer)
     vi = {"HTTP_ACCEPT_LANGUAGE": "vi"}
     page = client.get(f"/people/{org.an.pk}/", **vi).content.decode()
-    assert 'id="position-form"' not in page
+    assert 'id="position-form"' not in page and f"/people/{org.an.pk}/positions/" not in page
+    form = client.get(f"/people/{org.an.pk}/positions/", HTTP_HX_REQUEST="true", **vi)
+    assert 'id="position-form"' not in form.content.decode()
+    assert "Nguyễn Văn An đã mất: không ghi được chức vụ." in form.content.decode()
     got = client.post(
         f"/people/{org.an.pk}/positions/",
         {"kind": P.RESIDENTIAL_GROUP_HEAD, "locality": "WA-TDP1", "start_on": "01/03/2019"},

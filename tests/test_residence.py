@@ -203,9 +203,11 @@ def test_the_person_page_shows_the_history_and_records_a_move(client, org, perso
     url = reverse("person_detail", args=[org.an.pk])
     page = client.get(url).content.decode()
     assert "Nơi cư trú qua các thời kỳ" in page and "trước khi có dữ liệu" in page
-    assert 'value="WA-TDP2"' in page and "Tổ dân phố 2, Phường A" in page  # the picker
-    assert 'value="WB-TDP1"' not in page  # ward B's groups are not offered
     move = reverse("person_move", args=[org.an.pk])
+    assert f'hx-get="{move}"' in page and 'value="WA-TDP2"' not in page  # loads when opened
+    form = client.get(move, HTTP_HX_REQUEST="true").content.decode()
+    assert 'value="WA-TDP2"' in form and "Tổ dân phố 2, Phường A" in form  # the picker
+    assert 'value="WB-TDP1"' not in form  # ward B's groups are not offered
     response = client.post(move, {"locality": "WA-TDP2", "on": "01/03/2020"})
     assert response.status_code == 302 and response["Location"].endswith("#residence")
     assert history(org.an)[-1] == ("WA-TDP2", D(2020, 3, 1), None)
@@ -232,6 +234,7 @@ def test_person_page_scope_for_moves(client, org, personas):
     assert client.post(move, {"locality": "WA-TDP2", "on": "01/03/2020"}).status_code == 403
     page = client.get(reverse("person_detail", args=[org.an.pk])).content.decode()
     assert move not in page  # a names-only leader sees no form
+    assert client.get(move).status_code == 403
     client.force_login(personas.ward_a_officer)  # a group outside the picker: refused
     client.post(move, {"locality": "WB-TDP1", "on": "01/03/2020"})
     assert history(org.an) == [("WA-TDP1", None, None)]

@@ -108,6 +108,17 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-pk"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
+        indexes = [
+            # The person page's history of changes: its last 50, newest first, without the
+            # reads (`people.views.person_detail`), which grow with every visit.
+            models.Index(
+                "person_id",
+                models.F("at").desc(),
+                models.F("id").desc(),
+                condition=~models.Q(action="READ"),
+                name="audit_person_changes",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} {self.username} {self.action} {self.object_repr}"

@@ -30,6 +30,7 @@ from dangvien.records.transfers import transfer_alerts, visible_transfers
 from dangvien.reports.exports import DOCX, attachment, table_response
 from dangvien.reports.views import default_unit
 from dangvien.rules import rulesets
+from dangvien.stats import fresh
 
 from . import deadlines, documents, services, voiding
 from .forms import CandidateForm, StepForm, default_date, expected_step
@@ -67,8 +68,14 @@ def scoped(request, unit):
     return qs.filter(cell__path__startswith=unit.path) if unit else qs.none()
 
 
-def communes_with_lists(unit, day):
-    """Commune and ward committees in the subtree, and how many have a source list."""
+def communes_with_lists(unit, day) -> tuple[int, int]:
+    """Commune and ward committees in the subtree, and how many have a source list: kept
+    until the rows change (`stats.fresh`), for the count reads every commune of the
+    subtree and its cells (the source list and the home page show it on every visit)."""
+    return fresh.cached("communes_with_lists", (unit.pk, day), lambda: count_communes(unit, day))
+
+
+def count_communes(unit, day) -> tuple[int, int]:
     communes = OrgUnit.objects.subtree(unit, on=day).filter(
         category=OrgUnit.Category.COMMUNE_WARD, kind__in=OrgUnit.GRASSROOTS_KINDS
     )

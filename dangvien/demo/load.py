@@ -142,6 +142,7 @@ class Loader:
             _("Simulated %(n)d memberships 2010–%(y)d") % {"n": len(members), "y": self.end.year}
         )
         self.current = current_localities(plan)
+        self.loc_specs = {loc.code: loc for loc in plan.localities}
         # The records of what the simulation did, drawn from a stream of their own.
         records = Records(random.Random(SEED + 5), plan, self.end, self.current)
         records.prepare(members)
@@ -263,8 +264,9 @@ class Loader:
                 self.cccd_seen.add(number)
                 return number
 
-    def make_person(self, attrs: dict, locs, refs) -> Person:
+    def make_person(self, attrs: dict, locs, refs, died: dt.date | None = None) -> Person:
         ethnicities, religions, provinces = refs
+        home = lived_at(self.loc_specs, self.current, attrs.get("residence") or "", died)
         province = "064" if self.rng.random() < 0.7 else self.rng.choice(provinces)
         p = Person(
             full_name=person_name(self.rng, attrs["sex"], attrs["ethnicity"]),
@@ -277,7 +279,7 @@ class Loader:
             professional=attrs["professional"],
             political_theory=attrs["political_theory"],
             occupation=attrs["occupation"],
-            residence=locs.get(self.current.get(attrs.get("residence") or "", "")),
+            residence=locs.get(home),
             youth_union_member=bool(attrs.get("youth_union"))
             and years_between(attrs["birth_date"], self.end) <= 30,
             business_owner=attrs.get("business_owner", False),
@@ -294,7 +296,7 @@ class Loader:
 
     def write_members(self, members: list[Member], units, locs) -> list[Person]:
         refs = self.refs()
-        persons = [self.make_person(m.person, locs, refs) for m in members]
+        persons = [self.make_person(m.person, locs, refs, died_on(m)) for m in members]
         Person.objects.bulk_create(persons, batch_size=BATCH)
         card = 40_000_000
         memberships = []
@@ -479,6 +481,28 @@ class Loader:
                 Target.objects.create(
                     term=term, unit=commune, metric=metric, value=value or admitted
                 )
+
+
+def died_on(member) -> dt.date | None:
+    """The day a simulated member died, or None (alive, or left otherwise)."""
+    return member.exit_on if member.exit_reason == "DEATH" else None
+
+
+def lived_at(specs: dict, current: dict[str, str], code: str, died: dt.date | None) -> str:
+    """Where the residents of `code` live now, as `current` says; for someone who died,
+    where they lived on their death: a locality renamed or moved after it keeps them.
+    `specs`: the plan's localities by code."""
+    if died is None:
+        return current.get(code, code)
+    here = code
+    while (
+        current.get(here, here) != here
+        and (loc := specs.get(here)) is not None
+        and loc.valid_to is not None
+        and loc.valid_to < died
+    ):
+        here = loc.successors[0]
+    return here
 
 
 def current_localities(plan) -> dict[str, str]:

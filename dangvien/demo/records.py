@@ -609,15 +609,19 @@ class Records:
         QualityRating.objects.bulk_create(rows, batch_size=BATCH)
         self.counts["ratings"] = len(rows)
 
-    def chain(self, code: str, start: dt.date | None, until: dt.date | None) -> list:
+    def chain(
+        self, code: str, start: dt.date | None, until: dt.date | None, died: dt.date | None = None
+    ) -> list:
         """(locality, start, end) for living at `code` from `start` to `until`, following
         the locality into its successor where it was taken over one to one (renamed,
-        re-parented), as the current residence does."""
+        re-parented), as the current residence does; never after `died`: the dead keep
+        the place they lived in when they died (`load.lived_at`)."""
         rows = []
         here = code
         while True:
             loc = self.locs[here]
-            if self.current.get(here, here) != here and loc.valid_to:
+            after_death = died is not None and loc.valid_to is not None and loc.valid_to >= died
+            if self.current.get(here, here) != here and loc.valid_to and not after_death:
                 if until is not None and loc.valid_to >= until:
                     break
                 if start is None or loc.valid_to > start:
@@ -649,9 +653,10 @@ class Records:
                     for lo, s, e in self.chain(here, start, day)
                 ]
                 here, start = new, day
+            died = m.exit_on if m.exit_reason == "DEATH" else None
             rows += [
                 Residence(person=p, locality=lo, start_on=s, end_on=e)
-                for lo, s, e in self.chain(here, start, None)
+                for lo, s, e in self.chain(here, start, None, died)
             ]
         Residence.objects.bulk_create(rows, batch_size=BATCH)
         self.counts["residences"] = len(rows)

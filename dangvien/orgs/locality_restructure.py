@@ -46,10 +46,21 @@ def running(day: dt.date) -> Q:
     return Q(end_on__isnull=True) | Q(end_on__gt=day)
 
 
+def died_by(day: dt.date, prefix: str = "") -> Q:
+    """Q for people (or, with `prefix`, rows of theirs) who died on or before `day`: a
+    restructuring after a death neither moves them nor counts them as living there."""
+    from dangvien.membership.models import ExitReason, Membership
+
+    dead = Membership.objects.filter(exit_reason=ExitReason.DEATH, exit_on__lte=day)
+    return Q(**{f"{prefix}pk__in": dead.values("person_id")})
+
+
 def residents_on(locs, day: dt.date):
+    """Residence rows of the living in `locs` on `day`."""
     from dangvien.people.models import Residence, resident_on_q
 
-    return Residence.objects.filter(locality__in=locs).filter(resident_on_q(day))
+    rows = Residence.objects.filter(locality__in=locs).filter(resident_on_q(day))
+    return rows.exclude(died_by(day, "person__"))
 
 
 def plan(ops: list[Op], scope_ok=lambda loc: True) -> Effect:
@@ -280,10 +291,12 @@ def carry(
         rec["residences_rehomed"].append([res.pk, loc.pk])
         res.locality = successor
         res.save(update_fields=["locality"])
+    # The dead keep the place they lived in when they died: no row begins after death.
     for res in (
         Residence.objects.filter(locality=loc)
         .filter(Q(start_on__isnull=True) | Q(start_on__lt=day))
         .filter(running(day))
+        .exclude(died_by(day, "person__"))
     ):
         end = res.end_on
         rec["residences_ended"].append([res.pk, iso(end)])
@@ -293,7 +306,7 @@ def carry(
             person=res.person, locality=successor, start_on=day, end_on=end
         )
         rec["residences"].append(moved.pk)
-    for person in Person.objects.filter(residence=loc):
+    for person in Person.objects.filter(residence=loc).exclude(died_by(day)):
         rec["residents"].append([person.pk, loc.pk])
         Person.objects.filter(pk=person.pk).update(residence=successor)
         touched([person.pk])  # an update() sends no signal: who sees the person moved

@@ -10,6 +10,7 @@ from dangvien.core.views import day_from, get_visible
 from dangvien.membership.models import Stint
 from dangvien.people.models import resident_on_q
 from dangvien.reports.exports import table_response
+from dangvien.stats import read as stats
 
 from .models import Locality, LocalityCell, OrgUnit
 
@@ -85,9 +86,13 @@ def unit_tree(request):
         )
     except BadCursor:
         return bad_cursor(request)
-    paths = {u.path for u in page}
+    # A superior committee's members from the precomputed counts (its subtree may be a
+    # province); the stints counted only under the page's other units.
+    counts = stats.members_of(list(page), day)
+    paths = {u.path for u in page if u.path not in counts}
     tops = sorted(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
-    counts = rolled_up_counts(units.filter(prefix_q("path", tops)), day) if tops else {}
+    if tops:
+        counts = {**rolled_up_counts(units.filter(prefix_q("path", tops)), day), **counts}
     rows = [(u, counts.get(u.path, 0), not u.exists_on(day)) for u in page]
     grassroots = units.on(day).filter(kind__in=OrgUnit.GRASSROOTS_KINDS).count()
     return render(

@@ -88,6 +88,12 @@ def outs_by_membership(ids) -> dict[int, tuple[Period, ...]]:
     return {mid: tuple(sorted(p)) for mid, p in found.items()}
 
 
+def spans_of(memberships) -> list[Span]:
+    """The memberships as party age sees them (one query for their periods out of
+    contact); the functions here take these as they take memberships, without a query."""
+    return _spans(memberships)
+
+
 def _spans(memberships) -> list[Span]:
     memberships = list(memberships)
     plain = [m for m in memberships if not isinstance(m, Span)]

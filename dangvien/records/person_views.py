@@ -13,7 +13,7 @@ from dangvien.orgs.models import Locality
 from dangvien.people.models import Person, Sex
 
 from . import people as actions
-from .exits import refuse_if_dead
+from .exits import death_of, refuse_if_dead
 from .person_forms import MoveForm, PersonEditForm, signature
 
 
@@ -85,10 +85,14 @@ def display(field: str, value) -> str:
 
 
 def person_move(request, pk: int):
-    """Record a move (POST from the person page's residence section)."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+    """Record a move (POST from the person page's residence section). GET: the form, which
+    the person page loads only when it is opened, for its list of places is the whole of
+    the user's scope (htmx asks for the form alone; without it, a page of its own)."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
     person = editable_person(request, pk)
+    if request.method == "GET":
+        return move_form(request, person)
     try:
         refuse_if_dead(person)
     except ActionError as e:
@@ -115,6 +119,15 @@ def person_move(request, pk: int):
             for error in errors:
                 messages.error(request, f"{form.fields[name].label}: {error}")
     return redirect(f"{person_url(person)}#residence")
+
+
+def move_form(request, person: Person):
+    dead = death_of(person) is not None  # no move to record once they have died
+    form = None
+    if not dead:
+        form = MoveForm(initial={"on": today()}, localities=move_choices(request.user))
+    template = "records/_move_form.html" if request.htmx else "records/move_form.html"
+    return render(request, template, {"person": person, "form": form})
 
 
 def person_url(person: Person) -> str:

@@ -95,10 +95,16 @@ def writable_person(request, pk: int) -> Person:
 
 
 def position_assign(request, pk: int):
-    """POST from the person page: the person holds a post from a date."""
+    """POST from the person page: the person holds a post from a date. GET: the form,
+    which the person page loads only when it is opened, for its lists of cells and
+    localities are the whole of the user's scope (htmx asks for the form alone)."""
     person = writable_person(request, pk)
+    if request.method == "GET":
+        context = person_positions(request.user, person, pickers=True)
+        template = "records/_position_form.html" if request.htmx else "records/position_form.html"
+        return render(request, template, {"person": person, "ps": context})
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+        return HttpResponseNotAllowed(["GET", "POST"])
     data = request.POST
     kind = data.get("kind", "")
     try:
@@ -168,8 +174,9 @@ def position_end(request, pk: int):
     return redirect("person_detail", pk=back)
 
 
-def person_positions(user, person: Person) -> dict:
-    """What the person page's positions section shows (`records/_positions.html`)."""
+def person_positions(user, person: Person, pickers: bool = False) -> dict:
+    """What the person page's positions section shows (`records/_positions.html`); with
+    `pickers`, the cells and localities its form offers (`records/_position_form.html`)."""
     day = today()
     rows = list(person.positions.select_related("locality", "unit").order_by("-start_on"))
     can_edit = writable_paths(user) != []
@@ -178,7 +185,7 @@ def person_positions(user, person: Person) -> dict:
     context: dict = {"positions": rows, "can_edit_positions": can_edit, "day": day}
     # A post held until death may still be ended; none is taken up after it.
     context["may_assign"] = can_edit and death_of(person) is None
-    if can_edit:
+    if can_edit and pickers:
         cells = OrgUnit.objects.visible_to(user).on(day).filter(kind__in=service.CELL_KINDS)
         paths = writable_paths(user)
         context["position_cells"] = [

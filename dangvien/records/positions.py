@@ -85,18 +85,15 @@ def may_write_locality(user, locality: Locality) -> bool:
 
 def writable_localities(user, day: dt.date) -> QuerySet:
     """Localities open on `day` whose posts `user` may record."""
-    from dangvien.accounts.scoping import writable_paths
+    from dangvien.accounts.scoping import prefix_q, writable_paths
 
     qs = Locality.objects.on(day)
     paths = writable_paths(user)
     if paths is None:
         return qs
-    units = OrgUnit.objects.filter(locality__isnull=False)
-    led = [
-        u.locality.path
-        for u in units.select_related("locality")
-        if any(u.path.startswith(p) for p in paths)
-    ]
+    # The localities led by the units the user writes for (not every unit of the country).
+    units = OrgUnit.objects.filter(locality__isnull=False).filter(prefix_q("path", paths))
+    led = set(units.values_list("locality__path", flat=True))
     q = Q(pk__in=[])
     for path in led:
         q |= Q(path__startswith=path)

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db import connections, router
+from django.db.models import OuterRef, Subquery
 
 from dangvien.core.dates import add_years
 from dangvien.orgs.models import OrgUnit
@@ -23,6 +24,21 @@ FROM {K} k WHERE k.unit_id = %s AND k.month IN (0, %s, %s)
 def covers(unit: OrgUnit) -> bool:
     """Whether `unit`'s structure report reads precomputed counts."""
     return unit.kind == OrgUnit.Kind.SUPERIOR and Built.objects.exists()
+
+
+def members_of(units: list[OrgUnit], day: dt.date) -> dict[str, int]:
+    """Members on `day` in the subtree of each superior committee among `units` (path →
+    count), one seek per unit in one query; {} where the counts are not built."""
+    superiors = [u.pk for u in units if u.kind == OrgUnit.Kind.SUPERIOR]
+    if not superiors or not Built.objects.exists():
+        return {}
+    latest = UnitCount.objects.filter(unit=OuterRef("pk"), key="members", since__lte=day)
+    found = (
+        OrgUnit.objects.filter(pk__in=superiors)
+        .annotate(n=Subquery(latest.order_by("-since").values("n")[:1]))
+        .values_list("path", "n")
+    )
+    return {path: n or 0 for path, n in found}
 
 
 def counts(unit: OrgUnit, day: dt.date, youth_cutoff: dt.date) -> dict[str, int]:

@@ -263,3 +263,25 @@ def test_the_top_bar_fits_and_breakdown_tables_keep_their_height(live_server, br
     icon = page.get_attribute("link[rel=icon]", "href")
     assert page.request.get(f"{base}{icon}").status == 200
     page.close()
+
+
+def test_the_person_page_loads_its_forms_when_opened_and_records_a_move(live_server, browser, org):
+    """The position and move forms (lists of the whole scope) come with htmx when their
+    section is opened; the move recorded through the loaded form shows on the page."""
+    f.user("ward.a", Role.Kind.GRASSROOTS_OFFICER, org.ward_a)
+    base = live_server.url
+    page = browser.new_page(locale="vi-VN")
+    log_in(page, base, "ward.a")
+    page.goto(f"{base}/people/{org.dung.pk}/")
+    assert page.locator("#position-form").count() == 0
+    page.click("#positions summary")
+    page.wait_for_selector("#position-form select[name=locality]")
+    assert "Tổ dân phố 1, Phường A" in page.inner_text("#position-form")
+    page.click("#residence summary")
+    page.wait_for_selector("#move-form")
+    page.select_option("#move-form select[name=locality]", "WA-TDP2")
+    page.fill("#move-form input[name=on]", "01/03/2020")
+    page.click("#move-form button[type=submit]")
+    page.wait_for_selector("#residence td:has-text('01/03/2020')")
+    assert "Tổ dân phố 2, Phường A" in page.inner_text("#residence")
+    page.close()

@@ -5,22 +5,19 @@ from django import template
 
 from dangvien.core.views import today
 from dangvien.orgs.models import OrgUnit
-from dangvien.orgs.picker import matching_unit_options, unit_options
+from dangvien.orgs.picker import matching_unit_options, picker_label, unit_options
 
 register = template.Library()
 
 
-@register.inclusion_tag("_unit_picker.html", takes_context=True)
+@register.inclusion_tag("_unit_search_picker.html", takes_context=True)
 def unit_picker(context, unit=None, name: str = "unit", label: str = "", required=False):
-    """`unit`: the unit shown as chosen (an OrgUnit), or the text the user typed."""
-    request = context["request"]
-    options = unit_options(OrgUnit.objects.visible_to(request.user), today())
-    if isinstance(unit, OrgUnit):
-        value = next((text for code, text in options if code == unit.code), unit.name)
-    else:
-        value = unit or ""
+    """`unit`: the unit shown as chosen (an OrgUnit), or the text the user typed. The list
+    holds only the units matching the field's text (`unit_datalist_matching`), htmx
+    replacing it as the user types: never every unit of the scope."""
+    value = picker_label(unit) if isinstance(unit, OrgUnit) else unit or ""
     return {
-        "options": options,
+        "request": context["request"],  # for the list's tag
         "value": value,
         "required": required,
         "name": name,

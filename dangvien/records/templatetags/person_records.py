@@ -3,11 +3,8 @@ history with the form to record a move (tags, so that the page's view stays as i
 
 from django import template
 
-from dangvien.core.views import today
 from dangvien.records import people as actions
 from dangvien.records.exits import death_of
-from dangvien.records.person_forms import MoveForm
-from dangvien.records.person_views import move_choices
 
 register = template.Library()
 
@@ -22,12 +19,9 @@ def residence_section(context, person):
     user = context["request"].user
     can_edit = actions.may_edit(user, person)
     rows = actions.residence_history(person)
-    form = None
-    if can_edit and death_of(person) is None:  # no move to record once they have died
-        form = MoveForm(initial={"on": today()}, localities=move_choices(user))
     return {
         "person": person,
         "rows": rows,
-        "form": form,
-        "csrf_token": context.get("csrf_token"),
+        # The form (its list of places is the user's whole scope) loads when opened.
+        "may_move": can_edit and death_of(person) is None,  # none once they have died
     }

@@ -35,8 +35,9 @@ def person_records(context, person):
     writable = bool(unit and may_write(request.user, unit))
     in_use = cards.card_in_use(latest) if latest else None
     has_card = bool(in_use or (latest and latest.card_number))
+    spans = badges.spans_of(memberships)  # one query for every badge's date, not one each
     reached = [
-        y for y in Badge.YEARS if (r := badges.reach_date(memberships, y)) is not None and r <= day
+        y for y in Badge.YEARS if (r := badges.reach_date(spans, y)) is not None and r <= day
     ]
     return {
         "cards": card_rows,
@@ -46,7 +47,7 @@ def person_records(context, person):
         else "",
         "badges": awarded,
         "ratings": rated,
-        "party_age": badges.party_age(memberships, day) if memberships else None,
+        "party_age": badges.party_age(spans, day) if memberships else None,
         # Counted up to the death (`badges.party_age` stops at the exit): said so.
         "died": bool(latest and latest.exit_on and latest.exit_reason == ExitReason.DEATH),
         "member": latest is not None,
