@@ -144,6 +144,23 @@ DATABASE_ROUTERS = ["dangvien.core.dbrouter.ReplicaRouter"]
 # Off: every read from the primary, the replica configured or not (a switch for operators).
 REPLICA_READS = env_bool("REPLICA_READS", True)
 # After a write, that user's reads come from the primary for this long (read-your-writes).
+# The figures cached until the rows change (`dangvien.stats.fresh`): in a table of the
+# database by default, so that every web worker (and every server) shares what one of
+# them computed; CACHE=memory keeps them in each process instead (one server, one
+# worker, or a test).
+CACHE_TABLE = "dangvien_cache"
+if os.environ.get("CACHE", "database") == "memory":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            # Stale entries (an older version) are culled, a third at a time, past this.
+            "OPTIONS": {"MAX_ENTRIES": 20_000, "CULL_FREQUENCY": 3},
+        }
+    }
+
 REPLICA_STICKY_SECONDS = float(os.environ.get("REPLICA_STICKY_SECONDS", "10"))
 # A replica further behind than this (pg_last_xact_replay_timestamp) is not read from;
 # its health is checked at most every REPLICA_CHECK_SECONDS in each process.

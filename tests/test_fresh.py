@@ -117,3 +117,27 @@ def test_the_coverage_page_is_kept_until_a_member_moves_in(org, personas, client
     an.save()
     assert "WA-TDP3" not in empty()
     assert len(computed) == 2
+
+
+def test_cached_figures_are_shared_through_the_database(org):
+    """Kept in the database's cache table (`settings.CACHES`), not in this process: a
+    worker that did not compute a figure is served what another one stored."""
+    from django.conf import settings
+    from django.core.cache import caches
+    from django.core.cache.backends.db import DatabaseCache
+
+    assert isinstance(caches["default"], DatabaseCache)
+    assert fresh.cached("shared", (1,), lambda: 41) == 41
+    # Another process: a cache object of its own, over the same table.
+    other = DatabaseCache(settings.CACHE_TABLE, {})
+    assert 41 in [other.get(k) for k in _keys(settings.CACHE_TABLE)]
+    assert fresh.cached("shared", (1,), lambda: 0) == 41  # served, not computed again
+
+
+def _keys(table: str) -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT cache_key FROM {table}")
+        # The stored keys carry the cache's prefix and version (":1:"): strip them.
+        return [row[0].split(":", 2)[2] for row in cur.fetchall()]
