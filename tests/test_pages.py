@@ -270,8 +270,10 @@ def test_export_form_marks_the_purpose_and_answers_its_absence_on_the_page(clien
 def test_units_are_picked_by_name_from_a_list_limited_to_the_scope(client, personas, org):
     client.force_login(personas.city_officer)
     body = client.get(reverse("statistics"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
-    assert '<option value="Chi bộ Tổ dân phố 1 – Đảng bộ phường A"></option>' in body  # no code
-    assert 'list="unit-options"' in body
+    assert 'list="unit-options"' in body and 'value="Đảng bộ thành phố Thử"' in body
+    assert "Chi bộ Tổ dân phố 1" not in body  # the page holds only the chosen unit's matches
+    typed = client.get(reverse("unit_options"), {"unit": "tổ dân phố 1"}).content.decode()
+    assert '<option value="Chi bộ Tổ dân phố 1 – Đảng bộ phường A"></option>' in typed  # no code
     # A name typed (or picked) instead of a code; accents and case ignored when unique.
     response = client.get(reverse("statistics"), {"unit": "Đảng bộ phường B"})
     assert response.context["unit"].code == "WARDB"
@@ -300,9 +302,10 @@ def test_cells_and_localities_are_named_with_their_organisation_and_ward(client,
     assert '<option value="WA-TDP1">Tổ dân phố 1, Phường A</option>' in body
     assert '<option value="WB-TDP1">Tổ dân phố 1, Phường B</option>' in body
     for name in ("candidate_list", "candidate_board"):
-        assert (
-            "Chi bộ Tổ dân phố 1 – Đảng bộ phường A" in client.get(reverse(name)).content.decode()
-        )
+        body = client.get(reverse(name)).content.decode()
+        # One organisation's candidates: the cell alone; the unit field lists no cell.
+        assert "Chi bộ Tổ dân phố 1<" in body
+        assert "Chi bộ Tổ dân phố 1 – Đảng bộ phường A" not in body
 
 
 # ----- issue 9, item 13: counts agree; the page furniture -------------------------------

@@ -147,7 +147,7 @@ def resolve_unit(visible, text: str, day: dt.date) -> OrgUnit | None:
     text = text.strip()
     if not text:
         return None
-    unit = visible.filter(code=text.upper()).first()
+    unit = visible.select_related("parent").filter(code=text.upper()).first()
     if unit is not None:
         return unit
     pool = visible.on(day).exclude(kind=OrgUnit.Kind.PARTY_GROUP).select_related("parent")
