@@ -97,3 +97,17 @@ def test_the_ratings_table_picks_among_cells_only(client, personas, org, many_ce
     assert "kind=cell" in html
     html = client.get(reverse("ratings"), {"unit": "A2"}).content.decode()
     assert field_value(html) == "Chi bộ Tổ dân phố 2 – Đảng bộ phường A"
+
+
+def test_the_transfer_in_form_lists_no_cell_until_one_is_typed(client, personas, org, many_cells):
+    client.force_login(personas.ward_a_officer)
+    html = client.get("/transfers/in/").content.decode()
+    assert '<option value="Chi bộ' not in html and '<datalist id="to_unit-options">' in html
+    assert f'hx-get="{reverse("unit_options")}?list=to_unit&amp;kind=cell"' in html
+    typed = client.get(
+        reverse("unit_options"), {"list": "to_unit", "to_unit": "thôn 1", "kind": "cell"}
+    )
+    found = typed.content.decode()
+    assert (
+        '<datalist id="to_unit-options">' in found and "Chi bộ Thôn 1 – Đảng bộ phường A" in found
+    )
