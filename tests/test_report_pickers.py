@@ -111,3 +111,19 @@ def test_the_transfer_in_form_lists_no_cell_until_one_is_typed(client, personas,
     assert (
         '<datalist id="to_unit-options">' in found and "Chi bộ Thôn 1 – Đảng bộ phường A" in found
     )
+
+
+def test_the_terms_form_searches_its_committee_by_name(client, personas, org, many_cells):
+    from dangvien.targets.models import Term
+
+    client.force_login(personas.city_officer)
+    html = client.get("/targets/terms/").content.decode()
+    assert '<datalist id="unit-options"></datalist>' in html  # no unit listed
+    assert '<option value="Chi bộ' not in html and '<select name="unit"' not in html
+    assert f'hx-get="{reverse("unit_options")}?list=unit"' in html
+    form = {"name": "Nhiệm kỳ 2025–2030", "start": "01/07/2025", "end": "30/06/2030"}
+    wrong = client.post("/targets/terms/", form | {"unit": "Đảng bộ phường C"})
+    assert wrong.status_code == 200 and not Term.objects.exists()
+    assert "Đảng bộ phường C không thuộc các đơn vị của bạn" in wrong.content.decode()
+    client.post("/targets/terms/", form | {"unit": "Đảng bộ phường B – Đảng bộ thành phố Thử"})
+    assert Term.objects.get().unit == org.ward_b

@@ -135,7 +135,7 @@ def test_board_officer_defines_a_term_with_a_target_and_reads_its_forecast(
     page.goto(f"{base}/targets/")
     with page.expect_navigation():
         page.click("a#define-terms")
-    page.select_option("form#new-term select[name=unit]", "CITY")
+    page.fill("form#new-term input[name=unit]", "Đảng bộ thành phố Thử")  # searched by name
     page.fill("form#new-term input[name=name]", "Nhiệm kỳ thử")
     page.fill("form#new-term input[name=start]", start.strftime("%d/%m/%Y"))
     page.fill("form#new-term input[name=end]", end.strftime("%d/%m/%Y"))
