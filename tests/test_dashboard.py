@@ -59,3 +59,20 @@ def test_a_chart_of_small_counts_names_each_grid_line_once():
     line = line_chart("x", ["2025", "2026"], [0, 3])
     ticks = re.findall(r'text-anchor="end"[^>]*>([^<]*)</text>', line)
     assert len(set(ticks)) == 5
+
+
+def test_the_term_card_names_the_term_once(client, personas, org):
+    """A term named 'Nhiệm kỳ 2025–2030' reads 'so với đầu nhiệm kỳ 2025–2030', never
+    'đầu nhiệm kỳ Nhiệm kỳ …'; a name that is only the years reads the same."""
+    today = dt.date.today()
+    start, end = today - dt.timedelta(days=100), today + dt.timedelta(days=1000)
+    term = Term.objects.create(unit=org.city, name="Nhiệm kỳ 2025–2030", start=start, end=end)
+    client.force_login(personas.city_officer)
+    body = client.get("/dashboard/", {"unit": "CITY"}).content.decode()
+    assert "so với đầu nhiệm kỳ 2025–2030<" in body
+    assert "nhiệm kỳ Nhiệm kỳ" not in body
+    term.name = "2025–2030"
+    term.save(update_fields=["name"])
+    body = client.get("/dashboard/", {"unit": "CITY"}).content.decode()
+    assert "so với đầu nhiệm kỳ 2025–2030<" in body
+    assert Term(name="nhiem ky XV").span == "XV" and Term(name="Nhiệm kỳ").span == "Nhiệm kỳ"

@@ -272,7 +272,7 @@ def test_dashboard_pdf_has_the_pages_figures(client, personas, org):
     today = dt.date.today()
     running = Term.objects.create(
         unit=org.city,
-        name="đang chạy",
+        name="Nhiệm kỳ hiện tại",
         start=today - dt.timedelta(days=400),
         end=today + dt.timedelta(days=1000),
     )
@@ -285,6 +285,7 @@ def test_dashboard_pdf_has_the_pages_figures(client, personas, org):
     heading_of(text, "Thử", today)
     assert f"Số đảng viên đến ngày {today:%d/%m/%Y}: {members_on(org.city, today)}." in text
     assert members_on(org.city, today) == 3
+    assert "Tăng, giảm từ đầu nhiệm kỳ hiện tại:" in text  # the term's name says it once
     c = coverage(org.city, today).as_json()
     assert f"Thôn, làng, tổ dân phố trên địa bàn {c['localities']}" in text
     assert f"Chi bộ có dưới 3 đảng viên chính thức {c['cells_too_small']}" in text

@@ -135,3 +135,26 @@ def test_a_merged_cell_whose_name_holds_the_dash_is_found_by_its_label(client, o
     assert picker.resolve_unit(visible, "Chi bộ Tổ dân phố 1 – Đảng bộ phường A", day) == (
         org.cell_a1
     )
+
+
+def test_the_whole_name_comes_before_a_merged_name_that_holds_it(client, org, personas):
+    """'Tổ dân phố 3' typed is the whole name of 'Chi bộ Tổ dân phố 3' (the kind's words
+    aside): it comes first, then the names starting with it, then a merged cell's name
+    that merely holds it."""
+    f.unit("M23", "Chi bộ Tổ dân phố 2 – Tổ dân phố 3", K.CELL, org.ward_a)
+    f.unit("T31", "Chi bộ Tổ dân phố 31", K.CELL, org.ward_a)
+    f.unit("T30", "Tổ dân phố 30", K.CELL, org.ward_a)
+    f.unit("T3", "Chi bộ Tổ dân phố 3", K.CELL, org.ward_a)
+    client.force_login(personas.city_officer)
+    expected = [
+        "Chi bộ Tổ dân phố 3 – Đảng bộ phường A",
+        "Tổ dân phố 30 – Đảng bộ phường A",
+        "Chi bộ Tổ dân phố 31 – Đảng bộ phường A",
+        "Chi bộ Tổ dân phố 2 – Tổ dân phố 3 – Đảng bộ phường A",
+    ]
+    assert typed(client, "Tổ dân phố 3") == expected
+    assert typed(client, "to dan pho 3") == expected  # accents and case ignored
+    assert typed(client, "Chi bộ Tổ dân phố 3")[0] == expected[0]
+    day = f.D(2026, 1, 1)
+    assert picker.resolve_unit(OrgUnit.objects.all(), "Tổ dân phố 3", day) is None  # 4 hold it
+    assert picker.resolve_unit(OrgUnit.objects.all(), expected[0], day).code == "T3"

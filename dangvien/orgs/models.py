@@ -156,6 +156,8 @@ class OrgUnit(EffectiveDated):
         OTHER = "OTHER", _("Other")
 
     GRASSROOTS_KINDS = (Kind.GRASSROOTS_COMMITTEE, Kind.GRASSROOTS_CELL)
+    # Party cells: a cell, or a grassroots cell (its own cell), as a cell picker offers.
+    CELL_KINDS = (Kind.CELL, Kind.GRASSROOTS_CELL)
     # Units whose members are counted in a cell (a grassroots cell is its own cell).
     MEMBER_HOLDING_KINDS = (Kind.GRASSROOTS_CELL, Kind.CELL, Kind.PARTY_GROUP)
 

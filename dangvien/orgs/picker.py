@@ -50,27 +50,48 @@ def unit_options(visible, day: dt.date) -> list[tuple[str, str]]:
 MATCHES = 30
 
 
-def _name_branches(key: str) -> list[Q]:
-    """The matches of an accent-free `key`, best first and disjoint: the whole name, the
-    start of the name, the start of a later word, anywhere inside. The first two read a
-    range of the index `orgunit_search_name`; the others, on PostgreSQL, its trigram
-    index `orgunit_search_trgm`."""
+# The words a unit's name starts with that say what kind of body it is ('Chi bộ', 'Đảng
+# bộ phường'), accent-free: 'Tổ dân phố 3' typed is the whole name of 'Chi bộ Tổ dân phố
+# 3', ahead of a merged 'Chi bộ Tổ dân phố 2 – Tổ dân phố 3' that merely holds it.
+_BODIES = ("chi bo", "dang bo", "dang bo bo phan", "dang uy", "to dang")
+_PLACES = ("phuong", "xa", "thi tran", "thi xa", "huyen", "quan", "thanh pho", "tinh")
+KIND_WORDS = tuple(
+    [f"{b} " for b in _BODIES] + [f"{b} {p} " for b in ("dang bo", "dang uy") for p in _PLACES]
+)
+
+
+def _starts(key: str) -> Q:
+    """Names starting with `key`, read from a range of the index `orgunit_search_name`."""
     from django.db import connection
 
-    exact = Q(search_name=key)
     if connection.vendor == "postgresql":
-        start = Q(search_name__startswith=key)  # LIKE 'key%': the pattern-ops index
-    else:  # SQLite's LIKE ignores the index; a range of bytes reads it
-        start = Q(search_name__gte=key, search_name__lt=key + "\U0010ffff")
+        return Q(search_name__startswith=key)  # LIKE 'key%': the pattern-ops index
+    # SQLite's LIKE ignores the index; a range of bytes reads it
+    return Q(search_name__gte=key, search_name__lt=key + "\U0010ffff")
+
+
+def _name_branches(key: str) -> list[Q]:
+    """The matches of an accent-free `key`, best first and disjoint: the whole name (the
+    kind's words before it allowed), the start of the name, the start of the name after
+    the kind's words, the start of a later word, anywhere inside. The first three read
+    ranges of the index `orgunit_search_name`; the others, on PostgreSQL, its trigram
+    index `orgunit_search_trgm`."""
+    exact = Q(search_name__in=[key, *(w + key for w in KIND_WORDS)])
+    start = _starts(key) & ~exact
+    after_kind = Q()
+    for w in KIND_WORDS:
+        after_kind |= _starts(w + key)
+    after_kind &= ~exact & ~start
     word = Q(search_name__contains=" " + key)
     inside = Q(search_name__contains=key)
-    return [exact, start & ~exact, word & ~start, inside & ~start & ~word]
+    return [exact, start, after_kind, word & ~start & ~after_kind, inside & ~start & ~word]
 
 
 def matching_units(visible, day: dt.date, text: str, limit: int | None = None) -> list[OrgUnit]:
     """At most `limit` units a user may pick on `day` matching what they typed, accents
-    and case ignored, ranked: the code typed exactly, the whole name, the name's start,
-    a later word's start, anywhere in the name; in each rank the higher units first
+    and case ignored, ranked: the code typed exactly, the whole name (after the kind's
+    words or not), the name's start, the start after the kind's words, a later word's
+    start, anywhere in the name; in each rank the higher units first
     (depth), then by name. None for less than two letters. One query per rank, each
     stopped at the page (never every unit in scope), with each unit's superior."""
     from dangvien.core.text import search_key
@@ -126,7 +147,7 @@ def resolve_unit(visible, text: str, day: dt.date) -> OrgUnit | None:
     text = text.strip()
     if not text:
         return None
-    unit = visible.filter(code=text.upper()).first()
+    unit = visible.select_related("parent").filter(code=text.upper()).first()
     if unit is not None:
         return unit
     pool = visible.on(day).exclude(kind=OrgUnit.Kind.PARTY_GROUP).select_related("parent")

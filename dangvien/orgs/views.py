@@ -280,7 +280,8 @@ def locality_list(request):
 
 def unit_options_view(request):
     """The options of a searchable unit picker (htmx, `?unit=` or `?q=`): a `<datalist>`
-    of the units in the user's scope whose name contains the text typed."""
+    of the units in the user's scope whose name contains the text typed; only party
+    cells with `?kind=cell`."""
     from dangvien.core.views import today
 
     from .picker import matching_unit_options
@@ -288,6 +289,9 @@ def unit_options_view(request):
     name = request.GET.get("list", "unit")
     if not name.isidentifier():
         name = "unit"
-    text = request.GET.get(name) or request.GET.get("q", "")
-    options = matching_unit_options(OrgUnit.objects.visible_to(request.user), today(), text)
+    text = (request.GET.get(name) or request.GET.get("q", ""))[:300]
+    visible = OrgUnit.objects.visible_to(request.user)
+    if request.GET.get("kind") == "cell":
+        visible = visible.filter(kind__in=OrgUnit.CELL_KINDS)
+    options = matching_unit_options(visible, today(), text)
     return render(request, "_unit_datalist.html", {"options": options, "name": name})

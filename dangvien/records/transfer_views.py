@@ -22,7 +22,7 @@ from dangvien.core.keyset import BadCursor, bad_cursor, paginate, query_without_
 from dangvien.core.views import get_visible, today
 from dangvien.membership.models import Membership, Stint
 from dangvien.orgs.models import Locality, OrgUnit
-from dangvien.orgs.picker import matching_unit_options, resolve_unit, unit_options
+from dangvien.orgs.picker import matching_unit_options, resolve_unit
 from dangvien.people.models import Person
 
 from . import exits
@@ -427,9 +427,10 @@ def transfer_in(request):
                 % {"name": done.membership.person.full_name, "unit": done.to_unit.name},
             )
             return redirect("person_detail", pk=done.membership.person_id)
-    return render(
-        request, "records/transfer_in.html", {"form": form, "options": unit_options(mine, day)}
-    )
+    # Only the cells matching what the field holds: the list grows as the user types
+    # (`unit_options`, cells in the user's scope), never every cell in scope.
+    options = matching_unit_options(mine, day, form["to_unit"].value() or "")
+    return render(request, "records/transfer_in.html", {"form": form, "options": options})
 
 
 RECENT_PAGE = 50

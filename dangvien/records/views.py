@@ -22,7 +22,7 @@ from dangvien.core.keyset import (
 from dangvien.core.views import day_from, get_visible, today
 from dangvien.membership.models import Membership, Stint
 from dangvien.orgs.models import OrgUnit
-from dangvien.orgs.picker import label_units, resolve_unit
+from dangvien.orgs.picker import resolve_unit
 from dangvien.people.models import Person
 from dangvien.reports.exports import DOCX, attachment
 
@@ -379,8 +379,7 @@ def rating_table(request):
         }
         for m in members
     ]
-    options = [(u.code, label) for u, label in label_units(visible_cells.on(day))]
-    label = next((text for code, text in options if cell and code == cell.code), typed)
+    label = cell if cell is not None else typed  # the picker shows a chosen cell's name
     can_write = cell is not None and (
         writable_paths(request.user) is None
         or any(cell.path.startswith(p) for p in writable_paths(request.user) or [])
@@ -395,7 +394,6 @@ def rating_table(request):
             "rows": rows,
             "grades": QualityRating.Grade.choices,
             "error": error,
-            "options": options,
             "label": label,
             "can_write": can_write,
         },

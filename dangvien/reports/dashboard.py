@@ -56,8 +56,7 @@ def dashboard(request):
     from dangvien.targets.pace import targets_report
 
     day = today()
-    visible = OrgUnit.objects.visible_to(request.user)
-    unit, _error = asked_unit(request)
+    unit, wrong = asked_unit(request)
     if unit is None:
         return render(request, "reports/dashboard.html", {"error": _("You have no unit.")})
     year_start = dt.date(day.year, 1, 1)
@@ -149,6 +148,7 @@ def dashboard(request):
                 "structure_charts", (unit.pk, day), lambda: structure_charts(unit, day)
             ),
             "unit": unit,
+            "wrong": wrong,  # the unit asked for is not one the user sees: theirs instead
             "day": day,
             "figures": figures,
             "term": term,
@@ -163,7 +163,6 @@ def dashboard(request):
             "week_total": week_count + moves_count,
             "moves": moves,
             "charts": charts,
-            "units": [(u.code, u.name) for u in visible.on(day).filter(depth__lte=unit.depth + 1)],
         },
     )
 

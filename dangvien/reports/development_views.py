@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from dangvien.accounts.audit import A, log
 from dangvien.core.dates import parse_date
 from dangvien.core.views import today
-from dangvien.orgs.models import OrgUnit
 
 from .development import development
 from .exports import table_response
@@ -39,8 +38,7 @@ def period(request) -> tuple[dt.date, dt.date, str | None]:
 
 def development_page(request):
     start, end, error = period(request)
-    visible = OrgUnit.objects.visible_to(request.user)
-    unit, wrong = asked_unit(request)
+    unit, wrong = asked_unit(request, end)
     error = error or wrong
     if unit is None:
         return render(request, "reports/development.html", {"error": _("You have no unit.")})
@@ -61,10 +59,6 @@ def development_page(request):
                 for r in report.by_org
             ],
         )
-    units = [
-        (u.code, u.name)
-        for u in visible.on(end).exclude(kind=OrgUnit.Kind.PARTY_GROUP).only("code", "name")
-    ]
     breakdowns = [
         (_("Sex"), report.by_sex),
         (_("Ethnicity"), report.by_ethnicity),
@@ -78,7 +72,6 @@ def development_page(request):
         {
             "r": report,
             "unit": unit,
-            "units": units,
             "start": start,
             "end": end,
             "error": error,
@@ -100,8 +93,7 @@ def coverage_page(request):
             since = parse_date(request.GET["since"].strip(), field=_("Since"))
         except ValidationError as e:
             error = e.messages[0]
-    visible = OrgUnit.objects.visible_to(request.user)
-    unit, wrong = asked_unit(request)
+    unit, wrong = asked_unit(request, day)
     error = error or wrong
     if unit is None:
         return render(request, "reports/coverage.html", {"error": _("You have no unit.")})
@@ -135,12 +127,8 @@ def coverage_page(request):
             c.cells_living_elsewhere,
         ),
     ]
-    units = [
-        (u.code, u.name)
-        for u in visible.on(day).exclude(kind=OrgUnit.Kind.PARTY_GROUP).only("code", "name")
-    ]
     return render(
         request,
         "reports/coverage.html",
-        {"c": c, "unit": unit, "units": units, "day": day, "error": error, "sections": sections},
+        {"c": c, "unit": unit, "day": day, "error": error, "sections": sections},
     )

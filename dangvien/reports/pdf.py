@@ -388,7 +388,7 @@ def dashboard_pdf(unit: OrgUnit, day: dt.date, user=None) -> bytes:
     ]
     if term:
         lines.append(
-            f"Tăng, giảm từ đầu nhiệm kỳ {term.name}: {now - members_on(unit, term.start):+d}."
+            f"Tăng, giảm từ đầu nhiệm kỳ {term.span}: {now - members_on(unit, term.start):+d}."
         )
     first = Stint.objects.in_subtree(unit).order_by("start_on").values_list("start_on", flat=True)
     start_year = max(HISTORY_FROM, first[0].year if first else day.year)

@@ -29,14 +29,23 @@ def default_unit(user) -> OrgUnit | None:
     return visible.on(timezone.localdate()).first() or visible.first()
 
 
-def asked_unit(request) -> tuple[OrgUnit | None, str | None]:
-    """The unit asked for in `?unit=CODE` among those the user sees, or the top of their
-    scope; with an error message when the code is unknown or out of scope."""
-    code = request.GET.get("unit", "").strip().upper()
-    unit = OrgUnit.objects.visible_to(request.user).filter(code=code).first() if code else None
+def asked_unit(request, day: dt.date | None = None) -> tuple[OrgUnit | None, str | None]:
+    """The unit asked for in `?unit=` among those the user sees, or the top of their
+    scope: a code (a link, a bookmark) or the name the picker offers (`resolve_unit`, on
+    `day`, default today); with an error message when nothing in scope answers to it."""
+    typed = request.GET.get("unit", "").strip()[:300]
+    if not typed:
+        return default_unit(request.user), None
+    visible = OrgUnit.objects.visible_to(request.user)
+    unit = resolve_unit(visible, typed, day or timezone.localdate())
     if unit is not None:
         return unit, None
-    error = _("Unknown unit code “%(code)s”.") % {"code": code} if code else None
+    if " " not in typed and typed.replace("-", "").replace("_", "").isalnum():
+        error = _("Unknown unit code “%(code)s”.") % {"code": typed.upper()}
+    else:
+        error = _("No unit in your scope is called “%(name)s”: pick one from the list.") % {
+            "name": typed
+        }
     return default_unit(request.user), error
 
 
@@ -59,14 +68,8 @@ def compare_from(request) -> tuple[dt.date | None, str | None]:
 
 def statistics(request):
     day, error = day_from(request)
-    visible = OrgUnit.objects.visible_to(request.user)
-    typed = request.GET.get("unit", "").strip()
-    unit = resolve_unit(visible, typed, day) if typed else default_unit(request.user)
-    if unit is None and typed:
-        error = _("No unit in your scope is called “%(name)s”: pick one from the list.") % {
-            "name": typed
-        }
-        unit = default_unit(request.user)
+    unit, wrong = asked_unit(request, day)
+    error = error or wrong
     if unit is None:
         return render(request, "reports/statistics.html", {"error": _("You have no unit.")})
     compare_day, compare_error = compare_from(request)

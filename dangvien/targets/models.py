@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dangvien.core.text import search_key
 from dangvien.orgs.models import OrgUnit
 
 
@@ -50,6 +51,15 @@ class Term(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} – {self.unit}"
+
+    @property
+    def span(self) -> str:
+        """The name without a leading 'Nhiệm kỳ', for a sentence that says it already:
+        'đầu nhiệm kỳ 2020–2025', never 'đầu nhiệm kỳ Nhiệm kỳ 2020–2025'."""
+        words = self.name.split()
+        if len(words) > 2 and search_key(" ".join(words[:2])) == "nhiem ky":
+            return " ".join(words[2:])
+        return self.name
 
 
 class Target(models.Model):

@@ -10,6 +10,7 @@ from django import forms
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from dangvien.accounts import audit
 from dangvien.core.dates import parse_date
 from dangvien.orgs.models import OrgUnit
+from dangvien.orgs.picker import matching_unit_options, resolve_unit
 from dangvien.orgs.restructure_views import board_units
 
 from .models import SHARES, Metric, Target, Term
@@ -27,7 +29,7 @@ LARGEST = decimal.Decimal("999999999.9")
 
 
 class TermForm(forms.Form):
-    unit = forms.CharField(label=gettext_lazy("Committee"), max_length=40)
+    unit = forms.CharField(label=gettext_lazy("Committee"), max_length=300)
     name = forms.CharField(label=gettext_lazy("Term"), max_length=60)
     start = forms.CharField(
         label=gettext_lazy("From (dd/mm/yyyy)"),
@@ -42,23 +44,32 @@ class TermForm(forms.Form):
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
-        self.units = units
-        choices = [
-            (u.code, f"{u.name} ({u.code})")
-            for u in units.on(timezone.localdate())
-            .exclude(kind=OrgUnit.Kind.PARTY_GROUP)
-            .order_by("path")
-            .only("code", "name")
-        ]
-        self.fields["unit"].widget = forms.Select(choices=choices)
+        self.units = units.exclude(kind=OrgUnit.Kind.PARTY_GROUP)
+        # Searched by name on the server (`unit_options`), never a list of every unit.
+        self.fields["unit"].widget.attrs.update(
+            {
+                "list": "unit-options",
+                "size": "50",
+                "autocomplete": "off",
+                "placeholder": _("Type a name to search"),
+                "hx-get": reverse("unit_options") + "?list=unit",
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#unit-options",
+                "hx-swap": "outerHTML",
+            }
+        )
+
+    def options(self) -> list[tuple[str, str]]:
+        """The committees matching what the field holds (none on a fresh form)."""
+        return matching_unit_options(self.units, timezone.localdate(), self["unit"].value() or "")
 
     def clean_unit(self):
-        code = self.cleaned_data["unit"].strip().upper()
-        unit = self.units.exclude(kind=OrgUnit.Kind.PARTY_GROUP).filter(code=code).first()
+        typed = self.cleaned_data["unit"].strip()
+        unit = resolve_unit(self.units, typed, timezone.localdate())
         if unit is None:
             raise forms.ValidationError(
                 _("%(code)s is not one of your units: choose a unit in your subtree.")
-                % {"code": code}
+                % {"code": typed}
             )
         return unit
 
@@ -176,7 +187,9 @@ def term_list(request):
         )
         return redirect("term_targets", pk=term.pk)
     terms = Term.objects.filter(unit__in=units).select_related("unit").order_by("-start")
-    return render(request, "targets/terms.html", {"form": form, "terms": terms})
+    return render(
+        request, "targets/terms.html", {"form": form, "terms": terms, "options": form.options()}
+    )
 
 
 def term_targets(request, pk: int):

@@ -10,7 +10,6 @@ from dangvien.accounts.models import Role
 from dangvien.accounts.scoping import is_unrestricted, roles_for
 from dangvien.core.keyset import BadCursor, bad_cursor, paginate_sorted, query_without_cursor
 from dangvien.core.views import day_from
-from dangvien.orgs.models import OrgUnit
 from dangvien.reports.views import asked_unit
 
 from .pace import ORDER, Pace, targets_report
@@ -25,8 +24,7 @@ def pace_key(p: Pace) -> tuple:
 
 def target_list(request):
     day, error = day_from(request)
-    visible = OrgUnit.objects.visible_to(request.user)
-    unit, wrong = asked_unit(request)
+    unit, wrong = asked_unit(request, day)
     error = error or wrong
     if unit is None:
         return render(request, "targets/targets.html", {"error": _("You have no unit.")})
@@ -58,10 +56,6 @@ def target_list(request):
     except BadCursor:
         return bad_cursor(request)
     table = [(p, children.get((p.target.unit_id, p.target.metric, p.target.term_id))) for p in page]
-    units = [
-        (u.code, u.name)
-        for u in visible.on(day).exclude(kind=OrgUnit.Kind.PARTY_GROUP).only("code", "name")
-    ]
     return render(
         request,
         "targets/targets.html",
@@ -69,7 +63,6 @@ def target_list(request):
             "rows": table,
             "page": page,
             "unit": unit,
-            "units": units,
             "day": day,
             "error": error,
             "may_define": may_define_terms(request.user),

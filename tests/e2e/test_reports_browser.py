@@ -98,9 +98,25 @@ def test_ward_officer_sees_only_the_wards_coverage(live_server, browser, org):
     body = page.inner_text("body")
     for other in ("Tổ dân phố Hoa Lư", "WB-TDP9", "WB-TDP1", "Đảng bộ phường B", "Lê Văn Cường"):
         assert other not in body, other
-    # The unit list offers ward A's subtree only.
-    options = page.locator("select[name=unit] option").all_inner_texts()
-    assert options and not any("phường B" in o or "(B)" in o for o in options), options
+    # The unit field shows the unit by name and asks the server for the names typed,
+    # within ward A's subtree only; the page itself lists no other unit.
+    field = page.locator("input[name=unit]")
+    assert field.input_value() == "Đảng bộ phường A – Đảng bộ thành phố Thử"
+    assert page.locator("datalist#unit-options option").count() == 1
+    field.fill("")
+    field.press_sequentially("to dan pho")
+    cell = "Chi bộ Tổ dân phố 2 – Đảng bộ phường A"
+    page.wait_for_selector(f'datalist#unit-options option[value="{cell}"]', state="attached")
+    options = [
+        o.get_attribute("value") or "" for o in page.locator("datalist#unit-options option").all()
+    ]
+    assert options[0] == "Chi bộ Tổ dân phố 1 – Đảng bộ phường A", options
+    assert not any("phường B" in o or "(B)" in o for o in options), options
+    field.fill(cell)
+    with page.expect_navigation():
+        field.press("Enter")
+    assert "Chi bộ Tổ dân phố 2" in page.inner_text("h2")
+    assert field.input_value() == cell
     page.close()
 
 
@@ -119,7 +135,7 @@ def test_board_officer_defines_a_term_with_a_target_and_reads_its_forecast(
     page.goto(f"{base}/targets/")
     with page.expect_navigation():
         page.click("a#define-terms")
-    page.select_option("form#new-term select[name=unit]", "CITY")
+    page.fill("form#new-term input[name=unit]", "Đảng bộ thành phố Thử")  # searched by name
     page.fill("form#new-term input[name=name]", "Nhiệm kỳ thử")
     page.fill("form#new-term input[name=start]", start.strftime("%d/%m/%Y"))
     page.fill("form#new-term input[name=end]", end.strftime("%d/%m/%Y"))

@@ -1,46 +1,51 @@
-"""`{% unit_picker %}`: a unit input backed by a searchable list of names with their
-grassroots organisation, limited to the user's scope."""
+"""`{% unit_picker %}`: a unit field searched by name on the server. The page holds only
+the units matching what the field shows (at most `picker.MATCHES`, none for an empty
+field); htmx asks `unit_options` for the matches of what the user types. Never the list
+of every unit in the user's scope: a province officer sees tens of thousands."""
 
 from django import template
 
 from dangvien.core.views import today
 from dangvien.orgs.models import OrgUnit
-from dangvien.orgs.picker import matching_unit_options, picker_label, unit_options
+from dangvien.orgs.picker import matching_unit_options, picker_label
 
 register = template.Library()
 
 
+def _visible(request, cells: bool = False):
+    visible = OrgUnit.objects.visible_to(request.user)
+    return visible.filter(kind__in=OrgUnit.CELL_KINDS) if cells else visible
+
+
 @register.inclusion_tag("_unit_search_picker.html", takes_context=True)
-def unit_picker(context, unit=None, name: str = "unit", label: str = "", required=False):
-    """`unit`: the unit shown as chosen (an OrgUnit), or the text the user typed. The list
-    holds only the units matching the field's text (`unit_datalist_matching`), htmx
-    replacing it as the user types: never every unit of the scope."""
-    value = picker_label(unit) if isinstance(unit, OrgUnit) else unit or ""
+def unit_picker(
+    context, unit=None, name: str = "unit", label: str = "", required=False, cells=False
+):
+    """`unit`: the unit shown as chosen (an OrgUnit, shown by name and superior, as the
+    list offers it), or the text the user typed; `cells`: offer only party cells."""
+    request = context["request"]
+    if isinstance(unit, OrgUnit):  # chosen: its own option; typing asks for others
+        value = picker_label(unit)
+        options = [(unit.code, value)]
+    else:
+        value = unit or ""
+        options = matching_unit_options(_visible(request, cells), today(), value)
     return {
-        "request": context["request"],  # for the list's tag
+        "options": options,
         "value": value,
         "required": required,
         "name": name,
         "label": label,
-    }
-
-
-@register.inclusion_tag("_unit_datalist.html", takes_context=True)
-def unit_datalist(context, name: str = "unit"):
-    """Only the list, for a form field rendered by Django (`list="<name>-options"`)."""
-    request = context["request"]
-    return {
-        "options": unit_options(OrgUnit.objects.visible_to(request.user), today()),
-        "name": name,
+        "cells": cells,
     }
 
 
 @register.inclusion_tag("_unit_datalist.html", takes_context=True)
 def unit_datalist_matching(context, text: str = "", name: str = "unit"):
-    """The list of a searchable picker: only the units matching `text` (what the field
-    holds); htmx replaces it as the user types (`unit_options`)."""
+    """Only the list, for a form field rendered by Django (`list="<name>-options"`): the
+    units matching `text` (what the field holds); htmx replaces it as the user types."""
     request = context["request"]
     return {
-        "options": matching_unit_options(OrgUnit.objects.visible_to(request.user), today(), text),
+        "options": matching_unit_options(_visible(request), today(), text),
         "name": name,
     }
