@@ -422,3 +422,35 @@ def test_the_audit_log_pages_by_keyset_newest_first(client, org, personas, setti
     got = client.get(reverse("audit_log"), {"cursor": "forged"})
     assert got.status_code == 400
     assert "không hợp lệ" in got.content.decode()
+
+
+@pytest.mark.parametrize("dense", [5000, 0])
+@pytest.mark.parametrize("q", ["ngu", "an", "thi", "van a", "đỗ", "x"])
+def test_everyone_search_pages_are_all_matches(org, q, dense, monkeypatch):
+    """For those who see everybody, the later words come from `PersonScopeWord` under
+    `scope.EVERYONE` (few matches) or by reading the names in order (dense): every page,
+    through the cursors, is `find` in name order."""
+    from dangvien.core.keyset import paginate
+    from dangvien.people.models import everyone_branches
+
+    for name in ["Nguyễn Thị Vân Anh", "Đỗ Văn An", "Trần Ngư", "Lò Văn Xanh"]:
+        f.person(name, D(1990, 1, 1), "F", residence=org.tdp_a1)
+    monkeypatch.setattr("dangvien.people.models.DENSE_LATER", dense)
+    expected = list(Person.objects.find(q).order_by("skey", "pk").values_list("pk", flat=True))
+    assert expected
+    got, cursor = [], None
+    while True:
+        page = paginate(
+            Person.objects.all(),
+            ("skey", "pk"),
+            cursor,
+            name="t",
+            size=2,
+            branches=everyone_branches(q),
+            rows=Person.objects.with_search_key(),
+        )
+        got += [p.pk for p in page]
+        if not page.has_next:
+            break
+        cursor = page.next_cursor
+    assert got == expected

@@ -1,6 +1,7 @@
 """People: identity, demographics, positions held. Membership lives in `membership`."""
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -240,23 +241,50 @@ def scope_branches(text: str, keys: list[str]) -> list:
         # A person under two of the keys (a candidate living in the ward) is read twice.
         return qs.distinct() if len(group) > 1 else qs
 
-    def later_words(qs, scope_key: str):
-        words = PersonScopeWord.objects.filter(
-            key=scope_key, suffix__gte=key, suffix__lt=key + "\U0010ffff"
-        )
-        if words[: DENSE_LATER + 1].count() > DENSE_LATER:
-            return joined(qs, [scope_key]).filter(later)
-        qs = qs.filter(pk__in=words.values("person_id")).with_search_key()
-        return qs.annotate(pid=F("pk")).filter(later)
-
     out = []
     for group in groups:
         out.append(lambda qs, g=group: joined(qs, g).filter(first))
         if narrow:
             out.append(lambda qs, g=group: joined(qs, g).filter(later))
         else:
-            out.append(lambda qs, k=group[0]: later_words(qs, k))
+            out.append(
+                lambda qs, k=group[0]: later_words(
+                    qs, key, k, lambda qs: joined(qs, [k]).filter(later)
+                )
+            )
     return out
+
+
+def later_words(qs, key: str, scope_key: str, dense: Callable):
+    """The people of `qs` under `scope_key` where a later word of the name, and not the
+    first, starts with the search key `key`: read from `PersonScopeWord` when they are
+    at most `DENSE_LATER`, else `dense(qs)` (reading the names in order, which finds a
+    page of such dense matches soon). Annotates `skey` and `pid`."""
+    words = PersonScopeWord.objects.filter(
+        key=scope_key, suffix__gte=key, suffix__lt=key + "\U0010ffff"
+    )
+    if words[: DENSE_LATER + 1].count() > DENSE_LATER:
+        return dense(qs)
+    first = Q(skey__gte=key, skey__lt=key + "\U0010ffff")
+    qs = qs.filter(pk__in=words.values("person_id")).with_search_key()
+    return qs.annotate(pid=F("pk")).filter(Q(skey__contains=" " + key) & ~first)
+
+
+def everyone_branches(text: str) -> list:
+    """The branches of `find(text)` for a user who sees everybody, for
+    `core.keyset.paginate` on a Person queryset without the name filter, keys
+    ("skey", "pk"): the names starting with the search key (a range of the index
+    `person_search_key`, read in order), and those where only a later word does
+    (`later_words` under the key `scope.EVERYONE`, which every person has)."""
+    from .scope import EVERYONE
+
+    key = search_key(text)
+    first = Q(skey__gte=key, skey__lt=key + "\U0010ffff")
+    later = Q(skey__contains=" " + key) & ~first
+    return [
+        lambda qs: qs.with_search_key().filter(first),
+        lambda qs: later_words(qs, key, EVERYONE, lambda qs: qs.with_search_key().filter(later)),
+    ]
 
 
 # The index expression of migration people/0005 (the words after the first one).

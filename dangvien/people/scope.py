@@ -26,6 +26,9 @@ WORDS = "people_personscopeword"  # `PersonScopeWord`: the later words, for wide
 COLUMNS = ["person_id", '"key"', "search_name"]
 WORD_COLUMNS = ["person_id", '"key"', "suffix", "search_name"]
 UNIT, PLACE = "u", "l"
+# The key of everybody in `PersonScopeWord` only: the later words of every person's
+# name, for the search of those who see everybody (`models.everyone_branches`).
+EVERYONE = "*"
 
 
 def prefixes(path: str | None) -> list[str]:
@@ -100,12 +103,13 @@ def rows_of(found: dict[int, tuple[str, set[str]]]) -> list[tuple[int, str, str]
 
 
 def word_rows_of(found: dict[int, tuple[str, set[str]]]) -> list[tuple[int, str, str, str]]:
-    """The rows of `PersonScopeWord`: each scope row's later words."""
+    """The rows of `PersonScopeWord`: each scope row's later words, and each person's
+    under `EVERYONE`."""
     return [
         (pk, key, suffix, name)
         for pk, (name, keys) in found.items()
         for suffix in later_words(name)
-        for key in sorted(keys)
+        for key in sorted(keys | {EVERYONE})
     ]
 
 
@@ -114,14 +118,18 @@ def word_rows_of(found: dict[int, tuple[str, set[str]]]) -> list[tuple[int, str,
 FILL_WORDS = f"""
 INSERT INTO {WORDS} (person_id, "key", suffix, search_name)
 SELECT s.person_id, s."key", array_to_string(w.a[i:], ' '), s.search_name
-FROM {TABLE} s
+FROM (
+    SELECT person_id, "key", search_name FROM {TABLE}
+    UNION ALL SELECT id, '{EVERYONE}', search_name FROM people_person
+) s
 CROSS JOIN LATERAL (SELECT string_to_array(s.search_name, ' ') AS a) w
 CROSS JOIN LATERAL generate_series(2, cardinality(w.a)) AS i
 """
 
 
 def fill_words(cur) -> None:
-    """Write `PersonScopeWord` from the rows of `PersonScope` (the caller emptied it):
+    """Write `PersonScopeWord` from the rows of `PersonScope` and the people's names
+    (under `EVERYONE`; the caller emptied the table):
     one statement on PostgreSQL, in batches elsewhere."""
     from dangvien.stats.store import write_rows
 
@@ -129,7 +137,10 @@ def fill_words(cur) -> None:
         cur.execute(FILL_WORDS)
         return
     with connection.cursor() as read:
-        read.execute(f'SELECT person_id, "key", search_name FROM {TABLE}')
+        read.execute(
+            f'SELECT person_id, "key", search_name FROM {TABLE} '
+            f"UNION ALL SELECT id, '{EVERYONE}', search_name FROM people_person"
+        )
         while batch := read.fetchmany(20_000):
             rows = [(pk, key, w, name) for pk, key, name in batch for w in later_words(name)]
             write_rows(cur, WORDS, WORD_COLUMNS, rows)

@@ -18,7 +18,7 @@ from dangvien.records.timeline import timeline
 from dangvien.reports.exports import attachment, table_response
 
 from .forms import PersonFilter
-from .models import Person, match_branches, scope_branches
+from .models import Person, everyone_branches, scope_branches
 from .record import full_record
 
 PAGE_SIZE = 50
@@ -71,9 +71,10 @@ def person_list(request):
     name, branches, rows = "people", [], None
     scope = Person.objects.scope_keys(request.user) if searched else None
     if searched and scope is None:
-        # One OR no index reads in order: its two halves apart, then merged.
-        keys, name = ("skey", "pk"), "people-search"
-        branches = list(match_branches(form.cleaned_data["q"]))
+        # One OR no index reads in order: its two halves apart, then merged; the later
+        # words through the table of name suffixes (`everyone_branches`).
+        keys, name, people = ("skey", "pk"), "people-search", everyone
+        branches = everyone_branches(form.cleaned_data["q"])
         # The page's people by id: the branches' queries applied the filters.
         rows = with_columns(Person.objects.with_search_key(), day)
     elif searched:
