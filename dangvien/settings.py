@@ -149,6 +149,7 @@ REPLICA_READS = env_bool("REPLICA_READS", True)
 # them computed; CACHE=memory keeps them in each process instead (one server, one
 # worker, or a test).
 CACHE_TABLE = "dangvien_cache"
+CACHES: dict[str, dict[str, object]]
 if os.environ.get("CACHE", "database") == "memory":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
