@@ -163,3 +163,38 @@ def test_an_import_refreshes_the_counts_once_for_the_whole_file(org, tmp_path, c
     assert len(imported) == 5
     assert batches == [imported]
     assert structure(org.ward_a, dt.date(2017, 11, 30)).figures["members"] >= 5
+
+
+def test_a_large_import_audits_every_created_row_in_one_valid_chain(org, tmp_path):
+    """Enough rows for the bulk path (COPY on PostgreSQL): one CREATE entry per row
+    written, the whole chain still verifies."""
+    from dangvien.accounts import chain
+    from dangvien.accounts.models import AuditEntry
+    from dangvien.membership.models import Stint
+    from dangvien.people.models import Residence
+
+    rows = []
+    for i in range(250):
+        left = i % 10 == 0
+        rows.append(
+            {
+                **ROW,
+                "Họ và tên": f"Đinh Thị Hoa {chr(ord('A') + i % 26)}{chr(ord('A') + i // 26)}",
+                "Số CCCD": f"064185{900000 + i:06d}",
+                "Số thẻ đảng viên": f"5{i:07d}",
+                "Ngày ra khỏi Đảng": "01/02/2016" if left else "",
+                "Lý do ra khỏi Đảng": "Từ trần" if left else "",
+            }
+        )
+    models = (Person, Residence, Membership, Stint, PartyCard, ExitDecision)
+    before = {m: m.objects.count() for m in models}
+    entries = AuditEntry.objects.count()
+    call_command("import", "members", xlsx(tmp_path, rows))
+    created = {m._meta.label_lower: m.objects.count() - before[m] for m in models}
+    assert created["people.person"] == created["membership.membership"] == 250
+    assert created["records.exitdecision"] == 25
+    logged = AuditEntry.objects.filter(action="CREATE", detail="import members")
+    assert {m: logged.filter(model=m).count() for m in created} == created
+    assert AuditEntry.objects.count() == entries + sum(created.values()) + 1  # the summary
+    assert chain.verify() == (AuditEntry.objects.count(), None)
+    assert logged.filter(model="people.person").first().after["citizen_id"].startswith("0641")

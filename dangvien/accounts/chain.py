@@ -138,8 +138,41 @@ def append(entries: list[AuditEntry]) -> None:
             e.hash = prev = entry_hash(prev, e)
         if len(entries) == 1:
             entries[0].save()
+        elif connection.vendor == "postgresql" and len(entries) >= COPY_FROM:
+            copy_in(entries)
         else:
             AuditEntry.objects.bulk_create(entries, batch_size=500)
+
+
+# From this many entries, PostgreSQL gets them by COPY: an import's hundreds of
+# thousands of entries without building and parsing an INSERT per 500 rows.
+COPY_FROM = 1000
+_COPIED = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+
+
+def copy_in(entries: list[AuditEntry]) -> None:
+    """Insert chained entries by COPY (their ids are not read back: none is needed).
+    JSON values go in as `json.dumps` writes them, as the model field would."""
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in _COPIED)
+    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    json_fields = {f.attname for f in _COPIED if isinstance(f, models.JSONField)}
+    with (
+        connection.cursor() as cur,
+        cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for e in entries:
+            copy.write_row(
+                [
+                    _json(getattr(e, f.attname))
+                    if f.attname in json_fields
+                    else getattr(e, f.attname)
+                    for f in _COPIED
+                ]
+            )
+
+
+def _json(value) -> str | None:
+    return None if value is None else json.dumps(value)
 
 
 def erase_person(person_id: int, terms: Iterable[str]) -> int:

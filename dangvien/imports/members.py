@@ -7,7 +7,7 @@ unit (flagged for review). A second import of the same file changes nothing.
 import datetime as dt
 import pickle
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import cast
 
@@ -150,12 +150,37 @@ def reference_index(model) -> dict[str, object]:
     return index
 
 
+class UnitsByCode:
+    """The units of some kinds by code, read a batch of codes at a time and kept: an
+    import holds the units its file names, not the whole tree (a national one has
+    hundreds of thousands of cells)."""
+
+    BATCH = 5000  # codes per query
+
+    def __init__(self, kinds):
+        self.kinds = kinds
+        self.found: dict[str, OrgUnit] = {}
+        self.asked: set[str] = set()
+
+    def load(self, codes: Iterable[str]) -> None:
+        new = sorted(set(codes) - self.asked)
+        self.asked.update(new)
+        for i in range(0, len(new), self.BATCH):
+            units = OrgUnit.objects.filter(kind__in=self.kinds, code__in=new[i : i + self.BATCH])
+            self.found.update((u.code, u) for u in units)
+
+    def get(self, code: str) -> OrgUnit | None:
+        if code not in self.asked:
+            self.load([code])
+        return self.found.get(code)
+
+
 class Lookups:
     """The lists a row is checked against, read once per import (not once per row)."""
 
     def __init__(self, scope: Scope = EVERYWHERE, unit_kinds=MEMBER_UNITS):
         self.scope = scope
-        self.units = {u.code: u for u in OrgUnit.objects.filter(kind__in=unit_kinds)}
+        self.units = UnitsByCode(unit_kinds)
         self.localities = {x.code: x for x in Locality.objects.all()}
         self.codes = set(ProvinceCode.objects.values_list("code", flat=True))
         self.jobs = accepted(occupations())
@@ -254,7 +279,7 @@ def checked_rows(
     if missing:
         plan.problems.append(missing)
         return
-    stream = without_nul(stream, plan)
+    stream = prefetched(without_nul(stream, plan), lk)
     # CCCD → (first row, name key, birth date, [(ceremony, exit)]): the same person may
     # come twice only as two memberships that do not overlap (re-admission).
     seen_cccd: dict[str, tuple[int, str, dt.date | None, list]] = {}
@@ -356,6 +381,20 @@ def checked_rows(
         yield chunk
     if progress:
         progress(plan.rows)
+
+
+def prefetched(stream: Iterator[tuple[int, dict]], lk: Lookups) -> Iterator[tuple[int, dict]]:
+    """The rows as they come, the units they name read a chunk of rows at a time (one
+    query, not one per row)."""
+    batch: list[tuple[int, dict]] = []
+    for item in stream:
+        batch.append(item)
+        if len(batch) >= CHUNK:
+            lk.units.load(str(row.get("Mã đơn vị") or "").upper() for _, row in batch)
+            yield from batch
+            batch = []
+    lk.units.load(str(row.get("Mã đơn vị") or "").upper() for _, row in batch)
+    yield from batch
 
 
 def overlap(start, end, other_start, other_end) -> bool:
@@ -548,7 +587,7 @@ def commit(plan: Plan, path, *, by=None, today: dt.date | None = None, progress=
     if file_hash(path) != plan.sha256:
         raise Changed([Problem(1, "", None, "tệp đã đổi sau khi kiểm tra", "kiểm tra lại tệp")])
     again = Plan(sha256=plan.sha256)
-    units = OrgUnit.objects.in_bulk()
+    units: dict[int, OrgUnit] = {}  # those the rows name, read as they come
     today = today or dt.date.today()
     # The persons written are told to the precomputed counts and the scope table once, at
     # the end (one refresh for the whole file, not one per chunk or per saved row).
@@ -560,6 +599,8 @@ def commit(plan: Plan, path, *, by=None, today: dt.date | None = None, progress=
                     break
                 again.n_new += len(new)
                 again.n_updated += len(changed)
+                wanted = {r["unit_id"] for r in chunk} - units.keys()
+                units.update(OrgUnit.objects.in_bulk(wanted))
                 write_new(new, by, units)
                 for record in changed:
                     write_changed(record, units, today)
