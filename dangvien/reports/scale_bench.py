@@ -89,9 +89,6 @@ def officer():
     """An organisation-board officer of the province, with the second factor passed: a
     test Client logged in as them (the dashboard and the people search are theirs)."""
     from django.contrib.auth import get_user_model
-    from django.test import Client
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from dangvien.accounts.models import Role
     from dangvien.orgs.models import OrgUnit
@@ -100,13 +97,22 @@ def officer():
     Role.objects.get_or_create(
         user=user, kind=Role.Kind.ORG_BOARD, unit=OrgUnit.objects.get(code=PROVINCE)
     )
+    return user, logged_in(user)
+
+
+def logged_in(user):
+    """A test Client logged in as `user`, the second factor passed."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     client = Client(HTTP_HOST="localhost")
     client.force_login(user)
     device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", confirmed=True)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
-    return user, client
+    return client
 
 
 # The people search across scopes and kinds of text: a prefix, a short word, a word
@@ -119,9 +125,6 @@ def search_officers():
     (everybody), the province's officer, the officer of its first commune-level
     committee and of that committee's first grassroots organisation."""
     from django.contrib.auth import get_user_model
-    from django.test import Client
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from dangvien.accounts.models import Role
     from dangvien.orgs.models import OrgUnit
@@ -147,13 +150,7 @@ def search_officers():
             user.save(update_fields=["is_superuser"])
         else:
             Role.objects.get_or_create(user=user, kind=Role.Kind.ORG_BOARD, unit=unit)
-        client = Client(HTTP_HOST="localhost")
-        client.force_login(user)
-        device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-        out[name] = client
+        out[name] = logged_in(user)
     return out
 
 
