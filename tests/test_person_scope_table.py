@@ -347,7 +347,6 @@ def test_scoped_search_pages_are_the_visible_matches(org, personas, q):
     many later-word matches)."""
     from django.db.models import F as Field
 
-    from dangvien.core.keyset import paginate
     from dangvien.people.models import scope_branches
 
     for name in ["Nguyễn Thị Vân Anh", "Đỗ Văn An", "Trần Ngư"]:
@@ -371,21 +370,11 @@ def test_scoped_search_pages_are_the_visible_matches(org, personas, q):
             with pytest.MonkeyPatch.context() as mp:
                 mp.setattr("dangvien.people.models.NARROW_SCOPE", 10_000 if narrow else 0)
                 mp.setattr("dangvien.people.models.DENSE_LATER", dense)
-                got, cursor = [], None
-                while True:
-                    page = paginate(
-                        Person.objects.all(),
-                        ("skey", "pid"),
-                        cursor,
-                        name="t",
-                        size=2,
-                        branches=scope_branches(q, keys),
-                        rows=Person.objects.with_search_key().annotate(pid=Field("pk")),
-                    )
-                    got += [p.pk for p in page]
-                    if not page.has_next:
-                        break
-                    cursor = page.next_cursor
+                got = every_page(
+                    ("skey", "pid"),
+                    scope_branches(q, keys),
+                    Person.objects.with_search_key().annotate(pid=Field("pk")),
+                )
                 assert got == expected, (user.username, narrow, dense)
 
 
@@ -430,7 +419,6 @@ def test_everyone_search_pages_are_all_matches(org, q, dense, monkeypatch):
     """For those who see everybody, the later words come from `PersonScopeWord` under
     `scope.EVERYONE` (few matches) or by reading the names in order (dense): every page,
     through the cursors, is `find` in name order."""
-    from dangvien.core.keyset import paginate
     from dangvien.people.models import everyone_branches
 
     for name in ["Nguyễn Thị Vân Anh", "Đỗ Văn An", "Trần Ngư", "Lò Văn Xanh"]:
@@ -438,19 +426,21 @@ def test_everyone_search_pages_are_all_matches(org, q, dense, monkeypatch):
     monkeypatch.setattr("dangvien.people.models.DENSE_LATER", dense)
     expected = list(Person.objects.find(q).order_by("skey", "pk").values_list("pk", flat=True))
     assert expected
+    assert every_page(("skey", "pk"), everyone_branches(q), Person.objects.with_search_key()) == (
+        expected
+    )
+
+
+def every_page(keys, branches, rows) -> list[int]:
+    """The ids of a search's keyset pages, two people a page, followed to the end."""
+    from dangvien.core.keyset import paginate
+
     got, cursor = [], None
     while True:
         page = paginate(
-            Person.objects.all(),
-            ("skey", "pk"),
-            cursor,
-            name="t",
-            size=2,
-            branches=everyone_branches(q),
-            rows=Person.objects.with_search_key(),
+            Person.objects.all(), keys, cursor, name="t", size=2, branches=branches, rows=rows
         )
         got += [p.pk for p in page]
         if not page.has_next:
-            break
+            return got
         cursor = page.next_cursor
-    assert got == expected
