@@ -126,6 +126,13 @@ def test_the_country_adds_up(client):
         == 0
     )
 
+    # The pickers' accent-free names, written by COPY beside the names (no save()).
+    from dangvien.core.text import search_key
+
+    for model in (OrgUnit, Locality):
+        names = list(model.objects.values_list("name", "search_name"))
+        assert names and all(key == search_key(name) for name, key in names), model
+
     # The app works on it unchanged: the reports' command and the pages, for an admin.
     call_command("report", "structure", "--org", "T01", "--as-of", END.isoformat())
     admin = with_totp(get_user_model().objects.create_superuser("root", password="pw-gen-2026!"))
@@ -143,6 +150,12 @@ def test_the_country_adds_up(client):
         reverse("locality_list"),
     ):
         assert client.get(url).status_code == 200, url
+    # A unit and a locality found by the name typed
+    found = client.get(reverse("unit_options"), {"unit": "Thanh Hoa"}).content.decode()
+    assert "Thanh Hóa" in found
+    hamlet = Locality.objects.filter(kind__in=Locality.BASE_KINDS).first()
+    found = client.get(reverse("locality_options"), {"locality": hamlet.name}).content.decode()
+    assert hamlet.name in found
 
 
 def test_a_second_run_is_refused_in_vietnamese():

@@ -324,7 +324,18 @@ class Country:
         s = Sink(self.counts)
         self.sink = s
         s.register(
-            Locality, ["code", "name", "kind", "path", "depth", "valid_from", "valid_to", "parent"]
+            Locality,
+            [
+                "code",
+                "name",
+                "kind",
+                "path",
+                "depth",
+                "valid_from",
+                "valid_to",
+                "parent",
+                "search_name",  # COPY skips save(): the pickers' accent-free names
+            ],
         )
         s.register(
             OrgUnit,
@@ -339,6 +350,7 @@ class Country:
                 "valid_to",
                 "parent",
                 "locality",
+                "search_name",
             ],
         )
         s.register(Locality.successors.through, ["from_locality", "to_locality"])
@@ -416,7 +428,18 @@ class Country:
             vn_loc = L(s.new_id(Locality), "VN", "VN/")
             s.add(
                 Locality,
-                (vn_loc.id, "VN", "Việt Nam", "PROVINCE", "VN/", 0, PARTY_FOUNDED, None, None),
+                (
+                    vn_loc.id,
+                    "VN",
+                    "Việt Nam",
+                    "PROVINCE",
+                    "VN/",
+                    0,
+                    PARTY_FOUNDED,
+                    None,
+                    None,
+                    search_key("Việt Nam"),
+                ),
             )
             self.vn = U(
                 s.new_id(OrgUnit),
@@ -460,6 +483,7 @@ class Country:
                 u.valid_to,
                 u.parent.id if u.parent else None,
                 u.locality,
+                search_key(u.name),
             ),
         )
 
@@ -478,6 +502,7 @@ class Country:
                 valid_from,
                 valid_to,
                 parent.id,
+                search_key(name),
             ),
         )
         return loc

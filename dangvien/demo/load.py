@@ -186,7 +186,12 @@ class Loader:
         objs = with_paths(
             plan.localities,
             lambda s: Locality(
-                code=s.code, name=s.name, kind=s.kind, valid_from=s.valid_from, valid_to=s.valid_to
+                code=s.code,
+                name=s.name,
+                search_name=search_key(s.name),  # bulk_create skips save()
+                kind=s.kind,
+                valid_from=s.valid_from,
+                valid_to=s.valid_to,
             ),
         )
         by_code = {o.code: o for o in objs}

@@ -120,13 +120,34 @@ class Locality(EffectiveDated):
         verbose_name=_("successors"),
     )
 
+    # The accent-free name (`core.text.search_key`), kept in step by save(): what the
+    # searchable locality picker (`picker.matching_localities`) compares; its index
+    # (pattern ops on PostgreSQL) serves the exact-name and name-prefix matches.
+    search_name = models.CharField(max_length=255, default="", editable=False)
+
     objects = LocalityQuerySet.as_manager()
 
     class Meta:
         ordering = ["path"]
-        indexes = EffectiveDated.Meta.indexes
+        indexes = [
+            *EffectiveDated.Meta.indexes,
+            models.Index(
+                fields=["search_name"],
+                name="locality_search_name",
+                opclasses=["varchar_pattern_ops"],
+            ),
+        ]
         verbose_name = _("locality")
         verbose_name_plural = _("localities")
+
+    def save(self, *args, **kwargs):
+        from dangvien.core.text import search_key
+
+        self.search_name = search_key(self.name)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "name" in fields:
+            kwargs["update_fields"] = {*fields, "search_name"}
+        super().save(*args, **kwargs)
 
     @property
     def long_name(self) -> str:
