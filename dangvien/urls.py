@@ -26,6 +26,11 @@ urlpatterns = [
     path("", replica_reads(reports.home), name="home"),
     path("units/", replica_reads(orgs.unit_tree), name="unit_tree"),
     path("units/options/", replica_reads(orgs.unit_options_view), name="unit_options"),
+    path(
+        "localities/options/",
+        replica_reads(orgs.locality_options_view),
+        name="locality_options",
+    ),
     path("units/restructure/", restructuring.restructure_page, name="restructure"),
     path("units/restructure/split/", restructuring.restructure_split, name="restructure_split"),
     path(
@@ -127,6 +132,7 @@ urlpatterns = [
     path("alerts/", replica_reads(admission.alert_list), name="alerts"),
     path("audit/", accounts.audit_log, name="audit_log"),
     path("imports/", imports.import_list, name="import_list"),
+    path("imports/codes/", replica_reads(imports.code_search), name="import_codes"),
     path("imports/new/", imports.import_new, name="import_new"),
     path("imports/template/<slug:kind>.xlsx", imports.import_template, name="import_template"),
     path("imports/export/", imports.import_export, name="import_export"),

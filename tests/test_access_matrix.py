@@ -49,6 +49,7 @@ def matrix(o):
         ("unit_tree", "GET", "/units/", everyone),
         # The searchable unit picker's options: each user's own scope (its tests).
         ("unit_options", "GET", "/units/options/?unit=chi", everyone),
+        ("locality_options", "GET", "/localities/options/?locality=to", everyone),
         # Restructuring is the organisation board's (and administrators') work only.
         ("restructure", "GET", "/units/restructure/", board),
         ("restructure_split", "GET", "/units/restructure/split/", board),
@@ -141,6 +142,7 @@ def matrix(o):
         ),
         ("alerts", "GET", "/alerts/", everyone),
         ("import_list", "GET", "/imports/", importers),
+        ("import_codes", "GET", "/imports/codes/?codes=to", importers),
         ("import_template", "GET", "/imports/template/members.xlsx", importers),
         (
             "import_export",

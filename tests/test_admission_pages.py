@@ -45,6 +45,24 @@ def test_ward_officer_adds_a_candidate(client, personas, org):
     assert [e.kind for e in c.events.all()] == [Event.Kind.LISTED, Event.Kind.HELPER_ASSIGNED]
 
 
+def test_cell_and_residence_are_picked_by_their_labels(client, personas, org):
+    """The pickers send the label the list offered; the form resolves it."""
+    client.force_login(personas.ward_a_officer)
+    data = {
+        **NEW,
+        "cell": "Chi bộ Tổ dân phố 1 – Đảng bộ phường A",
+        "residence": "tổ dân phố 1, phường a",  # typed, accents and case aside
+        "helper": org.an.pk,
+    }
+    assert client.post(reverse("candidate_new"), data).status_code == 302
+    c = Candidate.objects.get()
+    assert (c.cell, c.person.residence) == (org.cell_a1, org.tdp_a1)
+    # A link naming the cell by code shows it by its label, with its helpers offered.
+    page = client.get(reverse("candidate_new") + "?cell=A1").content.decode()
+    assert 'value="Chi bộ Tổ dân phố 1 – Đảng bộ phường A"' in page
+    assert f'<option value="{org.an.pk}">' in page
+
+
 def test_bad_input_on_the_candidate_form_changes_nothing(client, personas, org):
     client.force_login(personas.ward_a_officer)
     people = Person.objects.count()
@@ -54,6 +72,10 @@ def test_bad_input_on_the_candidate_form_changes_nothing(client, personas, org):
     assert "chữ số thứ 4" in body
     body = client.post(reverse("candidate_new"), {**NEW, "cell": "B1"}).content.decode()
     assert "field-error" in body  # B1 is not a cell this officer may list in
+    assert "Không có đơn vị nào trong phạm vi của bạn tên “B1”" in body
+    wrong = {**NEW, "residence": "Tổ dân phố 1, Phường B"}  # ward B's: outside the scope
+    body = client.post(reverse("candidate_new"), wrong).content.decode()
+    assert "Không có địa bàn nào trong phạm vi của bạn tên “Tổ dân phố 1, Phường B”" in body
     body = client.post(
         reverse("candidate_new"), {**NEW, "birth_date": "31/02/1996"}
     ).content.decode()

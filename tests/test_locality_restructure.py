@@ -201,14 +201,10 @@ def test_a_restructuring_spreadsheet_with_one_bad_row_writes_nothing(places, tmp
 
 def test_the_board_previews_and_applies_a_merge_of_groups_on_the_page(client, personas, places):
     client.force_login(personas.city_officer)
-    ids = list(
-        Locality.objects.filter(code__in=["WA-TDP1", "WA-TDP2"]).values_list("pk", flat=True)
-    )
-    ward = Locality.objects.get(code="WA").pk
     data = {
         "kind": "MERGE",
-        "units": ids,
-        "parent": ward,
+        "units": ["Tổ dân phố 1, Phường A", "WA-TDP2"],  # a label offered, or a code
+        "parent": "Phường A",
         "code": "wa-tdp12",
         "name": "Tổ dân phố 1-2",
         "day": "01/01/2024",

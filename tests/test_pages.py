@@ -298,9 +298,24 @@ def test_cells_and_localities_are_named_with_their_organisation_and_ward(client,
     lan(org)
     client.force_login(personas.city_officer)
     body = client.get(reverse("candidate_new")).content.decode()
-    assert '<option value="A1">Chi bộ Tổ dân phố 1 – Đảng bộ phường A</option>' in body
-    assert '<option value="WA-TDP1">Tổ dân phố 1, Phường A</option>' in body
-    assert '<option value="WB-TDP1">Tổ dân phố 1, Phường B</option>' in body
+    # Searched as typed, not listed whole: a province holds thousands of cells.
+    assert "Chi bộ Tổ dân phố 1 – Đảng bộ phường A" not in body
+    assert "/units/options/?list=cell&amp;kind=cell" in body
+    assert "/localities/options/?list=residence&amp;kinds=base" in body
+    cells = client.get("/units/options/?list=cell&kind=cell&cell=tổ dân phố 1").content.decode()
+    assert '<option value="Chi bộ Tổ dân phố 1 – Đảng bộ phường A">' in cells
+    places = client.get("/localities/options/?list=residence&residence=to dan pho 1")
+    assert '<option value="Tổ dân phố 1, Phường A">' in places.content.decode()
+    assert '<option value="Tổ dân phố 1, Phường B">' in places.content.decode()
+    # ", B" after the name narrows to the ward named
+    narrowed = client.get("/localities/options/?list=residence&residence=Tổ dân phố 1, B")
+    assert "Phường A" not in narrowed.content.decode()
+    assert "Tổ dân phố 1, Phường B" in narrowed.content.decode()
+    # The helpers of the cell picked by its label
+    helpers = client.get(
+        reverse("candidate_helpers"), {"cell": "Chi bộ Tổ dân phố 1 – Đảng bộ phường A"}
+    ).content.decode()
+    assert org.an.full_name in helpers
     for name in ("candidate_list", "candidate_board"):
         body = client.get(reverse(name)).content.decode()
         # One organisation's candidates: the cell alone; the unit field lists no cell.
@@ -342,9 +357,20 @@ def test_the_import_page_lists_the_codes_in_scope_with_names(client, personas, o
     client.force_login(personas.ward_a_officer)
     body = client.get(reverse("import_list"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     codes = body[body.index('id="codes"') :].split("</details>")[0]
-    assert "<code>A1</code></td><td>Chi bộ Tổ dân phố 1 – Đảng bộ phường A<" in codes
-    assert "<code>WA-TDP1</code></td><td>Tổ dân phố 1, Phường A<" in codes
-    assert "<code>B1</code>" not in codes and "WB-TDP1" not in codes  # ward B: out of scope
+    assert "<code>" not in codes  # searched by name, never the whole scope
+    assert "Gõ một phần tên đơn vị hoặc địa bàn" in codes
+    # Without JavaScript the search reloads the page; with it, htmx asks for the table.
+    for found in (
+        client.get(reverse("import_list"), {"codes": "to dan pho 1"}),
+        client.get(reverse("import_codes"), {"codes": "Tổ dân phố 1"}, HTTP_HX_REQUEST="true"),
+    ):
+        codes = found.content.decode()
+        codes = codes[codes.index('id="code-results"') :].split("</div>")[0]
+        assert "<code>A1</code></td><td>Chi bộ Tổ dân phố 1 – Đảng bộ phường A<" in codes
+        assert "<code>WA-TDP1</code></td><td>Tổ dân phố 1, Phường A<" in codes
+        assert "<code>B1</code>" not in codes and "WB-TDP1" not in codes  # ward B: out of scope
+    nothing = client.get(reverse("import_codes"), {"codes": "xyzw"}).content.decode()
+    assert "Không tìm thấy." in nothing
 
 
 def test_page_links_past_page_1000_keep_plain_numbers():

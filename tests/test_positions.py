@@ -241,12 +241,23 @@ def test_the_person_page_records_and_ends_a_position(client, org, personas):
     assert '<option value="WA-TDP1">' not in page
     form = client.get(f"/people/{org.dung.pk}/positions/", HTTP_HX_REQUEST="true")
     page = form.content.decode()
-    assert 'id="position-form"' in page and "Tổ dân phố 1, Phường A" in page
+    # Its locality and cell are searched by name as typed, not listed whole.
+    assert 'id="position-form"' in page and "/localities/options/" in page
+    assert "Tổ dân phố 1, Phường A" not in page
     assert "<html" not in page  # the form alone; without htmx, a page of its own
     assert "<html" in client.get(f"/people/{org.dung.pk}/positions/").content.decode()
+    offered = client.get("/localities/options/?list=locality&kinds=post&locality=tdp 1")
+    assert offered.status_code == 200
+    found = client.get("/localities/options/?list=locality&kinds=post&locality=dân phố 1")
+    assert 'value="Tổ dân phố 1, Phường A"' in found.content.decode()
+    # Picked by its label from the list: the same as its code.
     r = client.post(
         f"/people/{org.dung.pk}/positions/",
-        {"kind": P.RESIDENTIAL_GROUP_HEAD, "locality": "WA-TDP1", "start_on": "01/03/2017"},
+        {
+            "kind": P.RESIDENTIAL_GROUP_HEAD,
+            "locality": "Tổ dân phố 1, Phường A",
+            "start_on": "01/03/2017",
+        },
     )
     assert r.status_code == 302
     p = Position.objects.get()

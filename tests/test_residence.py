@@ -206,8 +206,10 @@ def test_the_person_page_shows_the_history_and_records_a_move(client, org, perso
     move = reverse("person_move", args=[org.an.pk])
     assert f'hx-get="{move}"' in page and 'value="WA-TDP2"' not in page  # loads when opened
     form = client.get(move, HTTP_HX_REQUEST="true").content.decode()
-    assert 'value="WA-TDP2"' in form and "Tổ dân phố 2, Phường A" in form  # the picker
-    assert 'value="WB-TDP1"' not in form  # ward B's groups are not offered
+    assert "/localities/options/" in form  # the picker asks for what is typed
+    offered = client.get("/localities/options/?list=locality&locality=To dan pho").content
+    assert "Tổ dân phố 2, Phường A" in offered.decode()
+    assert "Phường B" not in offered.decode()  # ward B's groups are not offered
     response = client.post(move, {"locality": "WA-TDP2", "on": "01/03/2020"})
     assert response.status_code == 302 and response["Location"].endswith("#residence")
     assert history(org.an)[-1] == ("WA-TDP2", D(2020, 3, 1), None)
@@ -236,7 +238,8 @@ def test_person_page_scope_for_moves(client, org, personas):
     assert move not in page  # a names-only leader sees no form
     assert client.get(move).status_code == 403
     client.force_login(personas.ward_a_officer)  # a group outside the picker: refused
-    client.post(move, {"locality": "WB-TDP1", "on": "01/03/2020"})
+    refused = client.post(move, {"locality": "WB-TDP1", "on": "01/03/2020"}, follow=True)
+    assert "Không có địa bàn nào trong phạm vi của bạn tên “WB-TDP1”" in refused.content.decode()
     assert history(org.an) == [("WA-TDP1", None, None)]
 
 

@@ -183,12 +183,24 @@ def test_the_board_previews_applies_and_undoes_on_the_page(client, personas, org
     client.force_login(personas.city_officer)
     page = client.get("/units/restructure/")
     assert page.status_code == 200 and "Sắp xếp tổ chức" in page.content.decode()
+    # The units are searched as typed (not listed whole) and sent by the labels offered.
+    assert "Chi bộ Tổ dân phố 2" not in page.content.decode()
+    offered = client.get("/units/options/?list=units&slot=1&units=tổ dân phố 2").content
+    assert (
+        '<datalist id="units-1-options"><option value="Chi bộ Tổ dân phố 2 – Đảng bộ phường A">'
+        in offered.decode()
+    )
     form = {
         "kind": Kind.ABSORB,
-        "units": [org.cell_a2.pk],
-        "target": org.cell_a1.pk,
+        "units": ["Chi bộ Tổ dân phố 2 – Đảng bộ phường A", ""],
+        "target": "A1",  # a code works too
         "day": "01/01/2024",
     }
+    unknown = client.post("/units/restructure/", form | {"units": ["Chi bộ Không Có"]})
+    assert (
+        "Không có đơn vị nào trong phạm vi của bạn tên “Chi bộ Không Có”"
+        in unknown.content.decode()
+    )
     preview = client.post("/units/restructure/", form | {"action": "preview"}).content.decode()
     assert "1 đảng viên chuyển sang đơn vị kế thừa" in preview and "Trần Thị Bình" in preview
     assert OrgUnit.objects.get(code="A2").valid_to is None  # a preview writes nothing

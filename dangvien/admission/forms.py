@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dangvien.orgs.models import Locality, OrgUnit
-from dangvien.orgs.picker import label_units
+from dangvien.orgs.fields import LocalityPickField, UnitPickField
+from dangvien.orgs.models import OrgUnit
 from dangvien.people.cccd import validate_cccd
 from dangvien.people.models import (
     GeneralEducation,
@@ -53,9 +53,7 @@ class PersonChoiceField(forms.ModelChoiceField):
 class CandidateForm(forms.Form):
     """A new candidate: the person (new, or found by citizen ID) and the listing."""
 
-    cell = forms.ModelChoiceField(
-        label=_("Cell"), queryset=OrgUnit.objects.none(), to_field_name="code", empty_label="—"
-    )
+    cell = UnitPickField(label=_("Cell"), cells=True)
     listed_on = date_field(_("Listed on"))
     full_name = forms.CharField(label=_("Full name"), max_length=128)
     birth_date = date_field(_("Date of birth"))
@@ -78,13 +76,7 @@ class CandidateForm(forms.Form):
     occupation = forms.ChoiceField(
         label=_("Occupation"), choices=Occupation.choices, initial=Occupation.OTHER
     )
-    residence = forms.ModelChoiceField(
-        label=_("Place of residence"),
-        required=False,
-        queryset=Locality.objects.none(),
-        to_field_name="code",
-        empty_label="—",
-    )
+    residence = LocalityPickField(label=_("Place of residence"), required=False)
     youth_union_member = forms.BooleanField(label=_("Youth Union member"), required=False)
     tags = forms.MultipleChoiceField(
         label=_("Priority groups"),
@@ -107,15 +99,11 @@ class CandidateForm(forms.Form):
 
     def __init__(self, *args, cells, localities, helpers, **kwargs):
         super().__init__(*args, **kwargs)
-        # Cells named with their grassroots organisation, localities with their ward:
-        # "Chi bộ Tổ dân phố 1" exists in many wards.
-        labels = {u.pk: label for u, label in label_units(cells)}
-        cell_field = cast(forms.ModelChoiceField, self.fields["cell"])
-        cell_field.queryset = cells
-        cell_field.label_from_instance = lambda u: labels.get(u.pk, u.name)  # type: ignore[method-assign]
-        place = cast(forms.ModelChoiceField, self.fields["residence"])
-        place.queryset = localities.select_related("parent")
-        place.label_from_instance = lambda loc: loc.long_name  # type: ignore[method-assign]
+        # Searched by name on the server (a province holds thousands of cells and
+        # hamlets), labelled with their superior or their ward: "Chi bộ Tổ dân phố 1"
+        # exists in many wards.
+        cast(UnitPickField, self.fields["cell"]).pool = cells
+        cast(LocalityPickField, self.fields["residence"]).pool = localities
         self.fields["helper"].queryset = helpers  # type: ignore[attr-defined]
 
     def clean_birth_date(self):

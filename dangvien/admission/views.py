@@ -208,17 +208,16 @@ def candidate_new(request):
     if not cells.exists():
         raise PermissionDenied
     day = today()
-    cell_code = (request.POST.get("cell") or request.GET.get("cell") or "").strip().upper()
-    cell = cells.filter(code=cell_code).first()
+    typed = (request.POST.get("cell") or request.GET.get("cell") or "").strip()
+    cell = resolve_unit(cells, typed, day) if typed else None
     helpers = cell_helpers(cell, day) if cell else Person.objects.none()
     form = CandidateForm(
         request.POST or None,
         cells=cells,
-        localities=Locality.objects.visible_to(request.user)
-        .on(day)
-        .filter(kind__in=Locality.BASE_KINDS),
+        localities=Locality.objects.visible_to(request.user),
         helpers=helpers,
-        initial={"listed_on": day, "cell": cell_code},
+        # A link from a cell's page names it by code: the field shows its label.
+        initial={"listed_on": day, "cell": cell or typed},
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -249,12 +248,10 @@ def candidate_new(request):
 
 
 def helper_options(request):
-    """htmx: the helper <select> options for the chosen cell."""
-    cell = (
-        editable_cells(request.user)
-        .filter(code=request.GET.get("cell", "").strip().upper())
-        .first()
-    )
+    """htmx: the helper <select> options for the cell chosen (a code, or the name the
+    cell picker offers)."""
+    typed = request.GET.get("cell", "").strip()[:300]
+    cell = resolve_unit(editable_cells(request.user), typed, today()) if typed else None
     helpers = cell_helpers(cell, today()) if cell else Person.objects.none()
     return render(request, "admission/_helper_options.html", {"helpers": helpers[:500]})
 

@@ -75,28 +75,39 @@ def listed(user, cursor: str | None = None, query: str = "") -> KeysetPage:
     return page
 
 
-def codes_in_scope(user) -> dict:
-    """The unit and locality codes a file from this user may name, with their names and
-    ward, so that nobody types a code from memory."""
+def codes_in_scope(user, text: str = "") -> dict:
+    """The unit and locality codes a file from this user may name that match `text` (a
+    name or a code typed in the page's code search), with their superior or ward, so
+    that nobody types a code from memory. Never the whole scope: a province holds tens
+    of thousands of units and localities (at most `picker.MATCHES` of each)."""
     from dangvien.core.views import today
     from dangvien.orgs.models import Locality, OrgUnit
-    from dangvien.orgs.picker import unit_options
+    from dangvien.orgs.picker import matching_locality_options, matching_unit_options
 
     day = today()
-    localities = Locality.objects.visible_to(user).on(day).select_related("parent")
+    text = text.strip()[:300]
     return {
-        "unit_codes": unit_options(OrgUnit.objects.visible_to(user), day),
-        "locality_codes": [(loc.code, loc.long_name) for loc in localities],
+        "code_query": text,
+        "unit_codes": matching_unit_options(OrgUnit.objects.visible_to(user), day, text),
+        "locality_codes": matching_locality_options(Locality.objects.visible_to(user), day, text),
     }
 
 
-def list_context(user, cursor: str | None = None, query: str = "") -> dict:
+def code_search(request):
+    """htmx: the codes matching what is typed in the import page's code search (without
+    JavaScript the search reloads the page with `?codes=`)."""
+    need_scope(request)
+    context = codes_in_scope(request.user, request.GET.get("codes", ""))
+    return render(request, "imports/_codes.html", context)
+
+
+def list_context(user, cursor: str | None = None, query: str = "", codes: str = "") -> dict:
     return {
         "runs": listed(user, cursor, query),
         "kinds": list(LABELS.items()),
         "max_mb": settings.IMPORT_MAX_MB,
         "personal_kinds": PERSONAL,
-        **codes_in_scope(user),
+        **codes_in_scope(user, codes),
     }
 
 
@@ -105,7 +116,10 @@ def import_list(request):
     runs.reap_stale()
     try:
         context = list_context(
-            request.user, request.GET.get("cursor"), query_without_cursor(request)
+            request.user,
+            request.GET.get("cursor"),
+            query_without_cursor(request),
+            request.GET.get("codes", ""),
         )
     except BadCursor:
         return bad_cursor(request)

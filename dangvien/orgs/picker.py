@@ -184,3 +184,87 @@ def resolve_unit(visible, text: str, day: dt.date) -> OrgUnit | None:
         return None  # the same name twice: the list tells them apart
     found = matching_units(visible, day, name, limit=2)
     return found[0] if len(found) == 1 else None
+
+
+def _locality_branches(key: str) -> list[Q]:
+    """The matches of an accent-free `key` in a locality's name, best first and
+    disjoint: the whole name, its start, the start of a later word, anywhere inside.
+    The first two read ranges of the index `locality_search_name`."""
+    exact = Q(search_name=key)
+    start = _starts(key) & ~exact
+    word = Q(search_name__contains=" " + key) & ~start & ~exact
+    inside = Q(search_name__contains=key) & ~start & ~Q(search_name__contains=" " + key)
+    return [exact, start, word, inside]
+
+
+def matching_localities(visible, day: dt.date, text: str, kinds=None, limit: int | None = None):
+    """At most `limit` localities a user may pick on `day` matching what they typed,
+    accents and case ignored: 'Tổ dân phố 7' (the name), or 'Tổ dân phố 7, Hoa Lư' (the
+    name, then part of its commune's or ward's name after a comma, as the picker labels
+    them: 'Tổ dân phố 7, Phường Hoa Lư'). Ranked: the code typed exactly, the whole name,
+    its start, a later word's start, anywhere; in each rank by name, then commune. None
+    for less than two letters. One query per rank, each stopped at the page."""
+    from dangvien.core.text import search_key
+
+    limit = limit or MATCHES
+    name, _, above = text.partition(",")
+    key, above_key = search_key(name), search_key(above)
+    if len(key) < 2:
+        return []
+    pool = visible.on(day).select_related("parent")
+    if kinds:
+        pool = pool.filter(kind__in=kinds)
+    if above_key:
+        pool = pool.filter(parent__search_name__contains=above_key)
+    pool = pool.order_by("search_name", "path", "pk")
+    found: list[Locality] = []
+    code = text.strip()
+    if code and "," not in code and " " not in code:
+        found += pool.filter(code=code)[:1]
+    for branch in _locality_branches(key):
+        if len(found) >= limit:
+            break
+        seen = [loc.pk for loc in found]
+        found += pool.filter(branch).exclude(pk__in=seen)[: limit - len(found)]
+    return found[:limit]
+
+
+def matching_locality_options(visible, day: dt.date, text: str, kinds=None):
+    """(code, label) of the localities `matching_localities` finds."""
+    return [
+        (loc.code, locality_label(loc))
+        for loc in matching_localities(visible, day, text, kinds=kinds)
+    ]
+
+
+def resolve_locality(visible, text: str, day: dt.date, kinds=None) -> Locality | None:
+    """The locality a user picked: its code, else the one locality whose label ('Tổ dân
+    phố 7, Phường Hoa Lư') or whose name is what they typed, else the only one whose
+    name contains it (accents and case ignored). None when nothing or several match:
+    the list tells same-named localities apart by their commune or ward."""
+    from dangvien.core.text import search_key
+
+    text = text.strip()
+    if not text:
+        return None
+    pool = visible.on(day).select_related("parent")
+    if kinds:
+        pool = pool.filter(kind__in=kinds)
+    if "," not in text and " " not in text:
+        loc = pool.filter(code=text).first()
+        if loc is not None:
+            return loc
+    name, _, above = text.rpartition(",") if "," in text else (text, "", "")
+    key, above_key = search_key(name), search_key(above)
+    if not key:
+        return None
+    named = pool.filter(search_name=key)
+    if above_key:
+        named = named.filter(parent__search_name=above_key)
+    exact = list(named[:2])
+    if len(exact) == 1:
+        return exact[0]
+    if exact:
+        return None  # the same name twice: the list tells them apart
+    found = matching_localities(visible, day, text, kinds=kinds, limit=2)
+    return found[0] if len(found) == 1 else None

@@ -19,7 +19,9 @@ from dangvien.core import jobs
 from dangvien.imports.reader import parse_day
 
 from . import locality_restructure, tasks
+from .fields import LocalityPickField, MultiLocalityPickField, MultiUnitPickField, UnitPickField
 from .models import Locality, OrgUnit, Restructuring
+from .picker import resolve_unit
 from .restructure import Effect, Kind, Op, holdings, plan
 
 
@@ -38,17 +40,13 @@ def board_units(user):
 
 class RestructureForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Change"), choices=Kind.choices)
-    units = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("Units to change"), queryset=OrgUnit.objects.none()
+    # Searched by name as typed (a province's board restructures among thousands of
+    # units): one input per unit to change, one for the target and the new superior.
+    units: forms.Field = MultiUnitPickField(label=gettext_lazy("Units to change"))
+    target: forms.Field = UnitPickField(
+        label=gettext_lazy("Existing unit that receives them"), required=False
     )
-    target = forms.ModelChoiceField(
-        label=gettext_lazy("Existing unit that receives them"),
-        queryset=OrgUnit.objects.none(),
-        required=False,
-    )
-    parent = forms.ModelChoiceField(
-        label=gettext_lazy("New superior unit"), queryset=OrgUnit.objects.none(), required=False
-    )
+    parent: forms.Field = UnitPickField(label=gettext_lazy("New superior unit"), required=False)
     code = forms.CharField(label=gettext_lazy("New code"), max_length=40, required=False)
     name = forms.CharField(label=gettext_lazy("New name"), max_length=255, required=False)
     day = forms.CharField(
@@ -59,14 +57,9 @@ class RestructureForm(forms.Form):
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
-        today = timezone.localdate()
-        open_units = (
-            units.on(today).order_by("path") if units is not None else OrgUnit.objects.none()
-        )
+        pool = units if units is not None else OrgUnit.objects.none()
         for name in ("units", "target", "parent"):
-            self.fields[name].queryset = open_units  # type: ignore[attr-defined]
-            self.fields[name].label_from_instance = label  # type: ignore[attr-defined]
-        self.fields["units"].widget.attrs["size"] = 12
+            self.fields[name].pool = pool  # type: ignore[attr-defined]
 
     def clean_day(self):
         day = parse_day(self.cleaned_data["day"])
@@ -92,20 +85,19 @@ class RestructureForm(forms.Form):
 class PlacesForm(RestructureForm):
     """The same operations on localities (communes, wards, hamlets, villages, groups)."""
 
+    units = MultiLocalityPickField(label=gettext_lazy("Localities to change"))
+    target = LocalityPickField(
+        label=gettext_lazy("Existing locality that receives them"), kinds="all", required=False
+    )
+    parent = LocalityPickField(
+        label=gettext_lazy("New parent locality"), kinds="all", required=False
+    )
+
     def __init__(self, *args, places=None, **kwargs):
         super().__init__(*args, units=None, **kwargs)
-        today = timezone.localdate()
-        open_places = (
-            places.on(today).select_related("parent").order_by("path")
-            if places is not None
-            else Locality.objects.none()
-        )
+        pool = places if places is not None else Locality.objects.none()
         for name in ("units", "target", "parent"):
-            self.fields[name].queryset = open_places  # type: ignore[attr-defined]
-            self.fields[name].label_from_instance = place_label  # type: ignore[attr-defined]
-        self.fields["units"].label = _("Localities to change")
-        self.fields["target"].label = _("Existing locality that receives them")
-        self.fields["parent"].label = _("New parent locality")
+            self.fields[name].pool = pool  # type: ignore[attr-defined]
 
 
 def place_label(loc: Locality) -> str:
@@ -279,8 +271,10 @@ def restructure_split(request):
     units = board_units(request.user)
     data = request.POST if request.method == "POST" else request.GET
     today = timezone.localdate()
-    choices = units.on(today).order_by("path")
-    unit = choices.filter(code=data.get("unit", "")).first()
+    typed = data.get("unit", "").strip()[:300]  # a code, or the name the picker offers
+    unit = resolve_unit(units, typed, today) if typed else None
+    if unit is not None and not unit.exists_on(today):
+        unit = None
     day = parse_day(data.get("day", ""))
     parts = parse_parts(data.get("parts", ""))
     error = ""
@@ -318,8 +312,8 @@ def restructure_split(request):
         request,
         "orgs/restructure_split.html",
         {
-            "choices": choices,
             "unit": unit,
+            "unit_value": unit or typed,
             "day": data.get("day", ""),
             "parts": parts,
             "parts_text": data.get("parts", ""),

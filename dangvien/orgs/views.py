@@ -294,4 +294,41 @@ def unit_options_view(request):
     if request.GET.get("kind") == "cell":
         visible = visible.filter(kind__in=OrgUnit.CELL_KINDS)
     options = matching_unit_options(visible, today(), text)
-    return render(request, "_unit_datalist.html", {"options": options, "name": name})
+    return render(
+        request,
+        "_unit_datalist.html",
+        {"options": options, "name": name, "list_id": slot_list_id(request, name)},
+    )
+
+
+def locality_options_view(request):
+    """The options of a searchable locality picker (htmx, `?list=<field>&<field>=<text>`):
+    a `<datalist>` of the localities in the user's scope whose name holds the text
+    typed; `?kinds=base` only hamlets, villages and residential groups, `?kinds=post`
+    also communes and wards, `?kinds=all` every kind."""
+    from dangvien.core.views import today
+
+    from .fields import LOCALITY_KINDS
+    from .picker import matching_locality_options
+
+    name = request.GET.get("list", "locality")
+    if not name.isidentifier():
+        name = "locality"
+    text = (request.GET.get(name) or request.GET.get("q", ""))[:300]
+    asked = request.GET.get("kinds", "")
+    kinds = LOCALITY_KINDS[asked] if asked in LOCALITY_KINDS else LOCALITY_KINDS["base"]
+    options = matching_locality_options(
+        Locality.objects.visible_to(request.user), today(), text, kinds=kinds
+    )
+    return render(
+        request,
+        "_unit_datalist.html",
+        {"options": options, "name": name, "list_id": slot_list_id(request, name)},
+    )
+
+
+def slot_list_id(request, name: str) -> str:
+    """The `<datalist>` id of a picker: `<name>-options`, or `<name>-<slot>-options` for
+    one of several inputs of the same name (`fields.MultiPickerInput`)."""
+    slot = request.GET.get("slot", "")
+    return f"{name}-{slot}-options" if slot.isdigit() and len(slot) < 3 else f"{name}-options"

@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dangvien.admission.forms import date_field
-from dangvien.orgs.models import Locality
+from dangvien.orgs.fields import LocalityPickField
 from dangvien.people.models import (
     GeneralEducation,
     Occupation,
@@ -88,16 +88,10 @@ def signature(person_changes: dict, fields: list[str]) -> str:
 
 
 class MoveForm(forms.Form):
-    locality = forms.ModelChoiceField(
-        label=_("New place of residence"),
-        queryset=Locality.objects.none(),
-        to_field_name="code",
-        empty_label="—",
-    )
+    # Searched by name on the server: a province's officer may write to thousands.
+    locality = LocalityPickField(label=_("New place of residence"))
     on = date_field(_("Living there from"))
 
     def __init__(self, *args, localities, **kwargs):
         super().__init__(*args, **kwargs)
-        field = cast(forms.ModelChoiceField, self.fields["locality"])
-        field.queryset = localities.select_related("parent").order_by("path")
-        field.label_from_instance = lambda loc: loc.long_name  # type: ignore[method-assign]
+        cast(LocalityPickField, self.fields["locality"]).pool = localities

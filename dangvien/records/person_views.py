@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 
 from dangvien.core.errors import ActionError, ChangedMeanwhile, InvalidField, NotAllowed
 from dangvien.core.views import get_visible, today
-from dangvien.orgs.models import Locality
 from dangvien.people.models import Person, Sex
 
 from . import people as actions
@@ -138,4 +137,4 @@ def person_url(person: Person) -> str:
 
 def move_choices(user):
     """The hamlets, villages and residential groups the user may record a move to."""
-    return actions.writable_localities(user).on(today()).filter(kind__in=Locality.BASE_KINDS)
+    return actions.writable_localities(user)

@@ -13,8 +13,9 @@ from dangvien.core.dates import parse_date
 from dangvien.core.errors import ActionError, NotAllowed
 from dangvien.core.keyset import BadCursor, bad_cursor, paginate, query_without_cursor
 from dangvien.core.views import day_from, get_visible, today
+from dangvien.orgs.fields import LOCALITY_KINDS
 from dangvien.orgs.models import Locality, OrgUnit
-from dangvien.orgs.picker import label_units, picker_label, resolve_unit
+from dangvien.orgs.picker import label_units, picker_label, resolve_locality, resolve_unit
 from dangvien.people.models import Person, Position
 
 from . import positions as service
@@ -37,13 +38,16 @@ def position_list(request):
         error = _("No unit in your scope is called “%(name)s”: pick one from the list.") % {
             "name": typed
         }
-    places = Locality.objects.visible_to(request.user).on(day)
     locality = None
-    code = request.GET.get("locality", "").strip()
-    if code:
-        locality = places.filter(code=code).first()
+    typed_place = request.GET.get("locality", "").strip()[:300]
+    if typed_place:  # a code from a link, or the name the picker offers
+        locality = resolve_locality(
+            Locality.objects.visible_to(request.user), typed_place, day, LOCALITY_KINDS["post"]
+        )
         if locality is None:
-            error = _("No locality in your scope has the code “%(code)s”.") % {"code": code}
+            error = _("No locality in your scope is called “%(name)s”: pick one from the list.") % {
+                "name": typed_place
+            }
     if unit is None and locality is None:
         unit = default_unit(request.user)
     rows = service.holders_query(day=day, unit=unit, locality=locality)
@@ -66,9 +70,6 @@ def position_list(request):
         found = visible.subtree(unit, on=day).filter(kind__in=service.CELL_KINDS)
         with_committee = service.cells_with_committee(found, day)
         cells = [(c, label, c.pk in with_committee) for c, label in label_units(found)]
-    top = places.filter(kind__in=(Locality.Kind.COMMUNE, Locality.Kind.WARD)).select_related(
-        "parent"
-    )
     return render(
         request,
         "records/positions.html",
@@ -82,7 +83,7 @@ def position_list(request):
             "members": counted["m"],
             "cells": cells,
             "unit_value": picker_label(unit) if unit else "",
-            "localities": list(top) + list(places.filter(kind__in=Locality.BASE_KINDS)),
+            "locality_value": locality or typed_place,
         },
     )
 
@@ -96,8 +97,8 @@ def writable_person(request, pk: int) -> Person:
 
 def position_assign(request, pk: int):
     """POST from the person page: the person holds a post from a date. GET: the form,
-    which the person page loads only when it is opened, for its lists of cells and
-    localities are the whole of the user's scope (htmx asks for the form alone)."""
+    which the person page loads only when it is opened (htmx asks for the form alone);
+    its cell and locality are searched by name as the user types."""
     person = writable_person(request, pk)
     if request.method == "GET":
         context = person_positions(request.user, person, pickers=True)
@@ -112,13 +113,23 @@ def position_assign(request, pk: int):
     except ValidationError as e:
         messages.error(request, e.messages[0])
         return redirect("person_detail", pk=pk)
+    # Typed or picked by name (a code from a link too), resolved on the post's first day.
     locality = unit = None
     if kind in service.CELL_POSTS:
-        unit = OrgUnit.objects.visible_to(request.user).filter(code=data.get("unit", "")).first()
+        typed = data.get("unit", "").strip()[:300]
+        cells = OrgUnit.objects.visible_to(request.user).filter(kind__in=service.CELL_KINDS)
+        unit = resolve_unit(cells, typed, start) if typed else None
+        missing = _("No unit in your scope is called “%(name)s”: pick one from the list.")
     else:
+        typed = data.get("locality", "").strip()[:300]
+        places = Locality.objects.visible_to(request.user)
         locality = (
-            Locality.objects.visible_to(request.user).filter(code=data.get("locality", "")).first()
+            resolve_locality(places, typed, start, kinds=LOCALITY_KINDS["post"]) if typed else None
         )
+        missing = _("No locality in your scope is called “%(name)s”: pick one from the list.")
+    if typed and unit is None and locality is None:
+        messages.error(request, _("Not recorded: %(why)s") % {"why": missing % {"name": typed}})
+        return redirect("person_detail", pk=pk)
     try:
         p = service.assign_position(
             person, kind=kind, locality=locality, unit=unit, start_on=start, by=request.user
@@ -185,20 +196,7 @@ def person_positions(user, person: Person, pickers: bool = False) -> dict:
     context: dict = {"positions": rows, "can_edit_positions": can_edit, "day": day}
     # A post held until death may still be ended; none is taken up after it.
     context["may_assign"] = can_edit and death_of(person) is None
-    if can_edit and pickers:
-        cells = OrgUnit.objects.visible_to(user).on(day).filter(kind__in=service.CELL_KINDS)
-        paths = writable_paths(user)
-        context["position_cells"] = [
-            (c.code, label)
-            for c, label in label_units(cells)
-            if paths is None or any(c.path.startswith(p) for p in paths)
-        ]
-        context["position_localities"] = [
-            (loc.code, loc.long_name)
-            for loc in service.writable_localities(user, day)
-            .exclude(kind__in=(Locality.Kind.PROVINCE, Locality.Kind.DISTRICT, Locality.Kind.CITY))
-            .select_related("parent")
-        ]
+    if can_edit and pickers:  # cells and localities are searched by name as typed
         context["position_kinds"] = Position.Kind.choices
         context["cell_kinds"] = [str(k) for k in service.CELL_POSTS]
     return context

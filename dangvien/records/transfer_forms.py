@@ -7,7 +7,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dangvien.admission.forms import date_field
-from dangvien.orgs.models import Locality
+from dangvien.orgs.fields import LocalityPickField
 from dangvien.people.models import GeneralEducation, Occupation, Professional, Sex
 from dangvien.reference.models import Ethnicity, Religion
 
@@ -101,13 +101,7 @@ class InForm(forms.Form):
     occupation = forms.ChoiceField(
         label=_("Occupation"), choices=Occupation.choices, initial=Occupation.OTHER
     )
-    residence = forms.ModelChoiceField(
-        label=_("Place of residence"),
-        required=False,
-        queryset=Locality.objects.none(),
-        to_field_name="code",
-        empty_label="—",
-    )
+    residence = LocalityPickField(label=_("Place of residence"), required=False)
     decision_on = date_field(_("Admission decision date"))
     decision_number = text(_("Decision number"), max_length=40)
     ceremony_on = date_field(_("Admission ceremony date"))
@@ -128,9 +122,7 @@ class InForm(forms.Form):
 
     def __init__(self, *args, localities, **kwargs):
         super().__init__(*args, **kwargs)
-        place = self.fields["residence"]
-        place.queryset = localities.filter(kind__in=Locality.BASE_KINDS).select_related("parent")  # type: ignore[attr-defined]
-        place.label_from_instance = lambda loc: loc.long_name  # type: ignore[attr-defined]
+        self.fields["residence"].pool = localities  # type: ignore[attr-defined]
 
     def person_data(self) -> dict:
         return {k: self.cleaned_data.get(k) for k in self.PERSON}

@@ -49,3 +49,19 @@ def unit_datalist_matching(context, text: str = "", name: str = "unit"):
         "options": matching_unit_options(_visible(request), today(), text),
         "name": name,
     }
+
+
+@register.inclusion_tag("_locality_search_picker.html", takes_context=True)
+def locality_picker(context, value=None, name: str = "locality", label: str = "", kinds="base"):
+    """A locality field searched by name on the server (`locality_options`): `value`, the
+    locality shown as chosen or the text typed; `kinds`, 'base' (hamlets, villages,
+    residential groups) or 'post' (also communes and wards)."""
+    from dangvien.orgs.models import Locality
+    from dangvien.orgs.picker import locality_label
+
+    if isinstance(value, Locality):
+        text = locality_label(value)
+        options = [(value.code, text)]
+    else:
+        text, options = value or "", []
+    return {"options": options, "value": text, "name": name, "label": label, "kinds": kinds}
