@@ -84,7 +84,7 @@ class MultiPickerInput(forms.Widget):
             for i, v in enumerate(values, start=1)
         ]
         # each input escaped by format_html: joining them keeps them safe
-        return format_html('<span class="pickers">{}</span>', mark_safe("<br>".join(inputs)))
+        return format_html('<span class="pickers">{}</span>', mark_safe("".join(inputs)))
 
 
 def _resolved(values, resolve, error):
