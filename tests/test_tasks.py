@@ -200,8 +200,8 @@ def test_a_restructuring_from_the_page_is_applied_by_the_worker(client, personas
     client.force_login(personas.city_officer)
     form = {
         "kind": Kind.ABSORB,
-        "units": [org.cell_a2.pk],
-        "target": org.cell_a1.pk,
+        "units": ["A2"],
+        "target": "A1",
         "day": "01/01/2024",
         "action": "apply",
     }
