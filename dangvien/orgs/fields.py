@@ -5,6 +5,8 @@ input offers what matches the text typed (htmx asks `unit_options` or
 `picker.resolve_locality`): a code from a link, a label from the list, or a name that
 only one unit or locality in the field's pool bears."""
 
+from typing import Any
+
 from django import forms
 from django.urls import reverse_lazy
 from django.utils.html import format_html
@@ -127,7 +129,25 @@ class UnitPickField(forms.CharField):
         return unit
 
 
-class MultiUnitPickField(forms.Field):
+class MultiPickField(forms.Field):
+    """Several items of `pool` (set by the form), each typed or picked by name in its own
+    input; cleans to the list of items (`resolve` of each text, none twice)."""
+
+    missing: Any = ""  # the error for a text that resolves to nothing (its text named)
+
+    def resolve(self, text: str):
+        raise NotImplementedError
+
+    def clean(self, value):
+        texts = [str(v).strip()[:300] for v in value or [] if str(v).strip()]
+        if not texts:
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return []
+        return _resolved(texts, self.resolve, self.missing)
+
+
+class MultiUnitPickField(MultiPickField):
     """Several units of `pool` (set by the form), each typed or picked by name in its
     own input; cleans to the list of units."""
 
@@ -138,17 +158,10 @@ class MultiUnitPickField(forms.Field):
     def prepare_value(self, value):
         return [picker_label(v) if isinstance(v, OrgUnit) else v for v in value or []]
 
-    def clean(self, value):
-        texts = [str(v).strip()[:300] for v in value or [] if str(v).strip()]
-        if not texts:
-            if self.required:
-                raise forms.ValidationError(self.error_messages["required"], code="required")
-            return []
-        return _resolved(
-            texts,
-            lambda text: resolve_unit(self.pool, text, today()),
-            _("No unit in your scope is called “%(name)s”: pick one from the list."),
-        )
+    missing = _("No unit in your scope is called “%(name)s”: pick one from the list.")
+
+    def resolve(self, text: str):
+        return resolve_unit(self.pool, text, today())
 
 
 # What a locality picker offers (`locality_options?kinds=`): where people live, or also
@@ -188,7 +201,7 @@ class LocalityPickField(forms.CharField):
         return loc
 
 
-class MultiLocalityPickField(forms.Field):
+class MultiLocalityPickField(MultiPickField):
     """Several localities of `pool` (set by the form), each typed or picked by name in
     its own input; cleans to the list of localities."""
 
@@ -203,14 +216,7 @@ class MultiLocalityPickField(forms.Field):
     def prepare_value(self, value):
         return [locality_label(v) if isinstance(v, Locality) else v for v in value or []]
 
-    def clean(self, value):
-        texts = [str(v).strip()[:300] for v in value or [] if str(v).strip()]
-        if not texts:
-            if self.required:
-                raise forms.ValidationError(self.error_messages["required"], code="required")
-            return []
-        return _resolved(
-            texts,
-            lambda text: resolve_locality(self.pool, text, today(), kinds=self.kinds),
-            _("No locality in your scope is called “%(name)s”: pick one from the list."),
-        )
+    missing = _("No locality in your scope is called “%(name)s”: pick one from the list.")
+
+    def resolve(self, text: str):
+        return resolve_locality(self.pool, text, today(), kinds=self.kinds)

@@ -76,6 +76,17 @@ class EffectiveDated(models.Model):
         self.depth = self.path.count("/") - 1
         super().save(*args, **kwargs)
 
+    def keep_search_name(self, kwargs: dict) -> dict:
+        """Set the accent-free `search_name` the pickers compare from `name` (in the
+        subclasses that have one), saved with it when only some fields are saved."""
+        from dangvien.core.text import search_key
+
+        self.search_name = search_key(self.name)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "name" in fields:
+            kwargs = {**kwargs, "update_fields": {*fields, "search_name"}}
+        return kwargs
+
     def compute_path(self) -> str:
         parent = getattr(self, "parent", None)
         return (parent.path if parent else "") + self.code + "/"
@@ -141,13 +152,7 @@ class Locality(EffectiveDated):
         verbose_name_plural = _("localities")
 
     def save(self, *args, **kwargs):
-        from dangvien.core.text import search_key
-
-        self.search_name = search_key(self.name)
-        fields = kwargs.get("update_fields")
-        if fields is not None and "name" in fields:
-            kwargs["update_fields"] = {*fields, "search_name"}
-        super().save(*args, **kwargs)
+        super().save(*args, **self.keep_search_name(kwargs))
 
     @property
     def long_name(self) -> str:
@@ -237,13 +242,7 @@ class OrgUnit(EffectiveDated):
         verbose_name_plural = _("party organisations")
 
     def save(self, *args, **kwargs):
-        from dangvien.core.text import search_key
-
-        self.search_name = search_key(self.name)
-        fields = kwargs.get("update_fields")
-        if fields is not None and "name" in fields:
-            kwargs["update_fields"] = {*fields, "search_name"}
-        super().save(*args, **kwargs)
+        super().save(*args, **self.keep_search_name(kwargs))
 
     @property
     def is_grassroots(self) -> bool:
