@@ -6,10 +6,13 @@ residential groups. Personas: `city_officer` (organisation board, whole city),
 """
 
 import os
+import threading
 from types import SimpleNamespace
 
 import django.test
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -24,6 +27,25 @@ from . import factories as f
 
 D = f.D
 K = OrgUnit.Kind
+
+
+class SerialWSGIServer(ThreadedWSGIServer):
+    """The live server of the browser tests, one request at a time. On SQLite its
+    threads share the test's in-memory connection: a page's stray request (a favicon)
+    ending its transaction inside a form's post broke that post ("cannot start a
+    transaction within a transaction")."""
+
+    lock = threading.Lock()
+
+    def set_app(self, application):
+        def serial(environ, start_response):
+            with self.lock:
+                return application(environ, start_response)
+
+        super().set_app(serial)
+
+
+LiveServerThread.server_class = SerialWSGIServer
 
 
 @pytest.fixture(autouse=True)
