@@ -177,6 +177,28 @@ def test_undo_is_refused_once_a_member_joined_the_successor(org):
         undo(effect.record)
 
 
+def test_undo_is_refused_once_a_record_names_a_unit_it_created(org, personas):
+    """A transfer issued from the successor cell, even cancelled (the member's stint then
+    runs on unchanged), keeps that cell: the undo is refused in words and nothing changes
+    (it used to fail on the protected reference)."""
+    from dangvien.orgs.restructure import CannotUndo, undo
+    from dangvien.records import transfers as tr
+
+    merge = {"target": "A12", "name": "Chi bộ Tổ dân phố 1 và 2", "parent": "WARDA"}
+    effect = apply([Op(Kind.MERGE, "A1", DAY, **merge), Op(Kind.MERGE, "A2", DAY, **merge)])
+    assert effect.ok and effect.record is not None, effect.problems
+    m = tr.current_membership(org.an)
+    assert m.stints.get(end_on__isnull=True).unit.code == "A12"  # the cell the merge made
+    t = tr.issue_transfer(m, to_unit=org.cell_b1, on=D(2024, 3, 4), by=personas.city_officer)
+    tr.cancel_transfer(t, reason="Nhầm người", by=personas.city_officer)
+    units = OrgUnit.objects.count()
+    with pytest.raises(CannotUndo, match="quyết định chuyển sinh hoạt đảng"):
+        undo(effect.record)
+    assert OrgUnit.objects.count() == units
+    effect.record.refresh_from_db()
+    assert effect.record.undone_at is None
+
+
 def test_the_board_previews_applies_and_undoes_on_the_page(client, personas, org):
     from dangvien.orgs.models import Restructuring
 

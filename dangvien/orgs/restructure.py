@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -568,6 +568,30 @@ class CannotUndo(Exception):
     pass
 
 
+def records_on(created: set[int]) -> list[str]:
+    """What member records made after a restructuring name the units it created
+    (transfers, temporary stays, quality ratings, congress terms and targets): each
+    keeps its unit, so the restructuring can no longer be undone."""
+    from dangvien.records.models import QualityRating, TemporaryStay, Transfer
+    from dangvien.targets.models import Target, Term
+
+    found = []
+    if Transfer.objects.filter(
+        Q(from_unit__in=created) | Q(to_unit__in=created) | Q(received_in__in=created)
+    ).exists():
+        found.append("quyết định chuyển sinh hoạt đảng gắn với đơn vị kế thừa")
+    if TemporaryStay.objects.filter(host_unit__in=created).exists():
+        found.append("sinh hoạt tạm thời tại đơn vị kế thừa")
+    if QualityRating.objects.filter(unit__in=created).exists():
+        found.append("xếp loại chất lượng tại đơn vị kế thừa")
+    if (
+        Term.objects.filter(unit__in=created).exists()
+        or Target.objects.filter(unit__in=created).exists()
+    ):
+        found.append("nhiệm kỳ hoặc chỉ tiêu của đơn vị kế thừa")
+    return found
+
+
 @transaction.atomic
 @many_writes()  # the precomputed counts are refreshed once, at the end
 def undo(record: Restructuring, *, by=None) -> None:
@@ -601,6 +625,7 @@ def undo(record: Restructuring, *, by=None) -> None:
         newer.append("vai trò người dùng trên đơn vị kế thừa")
     if Position.objects.filter(unit__in=created).exists():
         newer.append("chức danh gắn với đơn vị kế thừa")
+    newer += records_on(created)
     now = Stint.objects.filter(pk__in=made).values_list("pk", "end_on")
     if len(now) != len(made) or any(iso(end) != made[pk] for pk, end in now):
         newer.append("quá trình sinh hoạt ở đơn vị kế thừa đã thay đổi")
@@ -630,8 +655,14 @@ def undo(record: Restructuring, *, by=None) -> None:
         through.objects.filter(from_orgunit=old, to_orgunit=new).delete()
     for pk, end in ch["closed"]:
         OrgUnit.objects.filter(pk=pk).update(valid_to=end)
-    for unit in OrgUnit.objects.filter(pk__in=created).order_by("-depth"):
-        unit.delete()
+    try:
+        for unit in OrgUnit.objects.filter(pk__in=created).order_by("-depth"):
+            unit.delete()
+    except ProtectedError as e:  # a record the checks above do not name: refused all the same
+        raise CannotUndo(
+            "Không hoàn tác được vì đã có hồ sơ mới gắn với đơn vị kế thừa "
+            f"({', '.join(sorted({str(o._meta.verbose_name) for o in e.protected_objects}))})."
+        ) from e
     locality_restructure.reverse(record.changes)
     record.undone_at = timezone.now()
     record.save(update_fields=["undone_at"])
