@@ -131,6 +131,7 @@ urlpatterns = [
     path("units/<str:code>/cards.docx", admission.unit_cards_docx, name="unit_cards_docx"),
     path("alerts/", replica_reads(admission.alert_list), name="alerts"),
     path("audit/", accounts.audit_log, name="audit_log"),
+    path("audit/users/", accounts.user_options, name="audit_user_options"),
     path("imports/", imports.import_list, name="import_list"),
     path("imports/codes/", replica_reads(imports.code_search), name="import_codes"),
     path("imports/new/", imports.import_new, name="import_new"),

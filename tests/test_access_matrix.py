@@ -163,6 +163,12 @@ def matrix(o):
         ),
         ("audit_log", "GET", "/audit/", dict.fromkeys(PERSONAS[1:], 403) | {"anonymous": 302}),
         (
+            "audit_user_options",
+            "GET",
+            "/audit/users/?user=ward",
+            dict.fromkeys(PERSONAS[1:], 403) | {"anonymous": 302},
+        ),
+        (
             "two_factor_setup",
             "GET",
             "/accounts/2fa/setup/",

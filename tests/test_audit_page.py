@@ -103,8 +103,13 @@ def test_the_filter_offers_users_kinds_and_the_unit_picker(client, org, personas
     admin = admin_client(client)
     body = page(client)
     form = body.split('<form method="get" class="filters">')[1].split("</form>")[0]
-    users = form.split('<select name="user">')[1].split("</select>")[0]
-    assert f'value="{personas.ward_a_officer.pk}"' in users and ">ward.a<" in users
+    # Users are searched by name as the admin types, never all listed.
+    assert 'list="user-options"' in form and 'hx-get="' + reverse("audit_user_options") in form
+    assert "ward.a" not in form and '<select name="user">' not in form
+    offered = client.get(reverse("audit_user_options"), {"user": "WARD"}).content.decode()
+    assert '<datalist id="user-options">' in offered
+    assert 'value="ward.a"' in offered and 'value="ward.b"' in offered
+    assert "btc.city" not in offered
     kinds = form.split('<select name="model">')[1].split("</select>")[0]
     assert 'value="people.person"' in kinds and ">Người<" in kinds
     assert ">Đối tượng ưu tiên của quần chúng<" in kinds and "Candidate tag" not in kinds
@@ -130,10 +135,17 @@ def test_the_filter_offers_users_kinds_and_the_unit_picker(client, org, personas
     client.force_login(personas.ward_a_officer)
     client.get(reverse("person_detail", args=[org.an.pk]))
     client.force_login(admin)
-    by_ward_a = listed(user=str(personas.ward_a_officer.pk))
+    by_ward_a = listed(user="ward.a")
     assert by_ward_a and {AuditEntry.objects.get(pk=pk).username for pk in by_ward_a} == {"ward.a"}
+    # The same user named by an id from a link, by their login in any case, or by a
+    # label; the field then shows the label.
+    assert listed(user=str(personas.ward_a_officer.pk)) == listed(user="WARD.A") == by_ward_a
+    personas.ward_a_officer.last_name = "Lê Văn Hải"
+    personas.ward_a_officer.save()
+    assert listed(user="Lê Văn Hải (ward.a)") == by_ward_a
+    assert 'value="Lê Văn Hải (ward.a)"' in page(client, user=str(personas.ward_a_officer.pk))
     # A choice not offered is a Vietnamese error and no rows, never everything.
-    for bad in ({"user": "999999"}, {"model": "auth.permission"}, {"unit": "Không có"}):
+    for bad in ({"user": "999999"}, {"user": "ward"}, {"model": "auth.permission"}, {"unit": "X"}):
         got = client.get(reverse("audit_log"), bad, HTTP_ACCEPT_LANGUAGE="vi")
         assert got.status_code == 200 and len(got.context["page"]) == 0
         assert 'class="error"' in got.content.decode()

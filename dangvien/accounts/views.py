@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,42 @@ def users_visible_to(viewer):
     return users if q is None else users.filter(q).distinct()
 
 
+MAX_USER_OPTIONS = 30
+
+
+def matching_users(users, text: str):
+    """At most MAX_USER_OPTIONS of `users` whose login or name holds `text` (any case),
+    by login name; the first ones when nothing is typed."""
+    text = text.strip()
+    if text:
+        q = Q()
+        for field in ("username", "first_name", "last_name"):
+            q |= Q(**{f"{field}__icontains": text})
+        users = users.filter(q)
+    return users.only("pk", "username", "first_name", "last_name")[:MAX_USER_OPTIONS]
+
+
+def resolve_user(users, value: str):
+    """The user of `users` a filter names: the label the list offered ("Name (login)"),
+    a login name (any case) or an id from a link; None for anything else."""
+    value = value.strip()
+    login = value[value.rindex("(") + 1 : -1] if value.endswith(")") and "(" in value else value
+    found = users.filter(username__iexact=login.strip())
+    if value.isdigit() and not found.exists():
+        found = users.filter(pk=int(value))
+    return found.first()
+
+
+def user_options(request):
+    """The options of the audit page's user picker (htmx, `?user=<text>`): a `<datalist>`
+    of at most MAX_USER_OPTIONS users the filter may name."""
+    if not is_unrestricted(request.user):
+        raise PermissionDenied
+    found = matching_users(users_visible_to(request.user), request.GET.get("user", "")[:150])
+    options = [(u.username, user_label(u)) for u in found]
+    return render(request, "_unit_datalist.html", {"options": options, "name": "user"})
+
+
 def record_kinds() -> list[tuple[str, str]]:
     """(label, name) of the kinds of record the log follows, by their names."""
     kinds = [(m._meta.label_lower, model_title(m._meta.label_lower)) for m in audited_models()]
@@ -41,16 +78,17 @@ def audit_log(request):
     qs = AuditEntry.objects.all()
     errors = []
     g = request.GET
-    users = list(users_visible_to(request.user).only("pk", "username", "first_name", "last_name"))
     kinds = record_kinds()
-    typed = g.get("user", "").strip()
-    if typed:
-        # A user chosen from the list (their id); a user name typed in an older link.
-        chosen = [u for u in users if str(u.pk) == typed or u.username.lower() == typed.lower()]
-        if chosen:
-            qs = qs.filter(user_id=chosen[0].pk)
+    user_value = g.get("user", "").strip()
+    if user_value:
+        chosen = resolve_user(users_visible_to(request.user), user_value)
+        if chosen is None:
+            errors.append(
+                _("No user is called “%(name)s”: pick one from the list.") % {"name": user_value}
+            )
         else:
-            errors.append(_("Pick a user from the list."))
+            qs = qs.filter(user_id=chosen.pk)
+            user_value = user_label(chosen)  # an id from a link shows as a name
     if g.get("action") in A.values:
         qs = qs.filter(action=g["action"])
     if g.get("model"):
@@ -138,7 +176,7 @@ def audit_log(request):
             "page": page,
             "actions": A.choices,
             "kinds": kinds,
-            "users": [(str(u.pk), user_label(u)) for u in users],
+            "user_value": user_value,
             "unit_value": unit_value,
             "person_name": person_name,
             "error": " ".join(errors),
