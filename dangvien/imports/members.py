@@ -14,6 +14,7 @@ from typing import cast
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import translation
 
 from dangvien.accounts.audit import A, log, log_created
@@ -430,13 +431,20 @@ def classify(
     by_name: dict[tuple, Person] = {}
     if unmatched:
         keys = {search_key(r["person"]["full_name"]) for r in unmatched}
-        # By birth date (indexed), names compared here: on PostgreSQL a `search_name IN`
-        # is served by the trigram index, 5 s a chunk. Then the units, in a second
-        # query: one join lets SQLite walk every stint of the units instead.
-        born = Person.objects.filter(
-            birth_date__in={r["person"]["birth_date"] for r in unmatched}
-        ).values_list("pk", "search_name")
-        ids = [pk for pk, name in born if name in keys]
+        # By birth date (indexed), the names compared by the database on the rows the
+        # dates find: on PostgreSQL a plain `search_name IN` is served by the trigram
+        # index, 5 s a chunk, and fetching every person born on those dates to compare
+        # here took 81 ms a chunk against 57 at 452,000 people (LOWER: the names are
+        # lower case already; it keeps the planner off the name's indexes). Then the
+        # units, in a second query: one join lets SQLite walk every stint of the units
+        # instead.
+        ids = list(
+            Person.objects.filter(birth_date__in={r["person"]["birth_date"] for r in unmatched})
+            .alias(name=Lower("search_name"))
+            .filter(name__in=keys)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
         people = Person.objects.within(scope.units, scope.localities)
         same_name = {p.pk: p for p in people.filter(pk__in=ids).order_by()}
         stints = Stint.objects.filter(membership__person__in=list(same_name)).values_list(
