@@ -5,6 +5,7 @@ import json
 
 from django.core.management import call_command
 
+from dangvien.core.views import today
 from dangvien.membership.models import Stint
 from dangvien.orgs.models import OrgUnit
 from dangvien.orgs.restructure import Kind, Op, apply
@@ -66,6 +67,33 @@ def test_coverage_page_as_the_board_and_as_a_ward(client, personas, org):
     client.force_login(personas.ward_a_officer)
     body = client.get("/statistics/coverage/", {"date": "30/11/2017"}).content.decode()
     assert 'id="localities-total">2<' in body and "Phường B" not in body
+
+
+def test_the_coverage_page_lists_the_first_places_and_counts_them_all(
+    client, personas, org, monkeypatch
+):
+    """A province's thousands of hamlets without a member are counted on the page and
+    listed whole in the files; the page lists the first SHOWN of each list."""
+    from dangvien.orgs.models import Locality
+    from dangvien.reports import development_views
+
+    from . import factories as f
+
+    for i in range(5):
+        f.locality(f"WA-E{i}", f"Thôn Trống {i}", Locality.Kind.VILLAGE, org.ward_a_loc)
+    client.force_login(personas.city_officer)
+    full = client.get("/statistics/coverage/", {"unit": "CITY"}).content.decode()
+    empty = full.split('id="without_members"')[1].split("</table>")[0]
+    assert all(f"Thôn Trống {i}" in empty for i in range(5)) and "nơi khác" not in full
+    monkeypatch.setattr(development_views, "SHOWN", 2)
+    body = client.get(
+        "/statistics/coverage/", {"unit": "CITY"}, HTTP_ACCEPT_LANGUAGE="vi"
+    ).content.decode()
+    section = body.split('id="without_members"')[1].split("</table>")[0]
+    assert section.count("<tr>") == 2
+    n = len(coverage(org.city, today()).without_members)
+    assert n >= 5 and f"({n})</h3>" in body
+    assert f"…và {n - 2} nơi khác: tệp PDF và tệp Excel liệt kê đầy đủ." in body
 
 
 def test_tai_trang_counts_from_the_start_of_the_term_by_default(org):

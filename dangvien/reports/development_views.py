@@ -80,6 +80,9 @@ def development_page(request):
     )
 
 
+SHOWN = 100  # places listed per section on the coverage page
+
+
 def coverage_page(request):
     from dangvien.core.views import day_from
     from dangvien.stats import fresh
@@ -106,7 +109,7 @@ def coverage_page(request):
     # Kept until the rows change (`stats.fresh`): the report reads every member of the
     # subtree and their residence.
     c = fresh.cached("coverage", (unit.pk, day, since), lambda: coverage(unit, day, since))
-    sections = [
+    listed = [
         (
             "without_members",
             _("Hamlets, villages and residential groups with no member"),
@@ -126,6 +129,12 @@ def coverage_page(request):
             _("Residential cells whose members mostly live elsewhere"),
             c.cells_living_elsewhere,
         ),
+    ]
+    # Each list shows its first SHOWN places (a province has thousands of hamlets without
+    # a member: the page would render them all on every visit); the cards count them all
+    # and the PDF and the Excel file list them all.
+    sections = [
+        (key, title, rows, rows[:SHOWN], max(len(rows) - SHOWN, 0)) for key, title, rows in listed
     ]
     return render(
         request,
