@@ -199,6 +199,28 @@ def test_undo_is_refused_once_a_record_names_a_unit_it_created(org, personas):
     assert effect.record.undone_at is None
 
 
+def test_undo_refuses_in_words_a_record_its_checks_do_not_name(org, personas, monkeypatch):
+    """The safety net under those checks: a protected reference they miss (a model added
+    later) still refuses the undo in words and leaves everything as it was."""
+    from dangvien.orgs import restructure
+    from dangvien.records import transfers as tr
+
+    merge = {"target": "A12", "name": "Chi bộ Tổ dân phố 1 và 2", "parent": "WARDA"}
+    effect = apply([Op(Kind.MERGE, "A1", DAY, **merge), Op(Kind.MERGE, "A2", DAY, **merge)])
+    assert effect.record is not None
+    m = tr.current_membership(org.an)
+    t = tr.issue_transfer(m, to_unit=org.cell_b1, on=D(2024, 3, 4), by=personas.city_officer)
+    tr.cancel_transfer(t, reason="Nhầm người", by=personas.city_officer)
+    monkeypatch.setattr(restructure, "records_on", lambda created: [])  # the check missed
+    stints = sorted(Stint.objects.values_list("pk", "unit__code", "end_on"))
+    with pytest.raises(restructure.CannotUndo, match="đã có hồ sơ mới gắn với đơn vị kế thừa"):
+        restructure.undo(effect.record)
+    assert sorted(Stint.objects.values_list("pk", "unit__code", "end_on")) == stints
+    assert OrgUnit.objects.filter(code="A12").exists()
+    effect.record.refresh_from_db()
+    assert effect.record.undone_at is None
+
+
 def test_the_board_previews_applies_and_undoes_on_the_page(client, personas, org):
     from dangvien.orgs.models import Restructuring
 

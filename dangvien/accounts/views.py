@@ -4,12 +4,14 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from dangvien.core.audit_text import describe_entries, model_title
 from dangvien.core.dates import parse_date
 from dangvien.core.keyset import BadCursor, bad_cursor, paginate, query_without_cursor
 from dangvien.core.text import search_key
+from dangvien.orgs.fields import PickerInput
 from dangvien.orgs.models import OrgUnit
 from dangvien.reports.exports import table_response
 
@@ -176,7 +178,9 @@ def audit_log(request):
             "page": page,
             "actions": A.choices,
             "kinds": kinds,
-            "user_value": user_value,
+            # The picker every form uses (`orgs.fields.PickerInput`), asking this page's
+            # own list of users.
+            "user_input": PickerInput(reverse("audit_user_options")).render("user", user_value),
             "unit_value": unit_value,
             "person_name": person_name,
             "error": " ".join(errors),
