@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -140,6 +141,28 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 elif "pytest" in sys.modules:
     DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+# Parallel query workers per query on PostgreSQL (max_parallel_workers_per_gather),
+# sent as a connection startup option. Unset: the server's own setting (2 by default).
+# The web server (dangvien/wsgi.py) asks for 0: a page's query then runs on one core,
+# which is what a server answering many users at once wants (a parallel plan starts
+# worker processes on every request: measured on the 300k country, the people list's
+# query took 23 ms with two workers and 5 ms with none). Commands and the background
+# worker keep the server's setting for their long scans. Not sent behind PgBouncer
+# (DISABLE_SERVER_SIDE_CURSORS=1), which refuses startup options: there, give the role
+# `ALTER ROLE dangvien_app SET max_parallel_workers_per_gather = 0` (docs/deployment.md).
+PG_PARALLEL_WORKERS = os.environ.get("PG_PARALLEL_WORKERS", "").strip()
+if PG_PARALLEL_WORKERS and not (PG_PARALLEL_WORKERS.isdigit() and int(PG_PARALLEL_WORKERS) <= 64):
+    raise ImproperlyConfigured(
+        f"PG_PARALLEL_WORKERS={PG_PARALLEL_WORKERS!r}: cần một số nguyên từ 0 đến 64"
+    )
+if PG_PARALLEL_WORKERS and not env_bool("DISABLE_SERVER_SIDE_CURSORS", False):
+    for _alias in DATABASES.values():
+        if _alias["ENGINE"] == "django.db.backends.postgresql":
+            _options = _alias.setdefault("OPTIONS", {})
+            _options["options"] = (
+                f"{_options.get('options', '')} "
+                f"-c max_parallel_workers_per_gather={int(PG_PARALLEL_WORKERS)}"
+            ).strip()
 DATABASE_ROUTERS = ["dangvien.core.dbrouter.ReplicaRouter"]
 # Off: every read from the primary, the replica configured or not (a switch for operators).
 REPLICA_READS = env_bool("REPLICA_READS", True)

@@ -16,14 +16,20 @@ pytestmark = pytest.mark.django_db
 def test_a_request_asks_the_database_once_per_question(personas, org):
     user = personas.ward_a_officer
     with scoping.memoised():
-        first = scoping.scope_paths(user)
+        with CaptureQueriesContext(connection) as q:
+            first = scoping.scope_paths(user)
+        # The roles, the units they succeeded (one generation here), their paths.
+        assert len(q.captured_queries) == 3
         with CaptureQueriesContext(connection) as q:
             again = scoping.scope_paths(user)
             places = scoping.locality_paths(user)
-        assert again == first
+            personal = scoping.scope_paths(user, personal=True)
+            writable = scoping.writable_paths(user)
+            unrestricted = scoping.is_unrestricted(user)
+        assert again == first == personal == writable and not unrestricted
         assert places == scoping.locality_paths(user)
-        # The places ask for their own paths once; the roles and units are known.
-        assert len(q.captured_queries) == 1
+        # Every other question is answered from those three.
+        assert len(q.captured_queries) == 0
         again.append("X/")  # a caller changing its list changes nobody else's
         assert scoping.scope_paths(user) == first
 
@@ -33,7 +39,40 @@ def test_nothing_is_kept_outside_a_request(personas, org):
     scoping.scope_paths(user)
     with CaptureQueriesContext(connection) as q:
         scoping.scope_paths(user)
-    assert len(q.captured_queries) > 0
+    # Asked afresh, and each part once for the one question (`answered_once`).
+    assert len(q.captured_queries) == 3
+
+
+def test_the_answers_are_those_of_the_role_queries(personas, org):
+    """What `all_roles` filters in Python is what `roles_for` filters in SQL: dates,
+    the leader without the personal-data grant, the leaders who only read."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    user = personas.ward_b_officer
+    today = timezone.localdate()
+    Role.objects.create(user=user, kind=Role.Kind.LEADER, unit=org.ward_a, personal_data=False)
+    Role.objects.create(
+        user=user,
+        kind=Role.Kind.GRASSROOTS_OFFICER,
+        unit=OrgUnit.objects.get(code="CITY"),
+        valid_to=today - dt.timedelta(days=1),
+    )
+    paths = {
+        personal: sorted(
+            set(
+                OrgUnit.objects.filter(
+                    pk__in=scoping.roles_for(user, personal).values("unit")
+                ).values_list("path", flat=True)
+            )
+        )
+        for personal in (False, True)
+    }
+    assert scoping.scope_paths(user) == paths[False] == [org.ward_a.path, org.ward_b.path]
+    assert scoping.scope_paths(user, personal=True) == paths[True] == [org.ward_b.path]
+    assert scoping.writable_paths(user) == [org.ward_b.path]
+    assert scoping.names_only_paths(user) == [org.ward_a.path]
 
 
 def test_a_role_or_unit_changed_in_the_request_is_seen(personas, org):

@@ -200,3 +200,41 @@ def test_cli_writes_the_same_document_with_compare(org, tmp_path):
     wb = load_workbook(out)
     assert table(wb.worksheets[0])[0][1:6:2] == (2, 3, 1)
     assert SIGN_RIGHT in texts(wb.worksheets[-1])
+
+
+def test_page_lists_the_first_organisations_and_counts_them_all(client, personas, org, monkeypatch):
+    """A province has hundreds of grassroots organisations: the page lists the first
+    ORGS_SHOWN in tree order, its total and heading count them all, a note says how many
+    more there are, and the Excel file still has every row."""
+    from dangvien.reports import views
+
+    client.force_login(personas.city_officer)
+    monkeypatch.setattr(views, "ORGS_SHOWN", 1)
+    response = client.get(
+        reverse("statistics"), {"unit": "CITY", "date": "30/11/2017"}, HTTP_ACCEPT_LANGUAGE="vi"
+    )
+    body = response.content.decode()
+    assert [r["org"].code for r in response.context["orgs"]] == ["WARDA"]
+    assert response.context["org_total"] == 3 and 'id="orgs-total">3<' in body
+    assert "Theo tổ chức cơ sở đảng" in body and "(2)</h2>" in body
+    assert "…và 1 tổ chức cơ sở đảng khác, đã tính trong dòng tổng" in body
+    xlsx = client.get(
+        reverse("statistics"), {"unit": "CITY", "date": "2017-11-30", "format": "xlsx"}
+    )
+    assert [r[0] for r in table(workbook(xlsx.content).worksheets[-1])][:2] == [
+        "Đảng bộ phường A",
+        "Đảng bộ phường B",
+    ]
+
+
+def test_the_organisation_table_follows_a_new_member(client, personas, org):
+    """The table is kept between visits (`stats.fresh`) only until the rows change."""
+    client.force_login(personas.city_officer)
+
+    def ward_b() -> int:
+        page = client.get(reverse("statistics"), {"unit": "CITY", "date": "30/11/2017"})
+        return next(r["org"].members for r in page.context["orgs"] if r["org"].code == "WARDB")
+
+    assert ward_b() == ward_b() == 1
+    f.member(f.person("Đinh Văn Mới"), org.cell_b1, ceremony=D(2015, 1, 1))
+    assert ward_b() == 2

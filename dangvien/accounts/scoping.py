@@ -6,7 +6,7 @@ Every `visible_to(user)` queryset method builds its filter here.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import reduce
+from functools import reduce, wraps
 from operator import or_
 from typing import Any
 
@@ -50,6 +50,20 @@ def _kept(question: str, user, personal: bool, compute: Callable[[], Any]) -> An
     return list(found) if isinstance(found, list) else found  # callers may change theirs
 
 
+def answered_once(question: Callable) -> Callable:
+    """Outside a request, one call's own memo: a question asks `all_roles` and
+    `_known_units` several times, and they should be read once for it."""
+
+    @wraps(question)
+    def asked(*args: Any, **kwargs: Any) -> Any:
+        if _memo.get() is not None:
+            return question(*args, **kwargs)
+        with memoised():
+            return question(*args, **kwargs)
+
+    return asked
+
+
 class ScopeMemoMiddleware:
     """Keeps the scope's answers for the length of one request (see `_memo`)."""
 
@@ -61,15 +75,32 @@ class ScopeMemoMiddleware:
             return self.get_response(request)
 
 
+def all_roles(user) -> list[tuple[str, int, bool, Any, Any]]:
+    """Every role of the user, whatever its dates: (kind, unit id, personal data, from,
+    to). One query a request: the scope's questions below are all answered from it."""
+    if not user.is_authenticated:
+        return []
+    return _kept(
+        "roles",
+        user,
+        False,
+        lambda: list(
+            Role.objects.filter(user=user).values_list(
+                "kind", "unit_id", "personal_data", "valid_from", "valid_to"
+            )
+        ),
+    )
+
+
+def role_kinds(user) -> set[str]:
+    """The kinds of the user's roles, whatever their dates."""
+    return {kind for kind, *_rest in all_roles(user)}
+
+
+@answered_once
 def is_unrestricted(user) -> bool:
     return bool(
-        user.is_authenticated
-        and _kept(
-            "unrestricted",
-            user,
-            False,
-            lambda: user.is_superuser or user.roles.filter(kind=Role.Kind.ADMIN).exists(),
-        )
+        user.is_authenticated and (user.is_superuser or Role.Kind.ADMIN in role_kinds(user))
     )
 
 
@@ -86,81 +117,105 @@ def roles_for(user, personal: bool):
     return roles
 
 
+def _role_units(user, personal: bool, writers: bool = False) -> set[int]:
+    """The units of the roles `roles_for(user, personal)` finds (without the leaders'
+    with `writers`), from `all_roles`."""
+    day = timezone.localdate()
+    return {
+        unit
+        for kind, unit, data, start, end in all_roles(user)
+        if (start is None or start <= day)
+        and (end is None or end > day)
+        and not (personal and kind == Role.Kind.LEADER and not data)
+        and not (writers and kind == Role.Kind.LEADER)
+    }
+
+
+def _known_units(user) -> tuple[dict[int, set[int]], dict[int, tuple[str, str | None]]]:
+    """For the units of the user's roles in force and every unit they succeeded: which
+    units each one succeeded directly (id → ids), and each one's path and its locality's
+    path. One query per generation of merges, then one for the paths."""
+    from dangvien.orgs.models import OrgUnit
+
+    def compute():
+        through = OrgUnit.successors.through
+        seen = _role_units(user, False)
+        earlier: dict[int, set[int]] = {}
+        frontier = set(seen)
+        while frontier:
+            pairs = through.objects.filter(to_orgunit__in=frontier).values_list(
+                "to_orgunit", "from_orgunit"
+            )
+            for to, source in pairs:
+                earlier.setdefault(to, set()).add(source)
+            frontier = {source for _to, source in pairs} - seen
+            seen |= frontier
+        paths = {
+            pk: (path, place)
+            for pk, path, place in OrgUnit.objects.filter(pk__in=seen).values_list(
+                "pk", "path", "locality__path"
+            )
+        }
+        return earlier, paths
+
+    return _kept("units", user, False, compute)
+
+
+def _with_predecessors(units: set[int], earlier: dict[int, set[int]]) -> set[int]:
+    """`units` and every unit they succeeded, transitively (as `with_predecessors`)."""
+    seen, frontier = set(units), set(units)
+    while frontier:
+        frontier = {e for u in frontier for e in earlier.get(u, ())} - seen
+        seen |= frontier
+    return seen
+
+
+@answered_once
 def scope_units(user, personal: bool = False) -> list[int]:
     """Ids of the units the user's roles are on, with every unit they succeeded: the
     officer of a ward formed by a merge keeps the records of the wards it replaced."""
-    from dangvien.orgs.models import with_predecessors
-
     if not user.is_authenticated:
         return []
-    return _kept(
-        "units",
-        user,
-        personal,
-        lambda: sorted(
-            with_predecessors(roles_for(user, personal).values_list("unit_id", flat=True))
-        ),
-    )
+    earlier, _paths = _known_units(user)
+    return sorted(_with_predecessors(_role_units(user, personal), earlier))
 
 
+@answered_once
 def scope_paths(user, personal: bool = False) -> list[str] | None:
     """Paths of the units whose subtrees the user sees; None means everything."""
-    from dangvien.orgs.models import OrgUnit
-
     if not user.is_authenticated:
         return []
     if is_unrestricted(user):
         return None
-    units = scope_units(user, personal)
-    return _kept(
-        "paths",
-        user,
-        personal,
-        lambda: list(
-            OrgUnit.objects.filter(pk__in=units).values_list("path", flat=True).distinct()
-        ),
-    )
+    _earlier, paths = _known_units(user)
+    return sorted({paths[u][0] for u in scope_units(user, personal) if u in paths})
 
 
+@answered_once
 def locality_paths(user, personal: bool = False) -> list[str] | None:
     """Paths of the localities led by the user's units (and those they succeeded);
     None means everything."""
-    from dangvien.orgs.models import OrgUnit
-
     if not user.is_authenticated:
         return []
     if is_unrestricted(user):
         return None
-    units = scope_units(user, personal)
-    return _kept(
-        "places",
-        user,
-        personal,
-        lambda: list(
-            OrgUnit.objects.filter(pk__in=units, locality__isnull=False)
-            .values_list("locality__path", flat=True)
-            .distinct()
-        ),
+    _earlier, paths = _known_units(user)
+    return sorted(
+        {place for u in scope_units(user, personal) if (place := paths.get(u, ("", None))[1])}
     )
 
 
+@answered_once
 def writable_paths(user) -> list[str] | None:
     """Paths of the units whose subtrees the user may change (officers and secretaries,
     with the units their units succeeded; leaders only read); None means everywhere."""
-    from dangvien.orgs.models import OrgUnit, with_predecessors
-
     if not user.is_authenticated:
         return []
     if is_unrestricted(user):
         return None
-
-    def compute() -> list[str]:
-        units = with_predecessors(
-            roles_for(user, False).exclude(kind=Role.Kind.LEADER).values_list("unit_id", flat=True)
-        )
-        return list(OrgUnit.objects.filter(pk__in=units).values_list("path", flat=True).distinct())
-
-    return _kept("writable", user, False, compute)
+    earlier, paths = _known_units(user)
+    units = _with_predecessors(_role_units(user, False, writers=True), earlier)
+    return sorted({paths[u][0] for u in units if u in paths})
 
 
 def may_write(user, unit) -> bool:

@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import A, log
 from .models import Role
+from .scoping import role_kinds
 
 OPEN = ("/accounts/2fa/", "/accounts/login", "/accounts/logout", "/static/", "/i18n/")
 
@@ -27,10 +28,7 @@ OPEN = ("/accounts/2fa/", "/accounts/login", "/accounts/logout", "/static/", "/i
 def requires_two_factor(user) -> bool:
     if not getattr(settings, "REQUIRE_TWO_FACTOR", True) or not user.is_authenticated:
         return False
-    return bool(
-        user.is_superuser
-        or user.roles.filter(kind__in=[Role.Kind.ADMIN, Role.Kind.ORG_BOARD]).exists()
-    )
+    return bool(user.is_superuser or {Role.Kind.ADMIN, Role.Kind.ORG_BOARD} & role_kinds(user))
 
 
 class RequireTwoFactorMiddleware:

@@ -11,6 +11,7 @@ from dangvien.core.dates import parse_date
 from dangvien.core.views import LATEST_AS_OF, day_from
 from dangvien.orgs.models import OrgUnit
 from dangvien.orgs.picker import resolve_unit
+from dangvien.stats import fresh
 
 from .structure import (
     BREAKDOWN_TITLES,
@@ -66,6 +67,16 @@ def compare_from(request) -> tuple[dt.date | None, str | None]:
     return day, None
 
 
+ORGS_SHOWN = 100
+
+
+def org_rows_of(unit: OrgUnit, day: dt.date):
+    """`grassroots_rows`, kept until the rows change (`stats.fresh`): the table counts
+    the members' stints of the whole subtree (a province's: tens of thousands), which
+    the precomputed counts do not hold per grassroots organisation."""
+    return fresh.cached("grassroots", (unit.pk, day), lambda: grassroots_rows(unit, day))
+
+
 def statistics(request):
     day, error = day_from(request)
     unit, wrong = asked_unit(request, day)
@@ -89,7 +100,7 @@ def statistics(request):
     earlier, later = (other, result) if other is None or other.day < day else (result, other)
     headline = [(label, result.figures[key], result.pct[key]) for key, label in HEADLINE]
     breakdowns = [(BREAKDOWN_TITLES[k], rows) for k, rows in result.breakdowns.items()]
-    orgs = grassroots_rows(later.unit, later.day)
+    orgs = org_rows_of(later.unit, later.day)
     compared = None
     if other is not None:
         compared = {
@@ -101,7 +112,9 @@ def statistics(request):
                 for k, rows in later.breakdowns.items()
             ],
         }
-    before = {o.code: o.members for o in grassroots_rows(unit, earlier.day)} if other else {}
+    before = {o.code: o.members for o in org_rows_of(unit, earlier.day)} if other else {}
+    # The first ORGS_SHOWN organisations in tree order: a province has hundreds, the
+    # country thousands, and the Excel file lists them all; the total counts them all.
     org_rows = [
         {
             "org": o,
@@ -109,7 +122,7 @@ def statistics(request):
             "change": o.members - before.get(o.code, 0),
             "cells": [(o.figures[k], o.pct[k]) for k, _label in ORG_KEYS],
         }
-        for o in orgs
+        for o in orgs[:ORGS_SHOWN]
     ]
     org_total = sum(o.members for o in orgs)
     return render(
@@ -128,6 +141,8 @@ def statistics(request):
             "compared": compared,
             "orgs": org_rows,
             "org_total": org_total,
+            "org_count": len(orgs),
+            "org_more": max(0, len(orgs) - ORGS_SHOWN),
             "org_total_before": sum(before.values()),
             "org_labels": [label for _key, label in ORG_KEYS],
         },
