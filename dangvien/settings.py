@@ -254,7 +254,11 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # SESSION_MAX_HOURS after the login however active (core.middleware.SessionLifetime).
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_TIMEOUT_MINUTES", "30")) * 60
 SESSION_MAX_HOURS = float(os.environ.get("SESSION_MAX_HOURS", "12"))
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle timeout slides with use, but a session is written back at most once a minute
+# (core.middleware.SessionLifetimeMiddleware, SESSION_TOUCH_SECONDS), not on every
+# request: a write and a commit per page otherwise (the load test's pages all did one).
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_TOUCH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 # HTTPS=1 in production behind TLS: secure cookies, HSTS, redirect to https.

@@ -315,13 +315,43 @@ def test_session_ends_after_inactivity(client, personas, settings):
     from django.contrib.sessions.models import Session
     from django.utils import timezone
 
-    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
     client.force_login(personas.ward_a_officer)
     assert client.get("/statistics/").status_code == 200
     # 30 minutes without a request: the stored session has expired.
     Session.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
     response = client.get("/statistics/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_idle_timeout_slides_with_one_write_a_minute(client, personas, settings):
+    """Pages in quick succession write the session once; a page after
+    SESSION_TOUCH_SECONDS writes it back with a later expiry; no page between."""
+    import time
+
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dangvien.core import middleware
+
+    client.force_login(personas.ward_a_officer)
+    assert client.get("/statistics/").status_code == 200
+    first = Session.objects.get().expire_date
+    with CaptureQueriesContext(connection) as q:
+        for _ in range(3):
+            assert client.get("/statistics/").status_code == 200
+    assert not [x for x in q.captured_queries if x["sql"].startswith('UPDATE "django_session')]
+    assert Session.objects.get().expire_date == first
+    # A minute later (the stored time moved back), the next page writes it again.
+    session = client.session
+    session[middleware.SEEN_AT] = time.time() - settings.SESSION_TOUCH_SECONDS - 1
+    session.save()
+    before = Session.objects.get().expire_date
+    assert client.get("/statistics/").status_code == 200
+    after = Session.objects.get()
+    assert after.expire_date > before
+    assert time.time() - after.get_decoded()[middleware.SEEN_AT] < 60
 
 
 def test_pipeline_steps_audit_the_candidate_change(org):

@@ -60,6 +60,17 @@ class Tag(models.TextChoices):
     BUSINESS_OWNER = "BUSINESS_OWNER", _("Business owner")
 
 
+# The priority groups that tell a personal detail (sex, ethnicity, religion): a role that
+# shows names only sees them neither on a candidate nor as a filter (README: "names only").
+PERSONAL_TAGS = frozenset({Tag.WOMAN, Tag.ETHNIC_MINORITY, Tag.RELIGIOUS})
+
+
+def tags_shown(tags, personal: bool) -> list:
+    """A candidate's tags (`CandidateTag` rows) that may be shown: all of them with
+    `personal`, else those that tell no personal detail."""
+    return [t for t in tags if personal or t.tag not in PERSONAL_TAGS]
+
+
 class CandidateQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Candidates of cells in the user's scope."""

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from dangvien.accounts.audit import A, export_purpose, log
-from dangvien.accounts.scoping import roles_for, scope_paths
+from dangvien.accounts.scoping import personal_everywhere, roles_for, scope_paths
 from dangvien.core.errors import ActionError
 from dangvien.core.keyset import (
     BadCursor,
@@ -34,7 +34,7 @@ from dangvien.stats import fresh
 
 from . import deadlines, documents, services, voiding
 from .forms import CandidateForm, StepForm, default_date, expected_step
-from .models import CLOSED, ORDER, Candidate, Event, Stage, Tag
+from .models import CLOSED, ORDER, PERSONAL_TAGS, Candidate, Event, Stage, Tag, tags_shown
 from .services import Step, TransitionError
 
 FORMS = documents.FORM_EVENTS  # the checklist of a dossier
@@ -61,6 +61,25 @@ def name_cells(candidates) -> None:
         names = {}
     for c in candidates:
         c.cell_label = unit_label(c.cell, names)
+
+
+def by_tag(request, unit, qs):
+    """`qs` narrowed to the asked priority group: (candidates, tag, the groups offered,
+    an error). A role that shows names only is offered no group that tells a personal
+    detail, and asking for one by URL is refused with no rows, not ignored: who is left
+    in the list would tell it (as the people list's personal filters)."""
+    personal = personal_everywhere(request.user, under=unit.path if unit else None)
+    offered = [(v, label) for v, label in Tag.choices if personal or v not in PERSONAL_TAGS]
+    tag = request.GET.get("tag", "")
+    if tag not in Tag.values:
+        return qs, "", offered, None
+    if not personal and tag in PERSONAL_TAGS:
+        error = _(
+            "Your role shows names only: filtering by the priority group “%(group)s” "
+            "needs the personal-data grant."
+        ) % {"group": Tag(tag).label}
+        return qs.none(), tag, offered, error
+    return qs.tagged(tag), tag, offered, None
 
 
 def scoped(request, unit):
@@ -98,15 +117,15 @@ def candidate_list(request):
         qs = qs.active()
     elif stage in Stage.values:
         qs = qs.filter(stage=stage)
-    tag = request.GET.get("tag", "")
-    if tag in Tag.values:
-        qs = qs.tagged(tag)
+    qs, tag, tags, refused = by_tag(request, unit, qs)
+    error = error or refused
     paths = scope_paths(request.user, personal=True)
 
     def with_deadlines(candidates):
         rows = []
         for c in candidates:
             c.personal = paths is None or any(c.cell.path.startswith(p) for p in paths)
+            c.shown_tags = tags_shown(c.tags.all(), c.personal)
             rows.append((c, deadlines.next_deadline(c, list(c.events.all()))))
         name_cells([c for c, _dl in rows])
         return rows
@@ -142,7 +161,7 @@ def candidate_list(request):
                         c.person.birth_date if c.personal else None,
                         c.cell_label,
                         c.listed_on,
-                        "; ".join(str(t.get_tag_display()) for t in c.tags.all()),
+                        "; ".join(str(t.get_tag_display()) for t in c.shown_tags),
                         c.helper.full_name if c.helper else "",
                         c.get_stage_display(),
                         dl.label if dl else "",
@@ -178,7 +197,10 @@ def candidate_list(request):
             "stage": stage,
             "tag": tag,
             "stages": Stage.choices,
-            "tags": Tag.choices,
+            "tags": tags,
+            # The Word source list carries birth dates: offered where the unit's are seen.
+            "personal_unit": unit is not None
+            and OrgUnit.objects.visible_to(request.user, personal=True).filter(pk=unit.pk).exists(),
             "with_list": with_list,
             "communes": communes,
             "day": day,
@@ -270,9 +292,8 @@ def board(request):
     """Active candidates by stage (counted as home counts them); closed dossiers apart."""
     unit, error = chosen_unit(request)
     qs = scoped(request, unit).prefetch_related("events")
-    tag = request.GET.get("tag", "")
-    if tag in Tag.values:
-        qs = qs.tagged(tag)
+    qs, tag, tags, refused = by_tag(request, unit, qs)
+    error = error or refused
     columns: dict[str, list] = {s: [] for s in ORDER if s not in CLOSED}
     closed: Counter = Counter()
     qs = list(qs)
@@ -292,7 +313,7 @@ def board(request):
             "closed": [(Stage(s), closed[s]) for s in CLOSED],
             "closed_total": sum(closed.values()),
             "tag": tag,
-            "tags": Tag.choices,
+            "tags": tags,
             "total": sum(len(cards) for cards in columns.values()),
             "day": today(),
         },
@@ -375,7 +396,7 @@ def candidate_detail(request, pk: int):
             "error": error,
             "deadline": deadlines.next_deadline(c, events),
             "can_edit": may_edit and c.stage not in CLOSED,
-            "tags": c.tags.all(),
+            "tags": tags_shown(c.tags.all(), personal),
             "printable": documents.applicable(c),
         },
     )

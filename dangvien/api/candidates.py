@@ -8,8 +8,9 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field, ValidationInfo, field_validator
 
 from dangvien.accounts.audit import A, log
+from dangvien.accounts.scoping import personal_everywhere
 from dangvien.admission import bounds, deadlines, services
-from dangvien.admission.models import Candidate, Event, Stage, Tag
+from dangvien.admission.models import PERSONAL_TAGS, Candidate, Event, Stage, Tag, tags_shown
 from dangvien.admission.services import Step, TransitionError
 from dangvien.api.schemas import INT32, ErrorOut, InvalidOut
 from dangvien.orgs.models import OrgUnit
@@ -167,7 +168,7 @@ def candidate_out(c: Candidate, events: list[Event], personal: bool) -> dict:
         "stage": c.stage,
         "stage_since": c.stage_since,
         "listed_on": c.listed_on,
-        "tags": [t.tag for t in c.tags.all()],
+        "tags": [t.tag for t in tags_shown(c.tags.all(), personal)],
         "helper": c.helper.full_name if c.helper else None,
         "next_deadline": {"label": dl.label, "due": dl.due} if dl else None,
         "version": c.version,
@@ -188,6 +189,7 @@ def event_out(e: Event) -> dict:
 )
 def list_candidates(request, filters: Query[Filters]):
     qs = Candidate.objects.visible_to(request.user).select_related("person", "cell", "helper")
+    unit = None
     if filters.unit:
         code = filters.unit.strip().upper()
         unit = OrgUnit.objects.visible_to(request.user).filter(code=code).first()
@@ -197,6 +199,16 @@ def list_candidates(request, filters: Query[Filters]):
     if filters.stage:
         qs = qs.filter(stage=filters.stage)
     if filters.tag:
+        if filters.tag in PERSONAL_TAGS and not personal_everywhere(
+            request.user, under=unit.path if unit else None
+        ):
+            return Status(
+                400,
+                {
+                    "error": "Vai trò của bạn chỉ xem được họ tên: lọc theo nhóm ưu tiên "
+                    f"“{Tag(filters.tag).label}” cần được cấp quyền xem thông tin cá nhân."
+                },
+            )
         qs = qs.tagged(filters.tag)
     if filters.q:
         qs = qs.filter(person__in=Person.objects.search(filters.q))

@@ -27,13 +27,20 @@ class LoginRequiredMiddleware:
 
 
 LOGIN_AT = "dangvien_login_at"  # in the session: when this login happened (epoch seconds)
+SEEN_AT = "dangvien_seen_at"  # in the session: when it was last written back (epoch seconds)
 
 
 class SessionLifetimeMiddleware:
     """ASVS V3.3.2: a session ends SESSION_MAX_HOURS after its login, however active it
     stays (the idle timeout, SESSION_COOKIE_AGE, ends it sooner when unused). The login
     time is stored in the session (server side) by the response that logged the user in;
-    a request after the limit is logged out and sent to the login page."""
+    a request after the limit is logged out and sent to the login page.
+
+    The idle timeout slides: a signed-in request more than SESSION_TOUCH_SECONDS after
+    the session was last written marks it changed, so that Django's session middleware
+    writes it back with a new expiry. In between nothing is written (the session ends
+    between SESSION_COOKIE_AGE − SESSION_TOUCH_SECONDS and SESSION_COOKIE_AGE after the
+    last request), instead of a write on every page."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -51,8 +58,12 @@ class SessionLifetimeMiddleware:
                     )
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         response = self.get_response(request)
-        if request.user.is_authenticated and LOGIN_AT not in request.session:
-            request.session[LOGIN_AT] = time.time()  # the login request itself
+        if request.user.is_authenticated:
+            now = time.time()
+            if LOGIN_AT not in request.session:
+                request.session[LOGIN_AT] = now  # the login request itself
+            if now - float(request.session.get(SEEN_AT, 0)) >= settings.SESSION_TOUCH_SECONDS:
+                request.session[SEEN_AT] = now
         return response
 
 
