@@ -85,3 +85,23 @@ def test_an_officer_of_a_ward_that_did_not_merge_sees_no_more_than_before(person
     # Ward A's cell secretary keeps a role on the closed cell A1 only: its successor AB1
     # is not theirs (a successor gives sight of predecessors, never the other way round).
     assert codes(OrgUnit.objects.visible_to(personas.secretary_a)) == {"A1"}
+
+
+def test_the_new_wards_chart_of_members_carries_the_wards_it_replaced(
+    client, personas, org, merged
+):
+    """Before the day it began, the merged ward's members are those of the wards it
+    replaced; from that day its own (the demo's phường Pleiku went from 0 in 2025)."""
+    from dangvien.reports.dashboard import history_start, members_on, members_on_days
+
+    day, ward_ab, _cell = merged
+    earlier = [dt.date(2018, 1, 1), day - dt.timedelta(days=1)]
+    counts = members_on_days(ward_ab, [*earlier, day])
+    for d in earlier:
+        assert counts[d] == members_on(org.ward_a, d) + members_on(org.ward_b, d) > 0, d
+    assert counts[day] == members_on(ward_ab, day) == 1
+    assert history_start(ward_ab, day) < day.year
+    client.force_login(personas.city_officer)
+    page = client.get("/dashboard/", {"unit": "WARDAB"})
+    history = dict(page.context["history"])
+    assert history["2018"] == counts[dt.date(2018, 1, 1)]

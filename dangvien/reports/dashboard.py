@@ -7,9 +7,10 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from dangvien.accounts.scoping import prefix_q
 from dangvien.core.views import today
 from dangvien.membership.models import Stint, member_on_q
-from dangvien.orgs.models import OrgUnit
+from dangvien.orgs.models import OrgUnit, with_predecessors
 from dangvien.stats import fresh
 from dangvien.stats import read as stats
 from dangvien.stats.series import on_days
@@ -29,7 +30,37 @@ def members_on(unit: OrgUnit, day: dt.date) -> int:
     return Stint.objects.members_on(day).in_subtree(unit).count()
 
 
-def members_on_days(unit: OrgUnit, days: list[dt.date]) -> dict[dt.date, int]:
+def members_on_days(
+    unit: OrgUnit, days: list[dt.date], seen: frozenset[int] = frozenset()
+) -> dict[dt.date, int]:
+    """The members of `unit`'s history on each of `days`: its own subtree's from the day
+    it began, and before that its predecessors' (a ward formed by the 2025 merges carries
+    the history of the wards it replaced: its chart does not start from 0 in 2025). The
+    predecessors' members on a day before the unit began are in none of its own units,
+    so nobody is counted twice."""
+    counts = own_members_on_days(unit, days)
+    before = sorted({d for d in days if d < unit.valid_from})
+    if before:
+        seen = seen | {unit.pk}  # (a loop of successors, were one recorded, ends here)
+        for earlier in OrgUnit.objects.filter(successors=unit).exclude(pk__in=seen):
+            for d, n in members_on_days(earlier, before, seen).items():
+                counts[d] += n
+    return counts
+
+
+def history_start(unit: OrgUnit, day: dt.date) -> int:
+    """The first year of the chart of members: the first stint of the unit's subtree or of
+    a predecessor's (before HISTORY_FROM, HISTORY_FROM)."""
+    ids = with_predecessors({unit.pk})
+    paths = list(OrgUnit.objects.filter(pk__in=ids).values_list("path", flat=True))
+    stints = Stint.objects.filter(prefix_q("unit__path", paths))
+    if stints.filter(start_on__lt=dt.date(HISTORY_FROM, 1, 1)).exists():
+        return HISTORY_FROM  # records reach further back: no need for the first
+    first = stints.aggregate(first=Min("start_on"))["first"]
+    return max(HISTORY_FROM, first.year if first else day.year)
+
+
+def own_members_on_days(unit: OrgUnit, days: list[dt.date]) -> dict[dt.date, int]:
     """`members_on(unit, day)` for each of `days` in one query: a superior committee's
     from its precomputed running totals, any other unit's in one pass over its stints."""
     if stats.covers(unit):
@@ -62,12 +93,7 @@ def dashboard(request):
     year_start = dt.date(day.year, 1, 1)
     term = Term.objects.filter(unit=unit, start__lte=day, end__gte=day).first()
     # Members on 1 January of each year, then today (with the term's first day: one query).
-    stints = Stint.objects.in_subtree(unit)
-    if stints.filter(start_on__lt=dt.date(HISTORY_FROM, 1, 1)).exists():
-        start_year = HISTORY_FROM  # records reach further back: no need for the first
-    else:
-        first = stints.aggregate(first=Min("start_on"))["first"]
-        start_year = max(HISTORY_FROM, first.year if first else day.year)
+    start_year = history_start(unit, day)
     years = [dt.date(y, 1, 1) for y in range(start_year, day.year + 1)] + [day]
     counts = members_on_days(unit, [*years, year_start, *([term.start] if term else [])])
     now = counts[day]

@@ -327,7 +327,7 @@ def targets_pdf(unit: OrgUnit, day: dt.date, rows) -> bytes:
     table = Table(
         "Chỉ tiêu nhiệm kỳ, tiến độ và dự báo",
         [
-            "Chỉ tiêu",
+            "Nội dung",
             "Đơn vị",
             "Nhiệm kỳ",
             "Chỉ tiêu",
@@ -340,7 +340,7 @@ def targets_pdf(unit: OrgUnit, day: dt.date, rows) -> bytes:
         [
             [
                 str(p.target.get_metric_display()),
-                p.target.unit.code,
+                p.target.unit.name,
                 p.target.term.name,
                 value(p, float(p.target.value)),
                 value(p, p.actual),
@@ -351,7 +351,7 @@ def targets_pdf(unit: OrgUnit, day: dt.date, rows) -> bytes:
             ]
             for p in rows
         ],
-        (4.4, 2.6, 2.2, 1.6, 1.7, 1.6, 1.7, 1.7, 1.9),
+        (3.5, 4.0, 2.3, 1.5, 1.7, 1.4, 1.7, 1.6, 1.9),
     )
     return render(
         Report(
