@@ -207,6 +207,31 @@ def test_draft_sections_follow_a_member_leaving_a_locality(org):
     assert "có 1 nơi tái trắng đảng viên (Tổ dân phố 2 phường A)" in places[1]
 
 
+def test_draft_counts_late_dossiers_not_an_introducer_who_left(org):
+    """An introducer no longer in the cell is an alert without a deadline: the draft says
+    it apart, and counts as overdue only dossiers whose step is late (each once)."""
+    from dangvien.admission import deadlines
+    from dangvien.admission.models import Candidate
+
+    from . import factories as f
+    from .admission_helpers import K, lan, step
+
+    young = lan(org, name="Lý Văn Út", birth=D(1999, 9, 10))
+    quy = f.person("Hoàng Văn Quý", D(1975, 1, 1))
+    f.member(
+        quy, org.cell_a1, ceremony=D(2008, 3, 1), exit_on=D(2017, 6, 1), exit_reason="TRANSFER_OUT"
+    )
+    step(young, K.INTRODUCTION, D(2017, 5, 1), introducer=quy, worked_together_since=D(2015, 1, 1))
+    end = D(2017, 8, 20)
+    found = deadlines.alerts(Candidate.objects.all(), end)
+    late = {a.candidate.pk for a in found if a.overdue and a.due is not None}
+    assert any(a.kind == "introducer_left" and a.due is None for a in found)
+    sections = dict(draft(org.ward_a, D(2017, 1, 1), end).sections)
+    pipeline = " ".join(sections["Nguồn kết nạp và thời hạn hồ sơ"])
+    assert f"{len(late)} hồ sơ đã quá hạn" in pipeline
+    assert "1 hồ sơ có người giới thiệu không còn sinh hoạt tại chi bộ." in pipeline
+
+
 def test_cli_writes_pdf_and_docx(org, term, tmp_path):
     pdf = tmp_path / "dev.pdf"
     call_command(

@@ -194,8 +194,17 @@ def draft(unit: OrgUnit, start: dt.date, end: dt.date, user=None) -> Draft:
     active = candidates.active()
     by_stage = dict(active.values_list("stage").annotate(n=Count("id")).order_by())
     found = alerts(candidates, end)
-    overdue = sum(1 for a in found if a.overdue)
-    soon = sum(1 for a in found if not a.overdue and a.due and a.due <= end + dt.timedelta(days=30))
+    # Dossiers (a dossier with two late steps counted once); a step's deadline only: an
+    # introducer who left the cell has no deadline and is said apart.
+    overdue = len({a.candidate.pk for a in found if a.overdue and a.due is not None})
+    soon = len(
+        {
+            a.candidate.pk
+            for a in found
+            if not a.overdue and a.due and a.due <= end + dt.timedelta(days=30)
+        }
+    )
+    introducers = len({a.candidate.pk for a in found if a.kind == "introducer_left"})
     with translation.override("vi"):
         stages = "; ".join(
             f"{str(label).lower()}: {number(by_stage[value])}"
@@ -206,7 +215,12 @@ def draft(unit: OrgUnit, start: dt.date, end: dt.date, user=None) -> Draft:
         f"Hiện có {number(sum(by_stage.values()))} quần chúng trong nguồn và đang làm hồ sơ "
         "kết nạp" + (f" ({stages})." if stages else "."),
         f"Đến ngày {day_vi(end)}, {number(overdue)} hồ sơ đã quá hạn và {number(soon)} "
-        "hồ sơ đến hạn trong 30 ngày tới.",
+        "hồ sơ đến hạn trong 30 ngày tới."
+        + (
+            f" {number(introducers)} hồ sơ có người giới thiệu không còn sinh hoạt tại chi bộ."
+            if introducers
+            else ""
+        ),
     ]
     # Transfers of party activity not received in the legal time (sent from or to the
     # unit), each in the alerts page's words.
