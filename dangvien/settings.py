@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "dangvien.accounts.scoping.ScopeMemoMiddleware",
+    "dangvien.core.memo.RequestMemoMiddleware",
     "dangvien.core.middleware.SessionLifetimeMiddleware",
     "dangvien.core.dbrouter.ReplicaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -13,7 +13,7 @@ from dangvien.core.keyset import BadCursor, bad_cursor, paginate, query_without_
 from dangvien.core.views import get_visible, today
 from dangvien.membership.models import Membership, Status, Stint, full_on_q, member_on_q
 from dangvien.orgs.picker import label_units
-from dangvien.records.exits import death_of
+from dangvien.records.exits import shown_death
 from dangvien.records.timeline import timeline
 from dangvien.reports.exports import attachment, table_response
 
@@ -142,7 +142,7 @@ def person_detail(request, pk: int):
     positions = person.positions.select_related("locality", "unit")
     personal = Person.objects.visible_to(request.user, personal=True).filter(pk=person.pk).exists()
     log(A.READ, person, detail="" if personal else "names only")
-    death = death_of(person)  # then the age at death, not the age today
+    death = shown_death(person)  # then the age at death, not the age today
     changes = list(AuditEntry.objects.filter(person_id=person.pk).exclude(action=A.READ)[:50])
     describe_entries(changes)  # said in the page's language, not as stored for operators
     return render(

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangvien.accounts.scoping import may_write
+from dangvien.core import memo
 from dangvien.core.errors import ActionError, ChangedMeanwhile, InvalidField, NotAllowed
 from dangvien.membership.models import ExitReason, Membership, Status, Stint
 from dangvien.orgs.models import OrgUnit
@@ -95,6 +96,11 @@ def death_of(person) -> ExitDecision | None:
         .order_by("-pk")
         .first()
     )
+
+
+def shown_death(person) -> ExitDecision | None:
+    """`death_of(person)`, asked once a request by the person page's sections."""
+    return memo.kept(("death_of", person.pk), lambda: death_of(person))
 
 
 def refuse_if_dead(person) -> None:

@@ -18,6 +18,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from dangvien.accounts.scoping import is_unrestricted, may_write, prefix_q, writable_paths
+from dangvien.core import memo
 from dangvien.core.civil import add_years
 from dangvien.core.errors import ActionError, ChangedMeanwhile, InvalidField, NotAllowed
 from dangvien.core.text import clean_name
@@ -137,6 +138,11 @@ def deciding_unit(person: Person) -> OrgUnit | None:
         .first()
     )
     return candidacy.cell if candidacy is not None else None
+
+
+def shown_may_edit(user, person: Person) -> bool:
+    """`may_edit(user, person)`, asked once a request by the person page's sections."""
+    return memo.kept(("may_edit", user.pk, person.pk), lambda: may_edit(user, person))
 
 
 def may_edit(user, person: Person) -> bool:

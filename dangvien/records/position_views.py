@@ -191,11 +191,11 @@ def person_positions(user, person: Person, pickers: bool = False) -> dict:
     day = today()
     rows = list(person.positions.select_related("locality", "unit").order_by("-start_on"))
     can_edit = writable_paths(user) != []
-    from .exits import death_of
+    from .exits import shown_death
 
     context: dict = {"positions": rows, "can_edit_positions": can_edit, "day": day}
     # A post held until death may still be ended; none is taken up after it.
-    context["may_assign"] = can_edit and death_of(person) is None
+    context["may_assign"] = can_edit and shown_death(person) is None
     if can_edit and pickers:  # cells and localities are searched by name as typed
         context["position_kinds"] = Position.Kind.choices
         context["cell_kinds"] = [str(k) for k in service.CELL_POSTS]
