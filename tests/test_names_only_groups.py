@@ -98,3 +98,11 @@ def test_lists_of_personal_details_say_so_instead_of_zero(client, personas, org,
         body = client.get(url, {"unit": "WARDA"}).content.decode()
         assert 'id="names-only"' not in body and "(Word)" in body, url
     assert "candidates.docx" in client.get("/candidates/", {"unit": "WARDA"}).content.decode()
+
+
+def test_the_menu_offers_the_import_page_only_to_whom_may_write(client, personas, leader):
+    client.force_login(leader)
+    assert 'href="/imports/"' not in client.get("/dashboard/").content.decode()
+    assert client.get("/imports/").status_code == 403
+    client.force_login(personas.ward_a_officer)
+    assert 'href="/imports/"' in client.get("/dashboard/").content.decode()

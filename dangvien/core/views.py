@@ -54,3 +54,15 @@ def get_visible(queryset, **lookup):
         if hidden is not None:
             log(A.DENIED, hidden, detail=f"404: outside scope ({model._meta.label_lower})")
         raise Http404(_("Not found, or outside your scope.")) from None
+
+
+def navigation(request) -> dict:
+    """Context processor: what the menu offers. Asked only when a page's menu shows it
+    (a callable: the template calls it), from the request's memoised scope."""
+    from dangvien.accounts.scoping import writable_paths
+
+    def can_import() -> bool:
+        # Importing writes: leaders (who only read) are not offered the page (403).
+        return request.user.is_authenticated and writable_paths(request.user) != []
+
+    return {"can_import": can_import}
