@@ -294,3 +294,16 @@ def test_the_unit_in_charge_now_issues_even_a_card_dated_earlier(org, personas):
     # The ward A list of 2014 had him without a card; that of 2016 no more.
     assert cards.without_card(org.ward_a, D(2014, 1, 1)).filter(pk=m.pk).exists()
     assert not cards.without_card(org.ward_a, D(2016, 1, 1)).filter(pk=m.pk).exists()
+
+
+def test_a_list_across_wards_names_each_cell_with_its_ward(client, org, personas):
+    """A cell's name alone is ambiguous across a city ("Chi bộ Tổ dân phố 1" in every
+    ward): the city's list adds the ward; a ward's own list names the cell alone."""
+    client.force_login(personas.city_officer)
+    page = client.get("/cards/", {"unit": "CITY", "date": "30/11/2026"})
+    row = next(m for m in page.context["rows"] if m.person_id == org.an.pk)
+    assert row.unit_label == f"{org.cell_a1.name} – {org.ward_a.name}"
+    client.force_login(personas.ward_a_officer)
+    page = client.get("/cards/", {"unit": "WARDA", "date": "30/11/2026"})
+    row = next(m for m in page.context["rows"] if m.person_id == org.an.pk)
+    assert row.unit_label == org.cell_a1.name

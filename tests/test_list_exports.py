@@ -55,3 +55,19 @@ def test_alerts_export(client, personas, org):
     rows = rows_of(client.get("/alerts/?date=2017-12-15&format=xlsx&purpose=rà soát hạn"))
     assert rows[0][:3] == ["Quần chúng", "Chi bộ", "Cảnh báo"]
     assert any(r[0] == "Vũ Thị Lan" and "18" in r[2] for r in rows[1:]), rows
+
+
+def test_the_people_workbook_has_date_cells_and_a_named_sheet(client, personas, org):
+    client.force_login(personas.ward_a_officer)
+    response = client.get(
+        "/people/", {"q": "Nguyễn Văn An", "format": "xlsx", "purpose": "rà soát"}
+    )
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.title == "Danh sách"
+    cell = sheet.cell(2, 2)
+    assert sheet.cell(2, 1).value == "Nguyễn Văn An"
+    assert cell.value.date() == org.an.birth_date and cell.number_format == "DD/MM/YYYY"
+    csv_rows = rows_of(
+        client.get("/people/", {"q": "Nguyễn Văn An", "format": "csv", "purpose": "rà soát"})
+    )
+    assert csv_rows[1][1] == org.an.birth_date.strftime("%d/%m/%Y")

@@ -211,3 +211,19 @@ def test_a_year_no_date_can_hold_is_refused_in_words(client, org, personas):
         assert posted.status_code == 200 and "Chọn năm trong danh sách." in posted.content.decode()
     assert not QualityRating.objects.exists()
     assert client.get("/ratings/summary/", {"year": "-99999999999"}).status_code == 200
+
+
+def test_the_summary_opens_on_the_last_year_rated(client, org, personas):
+    """Opened before any rating of the current year is entered, the summary shows the
+    last year that has some (not a page of zeros); a year asked for is kept."""
+    from django.utils import timezone
+
+    client.force_login(personas.ward_a_officer)
+    being_rated = timezone.localdate().year - (1 if timezone.localdate().month < 10 else 0)
+    assert client.get("/ratings/summary/", {"unit": "WARDA"}).context["year"] == being_rated
+    an = membership(org.an)
+    ratings.rate(an, year=2024, grade=G.GOOD, unit=org.cell_a1, by=None, now=NOW)
+    page = client.get("/ratings/summary/", {"unit": "WARDA"})
+    assert page.context["year"] == 2024 and page.context["total"].total == 1
+    asked = client.get("/ratings/summary/", {"unit": "WARDA", "year": str(being_rated)})
+    assert asked.context["year"] == being_rated

@@ -34,6 +34,17 @@ def unit_label(unit: OrgUnit, grassroots: dict[str, str]) -> str:
     return f"{unit.name} – {above}" if above else unit.name
 
 
+def labels_across(units: Iterable[OrgUnit]) -> dict[str, str]:
+    """Path → label of each unit: with its grassroots organisation where the units span
+    several ("Chi bộ Thôn 1" is in many wards of a province), its name alone where they
+    are all in one (a ward's own list)."""
+    units = list(units)
+    names = grassroots_names(units)
+    if len(set(names.values())) <= 1:
+        names = {}
+    return {u.path: unit_label(u, names) for u in units}
+
+
 def label_units(units) -> list[tuple[OrgUnit, str]]:
     units = list(units)
     names = grassroots_names(units)

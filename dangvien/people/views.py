@@ -205,7 +205,10 @@ def export_people(request, people, fmt: str, purpose: str):
         rows.append(
             [
                 p.full_name,
-                p.birth_date.strftime("%d/%m/%Y") if shown else "",
+                # A date cell in the workbook; the CSV keeps the day as it is written.
+                (p.birth_date if fmt == "xlsx" else p.birth_date.strftime("%d/%m/%Y"))
+                if shown
+                else "",
                 p.get_sex_display() if shown else "",
                 (p.citizen_id or "") if shown else "",
                 p.ethnicity.name if shown else "",

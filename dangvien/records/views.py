@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from dangvien.core.keyset import (
 from dangvien.core.views import day_from, get_visible, today
 from dangvien.membership.models import Membership, Stint
 from dangvien.orgs.models import OrgUnit
-from dangvien.orgs.picker import resolve_unit
+from dangvien.orgs.picker import labels_across, resolve_unit
 from dangvien.people.models import Person
 from dangvien.reports.exports import DOCX, attachment
 
@@ -192,8 +193,10 @@ def card_list(request):
             .filter(membership__in=rows)
             .select_related("unit")
         }
+        labels = labels_across(units.values())
         for m in rows:
             m.unit_now = units.get(m.pk)  # type: ignore[attr-defined]
+            m.unit_label = labels[m.unit_now.path] if m.unit_now else ""  # type: ignore[attr-defined]
     return render(
         request,
         "records/card_list.html",
@@ -266,6 +269,9 @@ def badge_list(request):
         )
     except BadCursor:
         return bad_cursor(request)
+    labels = labels_across(r.unit for r in page.items)
+    for r in page.items:
+        r.unit_label = labels[r.unit.path]  # type: ignore[attr-defined]
     return render(
         request,
         "records/badge_list.html",
@@ -425,7 +431,16 @@ def rating_summary(request):
     visible = OrgUnit.objects.visible_to(request.user)
     unit, error = picked_unit(request, visible, day)
     unit = unit or default_unit(request.user)
-    year = _year(request.GET.get("year", "")) or day.year - (1 if day.month < 10 else 0)
+    year = _year(request.GET.get("year", ""))
+    if year is None:
+        # The year being rated (from October), or the last one rated in the unit: a page
+        # opened in December before any rating of the year is entered shows last year's.
+        year = day.year - (1 if day.month < 10 else 0)
+        if unit is not None:
+            rated = QualityRating.objects.filter(
+                unit__path__startswith=unit.path, year__lte=year
+            ).aggregate(last=Max("year"))["last"]
+            year = rated or year
     rows, total = ratings.summary(unit, year) if unit else ([], None)
     return render(
         request,

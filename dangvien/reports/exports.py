@@ -31,11 +31,24 @@ def plain(value):
     return str(value)
 
 
-def table_bytes(fmt: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """XLSX (written streaming) or CSV in UTF-8 with BOM, for Excel."""
+def xlsx_value(ws, value):
+    """A cell's value; a date as a date cell shown dd/mm/yyyy (sortable, not text)."""
+    value = safe_cell(plain(value))
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = "DD/MM/YYYY"
+        return cell
+    return value
+
+
+def table_bytes(
+    fmt: str, headers: Sequence[str], rows: Iterable[Sequence[object]], title: str = "Danh sách"
+) -> bytes:
+    """XLSX (written streaming, one sheet named `title`) or CSV in UTF-8 with BOM, for
+    Excel."""
     if fmt == "xlsx":
         wb = Workbook(write_only=True)
-        ws = wb.create_sheet()
+        ws = wb.create_sheet(title=title[:31])
         header = []
         for h in headers:
             cell = WriteOnlyCell(ws, value=str(h))
@@ -43,7 +56,7 @@ def table_bytes(fmt: str, headers: Sequence[str], rows: Iterable[Sequence[object
             header.append(cell)
         ws.append(header)
         for row in rows:
-            ws.append([safe_cell(plain(v)) for v in row])
+            ws.append([xlsx_value(ws, v) for v in row])
         out = io.BytesIO()
         wb.save(out)
         return out.getvalue()
