@@ -76,3 +76,20 @@ def test_the_term_card_names_the_term_once(client, personas, org):
     body = client.get("/dashboard/", {"unit": "CITY"}).content.decode()
     assert "so với đầu nhiệm kỳ 2025–2030<" in body
     assert Term(name="nhiem ky XV").span == "XV" and Term(name="Nhiệm kỳ").span == "Nhiệm kỳ"
+
+
+def test_grid_lines_fall_on_round_numbers():
+    """Found in the demo: a chart of members read 7.406 / 7.810 / 8.213, one of
+    admissions 0 / 309 / 617. Every grid line is now a round step from a round base."""
+
+    def ticks(svg: str) -> list[int]:
+        found = re.findall(r'text-anchor="end"[^>]*>([^<]*)</text>', svg)
+        return [int(t.replace(".", "")) for t in found]
+
+    members = ticks(line_chart("x", ["2024", "2025", "today"], [7406, 7810, 8213]))
+    assert members == [7250, 7500, 7750, 8000, 8250]
+    admissions = ticks(bar_chart("x", ["a", "b"], [1110, 300]))
+    assert admissions == [0, 500, 1000, 1500, 2000]
+    for chart in (members, admissions):
+        steps = {b - a for a, b in zip(chart, chart[1:], strict=False)}
+        assert len(steps) == 1 and chart[0] % steps.pop() == 0

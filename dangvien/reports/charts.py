@@ -20,6 +20,19 @@ def _fmt(n: float) -> str:
     return f"{n:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
+def nice_step(raw: float) -> float:
+    """The smallest of 1, 2, 2.5 (from 25 on), 5 × a power of ten that is ≥ `raw`, and
+    at least 1: grid lines at 0, 250, 500… or 7.400, 7.600…, never 7.406 or 309 (counts
+    of people are whole numbers)."""
+    if raw <= 1:
+        return 1
+    power = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 2.5, 5, 10):
+        if m * power >= raw and (m != 2.5 or power >= 10):
+            return m * power
+    return 10 * power
+
+
 def _frame(title: str, body: list[str], top: float, base: float = 0.0) -> str:
     """The frame: grid lines with values from `base` to `base + top`, then the body."""
     ticks = []
@@ -29,7 +42,7 @@ def _frame(title: str, body: list[str], top: float, base: float = 0.0) -> str:
         ticks.append(
             f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="{GRID}"/>'
             f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
-            f'fill="{TEXT}">{_fmt(round(value) if top >= 8 else round(value, 1))}</text>'
+            f'fill="{TEXT}">{_fmt(round(value, 1))}</text>'
         )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
@@ -41,8 +54,8 @@ def _frame(title: str, body: list[str], top: float, base: float = 0.0) -> str:
 def bar_chart(title: str, labels: list[str], values: list[float], marks=None) -> str:
     """Bars for `values`; `marks` (optional, same length) draws a line of reference values
     over them (e.g. the monthly pace a target needs)."""
-    # A multiple of 4: the five grid lines fall on whole numbers, none named twice.
-    top = math.ceil(max([*values, *(marks or []), 1]) * 1.1 / 4) * 4
+    # Four steps of a round size: the five grid lines on round numbers, none named twice.
+    top = 4 * nice_step(max([*values, *(marks or []), 1]) * 1.05 / 4)
     n = max(len(values), 1)
     slot = (WIDTH - LEFT - RIGHT) / n
     scale = (HEIGHT - BOTTOM - TOP) / top
@@ -74,9 +87,17 @@ def bar_chart(title: str, labels: list[str], values: list[float], marks=None) ->
 
 def line_chart(title: str, labels: list[str], values: list[float]) -> str:
     """A line through `values` (e.g. members on 1 January of each year)."""
-    low = min(values, default=0)
-    top = max([*values, 1]) * 1.05
-    base = max(0.0, low * 0.9)
+    # Four steps of a round size from a round base below the lowest value.
+    low, high = min(values, default=0), max([*values, 1])
+
+    def below(step: float) -> float:  # the lowest point is drawn above the bottom line
+        return max(0.0, (math.ceil(low / step) - 1) * step)
+
+    step = nice_step((high - low) * 1.1 / 4)
+    while below(step) + 4 * step < high:
+        step = nice_step(step * 1.01)
+    base = below(step)
+    top = base + 4 * step
     n = max(len(values) - 1, 1)
     span = (WIDTH - LEFT - RIGHT) / n
     scale = (HEIGHT - BOTTOM - TOP) / ((top - base) or 1)
