@@ -415,3 +415,18 @@ def test_latest_transfers_newest_first_a_page_at_a_time(client, org, personas, m
     assert recent(client.get("/transfers/" + back, **VI)) == ["Nơi 5", "Nơi 3", "Nơi 1", "Nơi 4"]
     forged = client.get("/transfers/?cursor=abc", **VI)
     assert forged.status_code == 400 and "không hợp lệ" in forged.content.decode()
+
+
+def test_the_list_names_each_cell_with_its_ward(client, org, personas):
+    """Both sides' cells are called "Chi bộ Tổ dân phố 1": the list adds each one's ward
+    (as the people list does), in transit and once received."""
+    assert issue(client, org, personas).status_code == 302
+    listing = page(client, "/transfers/", personas.city_officer).content.decode()
+    incoming = listing.split('id="incoming"')[1].split("</table>")[0]
+    assert f"{org.cell_a1.name} – {org.ward_a.name}" in incoming
+    assert f"{org.cell_b1.name} – {org.ward_b.name}" in incoming
+    t = Transfer.objects.get()
+    page(client, f"/transfers/{t.pk}/receive/", personas.ward_b_officer, {"on": "20/03/2020"})
+    listing = page(client, "/transfers/", personas.city_officer).content.decode()
+    recent = listing.split('id="recent"')[1].split("</table>")[0]
+    assert f"{org.cell_a1.name} – {org.ward_a.name}" in recent

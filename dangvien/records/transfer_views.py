@@ -22,7 +22,7 @@ from dangvien.core.keyset import BadCursor, bad_cursor, paginate, query_without_
 from dangvien.core.views import get_visible, today
 from dangvien.membership.models import Membership, Stint
 from dangvien.orgs.models import Locality, OrgUnit
-from dangvien.orgs.picker import matching_unit_options, resolve_unit
+from dangvien.orgs.picker import labels_across, matching_unit_options, resolve_unit
 from dangvien.people.models import Person
 
 from . import exits
@@ -484,6 +484,7 @@ def transfer_list(request):
         )
     except BadCursor:
         return bad_cursor(request)
+    name_transfer_units([r["t"] for r in rows] + list(recent.items))
     return render(
         request,
         "records/transfer_list.html",
@@ -495,3 +496,20 @@ def transfer_list(request):
             "may_receive_in": writable_paths(request.user) != [],
         },
     )
+
+
+def name_transfer_units(transfers) -> None:
+    """`from_label`, `to_label`, `received_label`: each unit named with its grassroots
+    organisation where the page's units span several (a cell's name alone is ambiguous
+    across a province), the outside body's name for a unit outside the system."""
+    units = {
+        u.path: u
+        for t in transfers
+        for u in (t.from_unit, t.to_unit, t.received_in)
+        if u is not None
+    }
+    labels = labels_across(units.values())
+    for t in transfers:
+        t.from_label = labels[t.from_unit.path] if t.from_unit else t.outside_body
+        t.to_label = labels[t.to_unit.path] if t.to_unit else t.outside_body
+        t.received_label = labels[t.received_in.path] if t.received_in else ""
