@@ -73,7 +73,9 @@ def test_the_transfer_rows_name_the_cell_joined(org, personas, sent, client):
     joined = f"(Chi bộ tiếp nhận sinh hoạt: {b2.name})"
     page = client.get(f"/people/{sent.membership.person_id}/", HTTP_ACCEPT_LANGUAGE="vi")
     assert joined in page.content.decode()
-    assert joined in client.get("/transfers/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    # The city's list spans two wards: each cell with its ward.
+    listed = f"(Chi bộ tiếp nhận sinh hoạt: {b2.name} – {org.ward_b.name})"
+    assert listed in client.get("/transfers/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
 
 
 @pytest.mark.parametrize(
