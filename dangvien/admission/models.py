@@ -11,6 +11,7 @@ import time
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dangvien.membership.models import Membership
@@ -63,6 +64,15 @@ class Tag(models.TextChoices):
 # The priority groups that tell a personal detail (sex, ethnicity, religion): a role that
 # shows names only sees them neither on a candidate nor as a filter (README: "names only").
 PERSONAL_TAGS = frozenset({Tag.WOMAN, Tag.ETHNIC_MINORITY, Tag.RELIGIOUS})
+
+
+def personal_tag_refused(tag: str) -> str:
+    """Why a role that shows names only may not filter by the group `tag` (the pages and
+    the API say the same)."""
+    return gettext(
+        "Your role shows names only: filtering by the priority group “%(group)s” "
+        "needs the personal-data grant."
+    ) % {"group": Tag(tag).label}
 
 
 def tags_shown(tags, personal: bool) -> list:

@@ -23,7 +23,7 @@ from dangvien.core.keyset import (
 from dangvien.core.views import day_from, get_visible, today
 from dangvien.membership.models import Stint
 from dangvien.orgs.models import Locality, OrgUnit
-from dangvien.orgs.picker import grassroots_names, resolve_unit, unit_label
+from dangvien.orgs.picker import labels_across, resolve_unit
 from dangvien.people.models import Person
 from dangvien.records.cards import without_card
 from dangvien.records.transfers import transfer_alerts, visible_transfers
@@ -34,7 +34,17 @@ from dangvien.stats import fresh
 
 from . import deadlines, documents, services, voiding
 from .forms import CandidateForm, StepForm, default_date, expected_step
-from .models import CLOSED, ORDER, PERSONAL_TAGS, Candidate, Event, Stage, Tag, tags_shown
+from .models import (
+    CLOSED,
+    ORDER,
+    PERSONAL_TAGS,
+    Candidate,
+    Event,
+    Stage,
+    Tag,
+    personal_tag_refused,
+    tags_shown,
+)
 from .services import Step, TransitionError
 
 FORMS = documents.FORM_EVENTS  # the checklist of a dossier
@@ -56,11 +66,9 @@ def chosen_unit(request) -> tuple[OrgUnit | None, str | None]:
 def name_cells(candidates) -> None:
     """`c.cell_label`: the cell with its grassroots organisation where the list spans
     several (a city-wide list); a ward's own list names the cell alone."""
-    names = grassroots_names({c.cell for c in candidates})
-    if len(set(names.values())) <= 1:
-        names = {}
+    labels = labels_across({c.cell for c in candidates})
     for c in candidates:
-        c.cell_label = unit_label(c.cell, names)
+        c.cell_label = labels[c.cell.path]
 
 
 def by_tag(request, unit, qs):
@@ -74,11 +82,7 @@ def by_tag(request, unit, qs):
     if tag not in Tag.values:
         return qs, "", offered, None
     if not personal and tag in PERSONAL_TAGS:
-        error = _(
-            "Your role shows names only: filtering by the priority group “%(group)s” "
-            "needs the personal-data grant."
-        ) % {"group": Tag(tag).label}
-        return qs.none(), tag, offered, error
+        return qs.none(), tag, offered, personal_tag_refused(tag)
     return qs.tagged(tag), tag, offered, None
 
 

@@ -10,7 +10,15 @@ from pydantic import Field, ValidationInfo, field_validator
 from dangvien.accounts.audit import A, log
 from dangvien.accounts.scoping import personal_everywhere
 from dangvien.admission import bounds, deadlines, services
-from dangvien.admission.models import PERSONAL_TAGS, Candidate, Event, Stage, Tag, tags_shown
+from dangvien.admission.models import (
+    PERSONAL_TAGS,
+    Candidate,
+    Event,
+    Stage,
+    Tag,
+    personal_tag_refused,
+    tags_shown,
+)
 from dangvien.admission.services import Step, TransitionError
 from dangvien.api.schemas import INT32, ErrorOut, InvalidOut
 from dangvien.orgs.models import OrgUnit
@@ -202,13 +210,8 @@ def list_candidates(request, filters: Query[Filters]):
         if filters.tag in PERSONAL_TAGS and not personal_everywhere(
             request.user, under=unit.path if unit else None
         ):
-            return Status(
-                400,
-                {
-                    "error": "Vai trò của bạn chỉ xem được họ tên: lọc theo nhóm ưu tiên "
-                    f"“{Tag(filters.tag).label}” cần được cấp quyền xem thông tin cá nhân."
-                },
-            )
+            with translation.override("vi"):  # the API's errors are in Vietnamese
+                return Status(400, {"error": personal_tag_refused(filters.tag)})
         qs = qs.tagged(filters.tag)
     if filters.q:
         qs = qs.filter(person__in=Person.objects.search(filters.q))

@@ -155,7 +155,7 @@ def card_list(request):
     rows: list[Membership] = []
     page, total = None, 0
     # The list carries birth dates: a role showing names only gets a notice, not a "0".
-    names_only = unit is not None and not personal_everywhere(request.user, under=unit.path)
+    names_only = unit is not None and names_only_for(request, unit)
     if unit is not None and not names_only:
         # The same people as `visible_to`, read from the person → scope table: half the
         # time of gathering the scope from stints (1.9 s, not 4.0 s, nationwide at 300k).
@@ -243,8 +243,8 @@ def _due(request):
 
 
 def names_only_for(request, unit: OrgUnit) -> bool:
-    """Whether the user sees some of `unit`'s people by name only: the badge list (which
-    carries their party age) is then a notice, not a "0"."""
+    """Whether the user sees some of `unit`'s people by name only: the card and badge
+    lists (birth dates, party age) are then a notice, not a "0"."""
     return not personal_everywhere(request.user, under=unit.path)
 
 
