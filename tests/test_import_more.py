@@ -400,3 +400,35 @@ def test_listing_someone_under_16_warns_at_once_and_lists_them(org, tmp_path, ca
     assert Candidate.objects.filter(person__citizen_id="064309000456").exists()
     run = ImportRun.objects.filter(kind="candidates").latest("pk")
     assert len(run.warnings) == 1 and "Rơ Châm Hyơk" in run.warnings[0]
+
+
+@pytest.mark.django_db(transaction=True)  # each write its own transaction, as in use
+def test_a_commit_right_after_its_check_keeps_the_checks_matches(org, tmp_path, monkeypatch):
+    """No domain row written between the check and the write (`stats.fresh`'s version
+    unchanged under the chain lock): the write does not match the rows again. One row
+    new, one an update of a person already recorded, both written as checked."""
+    f.person("Đinh Thị Hai", f.D(1985, 4, 2), "F", citizen_id="064185000778")
+    path = xlsx(
+        tmp_path,
+        members.COLUMNS,
+        [
+            members_row(),
+            {
+                **members_row(card="2"),
+                "Số CCCD": "064185000778",
+                "Họ và tên": "Đinh Thị Hai",
+                "Ngày sinh": "02/04/1985",
+                "Giới tính": "Nữ",
+                "Trình độ chuyên môn": "Đại học",
+            },
+        ],
+    )
+    plan = members.validate(path, TODAY)
+    assert plan.ok and (plan.n_new, plan.n_updated) == (1, 1)
+    matched = []
+    monkeypatch.setattr(members, "classify", lambda *a, **k: matched.append(1))
+    members.commit(plan, path, today=TODAY)
+    assert not matched
+    assert Person.objects.filter(citizen_id="064185000777").exists()
+    hai = Person.objects.get(citizen_id="064185000778")
+    assert hai.professional == "UNIVERSITY" and hai.memberships.get().card_number == "2"

@@ -1,7 +1,9 @@
 """Read a spreadsheet (XLSX, or CSV in UTF-8 with or without BOM) row by row, streaming.
 
-A workbook is opened through `guard.open_workbook` (decompression bombs refused before
-parsing, bytes counted while reading); reading stops at IMPORT_MAX_ROWS rows.
+A workbook is read by calamine from a copy that `guard.vetted_copy` made and checked
+(decompression bombs refused before parsing, bytes counted while copying, positions and
+rows bounded), or, for a sheet that copy cannot vouch for, through
+`guard.open_workbook`'s bounded openpyxl reader; reading stops at IMPORT_MAX_ROWS rows.
 """
 
 import csv
@@ -12,8 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from python_calamine import CalamineWorkbook, SheetTypeEnum
 
-from .guard import BROKEN, UnreadableFile, open_workbook, thousands
+from dangvien.core.deploy import private_dir
+
+from .guard import BROKEN, UnreadableFile, open_workbook, thousands, vetted_copy
 
 
 def too_many_rows() -> UnreadableFile:
@@ -80,6 +85,9 @@ def rows(path: str | Path) -> tuple[list[str], Iterator[tuple[int, dict]]]:
 
         return headers, csv_rows()
     if suffix in (".xlsx", ".xlsm"):
+        fast = calamine_rows(path, max_rows)
+        if fast is not None:
+            return fast
         wb = open_workbook(path)
         if not wb.worksheets:
             raise UnreadableFile("Tệp Excel không có trang tính nào.")
@@ -117,6 +125,53 @@ def rows(path: str | Path) -> tuple[list[str], Iterator[tuple[int, dict]]]:
     raise UnreadableFile(f"Chỉ nhận tệp .xlsx hoặc .csv, không nhận “{path.suffix}”.")
 
 
+def cell(value) -> object:
+    """A calamine cell as openpyxl gives it: a whole number an int (calamine reads every
+    number as a float: a CCCD typed as a number must not become "64085000123.0"), an
+    empty cell None, text cleaned."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return clean(value)
+
+
+def calamine_rows(path: Path, max_rows: int) -> tuple[list[str], Iterator[tuple[int, dict]]] | None:
+    """`rows()` of a workbook through calamine, or None when `guard.vetted_copy` sends it
+    to the openpyxl reader. The sheet is read whole (about 0.8 s and 100 MB for 100,000
+    rows of the member template), then handed over row by row."""
+    copy = vetted_copy(path, private_dir(settings.IMPORT_DIR))  # personal data, not /tmp
+    if copy is None:
+        return None
+    try:
+        wb = CalamineWorkbook.from_path(str(copy))
+        sheets = [i for i, m in enumerate(wb.sheets_metadata) if m.typ == SheetTypeEnum.WorkSheet]
+        if not sheets:
+            raise UnreadableFile("Tệp Excel không có trang tính nào.")
+        sheet = wb.get_sheet_by_index(sheets[0])
+        wb.close()
+    except UnreadableFile:
+        raise
+    except Exception as e:  # calamine's errors: a broken part, bad XML, a password
+        raise UnreadableFile(f"Không đọc được tệp Excel: {e}") from e
+    finally:
+        copy.unlink(missing_ok=True)  # the sheet is in memory now
+    if sheet.start is None:
+        raise UnreadableFile("Trang tính đầu tiên trống.")
+    # calamine gives the rows from the sheet's first row on (those above its first cell
+    # empty, as openpyxl does: row 1 is the header row, even empty) and the columns from
+    # its first used column on (the headers and values stay aligned).
+    it = iter(sheet.iter_rows())
+    headers = [str(cell(h) or "") for h in next(it, [])]
+
+    def xlsx_rows():
+        for number, values in enumerate(it, start=2):
+            if number > max_rows:
+                raise too_many_rows()
+            if any(v not in (None, "") for v in values):
+                yield number, dict(zip(headers, (cell(v) for v in values), strict=False))
+
+    return headers, xlsx_rows()
+
+
 def parse_day(value) -> dt.date | None:
     """A date from an Excel date cell, dd/mm/yyyy or yyyy-mm-dd; None if not a date."""
     if isinstance(value, dt.datetime):
@@ -124,6 +179,18 @@ def parse_day(value) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
+        parts = value.split("/")
+        if (  # dd/mm/yyyy, as strptime reads it, without its cost (400,000 dates a file)
+            len(parts) == 3
+            and 1 <= len(parts[0]) <= 2
+            and 1 <= len(parts[1]) <= 2
+            and len(parts[2]) == 4
+            and all(p.isascii() and p.isdigit() for p in parts)
+        ):
+            try:
+                return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
+            except ValueError:
+                return None  # 31/02/2020: no other format reads it either
         for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
             try:
                 return dt.datetime.strptime(value, fmt).date()
@@ -152,6 +219,9 @@ class Plan:
     rows: int = 0
     spill: str | None = None  # checked rows on disk, for a commit that follows
     scope: object = None  # the `base.Scope` the rows were checked for; the commit keeps it
+    # `stats.fresh`'s version when the check began: a commit that finds it unchanged
+    # knows no domain row was written since, and keeps the check's matches.
+    version: int | None = None
 
     @property
     def ok(self) -> bool:

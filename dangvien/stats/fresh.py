@@ -53,8 +53,10 @@ def bump() -> None:
         transaction.on_commit(_bumped, using=conn.alias)
 
 
-def current() -> int:
-    with connections[router.db_for_read(Version)].cursor() as cur:
+def current(using: str | None = None) -> int:
+    """The version (`using`: a database alias, for a check that must not read a lagging
+    replica; by default where the router sends reads)."""
+    with connections[using or router.db_for_read(Version)].cursor() as cur:
         cur.execute(f"SELECT n FROM {Version._meta.db_table} WHERE id = 1")
         row = cur.fetchone()
     return row[0] if row else 0
