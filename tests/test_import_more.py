@@ -432,3 +432,32 @@ def test_a_commit_right_after_its_check_keeps_the_checks_matches(org, tmp_path, 
     assert Person.objects.filter(citizen_id="064185000777").exists()
     hai = Person.objects.get(citizen_id="064185000778")
     assert hai.professional == "UNIVERSITY" and hai.memberships.get().card_number == "2"
+
+
+def test_rows_written_by_copy_are_whole_and_audited(org, tmp_path, monkeypatch):
+    """`core.db.copy_create` (COPY with ids from the sequence, PostgreSQL; bulk_create
+    elsewhere), taken here from the first row: every record of an imported row is
+    written with its links, and each has its audit entry under its own id."""
+    from dangvien.accounts.models import AuditEntry
+    from dangvien.core import db
+
+    monkeypatch.setattr(db, "COPY_FROM", 1)
+    left = {
+        **members_row(card=""),
+        "Số CCCD": "064185000778",
+        "Họ và tên": "Đinh Thị Hai",
+        "Ngày ra khỏi Đảng": "20/10/2016",
+        "Lý do ra khỏi Đảng": "Từ trần",
+    }
+    call_command("import", "members", xlsx(tmp_path, members.COLUMNS, [members_row(), left]))
+    an = Person.objects.get(citizen_id="064185000777")
+    m = an.memberships.get()
+    assert m.card_number == "41234567" and m.cards.get().number == "41234567"
+    assert m.stints.get().unit.code == members_row()["Mã đơn vị"]
+    assert an.residence is not None and an.search_name == "dinh thi hoa"
+    hai = Person.objects.get(citizen_id="064185000778").memberships.get()
+    assert hai.exits.get().on == dt.date(2016, 10, 20)
+    for obj in (an, m, m.stints.get(), m.cards.get(), hai.exits.get()):
+        assert AuditEntry.objects.filter(
+            model=obj._meta.label_lower, object_id=str(obj.pk), action="CREATE"
+        ).exists()

@@ -8,6 +8,6 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
-        from . import deploy
+        from . import db, deploy  # noqa: F401 (db registers the `__any` lookup)
 
         connection_created.connect(deploy.private_sqlite_file)

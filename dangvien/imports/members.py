@@ -23,7 +23,7 @@ from dangvien.admission.bounds import EARLIEST
 from dangvien.admission.services import OutOfScope
 from dangvien.core.bulk import many_writes, touched
 from dangvien.core.civil import add_years
-from dangvien.core.db import analyze
+from dangvien.core.db import analyze, copy_create
 from dangvien.core.deploy import private_dir
 from dangvien.core.text import clean_name, search_key
 from dangvien.membership.models import ExitReason, Membership, Stint
@@ -709,23 +709,23 @@ def write_new(
             if cccd:
                 by_cccd[cccd] = person
         people.append(person)
-    Person.objects.bulk_create(created)
+    copy_create(Person, created)
     # Where they live, "since before the records begin": the file says nothing of when.
     residences = first_residences(created)
-    Residence.objects.bulk_create(residences)
+    copy_create(Residence, residences)
     memberships = [
         Membership(person=person, ceremony_on=r["ceremony_on"], **membership_values(r))
         for person, r in zip(people, records, strict=True)
     ]
-    Membership.objects.bulk_create(memberships)
+    copy_create(Membership, memberships)
     stints = [
         first_stint(m, units[r["unit_id"]]) for m, r in zip(memberships, records, strict=True)
     ]
-    Stint.objects.bulk_create(stints)
+    copy_create(Stint, stints)
     touched(p.pk for p in people)  # bulk_create sends no model signal
     exits, cards = mirrored_records(memberships)
-    ExitDecision.objects.bulk_create(exits)
-    PartyCard.objects.bulk_create(cards)
+    copy_create(ExitDecision, exits)
+    copy_create(PartyCard, cards)
     log_created(
         [*created, *residences, *memberships, *stints, *exits, *cards],
         user=by,

@@ -45,7 +45,7 @@ def keys_for(paths: list[str] | None, places: list[str] | None) -> list[str]:
 
 def compute(**lookups) -> dict[int, tuple[str, set[str]]]:
     """{person id: (search name, keys)} from the rows, for the persons whose id meets
-    `lookups` (`in=[…]`, or `gte=…, lt=…`)."""
+    `lookups` (`any=[…]`, `core.db.AnyOf`; or `gte=…, lt=…`)."""
     from dangvien.admission.models import Candidate
     from dangvien.membership.models import Stint
     from dangvien.records.models import Transfer
@@ -164,9 +164,9 @@ def refresh(person_ids: Iterable[int], chunk: int = 2000) -> None:
     with transaction.atomic(), connection.cursor() as cur:
         for i in range(0, len(ids), chunk):
             part = ids[i : i + chunk]
-            PersonScope.objects.filter(person_id__in=part).delete()
-            PersonScopeWord.objects.filter(person_id__in=part).delete()
-            write(cur, compute(**{"in": part}))
+            PersonScope.objects.filter(person_id__any=part).delete()
+            PersonScopeWord.objects.filter(person_id__any=part).delete()
+            write(cur, compute(any=part))
 
 
 def rebuild(batch: int = 20_000, words: bool = True) -> int:

@@ -9,6 +9,7 @@ the caller's transaction.
 """
 
 import datetime as dt
+import json
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -87,17 +88,17 @@ def load(person_ids: Iterable[int], superiors: dict[int, list[int]] | None = Non
     ids = list(set(person_ids))
     people = {
         p["id"]: p
-        for p in Person.objects.filter(pk__in=ids).values(
+        for p in Person.objects.filter(pk__any=ids).values(
             *PERSON_FIELDS, eth=F("ethnicity__code"), rel=F("religion__code")
         )
     }
     memberships: dict[int, list] = defaultdict(list)
-    for m in Membership.objects.filter(person__in=ids).values(
+    for m in Membership.objects.filter(person_id__any=ids).values(
         "id", "person_id", "decision_on", "ceremony_on", "confirmed_on", "exit_on"
     ):
         memberships[m["person_id"]].append(m)
     stints: dict[int, list] = defaultdict(list)
-    for s in Stint.objects.filter(membership__person__in=ids).values(
+    for s in Stint.objects.filter(membership__person_id__any=ids).values(
         "id",
         "membership_id",
         "unit_id",
@@ -108,7 +109,7 @@ def load(person_ids: Iterable[int], superiors: dict[int, list[int]] | None = Non
     ):
         stints[s["person_id"]].append(s)
     exemptions: dict[int, list] = defaultdict(list)
-    for e in Exemption.objects.filter(membership__person__in=ids).values(
+    for e in Exemption.objects.filter(membership__person_id__any=ids).values(
         "membership_id", "start_on", "end_on", person_id=F("membership__person_id")
     ):
         exemptions[e["person_id"]].append(e)
@@ -142,7 +143,7 @@ def changes(ids: list[int], deltas: Deltas) -> None:
     old = {
         pk: decode(data)
         for pk, data in PersonStat.objects.select_for_update()
-        .filter(pk__in=ids)
+        .filter(pk__any=ids)
         .values_list("person_id", "data")
     }
     changed, gone, fresh = [], [], []
@@ -157,13 +158,22 @@ def changes(ids: list[int], deltas: Deltas) -> None:
             changed.append(PersonStat(person_id=pk, data=encode(new[pk])))
         else:
             fresh.append(PersonStat(person_id=pk, data=encode(new[pk])))
-    PersonStat.objects.filter(pk__in=gone).delete()
+    PersonStat.objects.filter(pk__any=gone).delete()
     PersonStat.objects.bulk_update(changed, ["data"], batch_size=500)
     # A person deleted in this transaction has no row to point at.
     alive = set(
-        Person.objects.filter(pk__in=[s.person_id for s in fresh]).values_list("pk", flat=True)
+        Person.objects.filter(pk__any=[s.person_id for s in fresh]).values_list("pk", flat=True)
     )
-    PersonStat.objects.bulk_create([s for s in fresh if s.person_id in alive])
+    born = [s for s in fresh if s.person_id in alive]
+    if connection.vendor == "postgresql" and born:
+        # COPY: bulk_create sends the JSON as one array parameter, which psycopg escapes
+        # in Python character by character (7.5 s of 100,000 contributions).
+        with connection.cursor() as cur:
+            write_rows(
+                cur, P, ["person_id", "data"], [(s.person_id, json.dumps(s.data)) for s in born]
+            )
+    else:
+        PersonStat.objects.bulk_create(born)
 
 
 T = UnitCount._meta.db_table
