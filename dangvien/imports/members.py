@@ -548,7 +548,8 @@ def validate(
 ) -> Plan:
     """Check the whole file (streaming) and count what a commit would do. The checked
     rows go to a spill file in IMPORT_DIR (plain values, a chunk at a time), so the
-    commit need not parse the spreadsheet again; memory stays that of one chunk. A plan
+    commit need not parse the spreadsheet again; memory stays that of one chunk (and of
+    the sheet, for an XLSX that calamine reads whole: `reader.calamine_rows`). A plan
     that will not be committed is `discard()`ed."""
     plan = Plan(sha256=file_hash(path), version=version_now())
     lk = Lookups(scope)
