@@ -33,6 +33,7 @@ def test_upload_preview_then_write(client, personas, settings):
     assert run.status == S.READY and (run.new, run.updated, run.unchanged) == (1, 0, 0)
     page = client.get(f"/imports/{run.pk}/").content.decode()
     assert 'id="count-new">1<' in page and "Ghi vào cơ sở dữ liệu" in page
+    assert f"Mã băm của tệp (SHA-256)</dt><dd><code>{run.sha256}" in page
     assert not Person.objects.filter(citizen_id="064185000777").exists()  # a preview only
     assert client.post(f"/imports/{run.pk}/write/").status_code == 302
     run.refresh_from_db()
