@@ -228,6 +228,13 @@ class BoundedSheet(ReadOnlyWorksheet):
                     return
 
 
+def too_many_strings(limit: int) -> UnreadableFile:
+    return UnreadableFile(
+        f"Tệp Excel có hơn {thousands(limit)} chuỗi ký tự dùng chung, quá nhiều cho giới "
+        "hạn dòng (IMPORT_MAX_ROWS): hãy chia thành nhiều tệp nhỏ hơn"
+    )
+
+
 STRINGS_PER_ROW = 10  # distinct texts a row may add to the shared-string table
 SI_TAG = f"{{{SHEET_MAIN_NS}}}si"
 
@@ -251,11 +258,7 @@ class GuardedReader(ExcelReader):
                     strings.append(Text.from_tree(node).content.replace("x005F_", ""))
                     root.clear()
                     if len(strings) > limit:
-                        raise UnreadableFile(
-                            f"Tệp Excel có hơn {thousands(limit)} chuỗi ký tự dùng chung, "
-                            "quá nhiều cho giới hạn dòng (IMPORT_MAX_ROWS): hãy chia thành "
-                            "nhiều tệp nhỏ hơn"
-                        )
+                        raise too_many_strings(limit)
         self.shared_strings = strings
 
     def read_worksheets(self) -> None:
@@ -302,6 +305,9 @@ def open_workbook(path: str | Path, budget_mb: int | None = None):
 # bounded openpyxl parser above instead.
 CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,10})"')
 CELL_TAGS = (b"<c ", b"<c>", b"<c/>")
+# What copying a damaged archive raises (UnreadableFile, a subclass of ValueError, is
+# passed on as it is).
+DAMAGED = (OSError, zipfile.BadZipFile, zlib.error, EOFError, ValueError)
 SI_TAGS = (b"<si>", b"<si ")
 
 
@@ -389,11 +395,7 @@ def vetted_copy(path: Path, folder: Path) -> Path | None:
                             scan.feed(chunk)
                 scan.feed(b"", last=True)
                 if shared > limit:
-                    raise UnreadableFile(
-                        f"Tệp Excel có hơn {thousands(limit)} chuỗi ký tự dùng chung, "
-                        "quá nhiều cho giới hạn dòng (IMPORT_MAX_ROWS): hãy chia thành "
-                        "nhiều tệp nhỏ hơn"
-                    )
+                    raise too_many_strings(limit)
             if not scan.plain():
                 target.unlink(missing_ok=True)
                 return None
@@ -405,13 +407,9 @@ def vetted_copy(path: Path, folder: Path) -> Path | None:
                 )
             if scan.last_row() > settings.IMPORT_MAX_ROWS + 1:  # and the header
                 raise too_many_rows()
-    except UnreadableFile:
+    except BaseException as e:
         target.unlink(missing_ok=True)
-        raise
-    except (OSError, zipfile.BadZipFile, zlib.error, EOFError, ValueError) as e:
-        target.unlink(missing_ok=True)
+        if isinstance(e, UnreadableFile) or not isinstance(e, DAMAGED):
+            raise
         raise UnreadableFile(f"Tệp Excel bị hỏng: {e}") from e
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
     return target
