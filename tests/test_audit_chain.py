@@ -8,8 +8,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from dangvien.accounts import chain
-from dangvien.accounts.audit import A, log, log_created
+from dangvien.accounts.audit import A, log, log_created, snapshot
 from dangvien.accounts.models import AuditEntry
+from dangvien.membership.models import Stint
 
 from . import factories as f
 
@@ -150,6 +151,27 @@ def test_bulk_entries_are_chained_in_one_pass(org, django_assert_max_num_queries
         log_created(people * 400, detail="bulk")
     assert AuditEntry.objects.count() == before + 1200
     assert chain.verify() == (before + 1200, None)
+
+
+def test_a_bulk_row_has_every_field_of_an_entry_but_its_id():
+    fields = {f.attname for f in AuditEntry._meta.concrete_fields if not f.primary_key}
+    assert set(chain.ROW_FIELDS) == fields
+
+
+def test_a_bulk_entry_stores_what_a_single_entry_would(org):
+    stint = Stint.objects.get(membership__person=org.an)
+    log_created([stint] * 1000, detail="bulk")  # COPY on PostgreSQL, bulk_create on SQLite
+    e = AuditEntry.objects.filter(detail="bulk").order_by("seq").last()
+    assert (e.action, e.model, e.object_id, e.person_id, e.unit_path) == (
+        A.CREATE,
+        "membership.stint",
+        str(stint.pk),
+        org.an.pk,
+        org.cell_a1.path,
+    )
+    assert e.after == snapshot(stint) and e.after["start_on"] == "2005-06-01"
+    assert e.object_repr == str(stint)[:200] and e.before is None
+    assert chain.verify()[1] is None  # the digest over the stored `after` holds
 
 
 def test_redaction_keeps_the_chain_verifiable(logged, org):

@@ -9,6 +9,7 @@ user actions.
 import contextvars
 import datetime as dt
 import decimal
+import functools
 import ipaddress
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -169,33 +170,39 @@ def log(
 
 
 def log_created(objs: list[models.Model], *, user=None, detail: str = "") -> None:
-    """One CREATE entry per record written in bulk (bulk_create sends no signals)."""
+    """One CREATE entry per record written in bulk (bulk_create sends no signals), as
+    plain rows (`chain.Row`): an import writes hundreds of thousands."""
     request = _request.get()
     user = user or (getattr(request, "user", None) if request else None)
     authenticated = bool(user is not None and user.is_authenticated)
+    user_id = user.pk if authenticated else None
+    username = user.get_username() if authenticated else ("" if request else "system")
+    ip, detail = client_ip(request), detail[:400]
     entries = []
     for obj in objs:
         pid, path = subject_of(obj)
         entries.append(
-            AuditEntry(
-                user_id=user.pk if authenticated else None,
-                username=user.get_username() if authenticated else ("" if request else "system"),
-                ip=client_ip(request),
+            chain.Row(
+                user_id=user_id,
+                username=username,
+                ip=ip,
                 action=A.CREATE,
                 model=obj._meta.label_lower,
                 object_id=str(obj.pk),
                 object_repr=str(obj)[:200],
                 person_id=pid,
                 unit_path=path,
+                before=None,
                 after=snapshot(obj),
-                detail=detail[:400],
+                detail=detail,
             )
         )
     chain.append(entries)  # hashed in Python, in order, then inserted in bulk
 
 
-def subject_of(obj: models.Model) -> tuple[int | None, str]:
-    """The person a record is about, and the unit path it belongs to (for filtering)."""
+@functools.cache
+def _subjects() -> dict[str, tuple]:
+    """The model classes `subject_of` tells apart, imported once (not on every call)."""
     from dangvien.admission.models import Candidate, CandidateTag, Event
     from dangvien.membership.models import Membership, Stint
     from dangvien.orgs.models import LocalityCell, OrgUnit
@@ -204,43 +211,64 @@ def subject_of(obj: models.Model) -> tuple[int | None, str]:
 
     from .models import Role
 
-    if isinstance(obj, Person):
+    return {
+        "person": (Person,),
+        "by_person_id": (Position, Membership, Residence, records.Badge),
+        "member_records": records.MEMBER_RECORDS,
+        "stint": (Stint,),
+        "candidate": (Candidate,),
+        "of_candidate": (Event, CandidateTag),
+        "unit": (OrgUnit,),
+        "cell": (LocalityCell,),
+        "role": (Role,),
+    }
+
+
+def subject_of(obj: models.Model) -> tuple[int | None, str]:
+    """The person a record is about, and the unit path it belongs to (for filtering)."""
+    k = _subjects()
+    if isinstance(obj, k["person"]):
         return obj.pk, ""
-    if isinstance(obj, Position | Membership | Residence | records.Badge):
-        return obj.person_id, ""
-    if isinstance(obj, records.MEMBER_RECORDS):
+    if isinstance(obj, k["by_person_id"]):
+        return obj.person_id, ""  # type: ignore[attr-defined]
+    if isinstance(obj, k["member_records"]):
         unit = getattr(obj, "to_unit", None) or getattr(obj, "from_unit", None)
         unit = unit or getattr(obj, "unit", None) or getattr(obj, "host_unit", None)
         person_id = obj.membership.person_id  # type: ignore[attr-defined]
         return person_id, unit.path if unit else ""
-    if isinstance(obj, Stint):
-        return obj.membership.person_id, obj.unit.path
-    if isinstance(obj, Candidate):
-        return obj.person_id, obj.cell.path
-    if isinstance(obj, Event | CandidateTag):
-        return obj.candidate.person_id, obj.candidate.cell.path
-    if isinstance(obj, OrgUnit):
-        return None, obj.path
-    if isinstance(obj, LocalityCell):
-        return None, obj.cell.path
-    if isinstance(obj, Role):
-        return None, obj.unit.path
+    if isinstance(obj, k["stint"]):
+        return obj.membership.person_id, obj.unit.path  # type: ignore[attr-defined]
+    if isinstance(obj, k["candidate"]):
+        return obj.person_id, obj.cell.path  # type: ignore[attr-defined]
+    if isinstance(obj, k["of_candidate"]):
+        return obj.candidate.person_id, obj.candidate.cell.path  # type: ignore[attr-defined]
+    if isinstance(obj, k["unit"]):
+        return None, obj.path  # type: ignore[attr-defined]
+    if isinstance(obj, k["cell"]):
+        return None, obj.cell.path  # type: ignore[attr-defined]
+    if isinstance(obj, k["role"]):
+        return None, obj.unit.path  # type: ignore[attr-defined]
     return None, ""
 
 
 SECRET_FIELDS = {"password"}
 
 
+@functools.cache
+def _snapshot_fields(model: type[models.Model]) -> tuple[tuple[str, bool], ...]:
+    return tuple((f.attname, f.name in SECRET_FIELDS) for f in model._meta.concrete_fields)
+
+
 def snapshot(obj: models.Model) -> dict:
     """The concrete field values of a record, JSON-safe; secrets only as 'changed'."""
     out: dict = {}
-    for f in obj._meta.concrete_fields:
-        value = getattr(obj, f.attname)
-        if f.name in SECRET_FIELDS:
+    for attname, secret in _snapshot_fields(type(obj)):
+        value = getattr(obj, attname)
+        if secret:
             value = "••••" if value else ""
         elif isinstance(value, dt.date | dt.datetime | decimal.Decimal):
             value = str(value)
-        out[f.attname] = value
+        out[attname] = value
     return out
 
 
