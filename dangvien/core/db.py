@@ -77,3 +77,40 @@ def copy_create(model: type[Model], objs: list) -> list:
         obj._state.adding = False
         obj._state.db = conn.alias
     return objs
+
+
+def drop_reference_checks(schema_editor, model, columns: list[str], indexes: bool) -> None:
+    """For a migration: drop the database's foreign-key constraints on these columns of a
+    table derived from the rows (the precomputed counts, the person → scope tables), and
+    with `indexes` their single-column indexes, which a wider unique index leading with
+    the column already serves. Django still deletes the rows with their person or unit
+    (its `on_delete` runs in Python); the database no longer checks each new row's
+    reference at COMMIT, which on an import of 100,000 members meant millions of checks
+    (see migration stats.0007). SQLite keeps its constraints: dropping one would rebuild
+    the table."""
+    conn = schema_editor.connection
+    with conn.cursor() as cur:
+        found = conn.introspection.get_constraints(cur, model._meta.db_table)
+    for name, c in sorted(found.items()):
+        if c["columns"] not in [[col] for col in columns]:
+            continue
+        if c["foreign_key"] and conn.vendor == "postgresql":
+            schema_editor.execute(
+                f"ALTER TABLE {conn.ops.quote_name(model._meta.db_table)} "
+                f"DROP CONSTRAINT {conn.ops.quote_name(name)}"
+            )
+        elif indexes and c["index"] and not (c["unique"] or c["primary_key"]):
+            schema_editor.execute(f"DROP INDEX {conn.ops.quote_name(name)}")
+
+
+def restore_reference_checks(schema_editor, model, columns: list[str], indexes: bool) -> None:
+    """The reverse of `drop_reference_checks`, as Django would have created them."""
+    conn = schema_editor.connection
+    for column in columns:
+        field = next(f for f in model._meta.concrete_fields if f.column == column)
+        if conn.vendor == "postgresql":
+            schema_editor.execute(
+                schema_editor._create_fk_sql(model, field, "_fk_%(to_table)s_%(to_column)s")
+            )
+        if indexes:
+            schema_editor.execute(schema_editor._create_index_sql(model, fields=[field]))

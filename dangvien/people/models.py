@@ -488,7 +488,11 @@ class PersonScope(models.Model):
 
     # Indexed by the unique (person, key), which leads with it.
     person = models.ForeignKey(
-        Person, on_delete=models.CASCADE, related_name="scopes", db_index=False
+        Person,
+        on_delete=models.CASCADE,
+        related_name="scopes",
+        db_index=False,
+        db_constraint=False,  # derived rows: migration 0008
     )
     key = models.CharField(max_length=402)
     search_name = models.CharField(max_length=128)
@@ -512,7 +516,11 @@ class PersonScopeWord(models.Model):
 
     # Indexed by the migration (person_scope_word_person), after the rows.
     person = models.ForeignKey(
-        Person, on_delete=models.CASCADE, related_name="scope_words", db_index=False
+        Person,
+        on_delete=models.CASCADE,
+        related_name="scope_words",
+        db_index=False,
+        db_constraint=False,  # derived rows: migration 0008
     )
     key = models.CharField(max_length=402)
     suffix = models.CharField(max_length=128)

@@ -15,9 +15,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+# The count tables are derived from the rows: no database check of each row's unit or
+# person, and no index of the unit's own where a unique index leads with it (migration
+# 0007). Django still deletes them with their unit or person.
 class UnitCount(models.Model):
     unit = models.ForeignKey(
-        "orgs.OrgUnit", on_delete=models.CASCADE, related_name="+", verbose_name=_("unit")
+        "orgs.OrgUnit",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("unit"),
+        db_constraint=False,
+        db_index=False,
     )
     key = models.CharField(max_length=40)
     since = models.DateField()
@@ -41,7 +49,13 @@ class UnitCount(models.Model):
 class StatKey(models.Model):
     """The keys a unit has counts for: the list the report seeks one by one."""
 
-    unit = models.ForeignKey("orgs.OrgUnit", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(
+        "orgs.OrgUnit",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     key = models.CharField(max_length=40)
     # The birth month of a birth-day key ("d:03:…"), 0 for every other key: the report
     # reads the day keys of one or two months only.
@@ -61,7 +75,11 @@ class PersonStat(models.Model):
     adds the new contribution, whichever rows changed and however they were written."""
 
     person = models.OneToOneField(
-        "people.Person", on_delete=models.CASCADE, primary_key=True, related_name="+"
+        "people.Person",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        db_constraint=False,
     )
     data = models.JSONField(default=dict)
 
