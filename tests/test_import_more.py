@@ -457,6 +457,8 @@ def test_rows_written_by_copy_are_whole_and_audited(org, tmp_path, monkeypatch):
     assert an.residence is not None and an.search_name == "dinh thi hoa"
     hai = Person.objects.get(citizen_id="064185000778").memberships.get()
     assert hai.exits.get().on == dt.date(2016, 10, 20)
+    assert hai.exits.get().recorded_at is not None  # auto_now_add: prepared, not copied as is
+    assert an.birth_date == dt.date(1985, 3, 12) and isinstance(an.youth_union_member, bool)
     for obj in (an, m, m.stints.get(), m.cards.get(), hai.exits.get()):
         assert AuditEntry.objects.filter(
             model=obj._meta.label_lower, object_id=str(obj.pk), action="CREATE"

@@ -1,7 +1,7 @@
 """Database housekeeping shared by the bulk writers (demo, imports)."""
 
 from django.core.exceptions import EmptyResultSet
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import Field, ForeignObject, Model
 from django.db.models.lookups import In
 
@@ -44,6 +44,31 @@ ForeignObject.register_lookup(AnyOf)  # relations keep lookups of their own
 
 # From this many rows, `copy_create` writes by COPY on PostgreSQL.
 COPY_FROM = 200
+# Fields whose stored value is the attribute as it is (psycopg adapts it): no
+# `pre_save` or preparation per value. Exact types: a subclass (DateTimeField is a
+# DateField) may prepare its values.
+PLAIN = {
+    models.AutoField,
+    models.BigAutoField,
+    models.BooleanField,
+    models.CharField,
+    models.DateField,
+    models.ForeignKey,
+    models.IntegerField,
+    models.OneToOneField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.SmallIntegerField,
+    models.TextField,
+}
+
+
+def plain(f: Field) -> bool:
+    return (
+        type(f) in PLAIN
+        and not getattr(f, "auto_now", False)
+        and not getattr(f, "auto_now_add", False)
+    )
 
 
 def copy_create(model: type[Model], objs: list) -> list:
@@ -70,9 +95,14 @@ def copy_create(model: type[Model], objs: list) -> list:
             obj._prepare_related_fields_for_save(operation_name="bulk_create")
             setattr(obj, pk.attname, pk_value)
         columns = ", ".join(quote(f.column) for f in fields)
+        names = [f.attname for f in fields]
+        prepared = [(i, f) for i, f in enumerate(fields) if not plain(f)]
         with cur.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
             for obj in objs:
-                copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields])
+                row = [getattr(obj, name) for name in names]
+                for i, f in prepared:
+                    row[i] = f.get_db_prep_save(f.pre_save(obj, True), conn)
+                copy.write_row(row)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = conn.alias
