@@ -147,3 +147,30 @@ def test_personal_filters_need_personal_sight_of_everyone_filtered(client, perso
     # The grant lifts the refusal.
     Role.objects.filter(user=mixed, kind=Role.Kind.LEADER).update(personal_data=True)
     assert personal_everywhere(mixed)
+
+
+def test_a_names_only_leader_is_not_offered_personal_filters_or_columns(client, personas, org):
+    """Names only and no personal grant anywhere: the list offers the name, unit and
+    status filters and shows no personal column; a forged personal filter is still
+    refused in words. A role with a grant somewhere keeps every filter (it may use them
+    inside that subtree)."""
+    from dangvien.accounts.models import Role
+
+    from . import factories as f
+
+    leader = f.user("leader.only", Role.Kind.LEADER, org.ward_a)
+    client.force_login(leader)
+    page = client.get(reverse("person_list"), HTTP_ACCEPT_LANGUAGE="vi")
+    body = page.content.decode()
+    assert [b.name for b in page.context["form"].shown()] == ["q", "unit", "status"]
+    assert 'name="religion"' not in body and "Tôn giáo" not in body and "Ngày sinh" not in body
+    assert "Nguyễn Văn An" in body
+    forged = client.get(reverse("person_list"), {"religion": "believer"}, HTTP_ACCEPT_LANGUAGE="vi")
+    assert "chỉ xem được họ tên" in forged.content.decode()
+    assert not forged.context["page"].items
+    Role.objects.create(user=leader, kind=Role.Kind.CELL_SECRETARY, unit=org.cell_a1)
+    mixed = client.get(reverse("person_list"), HTTP_ACCEPT_LANGUAGE="vi")
+    assert 'name="religion"' in mixed.content.decode()
+    client.force_login(personas.ward_a_officer)
+    officer = client.get(reverse("person_list"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert 'name="religion"' in officer and "Ngày sinh" in officer

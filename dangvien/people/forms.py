@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from dangvien.accounts.scoping import personal_everywhere
+from dangvien.accounts.scoping import names_only_paths, personal_everywhere, scope_paths
 from dangvien.core.dates import add_years
 from dangvien.membership.models import Membership, Stint, full_on_q, member_on_q
 from dangvien.orgs.models import OrgUnit
@@ -77,6 +77,14 @@ class PersonFilter(forms.Form):
     def __init__(self, *args, user=None, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
         self.user, self.today = user, today
+        # A role that shows names only, with no personal-data grant anywhere, is not
+        # offered the personal filters or columns (a forged one is still refused: clean).
+        self.names_only = bool(
+            user is not None
+            and user.is_authenticated
+            and names_only_paths(user)
+            and scope_paths(user, personal=True) == []
+        )
         cast(forms.ChoiceField, self.fields["ethnicity"]).choices = [
             ("", _("Any")),
             ("minority", _("Ethnic minorities")),
@@ -87,6 +95,10 @@ class PersonFilter(forms.Form):
             ("believer", _("Religious believers")),
             *[(r.code, r.name) for r in Religion.objects.all()],
         ]
+
+    def shown(self) -> list[forms.BoundField]:
+        """The filters the page offers."""
+        return [f for f in self if not (self.names_only and f.name in PERSONAL_FILTERS)]
 
     def clean_unit(self):
         typed = self.cleaned_data["unit"].strip()
