@@ -105,3 +105,35 @@ def test_the_new_wards_chart_of_members_carries_the_wards_it_replaced(
     page = client.get("/dashboard/", {"unit": "WARDAB"})
     history = dict(page.context["history"])
     assert history["2018"] == counts[dt.date(2018, 1, 1)]
+
+
+def test_the_new_wards_chart_carries_the_cells_moved_under_it_from_elsewhere(org, merged):
+    """A school's grassroots cell under the city moved under the new ward the day it began
+    (the 2025 reform did this to Pleiku's school cells): its members count in the ward's
+    history before that day, once; the cells of the replaced wards are not counted twice."""
+    from dangvien.reports.dashboard import history_sources, members_on, members_on_days
+
+    day, ward_ab, _cell = merged
+    school = f.unit("SCH", "Chi bộ Trường THCS", K.GRASSROOTS_CELL, org.city)
+    school_p = f.unit("SCH-P", "Chi bộ Trường THCS", K.GRASSROOTS_CELL, ward_ab, valid_from=day)
+    school.valid_to = day
+    school.save(update_fields=["valid_to"])
+    school.successors.add(school_p)
+    teacher = f.person("Phạm Thị Giáo", dt.date(1985, 2, 2), "F", citizen_id="064185999001")
+    f.member(teacher, school, ceremony=dt.date(2012, 5, 1))
+    stint = Stint.objects.get(membership__person=teacher)
+    stint.end_on, stint.reason_out = day, Stint.ReasonOut.REORGANISED
+    stint.save(update_fields=["end_on", "reason_out"])
+    Stint.objects.create(
+        membership=stint.membership, unit=school_p, start_on=day, reason_in="REORGANISED"
+    )
+    assert codes(history_sources(ward_ab)) == {"WARDA", "WARDB", "SCH"}  # not A1 again
+    before = day - dt.timedelta(days=1)
+    counts = members_on_days(ward_ab, [before, day])
+    expected = sum(members_on(u, before) for u in (org.ward_a, org.ward_b, school))
+    assert (
+        counts[before]
+        == expected
+        == members_on(org.ward_a, before) + members_on(org.ward_b, before) + 1
+    )
+    assert counts[day] == members_on(ward_ab, day) == 2  # An in AB1, the teacher in SCH-P

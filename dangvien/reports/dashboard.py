@@ -42,10 +42,23 @@ def members_on_days(
     before = sorted({d for d in days if d < unit.valid_from})
     if before:
         seen = seen | {unit.pk}  # (a loop of successors, were one recorded, ends here)
-        for earlier in OrgUnit.objects.filter(successors=unit).exclude(pk__in=seen):
+        for earlier in history_sources(unit).exclude(pk__in=seen):
             for d, n in members_on_days(earlier, before, seen).items():
                 counts[d] += n
     return counts
+
+
+def history_sources(unit: OrgUnit):
+    """The units whose members were `unit`'s before it began: the units it replaced, and
+    those that units of its subtree formed the same day replaced from elsewhere (the 2025
+    reform moved the city's school cells under the new wards: without them phường
+    Pleiku's chart jumped by their 100 members on 01/07/2025). A unit under another of
+    them is left out: its members are counted with it."""
+    born = OrgUnit.objects.filter(valid_from=unit.valid_from, path__startswith=unit.path)
+    found = list(OrgUnit.objects.filter(Q(successors=unit) | Q(successors__in=born)).distinct())
+    paths = sorted({u.path for u in found})
+    top = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
+    return OrgUnit.objects.filter(pk__in=[u.pk for u in found if u.path in top])
 
 
 def history_start(unit: OrgUnit, day: dt.date) -> int:
