@@ -22,8 +22,14 @@ from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.http import HttpRequest, HttpResponse
 
+from dangvien.admission.models import CalendarDay, Candidate, CandidateTag, Event
+from dangvien.membership.models import Membership, Stint
+from dangvien.orgs.models import Locality, LocalityCell, OrgUnit
+from dangvien.people.models import Person, Position, Residence
+from dangvien.records import models as records
+
 from . import chain
-from .models import AuditEntry
+from .models import AuditEntry, Role
 
 _request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
     "audit_request", default=None
@@ -200,54 +206,29 @@ def log_created(objs: list[models.Model], *, user=None, detail: str = "") -> Non
     chain.append(entries)  # hashed in Python, in order, then inserted in bulk
 
 
-@functools.cache
-def _subjects() -> dict[str, tuple]:
-    """The model classes `subject_of` tells apart, imported once (not on every call)."""
-    from dangvien.admission.models import Candidate, CandidateTag, Event
-    from dangvien.membership.models import Membership, Stint
-    from dangvien.orgs.models import LocalityCell, OrgUnit
-    from dangvien.people.models import Person, Position, Residence
-    from dangvien.records import models as records
-
-    from .models import Role
-
-    return {
-        "person": (Person,),
-        "by_person_id": (Position, Membership, Residence, records.Badge),
-        "member_records": records.MEMBER_RECORDS,
-        "stint": (Stint,),
-        "candidate": (Candidate,),
-        "of_candidate": (Event, CandidateTag),
-        "unit": (OrgUnit,),
-        "cell": (LocalityCell,),
-        "role": (Role,),
-    }
-
-
 def subject_of(obj: models.Model) -> tuple[int | None, str]:
     """The person a record is about, and the unit path it belongs to (for filtering)."""
-    k = _subjects()
-    if isinstance(obj, k["person"]):
+    if isinstance(obj, Person):
         return obj.pk, ""
-    if isinstance(obj, k["by_person_id"]):
-        return obj.person_id, ""  # type: ignore[attr-defined]
-    if isinstance(obj, k["member_records"]):
+    if isinstance(obj, Position | Membership | Residence | records.Badge):
+        return obj.person_id, ""
+    if isinstance(obj, records.MEMBER_RECORDS):
         unit = getattr(obj, "to_unit", None) or getattr(obj, "from_unit", None)
         unit = unit or getattr(obj, "unit", None) or getattr(obj, "host_unit", None)
         person_id = obj.membership.person_id  # type: ignore[attr-defined]
         return person_id, unit.path if unit else ""
-    if isinstance(obj, k["stint"]):
-        return obj.membership.person_id, obj.unit.path  # type: ignore[attr-defined]
-    if isinstance(obj, k["candidate"]):
-        return obj.person_id, obj.cell.path  # type: ignore[attr-defined]
-    if isinstance(obj, k["of_candidate"]):
-        return obj.candidate.person_id, obj.candidate.cell.path  # type: ignore[attr-defined]
-    if isinstance(obj, k["unit"]):
-        return None, obj.path  # type: ignore[attr-defined]
-    if isinstance(obj, k["cell"]):
-        return None, obj.cell.path  # type: ignore[attr-defined]
-    if isinstance(obj, k["role"]):
-        return None, obj.unit.path  # type: ignore[attr-defined]
+    if isinstance(obj, Stint):
+        return obj.membership.person_id, obj.unit.path
+    if isinstance(obj, Candidate):
+        return obj.person_id, obj.cell.path
+    if isinstance(obj, Event | CandidateTag):
+        return obj.candidate.person_id, obj.candidate.cell.path
+    if isinstance(obj, OrgUnit):
+        return None, obj.path
+    if isinstance(obj, LocalityCell):
+        return None, obj.cell.path
+    if isinstance(obj, Role):
+        return None, obj.unit.path
     return None, ""
 
 
@@ -273,14 +254,6 @@ def snapshot(obj: models.Model) -> dict:
 
 
 def audited_models() -> list[type[models.Model]]:
-    from dangvien.admission.models import CalendarDay, Candidate, CandidateTag, Event
-    from dangvien.membership.models import Membership, Stint
-    from dangvien.orgs.models import Locality, LocalityCell, OrgUnit
-    from dangvien.people.models import Person, Position, Residence
-    from dangvien.records import models as records
-
-    from .models import Role
-
     return [
         Person,
         Position,

@@ -11,8 +11,12 @@ from django.db import migrations, models
 
 from dangvien.core.db import drop_reference_checks, restore_reference_checks
 
-TABLES = [("UnitCount", ["unit_id"], True), ("StatKey", ["unit_id"], True)]
-TABLES += [("PersonStat", ["person_id"], False)]
+# (model, columns, drop their own index too)
+TABLES = [
+    ("UnitCount", ["unit_id"], True),
+    ("StatKey", ["unit_id"], True),
+    ("PersonStat", ["person_id"], False),
+]
 
 
 def forwards(apps, schema_editor):
