@@ -21,6 +21,7 @@ from dangvien.reference.models import Ethnicity, ProvinceCode, Religion
 from dangvien.stats import store as stats
 
 from .candidates import PER_MERGED, CandidateGenerator, Stints
+from .dossiers import backfill_from, record_dossiers
 from .names import person_name
 from .plan import ARTICLE_DAY, build_plan
 from .records import Records
@@ -161,6 +162,11 @@ class Loader:
         CandidateGenerator(
             SEED + 4, self.log, day=self.end, per_commune=PER_MERGED, stints=stints
         ).run()
+        # The dossiers of the admissions since the organisation keeps them here.
+        record_dossiers(
+            CandidateGenerator(SEED + 6, self.log, day=self.end, stints=stints),
+            backfill_from(self.end),
+        )
         records.write_other_residences()
         c = records.counts
         self.log(

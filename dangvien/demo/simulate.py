@@ -20,6 +20,7 @@ from .plan import HISTORY_START, Plan, UnitSpec
 
 D = dt.date
 
+ARTICLE_YEAR = 2017  # the intake up to this year is the article's city
 STOCK_2010 = 7760  # members present on 1 Jan 2010
 # Admission decisions per year (the article: 152 in Jan–Nov 2017 is "more than 130").
 INTAKE = {2010: 148, 2011: 152, 2012: 158, 2013: 160, 2014: 164, 2015: 172, 2016: 184, 2017: 166}
@@ -228,6 +229,11 @@ class Simulation:
             if r.random() < 0.75
             else "PRIMARY"
         )
+        if intake and day.year > ARTICLE_YEAR and edu == "PRIMARY" and ethnicity == "01":
+            # Admitted after the article's year: the regulation's minimum schooling (lower
+            # secondary; primary suffices for ethnic minorities in difficult areas), so the
+            # dossiers of `dossiers.py` pass. Same draws as before: the 2017 city is unchanged.
+            edu = "LOWER_SECONDARY"
         college = COLLEGE_PLUS.get(sector, 0.3) * (1.1 if intake else 1.0)
         if edu != "UPPER_SECONDARY":
             college = 0.0
