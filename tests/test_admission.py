@@ -8,6 +8,7 @@ from dangvien.admission import deadlines, services
 from dangvien.admission.models import Candidate, Event, Stage
 from dangvien.admission.services import Blocked, ChangedMeanwhile, Step, TransitionError
 from dangvien.membership.models import Membership, Status
+from dangvien.records.exits import end_membership
 from dangvien.reports.structure import structure
 from dangvien.rules.calendar import add_working_days
 
@@ -169,3 +170,24 @@ def test_alerts_for_age_course_and_introducers(org):
     step(young, K.INTRODUCTION, D(2017, 5, 1), introducer=quy, worked_together_since=D(2015, 1, 1))
     found = deadlines.alerts(Candidate.objects.all(), D(2017, 8, 20))
     assert any(a.kind == "introducer_left" and "Hoàng Văn Quý" in a.message for a in found)
+
+
+def test_an_introducer_who_leaves_later_still_vouches_for_the_introduction(org):
+    c = admit(lan(org), org)  # introduced by An on 05/04/2017
+    end_membership(Membership.objects.get(person=org.an), on=D(2019, 3, 1), reason="TRANSFER_OUT")
+    _rs, found = services.findings_for(c, list(c.events.all()), as_of=D(2019, 6, 1))
+    assert [x for x in found if x.rule.startswith("introducers")] == []
+    # Someone who was not yet a full member on the day of the introduction is refused.
+    other = lan(org, name="Lê Thị Hoa", birth=D(1990, 2, 1))
+    quy = f.person("Hoàng Văn Quý", D(1975, 1, 1))
+    f.member(quy, org.cell_a1, ceremony=D(2016, 12, 1))  # full from 01/12/2017
+    prepare(other, org)
+    with pytest.raises(Blocked) as refused:
+        step(
+            other,
+            K.INTRODUCTION,
+            D(2017, 5, 1),
+            introducer=quy,
+            worked_together_since=D(2015, 1, 1),
+        )
+    assert "chưa là đảng viên chính thức vào ngày 01/05/2017" in str(refused.value)

@@ -1,5 +1,7 @@
 """Build the rules' dossier (plain data) from a candidate's recorded events."""
 
+from django.db.models import Q
+
 from dangvien.people.models import GeneralEducation
 from dangvien.reference.models import Religion
 
@@ -75,10 +77,17 @@ def _decision(e: Event | None) -> dict | None:
 
 
 def introducer_full_since(e: Event):
-    """When the introducer became a full member (their current membership)."""
+    """When the introducer became a full member, in the membership they held on the day
+    they introduced (one they left later, by death or a transfer out of the organisation,
+    still vouches for the introduction)."""
     if e.introducer is None:
         return None
-    m = e.introducer.memberships.filter(exit_on__isnull=True).order_by("-ceremony_on").first()
+    held = e.introducer.memberships.filter(Q(exit_on__isnull=True) | Q(exit_on__gt=e.date))
+    m = (
+        held.filter(ceremony_on__lte=e.date).order_by("-ceremony_on").first()
+        # Not a member that day: the current membership, whose later date the rule refuses.
+        or held.filter(exit_on__isnull=True).order_by("-ceremony_on").first()
+    )
     return m.confirmed_on if m else None
 
 
