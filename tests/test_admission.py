@@ -191,3 +191,16 @@ def test_an_introducer_who_leaves_later_still_vouches_for_the_introduction(org):
             worked_together_since=D(2015, 1, 1),
         )
     assert "chưa là đảng viên chính thức vào ngày 01/05/2017" in str(refused.value)
+
+
+def test_a_closed_dossier_is_reviewed_as_it_stood_when_it_closed(org):
+    c = admit(lan(org), org)  # probation ends 20/07/2018
+    step(c, K.STRUCK_OFF, D(2018, 8, 1))
+    c.refresh_from_db()
+    _rs, found = services.findings_for(c, list(c.events.all()), as_of=D(2019, 6, 1))
+    # Struck off before the review fell due: no late review, no "still confirmed".
+    assert [x for x in found if x.rule == "deadline.confirmation"] == []
+    # An open dossier of the same age is late.
+    other = admit(lan(org, name="Lê Thị Hoa", birth=D(1990, 2, 1)), org)
+    _rs, found = services.findings_for(other, list(other.events.all()), as_of=D(2019, 6, 1))
+    assert [x.rule for x in found if x.rule == "deadline.confirmation"] == ["deadline.confirmation"]

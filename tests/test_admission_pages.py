@@ -189,6 +189,8 @@ def test_person_page_of_a_new_member_after_the_ceremony(client, personas, org):
     client.force_login(personas.ward_a_officer)
     body = client.get(reverse("person_detail", args=[c.person_id])).content.decode()
     assert "20/07/2017" in body and "456-QĐ/TU" in body
+    # The membership links back to its admission dossier.
+    assert f'href="{reverse("candidate_detail", args=[c.pk])}"' in body
 
 
 def test_alerts_command_json(org, capsys):
@@ -446,3 +448,55 @@ def test_person_history_shows_values_in_words_without_bookkeeping(client, person
     assert "Nguyễn Văn An" in history  # the helper by name, not by id
     for hidden in ("sort name", "search name", "recorded at", "UPPER_SECONDARY"):
         assert hidden not in history
+
+
+def test_after_the_ceremony_a_dossier_counts_as_a_new_member_not_a_candidate(client, personas, org):
+    from dangvien.admission.models import Stage as S
+
+    c = admit(lan(org), org)
+    client.force_login(personas.ward_a_officer)
+    url = reverse("candidate_detail", args=[c.pk])
+    body = client.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Đảng viên dự bị từ 20/07/2017" in body
+    # Home and board: a new member followed to the card, not a "quần chúng".
+    home = client.get("/").context["pipeline"]
+    assert (home["active"], home["admitted"]) == (0, 1)
+    board = client.get(reverse("candidate_board"), HTTP_ACCEPT_LANGUAGE="vi")
+    assert (board.context["total"], board.context["admitted_total"]) == (0, 1)
+    assert "1 đảng viên mới đang dự bị hoặc chờ nhận thẻ đảng" in board.content.decode()
+    step(c, K.SELF_REVIEW, D(2018, 7, 21))
+    step(c, K.CONFIRMATION_CELL_VOTE, D(2018, 7, 30), full_members=12, in_favour=11)
+    step(c, K.CONFIRMATION_DECISION, D(2018, 8, 20), document_number="789-QĐ/TU")
+    body = client.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Đảng viên chính thức từ 20/07/2018" in body
+    step(c, K.CARD_ISSUED, D(2018, 9, 5), card_number="41000001")
+    assert Candidate.objects.get(pk=c.pk).stage == S.CARD_ISSUED
+    assert client.get("/").context["pipeline"]["admitted"] == 0
+
+
+def test_the_forms_checklist_marks_what_does_not_apply(client, personas, org):
+    from dangvien.orgs.models import OrgUnit
+
+    client.force_login(personas.ward_a_officer)
+    c = lan(org)
+    prepare(c, org)  # the Youth Union's resolution and one member introduce
+    checklist = dict(client.get(reverse("candidate_detail", args=[c.pk])).context["checklist"])
+    assert checklist["4-KNĐ"] is True and checklist["8-KNĐ"] is False
+    assert checklist["7-KNĐ"] is None and checklist["14-KNĐ"] is None  # no sub-committee
+    # Two full members introduce instead: 4-KNĐ has no use. A grassroots cell is its own
+    # grassroots organisation: no committee resolutions (8-KNĐ, 15-KNĐ).
+    quy = f.person("Hoàng Văn Quý", D(1975, 1, 1))
+    f.member(quy, org.cell_a1, ceremony=D(2008, 3, 1))
+    other = lan(org, name="Lê Thị Hoa", birth=D(1980, 2, 1))
+    for who in (org.an, quy):
+        step(
+            other,
+            K.INTRODUCTION,
+            D(2017, 4, 5),
+            introducer=who,
+            worked_together_since=D(2015, 1, 1),
+        )
+    OrgUnit.objects.filter(pk=org.cell_a1.pk).update(kind=OrgUnit.Kind.GRASSROOTS_CELL)
+    checklist = dict(client.get(reverse("candidate_detail", args=[other.pk])).context["checklist"])
+    assert checklist["4-KNĐ"] is None and checklist["3-KNĐ"] is True
+    assert checklist["8-KNĐ"] is None and checklist["15-KNĐ"] is None

@@ -159,7 +159,12 @@ def test_home_shows_the_units_figures_and_pipeline(client, personas, org):
     response = client.get("/", {"date": "2017-11-30"})
     assert response.context["unit"].code == "WARDA"
     assert response.context["s"].figures["members"] == 2
-    assert response.context["pipeline"] == {"active": 0, "with_list": 0, "communes": 1}
+    assert response.context["pipeline"] == {
+        "active": 0,
+        "admitted": 0,
+        "with_list": 0,
+        "communes": 1,
+    }
 
 
 def test_people_list_exports_with_a_purpose_and_neutralised_cells(client, personas, org):

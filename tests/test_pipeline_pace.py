@@ -266,6 +266,9 @@ def test_development_xlsx_house_style_and_counts(org, tmp_path, capsys):
     ws = wb["Theo dân tộc"]
     rows = {r[0]: r for r in ws.iter_rows(min_row=10, values_only=True) if r[0]}
     assert rows["Dân tộc thiểu số"][1:] == (1, 1.0) and rows["Kinh"][1:] == (0, 0.0)
+    # The priority groups overlap (one person in several): their total is the admissions.
+    groups = [r for r in wb["Theo nhóm ưu tiên"].iter_rows(min_row=10, values_only=True) if r[0]]
+    assert ("Tổng số (một người có thể thuộc nhiều nhóm)", 1) in [g[:2] for g in groups]
     org_rows = [r for r in wb["Theo tổ chức cơ sở đảng"].iter_rows(min_row=10, values_only=True)]
     assert org_rows[0][:3] == (1, "Đảng bộ phường A", 1)
     assert int(ws.page_setup.paperSize) == 9  # A4

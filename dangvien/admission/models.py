@@ -42,6 +42,8 @@ class Stage(models.TextChoices):
 ORDER = list(Stage)
 EXITS = (Stage.WITHDRAWN, Stage.REJECTED, Stage.STRUCK_OFF)
 CLOSED = (*EXITS, Stage.CARD_ISSUED)
+# Open dossiers of people already admitted: followed to confirmation and the party card.
+ADMITTED = (Stage.CEREMONY_HELD, Stage.PROBATION, Stage.CONFIRMED)
 
 
 class Tag(models.TextChoices):
@@ -105,6 +107,14 @@ class CandidateQuerySet(models.QuerySet):
 
     def active(self):
         return self.exclude(stage__in=CLOSED)
+
+    def not_yet_admitted(self):
+        """Open dossiers before the ceremony: the "quần chúng" in the pipeline."""
+        return self.exclude(stage__in=(*CLOSED, *ADMITTED))
+
+    def admitted_open(self):
+        """Open dossiers after the ceremony: new members on probation or awaiting the card."""
+        return self.filter(stage__in=ADMITTED)
 
     def tagged(self, tag: str):
         return self.filter(Exists(CandidateTag.objects.filter(candidate=OuterRef("pk"), tag=tag)))

@@ -23,7 +23,7 @@ from dangvien.rules.checks import BLOCKING, Finding, check, committee_vote_passe
 from dangvien.rules.dossier import parse
 
 from . import bounds, dossier
-from .models import CLOSED, ORDER, CalendarDay, Candidate, CandidateTag, Event, Stage
+from .models import CLOSED, EXITS, ORDER, CalendarDay, Candidate, CandidateTag, Event, Stage
 
 K = Event.Kind
 STAGE_OF = {
@@ -272,6 +272,10 @@ def findings_for(
     `rule_set`: check against that set instead (a user comparing regulations).
     """
     data = dossier.build(c, events)
+    if as_of and c.stage in EXITS and c.stage_since < as_of:
+        # Withdrawn, rejected or struck off: reviewed as it stood when it closed, since
+        # no deadline of the pipeline runs on after that.
+        as_of = c.stage_since
     if as_of:
         data["as_of"] = as_of.isoformat()
     chosen = rule_set or (rulesets.in_force_on(on).id if on else None)

@@ -1,5 +1,6 @@
 """Pages of the admission pipeline: source list, board, dossier, alerts."""
 
+import datetime as dt
 from collections import Counter
 
 from django.contrib import messages
@@ -21,7 +22,7 @@ from dangvien.core.keyset import (
     query_without_cursor,
 )
 from dangvien.core.views import day_from, get_visible, today
-from dangvien.membership.models import Stint
+from dangvien.membership.models import Membership, Stint
 from dangvien.orgs.models import Locality, OrgUnit
 from dangvien.orgs.picker import labels_across, resolve_unit
 from dangvien.people.models import Person
@@ -35,6 +36,7 @@ from dangvien.stats import fresh
 from . import deadlines, documents, services, voiding
 from .forms import CandidateForm, StepForm, default_date, expected_step
 from .models import (
+    ADMITTED,
     CLOSED,
     ORDER,
     PERSONAL_TAGS,
@@ -318,7 +320,8 @@ def board(request):
             "closed_total": sum(closed.values()),
             "tag": tag,
             "tags": tags,
-            "total": sum(len(cards) for cards in columns.values()),
+            "total": sum(len(columns[s]) for s in columns if s not in ADMITTED),
+            "admitted_total": sum(len(columns[s]) for s in ADMITTED),
             "day": today(),
         },
     )
@@ -370,13 +373,8 @@ def candidate_detail(request, pk: int):
             "introducer", "recorded_by", "voided_by"
         )
     )
-    # None: the form does not apply (7-KNĐ and 14-KNĐ only where a sub-committee exists).
-    sub = services.has_sub_committee(c.cell)
     checklist = [
-        (
-            number,
-            None if number in ("7-KNĐ", "14-KNĐ") and not sub else any(k in present for k in kinds),
-        )
+        (number, None if number in not_applicable(c, events) else any(k in present for k in kinds))
         for number, kinds in FORMS
     ]
     return render(
@@ -393,6 +391,7 @@ def candidate_detail(request, pk: int):
             "rule_set_in_use": rulesets.BY_ID[rule_set],
             "blocked": blocked,
             "checklist": checklist,
+            "membership": membership_line(c.membership, day) if c.membership else "",
             "day": day,
             "as_of": as_of,
             "personal": personal,
@@ -404,6 +403,32 @@ def candidate_detail(request, pk: int):
             "printable": documents.applicable(c),
         },
     )
+
+
+def not_applicable(c: Candidate, events: list[Event]) -> set[str]:
+    """The forms of the checklist this dossier has no use for (shown as "–", not as
+    missing): the sub-committee's appraisals (7-KNĐ, 14-KNĐ) where there is none, the
+    grassroots committee's resolutions (8-KNĐ, 15-KNĐ) in a grassroots cell (chi bộ cơ sở,
+    which is its own grassroots organisation), and the Youth Union's resolution (4-KNĐ)
+    when two full members introduced instead."""
+    out = set()
+    if not services.has_sub_committee(c.cell):
+        out |= {"7-KNĐ", "14-KNĐ"}
+    if c.cell.kind == OrgUnit.Kind.GRASSROOTS_CELL:
+        out |= {"8-KNĐ", "15-KNĐ"}
+    kinds = [e.kind for e in events]
+    if Event.Kind.YOUTH_UNION_RESOLUTION not in kinds and kinds.count(Event.Kind.INTRODUCTION) >= 2:
+        out.add("4-KNĐ")
+    return out
+
+
+def membership_line(m: Membership, day: dt.date) -> str:
+    """The admitted member's standing on `day`, for the dossier's header."""
+    if m.exit_on and m.exit_on <= day:
+        return _("Left the party on %(d)s") % {"d": m.exit_on.strftime("%d/%m/%Y")}
+    if m.confirmed_on and m.confirmed_on <= day:
+        return _("Full member since %(d)s") % {"d": m.confirmed_on.strftime("%d/%m/%Y")}
+    return _("Probationary member since %(d)s") % {"d": m.ceremony_on.strftime("%d/%m/%Y")}
 
 
 def step_form(request, c: Candidate, events, day, keep_date: str = "") -> StepForm:

@@ -165,9 +165,7 @@ class Dossier:
         first = next((s for s in self.stints if s.reason_in == Stint.ReasonIn.ADMITTED), None)
         if first is None or first.start_on != self.m.ceremony_on:
             raise Skip(_("no admitting stint"))
-        cell = self.units[first.unit_id]
-        if cell.kind == OrgUnit.Kind.PARTY_GROUP and cell.parent_id:
-            cell = self.units[cell.parent_id]  # a party group's candidates are its cell's
+        cell = self.cell_of(self.units[first.unit_id])
         if cell.kind not in (OrgUnit.Kind.CELL, OrgUnit.Kind.GRASSROOTS_CELL):
             raise Skip(_("admitted outside a cell"))
         return cell
@@ -196,6 +194,14 @@ class Dossier:
                 raise Skip(_("cell too new"))
             steps = [(k, f, back * room // span) for k, f, back in steps]
             first = cell
+        # Age is judged on the cell's vote: a member admitted just after turning 18 had
+        # the vote and the committee's resolution on or after the birthday.
+        adult = (m.decision_on - add_years(m.person.birth_date, 18)).days
+        vote = next(back for kind, _f, back in steps if kind == K.CELL_VOTE)
+        if vote > adult:
+            if adult < 2:
+                raise Skip(_("refused by the rules"))
+            steps = [(k, f, back * adult // vote if back <= vote else back) for k, f, back in steps]
         listed = m.decision_on - dt.timedelta(days=steps[0][2])
         members = gen.full_members(first, listed)
         if not members:
@@ -295,10 +301,16 @@ class Dossier:
         self.written(c, Step(K.CEREMONY, self.m.ceremony_on), Stage.CEREMONY_HELD)
 
     def unit_on(self, day: dt.date) -> OrgUnit | None:
+        """The cell of the member's stint on `day` (a party group's cell)."""
         for s in self.stints:
             if s.start_on <= day and (s.end_on is None or day < s.end_on):
-                return self.units[s.unit_id]
+                return self.cell_of(self.units[s.unit_id])
         return None
+
+    def cell_of(self, unit: OrgUnit) -> OrgUnit:
+        if unit.kind == OrgUnit.Kind.PARTY_GROUP and unit.parent_id:
+            return self.units[unit.parent_id]  # a party group's candidates are its cell's
+        return unit
 
     def probation(self, c: Candidate, cell: OrgUnit, end: dt.date) -> None:
         """The steps after the ceremony, in `cell` (the admitting cell or the one it was

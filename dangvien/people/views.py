@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from dangvien.accounts.audit import A, export_purpose, log
 from dangvien.accounts.models import AuditEntry
+from dangvien.admission.models import Candidate
 from dangvien.core.audit_text import describe_entries
 from dangvien.core.keyset import BadCursor, bad_cursor, paginate, query_without_cursor
 from dangvien.core.views import get_visible, today
@@ -126,6 +127,12 @@ def person_detail(request, pk: int):
     )
     day = today()
     memberships = person.memberships.prefetch_related("stints__unit").order_by("ceremony_on")
+    # The admission dossier behind a membership, where the user may open it.
+    dossiers = dict(
+        Candidate.objects.visible_to(request.user)
+        .filter(membership__person=person)
+        .values_list("membership_id", "pk")
+    )
     history = [
         {
             "m": m,
@@ -136,6 +143,7 @@ def person_detail(request, pk: int):
             "stints": m.stints.all(),
             # The number stays after an exit, the card it names no longer in use.
             "card_ended": card_ended(m),
+            "dossier": dossiers.get(m.pk),
         }
         for m in memberships
     ]

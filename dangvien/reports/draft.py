@@ -191,8 +191,12 @@ def draft(unit: OrgUnit, start: dt.date, end: dt.date, user=None) -> Draft:
     candidates = (
         Candidate.objects.visible_to(user) if user is not None else Candidate.objects.all()
     ).filter(cell__path__startswith=unit.path)
-    active = candidates.active()
-    by_stage = dict(active.values_list("stage").annotate(n=Count("id")).order_by())
+    by_stage = dict(
+        candidates.not_yet_admitted().values_list("stage").annotate(n=Count("id")).order_by()
+    )
+    followed = dict(
+        candidates.admitted_open().values_list("stage").annotate(n=Count("id")).order_by()
+    )
     found = alerts(candidates, end)
     # Dossiers (a dossier with two late steps counted once); a step's deadline only: an
     # introducer who left the cell has no deadline and is said apart.
@@ -206,14 +210,24 @@ def draft(unit: OrgUnit, start: dt.date, end: dt.date, user=None) -> Draft:
     )
     introducers = len({a.candidate.pk for a in found if a.kind == "introducer_left"})
     with translation.override("vi"):
-        stages = "; ".join(
-            f"{str(label).lower()}: {number(by_stage[value])}"
-            for value, label in Stage.choices
-            if by_stage.get(value)
+        stages, after = (
+            "; ".join(
+                f"{str(label).lower()}: {number(counts[value])}"
+                for value, label in Stage.choices
+                if counts.get(value)
+            )
+            for counts in (by_stage, followed)
         )
     pipeline = [
         f"Hiện có {number(sum(by_stage.values()))} quần chúng trong nguồn và đang làm hồ sơ "
-        "kết nạp" + (f" ({stages})." if stages else "."),
+        "kết nạp"
+        + (f" ({stages})." if stages else ".")
+        + (
+            f" {number(sum(followed.values()))} đảng viên mới đang được theo dõi đến khi công "
+            f"nhận chính thức và nhận thẻ đảng ({after})."
+            if followed
+            else ""
+        ),
         f"Đến ngày {day_vi(end)}, {number(overdue)} hồ sơ đã quá hạn và {number(soon)} "
         "hồ sơ đến hạn trong 30 ngày tới."
         + (

@@ -145,12 +145,19 @@ class Office:
         return out.getvalue()
 
 
-def counts_sheet(title: str, heading: str, counts: dict[str, int], whole: int) -> Sheet:
-    """A breakdown: label, count, share of `whole`, with the total."""
+def counts_sheet(
+    title: str, heading: str, counts: dict[str, int], whole: int, overlapping: bool = False
+) -> Sheet:
+    """A breakdown: label, count, share of `whole`, with the total. `overlapping`: one
+    person may count in several rows (the priority groups), so the total is `whole`, not
+    the rows' sum."""
     rows: list[list] = [
         [str(k), n, round(n / whole, 4) if whole else None] for k, n in counts.items()
     ]
-    rows.append(["Tổng cộng", sum(counts.values()), 1.0 if whole else None])
+    if overlapping:
+        rows.append(["Tổng số (một người có thể thuộc nhiều nhóm)", whole, 1.0 if whole else None])
+    else:
+        rows.append(["Tổng cộng", sum(counts.values()), 1.0 if whole else None])
     return Sheet(
         title, [heading, "Số người", "Tỷ lệ"], rows, [None, COUNT, PERCENT], total_last=True
     )
@@ -218,6 +225,7 @@ def development_xlsx(r) -> bytes:
             "Nhóm",
             {g["group"]: g["admitted"] for g in r.by_group},
             r.admitted,
+            overlapping=True,
         )
     )
     for title, heading, counts in (

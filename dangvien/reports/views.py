@@ -164,13 +164,14 @@ def home(request):
         from dangvien.admission.models import Candidate
         from dangvien.admission.views import communes_with_lists
 
-        active = (
-            Candidate.objects.visible_to(request.user)
-            .active()
-            .filter(cell__path__startswith=unit.path)
-        )
+        open_ = Candidate.objects.visible_to(request.user).filter(cell__path__startswith=unit.path)
         with_list, communes = communes_with_lists(unit, day)
-        pipeline = {"active": active.count(), "with_list": with_list, "communes": communes}
+        pipeline = {
+            "active": open_.not_yet_admitted().count(),
+            "admitted": open_.admitted_open().count(),
+            "with_list": with_list,
+            "communes": communes,
+        }
     # A notice for the officers of a unit formed by a merge: what they now see, and since when.
     merged = [
         {"unit": r.unit, "since": r.unit.valid_from, "from": list(r.unit.predecessors.all())}
