@@ -499,4 +499,15 @@ def test_the_forms_checklist_marks_what_does_not_apply(client, personas, org):
     OrgUnit.objects.filter(pk=org.cell_a1.pk).update(kind=OrgUnit.Kind.GRASSROOTS_CELL)
     checklist = dict(client.get(reverse("candidate_detail", args=[other.pk])).context["checklist"])
     assert checklist["4-KNĐ"] is None and checklist["3-KNĐ"] is True
+    young = lan(org, name="Lò Văn Tú", birth=D(1995, 3, 1))  # 22: the resolution is due
+    for who in (org.an, quy):
+        step(
+            young,
+            K.INTRODUCTION,
+            D(2017, 4, 5),
+            introducer=who,
+            worked_together_since=D(2015, 1, 1),
+        )
+    checklist = dict(client.get(reverse("candidate_detail", args=[young.pk])).context["checklist"])
+    assert checklist["4-KNĐ"] is False
     assert checklist["8-KNĐ"] is None and checklist["15-KNĐ"] is None

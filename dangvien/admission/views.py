@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from dangvien.accounts.audit import A, export_purpose, log
 from dangvien.accounts.scoping import personal_everywhere, roles_for, scope_paths
+from dangvien.core.civil import years_between
 from dangvien.core.errors import ActionError
 from dangvien.core.keyset import (
     BadCursor,
@@ -410,15 +411,22 @@ def not_applicable(c: Candidate, events: list[Event]) -> set[str]:
     missing): the sub-committee's appraisals (7-KNĐ, 14-KNĐ) where there is none, the
     grassroots committee's resolutions (8-KNĐ, 15-KNĐ) in a grassroots cell (chi bộ cơ sở,
     which is its own grassroots organisation), and the Youth Union's resolution (4-KNĐ)
-    when two full members introduced instead."""
+    when two full members introduced someone past Youth Union age, or where there is no
+    Youth Union."""
     out = set()
     if not services.has_sub_committee(c.cell):
         out |= {"7-KNĐ", "14-KNĐ"}
     if c.cell.kind == OrgUnit.Kind.GRASSROOTS_CELL:
         out |= {"8-KNĐ", "15-KNĐ"}
-    kinds = [e.kind for e in events]
-    if Event.Kind.YOUTH_UNION_RESOLUTION not in kinds and kinds.count(Event.Kind.INTRODUCTION) >= 2:
-        out.add("4-KNĐ")
+    intros = [e for e in events if e.kind == Event.Kind.INTRODUCTION]
+    if len(intros) >= 2 and not any(e.kind == Event.Kind.YOUTH_UNION_RESOLUTION for e in events):
+        # Unless the Youth Union's resolution was due (youth age, where there is one).
+        day = intros[-1].date
+        young = years_between(c.person.birth_date, day) <= (
+            rulesets.in_force_on(day).youth_union_max_age
+        )
+        if not (young and c.youth_union_exists):
+            out.add("4-KNĐ")
     return out
 
 
