@@ -47,6 +47,12 @@ def step(c, kind, date, **fields):
     )
 
 
+def introduce(c, date, *introducers):
+    """Full members introducing `c` on `date`, each known to the applicant since 2015."""
+    for who in introducers:
+        step(c, K.INTRODUCTION, date, introducer=who, worked_together_since=D(2015, 1, 1))
+
+
 def prepare(c, org):
     """Course, application, verification, introductions, comments: ready for the vote."""
     step(c, K.COURSE_CERTIFICATE, D(2016, 8, 10), document_number="CN-123")

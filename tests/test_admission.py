@@ -13,7 +13,7 @@ from dangvien.reports.structure import structure
 from dangvien.rules.calendar import add_working_days
 
 from . import factories as f
-from .admission_helpers import LATER, K, admit, lan, prepare, step
+from .admission_helpers import LATER, K, admit, introduce, lan, prepare, step
 
 D = dt.date
 
@@ -183,13 +183,7 @@ def test_an_introducer_who_leaves_later_still_vouches_for_the_introduction(org):
     f.member(quy, org.cell_a1, ceremony=D(2016, 12, 1))  # full from 01/12/2017
     prepare(other, org)
     with pytest.raises(Blocked) as refused:
-        step(
-            other,
-            K.INTRODUCTION,
-            D(2017, 5, 1),
-            introducer=quy,
-            worked_together_since=D(2015, 1, 1),
-        )
+        introduce(other, D(2017, 5, 1), quy)
     assert "chưa là đảng viên chính thức vào ngày 01/05/2017" in str(refused.value)
 
 

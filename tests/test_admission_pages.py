@@ -11,7 +11,7 @@ from dangvien.admission.models import Candidate, Event, Stage
 from dangvien.people.models import Person
 
 from . import factories as f
-from .admission_helpers import K, admit, lan, prepare, step
+from .admission_helpers import K, admit, introduce, lan, prepare, step
 
 D = dt.date
 
@@ -488,26 +488,12 @@ def test_the_forms_checklist_marks_what_does_not_apply(client, personas, org):
     quy = f.person("Hoàng Văn Quý", D(1975, 1, 1))
     f.member(quy, org.cell_a1, ceremony=D(2008, 3, 1))
     other = lan(org, name="Lê Thị Hoa", birth=D(1980, 2, 1))
-    for who in (org.an, quy):
-        step(
-            other,
-            K.INTRODUCTION,
-            D(2017, 4, 5),
-            introducer=who,
-            worked_together_since=D(2015, 1, 1),
-        )
+    introduce(other, D(2017, 4, 5), org.an, quy)
     OrgUnit.objects.filter(pk=org.cell_a1.pk).update(kind=OrgUnit.Kind.GRASSROOTS_CELL)
     checklist = dict(client.get(reverse("candidate_detail", args=[other.pk])).context["checklist"])
     assert checklist["4-KNĐ"] is None and checklist["3-KNĐ"] is True
     young = lan(org, name="Lò Văn Tú", birth=D(1995, 3, 1))  # 22: the resolution is due
-    for who in (org.an, quy):
-        step(
-            young,
-            K.INTRODUCTION,
-            D(2017, 4, 5),
-            introducer=who,
-            worked_together_since=D(2015, 1, 1),
-        )
+    introduce(young, D(2017, 4, 5), org.an, quy)
     checklist = dict(client.get(reverse("candidate_detail", args=[young.pk])).context["checklist"])
     assert checklist["4-KNĐ"] is False
     assert checklist["8-KNĐ"] is None and checklist["15-KNĐ"] is None

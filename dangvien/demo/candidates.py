@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 from dangvien.admission import services
 from dangvien.admission.models import Candidate, Event, Stage, Tag
 from dangvien.admission.services import Step, TransitionError
-from dangvien.core.civil import add_years, years_between
+from dangvien.core.civil import add_months, add_years, years_between
 from dangvien.membership.models import Stint
 from dangvien.orgs.models import Locality, OrgUnit
 from dangvien.people.models import GeneralEducation, Occupation, Person, Professional, Sex
 from dangvien.reference.models import Ethnicity, Religion
+from dangvien.rules import rulesets
 
 from .names import person_name
 
@@ -128,6 +129,41 @@ class CandidateGenerator:
             since = stint.start_on
         return since
 
+    def introducers(self, c: Candidate, stints: list[Stint], day: dt.date) -> list[Stint]:
+        """The full members of `stints` who may introduce `c` on `day`: they have known
+        the applicant for the rule set's tenure (a reorganisation does not reset it) and
+        are neither the helper nor the applicant; in the generator's shuffled order."""
+        since = add_months(day, -rulesets.in_force_on(day).introducer_tenure_months)
+        found = [
+            s
+            for s in stints
+            if self.together_since(s) <= since
+            and s.membership.person_id not in (c.helper_id, c.person_id)
+        ]
+        self.rng.shuffle(found)
+        return found
+
+    def list_on(
+        self,
+        p: Person,
+        cell: OrgUnit,
+        listed: dt.date,
+        helper: Person,
+        youth_union_exists: bool = True,
+    ) -> Candidate:
+        """`p` on `cell`'s source list from `listed`, with the generator's tags."""
+        return services.list_candidate(
+            p,
+            cell,
+            listed_on=listed,
+            tags=self.tags(p),
+            helper=helper,
+            by=None,
+            today=self.day,
+            youth_union_exists=youth_union_exists,
+            difficult_area=p.ethnicity.code != Ethnicity.KINH,
+        )
+
     def person(self, cell: OrgUnit, listed: dt.date) -> Person:
         rng = self.rng
         sex = "F" if rng.random() < 0.5 else "M"
@@ -195,17 +231,7 @@ class CandidateGenerator:
         helper = rng.choice(members).membership.person
         p = self.person(cell, listed)
         try:
-            c = services.list_candidate(
-                p,
-                cell,
-                listed_on=listed,
-                tags=self.tags(p),
-                helper=helper,
-                by=None,
-                today=self.day,
-                youth_union_exists=True,
-                difficult_area=p.ethnicity.code != Ethnicity.KINH,
-            )
+            c = self.list_on(p, cell, listed, helper)
         except TransitionError as e:
             self.log(_("  not listed: %(e)s") % {"e": e})
             return None
@@ -272,14 +298,8 @@ class CandidateGenerator:
         for s in subjects:
             out.append((Stage.VERIFYING, Step(K.VERIFICATION_ANSWER, answered, subject=s)))
         day = answered + gap(5, 20)
-        introducers = [
-            m
-            for m in members
-            if self.together_since(m) <= add_years(day, -1)
-            and m.membership.person_id != c.helper_id
-        ]
-        rng.shuffle(introducers)
-        if years_between(c.person.birth_date, day) <= 30:
+        introducers = self.introducers(c, members, day)
+        if youth_age(c.person.birth_date, day):
             out.append(
                 (
                     Stage.INTRODUCED,
@@ -341,6 +361,11 @@ class CandidateGenerator:
 
 
 ORDER_RANK: dict[str, int] = {s.value: i for i, s in enumerate(Stage)}
+
+
+def youth_age(born: dt.date, day: dt.date) -> bool:
+    """Within Youth Union age on `day`, by the rule set in force then."""
+    return years_between(born, day) <= rulesets.in_force_on(day).youth_union_max_age
 
 
 class Stints:

@@ -33,14 +33,14 @@ from django.utils.translation import gettext as _
 from dangvien.admission import services
 from dangvien.admission.models import Candidate, Event, Stage
 from dangvien.admission.services import Step, TransitionError
-from dangvien.core.civil import add_months, add_years, years_between
+from dangvien.core.civil import add_months, add_years
 from dangvien.membership.models import ExitReason, Membership, Stint
 from dangvien.orgs.models import OrgUnit
 from dangvien.records.models import ExitDecision, PartyCard
-from dangvien.reference.models import Ethnicity
+from dangvien.rules import rulesets
 from dangvien.rules.checks import BLOCKING
 
-from .candidates import CandidateGenerator
+from .candidates import CandidateGenerator, youth_age
 
 K = Event.Kind
 SHORTEST = 60  # days from listing to decision below which a dossier is not made up
@@ -100,7 +100,9 @@ def record_dossiers(gen: CandidateGenerator, since: dt.date) -> Backfill:
 
 
 class Dossier:
-    def __init__(self, gen, m: Membership, units: dict[int, OrgUnit], earlier) -> None:
+    def __init__(
+        self, gen: CandidateGenerator, m: Membership, units: dict[int, OrgUnit], earlier
+    ) -> None:
         self.gen, self.m, self.units, self.earlier = gen, m, units, earlier
         self.rng = gen.rng
         self.stints = sorted(gen.stints.of_membership.get(m.pk, []), key=lambda s: s.start_on)
@@ -196,7 +198,8 @@ class Dossier:
             first = cell
         # Age is judged on the cell's vote: a member admitted just after turning 18 had
         # the vote and the committee's resolution on or after the birthday.
-        adult = (m.decision_on - add_years(m.person.birth_date, 18)).days
+        minimum = rulesets.in_force_on(m.decision_on).age_min_years
+        adult = (m.decision_on - add_years(m.person.birth_date, minimum)).days
         vote = next(back for kind, _f, back in steps if kind == K.CELL_VOTE)
         if vote > adult:
             if adult < 2:
@@ -208,21 +211,11 @@ class Dossier:
             raise Skip(_("no full member to help"))
         helper = self.rng.choice(members).membership.person
         p = m.person
-        young = years_between(p.birth_date, listed) <= 30
         try:
-            c = services.list_candidate(
-                p,
-                first,
-                listed_on=listed,
-                tags=gen.tags(p),
-                helper=helper,
-                by=None,
-                today=gen.day,
-                # Where a young applicant is no Youth Union member, the organisation has
-                # no Youth Union (it is required of a member in age where there is one).
-                youth_union_exists=not young or p.youth_union_member,
-                difficult_area=p.ethnicity.code != Ethnicity.KINH,
-            )
+            # Where a young applicant is no Youth Union member, the organisation has no
+            # Youth Union (it is required of a member in age where there is one).
+            young = youth_age(p.birth_date, listed)
+            c = gen.list_on(p, first, listed, helper, not young or p.youth_union_member)
         except TransitionError as e:
             raise Skip(_("not listed")) from e
         # Linked at once: the membership the simulation wrote is this dossier's outcome, not
@@ -251,16 +244,9 @@ class Dossier:
 
     def introduce(self, c: Candidate, cell: OrgUnit, day: dt.date) -> None:
         gen = self.gen
-        introducers = [
-            s
-            for s in gen.full_members(cell, day)
-            if gen.together_since(s) <= add_years(day, -1)
-            and s.membership.person_id != c.helper_id
-            and s.membership_id != self.m.pk
-        ]
-        self.rng.shuffle(introducers)
+        introducers = gen.introducers(c, gen.full_members(cell, day), day)
         needed = 2
-        if c.youth_union_exists and years_between(c.person.birth_date, day) <= 30:
+        if c.youth_union_exists and youth_age(c.person.birth_date, day):
             self.step(c, Step(K.YOUTH_UNION_RESOLUTION, day, f"{self.rng.randint(1, 99)}-NQ/ĐTN"))
             needed = 1
         if len(introducers) < needed:
