@@ -53,6 +53,18 @@ def test_a_term_spanning_a_merge_rolls_the_old_wards_up(org):
     assert old.admitted == 1 and old.by_org[0]["code"] == "WARDB"
 
 
+def test_a_successor_of_the_same_name_names_its_predecessor_by_its_last_day(org):
+    """A ward re-formed under the same name: "X (gồm cả X)" would say nothing, so the old
+    one is named with its last day."""
+    assert apply(
+        [Op(Kind.MERGE, "WARDA", D(2022, 1, 1), "WARDA-2022", "Đảng bộ phường A", "CITY")]
+    ).ok
+    term = development(OrgUnit.objects.get(code="WARDA-2022"), D(2017, 1, 1), D(2025, 12, 31))
+    (row,) = term.by_org
+    assert row["name"] == "Đảng bộ phường A" and row["admitted"] == 1
+    assert row["includes"] == ["Đảng bộ phường A đến ngày 31/12/2021"]
+
+
 def test_report_development_command(org, capsys):
     call_command(
         "report", "development", "--org", "WARDA", "--from", "2017-01-01", "--to", "31/12/2017"

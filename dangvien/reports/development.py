@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractYear, TruncMonth
+from django.utils.translation import gettext
 
 from dangvien.accounts.scoping import prefix_q
 from dangvien.membership.models import ExitReason, Membership, Stint
@@ -296,6 +297,15 @@ def counted(qs, field_name: str, labels: dict) -> dict[str, int]:
     return {str(labels.get(value, value or "—")): n for value, n in rows}
 
 
+def former_name(org: OrgUnit, successor: OrgUnit) -> str:
+    """How a row names an organisation counted under its successor: its name, with its
+    last day where the successor has the same name ("X (gồm cả X)" says nothing)."""
+    if org.name != successor.name or org.valid_to is None:
+        return org.name
+    last = org.valid_to - dt.timedelta(days=1)
+    return gettext("%(name)s until %(date)s") % {"name": org.name, "date": f"{last:%d/%m/%Y}"}
+
+
 def by_organisation(admitted, unit: OrgUnit, end: dt.date) -> list[dict]:
     """Admissions per grassroots organisation, each old one counted under the one that
     succeeded it by `end` (one row per organisation, as the board compiles it)."""
@@ -325,7 +335,7 @@ def by_organisation(admitted, unit: OrgUnit, end: dt.date) -> list[dict]:
             current = everything.get(nxt) or OrgUnit.objects.get(code=nxt)
         totals[current.code] += n
         if current.code != org.code:
-            merged.setdefault(current.code, set()).add(org.name)
+            merged.setdefault(current.code, set()).add(former_name(org, current))
     names = dict(OrgUnit.objects.filter(code__in=totals).values_list("code", "name"))
     return [
         {

@@ -137,13 +137,14 @@ def development_pdf(report) -> bytes:
     tables = [
         Table(
             "Kết nạp theo tổ chức cơ sở đảng",
-            ["STT", "Tổ chức cơ sở đảng", "Mã", "Kết nạp"],
+            # As the XLSX: no unit code (it split across lines), the predecessors counted.
+            ["STT", "Tổ chức cơ sở đảng", "Kết nạp", "Gồm cả"],
             [
-                [str(i), o["name"], o["code"], number(o["admitted"])]
+                [str(i), o["name"], number(o["admitted"]), ", ".join(o["includes"])]
                 for i, o in enumerate(r.by_org, start=1)
             ]
-            + [["", "Tổng cộng", "", number(r.admitted)]],
-            (1, 6, 2, 2),
+            + [["", "Tổng cộng", number(r.admitted), ""]],
+            (1, 5, 1.6, 5.4),
         ),
         Table(
             "Kết nạp theo tháng",
