@@ -9,6 +9,7 @@ and random dates. The whole suite checks the same after each test (`conftest.py`
 
 import contextlib
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -23,10 +24,10 @@ from dangvien.orgs.restructure import CannotUndo, Kind, Op, apply, undo
 from dangvien.people.models import Person
 from dangvien.records.models import Exemption
 from dangvien.reference.models import Ethnicity, Religion
-from dangvien.reports.structure import structure
+from dangvien.reports.structure import AGE_BANDS, structure
 from dangvien.stats import read, store
 from dangvien.stats.check import differences
-from dangvien.stats.contrib import decode
+from dangvien.stats.contrib import decode, keys_of
 from dangvien.stats.models import Built, PersonStat, UnitCount
 from tests import factories as f
 
@@ -437,5 +438,100 @@ def test_the_admitted_totals_added_to_an_older_build_equal_a_rebuild(tree, befor
                 p.save()
         with connection.cursor() as cur:
             sqlbuild.add_admitted(cur, store.all_superiors())
+        assert state() == rebuilt
+        transaction.set_rollback(True)
+
+
+def test_ages_in_the_turning_years_are_read_from_their_birthdays(tree):
+    """On 15/05/2026 a member born in May 1995 is 30 or 31 by the day of the birthday, on
+    either side of the first band's end (≤ 30 | 31–35); one born in May 1980 is 45 or 46,
+    inside 41–45 or 46–50 by the day too, and one born in May 1985 is 40 or 41. Members
+    born in May of a year whose two ages fall in one band are counted from the month.
+    The report reads the day keys of the turning years only, and the sum of ages from
+    the day-of-year keys."""
+    day = D(2026, 5, 15)
+    births = [
+        D(1995, 5, 10),  # 31: 31–35
+        D(1995, 5, 20),  # 30: ≤ 30, youth
+        D(1995, 5, 15),  # 31 on the day itself
+        D(1980, 5, 20),  # 45: 41–45
+        D(1980, 5, 1),  # 46: 46–50
+        D(1978, 5, 20),  # 47: 46–50, counted from its month
+        D(1978, 5, 2),  # 48
+        D(1970, 11, 30),  # 55: 51–55
+    ]
+    for i, b in enumerate(births):
+        p = f.person(f"Ngô Văn {i}", b, "M")
+        f.member(p, tree["cells"][i % 6], ceremony=D(2015, 1, 1))
+    prov = tree["superiors"][0]
+    s = structure(prov, day)
+    ages = [31, 30, 31, 45, 46, 47, 48, 55]
+    assert s.figures["members"] == 8 and s.figures["youth"] == 1
+    assert s.as_json()["average_age"] == round(sum(ages) / 8, 1)
+    bands = {row.key: row.count for row in s.breakdowns["age"]}
+    assert bands == {
+        "≤ 30": 1,
+        "31–35": 2,
+        "36–40": 0,
+        "41–45": 1,
+        "46–50": 3,
+        "51–55": 1,
+        "56–60": 0,
+        "> 60": 0,
+    }
+    c = read.counts(prov, day, read.youth_cutoff(day, 30), AGE_BANDS)
+    assert c["d:05:1995-05-20"] == 1 and c["bd:05-20"] == 3
+    assert "d:05:1978-05-20" not in c and "d:11:1970-11-30" not in c
+    check(tree["superiors"], [day, D(2026, 5, 19), D(2026, 5, 20), D(2025, 5, 1)])
+
+
+def test_a_contribution_stored_with_its_keys_gets_its_day_of_year_key():
+    """Contributions stored before the attributes were (their keys as a list) subtract
+    the day-of-year key the migration derived for them."""
+    assert keys_of({"k": ["members", "ym:1975-03", "d:03:1975-03-14"]}) == [
+        "members",
+        "ym:1975-03",
+        "d:03:1975-03-14",
+        "bd:03-14",
+    ]
+    assert keys_of({"k": ["members", "d:03:1975-03-14", "bd:03-14"]}).count("bd:03-14") == 1
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(ops=st.lists(operations(), min_size=1, max_size=10))
+def test_the_day_of_year_totals_derived_from_the_day_keys_equal_a_rebuild(tree, ops):
+    """The migration `stats.0008_birthday_keys` derives the day-of-year totals from the
+    day keys of counts built before them: it must write what a rebuild writes."""
+    import importlib
+
+    from django.db import connection
+
+    from dangvien.stats.models import StatKey
+
+    migration = importlib.import_module("dangvien.stats.migrations.0008_birthday_keys")
+
+    def state():
+        totals = set(UnitCount.objects.values_list("unit_id", "key", "since", "n"))
+        keys = set(StatKey.objects.values_list("unit_id", "key", "month"))
+        return totals, keys
+
+    with transaction.atomic():
+        world = World(tree)
+        for op in ops:
+            world.do(*op)
+        store.rebuild()
+        rebuilt = state()
+        assert any(k.startswith("bd:") for _u, k, _s, _n in rebuilt[0]) or not (
+            Membership.objects.exists()
+        )
+        # The build as older code left it: no day-of-year keys.
+        UnitCount.objects.filter(key__startswith="bd:").delete()
+        StatKey.objects.filter(key__startswith="bd:").delete()
+        # The migration uses the schema editor's connection only.
+        migration.forwards(None, SimpleNamespace(connection=connection))
         assert state() == rebuilt
         transaction.set_rollback(True)

@@ -184,25 +184,28 @@ def structure(unit: OrgUnit, day: dt.date, *, precomputed: bool | None = None) -
     `precomputed` forces one or the other (the tests compare the two)."""
     use = stats.covers(unit) if precomputed is None else precomputed
     counted = from_counts(unit, day) if use else from_rows(unit, day)
-    figures, by_age, groups, ethnic, religion = counted
+    figures, (age_sum, per_band), groups, ethnic, religion = counted
     total = figures["members"]
     figures["probationary"] = total - figures["official"]
-    units = OrgUnit.objects.subtree(unit, on=day)
-    figures["grassroots_orgs"] = units.filter(kind__in=OrgUnit.GRASSROOTS_KINDS).count()
-    figures["cells"] = units.filter(kind=OrgUnit.Kind.CELL).count()
+    # The grassroots organisations and cells open on `day`: one scan of the subtree.
+    kinds = dict(
+        OrgUnit.objects.subtree(unit, on=day)
+        .filter(kind__in=(*OrgUnit.GRASSROOTS_KINDS, OrgUnit.Kind.CELL))
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    figures["grassroots_orgs"] = sum(kinds.get(k, 0) for k in OrgUnit.GRASSROOTS_KINDS)
+    figures["cells"] = kinds.get(OrgUnit.Kind.CELL, 0)
     # Members between two units on `day` (counted in neither): transfers issued in the
     # subtree and not yet received.
     figures["in_transit"] = in_transit_count(unit, day)
 
-    avg = round(sum(a * n for a, n in by_age.items()) / total, 1) if total else None
-    bands = []
-    for low, high in AGE_BANDS:
-        n = sum(
-            c
-            for a, c in by_age.items()
-            if (low is None or a >= low) and (high is None or a <= high)
-        )
-        bands.append(Row(band_label(low, high), band_label(low, high), n, percent(n, total)))
+    avg = round(age_sum / total, 1) if total else None
+    bands = [
+        Row(band_label(low, high), band_label(low, high), n, percent(n, total))
+        for (low, high), n in zip(AGE_BANDS, per_band, strict=True)
+    ]
 
     def named(rows: list[tuple[str, str, int]]) -> list[Row]:
         return sorted(
@@ -231,7 +234,7 @@ def structure(unit: OrgUnit, day: dt.date, *, precomputed: bool | None = None) -
 GROUPED = ["sex", "general_education", "professional", "political_theory", "occupation"]
 Counted = tuple[
     dict[str, int],
-    dict[int, int],
+    tuple[int, list[int]],  # the sum of the ages, the members per band of AGE_BANDS
     dict[str, dict[str, int]],
     list[tuple[str, str, int]],
     list[tuple[str, str, int]],
@@ -247,7 +250,7 @@ def from_rows(unit: OrgUnit, day: dt.date) -> Counted:
     religion = stints.values(f"{P}religion__code", f"{P}religion__name").annotate(n=Count("id"))
     return (
         figures,
-        ages(stints, day),
+        stats.summarise(ages(stints, day), AGE_BANDS),
         groups,
         [(r[f"{P}ethnicity__code"], r[f"{P}ethnicity__name"], r["n"]) for r in ethnic.order_by()],
         [(r[f"{P}religion__code"], r[f"{P}religion__name"], r["n"]) for r in religion.order_by()],
@@ -278,7 +281,7 @@ GROUP_PREFIX = {
 def from_counts(unit: OrgUnit, day: dt.date) -> Counted:
     """The same, read from the precomputed counts of a superior committee."""
     cutoff = stats.youth_cutoff(day, YOUTH_MAX_AGE)
-    c = stats.counts(unit, day, cutoff)
+    c = stats.counts(unit, day, cutoff, AGE_BANDS)
     figures = {"members": c.get("members", 0), **{k: c.get(k, 0) for k in FLAG_KEYS}}
     figures["youth"] = stats.born_after(c, cutoff)
     groups: dict[str, dict[str, int]] = {name: {} for name in GROUPED}
@@ -294,7 +297,7 @@ def from_counts(unit: OrgUnit, day: dt.date) -> Counted:
     rel_names = dict(Religion.objects.filter(code__in=coded["rel:"]).values_list("code", "name"))
     return (
         figures,
-        stats.ages(c, day),
+        stats.age_summary(c, day, AGE_BANDS),
         groups,
         [(code, eth_names.get(code, code), n) for code, n in coded["eth:"].items()],
         [(code, rel_names.get(code, code), n) for code, n in coded["rel:"].items()],

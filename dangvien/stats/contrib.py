@@ -3,9 +3,12 @@
 A person contributes, for every period they are a member in a unit, +1 from its first
 day and −1 from its end to each key describing them, in each superior committee above
 that unit. The keys are the structure report's: the headline flags, one key per value
-of each breakdown, and the birth date as a year-month key (`ym:1975-03`) plus a day key
-(`d:03:1975-03-14`), from which the report computes exact ages on any date (the day
-keys are read only for the months where the birthday decides the age).
+of each breakdown, and the birth date three times: a year-month key (`ym:1975-03`), a
+day key (`d:03:1975-03-14`) and a day-of-year key over all years (`bd:03-14`). From
+them the report computes the exact sum of ages on any date and the age bands (`read`):
+it reads every year-month key, the day-of-year keys of the date's month, and the day
+keys of that month only for the birth years whose birthday moves a member from one
+band to the next.
 
 Each admission adds one more running total, `admitted`: +1 from the day of the admission
 decision, never taken back, in each superior committee above the unit of the membership's
@@ -42,6 +45,7 @@ def person_keys(p: Mapping[str, Any]) -> list[str]:
         f"occ:{p['occupation']}",
         f"ym:{b:%Y-%m}",
         day_key(b),
+        birthday_key(b),
     ]
     flags = {
         "women": p["sex"] == Sex.FEMALE,
@@ -73,12 +77,23 @@ ATTRS = (
 
 def keys_of(data: Mapping[str, Any]) -> list[str]:
     """The keys of a stored contribution (`"k"`: the keys themselves, as stored before
-    the attributes were)."""
-    return data["k"] if "k" in data else person_keys(data["p"])
+    the attributes were; the day-of-year key, which came later, is derived from the day
+    key as migration `stats.0008` derived its counts)."""
+    if "p" in data:
+        return person_keys(data["p"])
+    keys = list(data["k"])
+    if not any(k.startswith("bd:") for k in keys):
+        keys += [f"bd:{k[10:15]}" for k in keys if k.startswith("d:")]
+    return keys
 
 
 def day_key(b: dt.date) -> str:
     return f"d:{b:%m}:{b:%Y-%m-%d}"
+
+
+def birthday_key(b: dt.date) -> str:
+    """The day of the year of a birth date, over all years ("bd:03-14")."""
+    return f"bd:{b:%m-%d}"
 
 
 def intersect(a: Span, b: Span) -> Span | None:

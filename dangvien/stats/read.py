@@ -12,13 +12,17 @@ from .models import Built, StatKey, UnitCount
 
 T = UnitCount._meta.db_table
 K = StatKey._meta.db_table
-# One seek per key: the last running total on or before the day.
-LATEST = f"""
-SELECT k."key", (
+# One seek per key: the last running total on or before the day; the keys of month 0
+# (all but the birthdays'), then the birthday keys asked for.
+SEEK = f"""(
     SELECT c.n FROM {T} c WHERE c.unit_id = k.unit_id AND c."key" = k."key" AND c.since <= %s
-    ORDER BY c.since DESC LIMIT 1)
-FROM {K} k WHERE k.unit_id = %s AND k.month IN (0, %s, %s)
+    ORDER BY c.since DESC LIMIT 1)"""
+LATEST = f"""
+SELECT k."key", {SEEK} FROM {K} k WHERE k.unit_id = %s AND k.month = 0
+UNION ALL
+SELECT k."key", {SEEK} FROM {K} k WHERE k.unit_id = %s AND k."key" IN ({{keys}})
 """
+Bands = list[tuple[int | None, int | None]]
 
 
 def covers(unit: OrgUnit) -> bool:
@@ -41,35 +45,89 @@ def members_of(units: list[OrgUnit], day: dt.date) -> dict[str, int]:
     return {path: n or 0 for path, n in found}
 
 
-def counts(unit: OrgUnit, day: dt.date, youth_cutoff: dt.date) -> dict[str, int]:
-    """Every key's count in `unit`'s subtree on `day` (zeros left out). The birth-day
-    keys are read only for the months where a birthday decides an age or youth."""
+def counts(unit: OrgUnit, day: dt.date, youth_cutoff: dt.date, bands: Bands) -> dict[str, int]:
+    """Every key's count in `unit`'s subtree on `day` (zeros left out). Of the birthday
+    keys only those `age_summary` and `born_after` need are read (`birthday_keys`)."""
     out: dict[str, int] = {}
+    wanted = birthday_keys(day, youth_cutoff, bands)
+    sql = LATEST.format(keys=", ".join(["%s"] * len(wanted)))
     # Raw SQL is not routed by itself: ask the router (a replica for report pages).
     with connections[router.db_for_read(UnitCount)].cursor() as cur:
-        cur.execute(LATEST, [day, unit.pk, day.month, youth_cutoff.month])
+        cur.execute(sql, [day, unit.pk, day, unit.pk, *wanted])
         for key, n in cur.fetchall():
             if n:
                 out[key] = n
     return out
 
 
-def ages(c: dict[str, int], day: dt.date) -> dict[int, int]:
-    """Members by age in full years on `day`, as `reports.structure.ages` counts them."""
-    out: dict[int, int] = {}
+def band_of(age: int, bands: Bands) -> int:
+    """The index of the band holding `age` (bands open at both ends hold every age)."""
+    for i, (low, high) in enumerate(bands):
+        if (low is None or age >= low) and (high is None or age <= high):
+            return i
+    raise ValueError(f"no band holds the age {age}")
+
+
+def turning_years(day: dt.date, bands: Bands) -> list[int]:
+    """The birth years whose birthday in `day`'s month moves a member from one band to the
+    next: those turning one more than a band's highest age this year."""
+    return [day.year - high - 1 for _low, high in bands if high is not None]
+
+
+def birthday_keys(day: dt.date, youth_cutoff: dt.date, bands: Bands) -> list[str]:
+    """The birthday keys a report on `day` reads: the day-of-year keys of its month (the
+    members whose birthday is still to come this month, for the sum of ages), and the
+    day keys of that month in the turning years and of the youth cutoff's month in its
+    year."""
+    m = day.month
+    days = range(1, 32)
+    keys = {f"bd:{m:02}-{d:02}" for d in days}
+    for year, month in [(y, m) for y in turning_years(day, bands)] + [
+        (youth_cutoff.year, youth_cutoff.month)
+    ]:
+        keys |= {f"d:{month:02}:{year:04}-{month:02}-{d:02}" for d in days}
+    return sorted(keys)
+
+
+def age_summary(c: dict[str, int], day: dt.date, bands: Bands) -> tuple[int, list[int]]:
+    """The sum of the members' ages in full years on `day` and their number in each band,
+    as `reports.structure` counts them from the rows.
+
+    A member born in another month than `day`'s has an age the year-month key tells. Of
+    those born in `day`'s month in year Y, the ones whose birthday is still to come are a
+    year younger: for the sum, the day-of-year keys after `day` count them over all the
+    years at once; for the bands, only a turning year needs them, from its day keys."""
+    m = day.month
+    total = -sum(
+        n for key, n in c.items() if key.startswith(f"bd:{m:02}-") and int(key[6:8]) > day.day
+    )
+    per_band = [0] * len(bands)
+    to_come: dict[int, int] = {}  # turning year → born later in `day`'s month
     for key, n in c.items():
-        if key.startswith("ym:"):
-            year, month = int(key[3:7]), int(key[8:10])
-            if month == day.month:
-                continue  # counted by day below
-            age = day.year - year - (1 if month > day.month else 0)
-        elif key.startswith(f"d:{day.month:02}:"):
-            b = dt.date.fromisoformat(key[5:])
-            age = day.year - b.year - (1 if b.day > day.day else 0)
-        else:
+        if key.startswith(f"d:{m:02}:") and int(key[13:15]) > day.day:
+            year = int(key[5:9])
+            to_come[year] = to_come.get(year, 0) + n
+    for key, n in c.items():
+        if not key.startswith("ym:"):
             continue
-        out[age] = out.get(age, 0) + n
-    return out
+        year, month = int(key[3:7]), int(key[8:10])
+        age = day.year - year - (1 if month > m else 0)
+        total += age * n
+        low, high = band_of(age - 1, bands), band_of(age, bands)
+        if month != m or low == high:
+            per_band[high] += n
+        else:
+            per_band[low] += to_come.get(year, 0)
+            per_band[high] += n - to_come.get(year, 0)
+    return total, per_band
+
+
+def summarise(by_age: dict[int, int], bands: Bands) -> tuple[int, list[int]]:
+    """`age_summary` of members counted by exact age."""
+    per_band = [0] * len(bands)
+    for age, n in by_age.items():
+        per_band[band_of(age, bands)] += n
+    return sum(a * n for a, n in by_age.items()), per_band
 
 
 def born_after(c: dict[str, int], cutoff: dt.date) -> int:

@@ -52,14 +52,17 @@ TEMP_FAMILY = "stats_fam"
 # the periods counted under one key each
 PARTS = {"o": "official", "x": "exempt", "a": "admitted"}
 FAR = "9999-12-31"  # an exemption with no end, while islands are merged
-# The birth month of a birth-day key ("d:03:1975-03-14" → 3): `store.key_month` in SQL.
-DAY_KEY_MONTH = 'CAST(SUBSTR("key", 3, 2) AS INTEGER)'
+# The birth month of a birth-day key ("d:03:1975-03-14", "bd:03-14" → 3), 0 for the
+# others: `store.key_month` in SQL.
+KEY_MONTH = """CASE WHEN "key" LIKE 'd:%' THEN CAST(SUBSTR("key", 3, 2) AS INTEGER)
+    WHEN "key" LIKE 'bd:%' THEN CAST(SUBSTR("key", 4, 2) AS INTEGER) ELSE 0 END"""
 
 
 @dataclass(frozen=True)
 class Dialect:
     ym: str  # the birth month key of `ev.bd`
     dk: str  # the birth day key
+    bk: str  # the day-of-year key
     obj: str
     arr: str
     agg: str
@@ -72,6 +75,7 @@ class Dialect:
 SQLITE = Dialect(
     ym="'ym:' || substr(bd, 1, 7)",
     dk="'d:' || substr(bd, 6, 2) || ':' || bd",
+    bk="'bd:' || substr(bd, 6, 5)",
     obj="json_object",
     arr="json_array",
     agg="json_group_array",
@@ -83,6 +87,7 @@ SQLITE = Dialect(
 POSTGRESQL = Dialect(
     ym="'ym:' || to_char(bd, 'YYYY-MM')",
     dk="'d:' || to_char(bd, 'MM') || ':' || to_char(bd, 'YYYY-MM-DD')",
+    bk="'bd:' || to_char(bd, 'MM-DD')",
     obj="jsonb_build_object",
     arr="jsonb_build_array",
     agg="jsonb_agg",
@@ -128,6 +133,7 @@ def families(d: Dialect) -> list[Family]:
         ("'occ:' || occ", ", occ", member, []),
         (d.ym, f", {d.ym}", member, []),
         (d.dk, ", bd", member, []),
+        (d.bk, f", {d.bk}", member, []),
     ]
     marks = ", ".join(["%s"] * len(COLLEGE_OR_HIGHER))
     flags: list[tuple[str, str, list[object]]] = [
@@ -323,11 +329,9 @@ def build(cur, superiors: dict[int, list[int]]) -> tuple[int, int]:
             FROM stats_fam WHERE d <> 0"""
         )
         rows += cur.rowcount
-        # The birth month of a birth-day key ("d:03:1975-03-14"), 0 for the others.
-        month = DAY_KEY_MONTH if key == d.dk else "0"
         cur.execute(
             f"""INSERT INTO {K} (unit_id, "key", month)
-            SELECT DISTINCT unit_id, "key", {month} FROM stats_fam WHERE d <> 0"""
+            SELECT DISTINCT unit_id, "key", {KEY_MONTH} FROM stats_fam WHERE d <> 0"""
         )
         cur.execute("DROP TABLE stats_fam")
     # 7. Each person's stored contribution (contrib.encode's form).

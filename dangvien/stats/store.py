@@ -194,7 +194,11 @@ WHERE NOT EXISTS (SELECT 1 FROM {K} k WHERE k.unit_id = %s AND k."key" = %s)
 
 
 def key_month(key: str) -> int:
-    return int(key[2:4]) if key.startswith("d:") else 0
+    """The birth month of a birth-day key ("d:03:1975-03-14", "bd:03-14"), 0 for the
+    others: the report reads those of one or two months only."""
+    if key.startswith("d:"):
+        return int(key[2:4])
+    return int(key[3:5]) if key.startswith("bd:") else 0
 
 
 # Past this many changed (unit, key, day) totals, `apply` moves the timelines of the keys
@@ -274,8 +278,7 @@ def apply_merged(rows: list[tuple[int, str, dt.date, int]]) -> None:
         )
         cur.execute(
             f"""INSERT INTO {K} (unit_id, "key", month)
-            SELECT DISTINCT unit_id, "key",
-                CASE WHEN "key" LIKE 'd:%%' THEN {sqlbuild.DAY_KEY_MONTH} ELSE 0 END
+            SELECT DISTINCT unit_id, "key", {sqlbuild.KEY_MONTH}
             FROM stats_delta x WHERE NOT EXISTS (
                 SELECT 1 FROM {K} k WHERE k.unit_id = x.unit_id AND k."key" = x."key")"""
         )
