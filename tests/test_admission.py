@@ -23,7 +23,7 @@ def test_from_source_list_to_party_card_writes_the_membership(org):
     assert c.stage == Stage.LISTED and c.helper == org.an
     before = structure(org.ward_a, D(2017, 7, 20)).figures["members"]
     c = admit(c, org)
-    assert c.stage == Stage.CEREMONY_HELD
+    assert c.stage == Stage.PROBATION
     m = c.membership
     assert (m.decision_on, m.ceremony_on, m.decision_number) == (
         D(2017, 7, 3),

@@ -47,7 +47,7 @@ def test_a_late_decision_is_recorded_with_a_warning_and_the_ceremony_follows(org
     step(c, K.DECISION, late, document_number="456-QĐ/TU")
     step(c, K.CEREMONY, late + dt.timedelta(days=5))
     c.refresh_from_db()
-    assert c.stage == Stage.CEREMONY_HELD
+    assert c.stage == Stage.PROBATION
     finding = rules(c)["deadline.decision"]
     assert finding.severity == "warning" and "chậm 5 ngày làm việc" in finding.message
     assert "Vũ Thị Lan" in finding.message and "trách nhiệm" in finding.message
@@ -67,7 +67,7 @@ def test_the_ceremony_counts_from_receipt_and_a_late_one_waits_for_the_superior(
     assert on_time > add_working_days(D(2017, 7, 3), 30)
     step(c, K.CEREMONY, on_time)
     c.refresh_from_db()
-    assert c.stage == Stage.CEREMONY_HELD and "deadline.ceremony" not in rules(c)
+    assert c.stage == Stage.PROBATION and "deadline.ceremony" not in rules(c)
 
 
 def test_a_late_confirmation_review_does_not_block_the_confirmation(org):

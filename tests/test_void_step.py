@@ -220,7 +220,7 @@ def test_voiding_a_striking_off_reopens_the_membership(org, officer):
     m.refresh_from_db()
     c.refresh_from_db()
     assert m.exit_on is None and not m.exit_reason and not ExitDecision.objects.exists()
-    assert c.stage == Stage.CEREMONY_HELD and not c.is_closed
+    assert c.stage == Stage.PROBATION and not c.is_closed
     assert m.stints.get().end_on is None
     assert members(org, D(2018, 9, 1)) == before
     assert members(org, D(2019, 12, 31)) == before

@@ -30,6 +30,8 @@ class Stage(models.TextChoices):
     SUB_COMMITTEE = "SUB_COMMITTEE", _("Sub-committee appraised")
     GRASSROOTS_VOTED = "GRASSROOTS_VOTED", _("Grassroots committee voted")
     DECIDED = "DECIDED", _("Admission decided")
+    # No longer reached: the ceremony puts a dossier on probation (`services.STAGE_AFTER`;
+    # migration 0004 moved the dossiers that stood here). Kept for its place in `ORDER`.
     CEREMONY_HELD = "CEREMONY_HELD", _("Ceremony held")
     PROBATION = "PROBATION", _("On probation")
     CONFIRMED = "CONFIRMED", _("Confirmed as full member")
@@ -40,6 +42,8 @@ class Stage(models.TextChoices):
 
 
 ORDER = list(Stage)
+# The stages a dossier can stand in, as the board and the stage filter offer them.
+SHOWN = [s for s in ORDER if s != Stage.CEREMONY_HELD]
 EXITS = (Stage.WITHDRAWN, Stage.REJECTED, Stage.STRUCK_OFF)
 CLOSED = (*EXITS, Stage.CARD_ISSUED)
 # Open dossiers of people already admitted: followed to confirmation and the party card.

@@ -40,7 +40,10 @@ STAGE_OF = {
     K.SUB_COMMITTEE_APPRAISAL: Stage.SUB_COMMITTEE,
     K.GRASSROOTS_VOTE: Stage.GRASSROOTS_VOTED,
     K.DECISION: Stage.DECIDED,
-    K.CEREMONY: Stage.CEREMONY_HELD,
+    # Probation runs from the ceremony (Điều lệ Đảng, Điều 5 khoản 1: twelve months from
+    # the day the cell holds it): the dossier is on probation at once, not only from its
+    # first probation step.
+    K.CEREMONY: Stage.PROBATION,
     K.SELF_REVIEW: Stage.PROBATION,
     K.HELPER_COMMENT: Stage.PROBATION,
     K.CONFIRMATION_RESIDENCE: Stage.PROBATION,

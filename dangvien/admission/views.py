@@ -39,8 +39,8 @@ from .forms import CandidateForm, StepForm, default_date, expected_step
 from .models import (
     ADMITTED,
     CLOSED,
-    ORDER,
     PERSONAL_TAGS,
+    SHOWN,
     Candidate,
     Event,
     Stage,
@@ -203,7 +203,7 @@ def candidate_list(request):
             "error": error,
             "stage": stage,
             "tag": tag,
-            "stages": Stage.choices,
+            "stages": [(s.value, s.label) for s in SHOWN],
             "tags": tags,
             # The Word source list carries birth dates: offered where the unit's are seen.
             "personal_unit": unit is not None
@@ -301,7 +301,7 @@ def board(request):
     qs = scoped(request, unit).prefetch_related("events")
     qs, tag, tags, refused = by_tag(request, unit, qs)
     error = error or refused
-    columns: dict[str, list] = {s: [] for s in ORDER if s not in CLOSED}
+    columns: dict[str, list] = {s: [] for s in SHOWN if s not in CLOSED}
     closed: Counter = Counter()
     qs = list(qs)
     name_cells(qs)
@@ -309,7 +309,8 @@ def board(request):
         if c.stage in CLOSED:
             closed[c.stage] += 1
         else:
-            columns[c.stage].append((c, deadlines.next_deadline(c, list(c.events.all()))))
+            due = deadlines.next_deadline(c, list(c.events.all()))
+            columns.setdefault(c.stage, []).append((c, due))
     return render(
         request,
         "admission/board.html",
@@ -322,7 +323,7 @@ def board(request):
             "tag": tag,
             "tags": tags,
             "total": sum(len(columns[s]) for s in columns if s not in ADMITTED),
-            "admitted_total": sum(len(columns[s]) for s in ADMITTED),
+            "admitted_total": sum(len(columns.get(s, [])) for s in ADMITTED),
             "day": today(),
         },
     )

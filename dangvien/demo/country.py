@@ -1009,7 +1009,8 @@ class People:
             offsets = sorted(rng.randint(0, room) for _ in steps[1:])
             dates = [listed] + [listed + dt.timedelta(days=o) for o in offsets]
         cid = s.new_id(Candidate)
-        final = Stage(stage)
+        # The ceremony puts a dossier on probation (`services.STAGE_AFTER`).
+        final = Stage.PROBATION if stage == Stage.CEREMONY_HELD else Stage(stage)
         s.add(
             Candidate,
             (cid, pid, cell.id, dates[0], final.value, dates[-1], mid, cell.template == "VILLAGE"),

@@ -239,6 +239,8 @@ class Dossier:
                 self.introduce(c, here, day)
                 continue
             self.step(c, Step(kind, day, **fields))
+        if m.ceremony_on > gen.day:
+            return  # decided, the ceremony still to come: not yet a member
         self.ceremony(c)
         self.probation(c, self.unit_on(stop) or cell, probation_end)
 
@@ -284,7 +286,7 @@ class Dossier:
 
     def ceremony(self, c: Candidate) -> None:
         c.membership = self.m
-        self.written(c, Step(K.CEREMONY, self.m.ceremony_on), Stage.CEREMONY_HELD)
+        self.written(c, Step(K.CEREMONY, self.m.ceremony_on), Stage.PROBATION)
 
     def unit_on(self, day: dt.date) -> OrgUnit | None:
         """The cell of the member's stint on `day` (a party group's cell)."""
