@@ -82,6 +82,34 @@ def test_report_development_command(org, capsys):
         )
 
 
+def test_a_period_is_counted_and_dated_no_later_than_today(client, personas, org, capsys):
+    """A report states what has happened: the whole of this year runs to today, and a
+    period that has not begun is refused."""
+    from dangvien.core.views import today
+
+    day = today()
+    call_command(
+        "report", "development", "--org", "WARDA", "--from", f"{day.year}-01-01",
+        "--to", f"{day.year + 1}-12-31",
+    )  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["to"] == day.isoformat()
+    with pytest.raises(CommandError, match="bắt đầu sau ngày hôm nay"):
+        call_command(
+            "report", "development", "--org", "WARDA", "--from", f"{day.year + 1}-01-01",
+            "--to", f"{day.year + 1}-12-31",
+        )  # fmt: skip
+    client.force_login(personas.city_officer)
+    page = client.get(
+        "/statistics/development/",
+        {"unit": "CITY", "from": f"01/01/{day.year}", "to": f"31/12/{day.year + 1}"},
+    ).content.decode()
+    assert f"{day:%d/%m/%Y}" in page and f"31/12/{day.year + 1}" not in page.split("<form")[-1]
+    refused = client.get(
+        "/statistics/development/", {"unit": "CITY", "from": f"01/01/{day.year + 1}"}
+    ).content.decode()
+    assert "bắt đầu sau ngày hôm nay" in refused
+
+
 def test_development_page_for_the_board_and_a_ward(client, personas, org):
     client.force_login(personas.city_officer)
     page = client.get(

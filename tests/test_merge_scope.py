@@ -2,6 +2,7 @@
 keeps sight of the wards it replaced, and of nothing else."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.utils import timezone
@@ -105,6 +106,20 @@ def test_the_new_wards_chart_of_members_carries_the_wards_it_replaced(
     page = client.get("/dashboard/", {"unit": "WARDAB"})
     history = dict(page.context["history"])
     assert history["2018"] == counts[dt.date(2018, 1, 1)]
+    # The dashboard's PDF and the report draft carry the same history (they said 0).
+    from pypdf import PdfReader
+
+    from dangvien.core.views import today
+    from dangvien.reports.draft import draft
+    from dangvien.reports.pdf import dashboard_pdf
+
+    now = today()
+    charted = draft(ward_ab, dt.date(now.year, 1, 1), now).charts["members"]
+    assert dict(zip(*charted[1:], strict=True))["2018"] == counts[dt.date(2018, 1, 1)]
+    text = " ".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(dashboard_pdf(ward_ab, now))).pages
+    )
+    assert f"01/01/2018 {counts[dt.date(2018, 1, 1)]}" in " ".join(text.split())
 
 
 def test_the_new_wards_chart_carries_the_cells_moved_under_it_from_elsewhere(org, merged):

@@ -26,6 +26,12 @@ HISTORY_FROM = 2010  # the first year the chart of members shows, if records rea
 WEEK = 7
 
 
+def twelve_months(day: dt.date) -> dt.date:
+    """The first day of the twelve months that end with `day`'s month."""
+    month = day.year * 12 + day.month - 1 - 11
+    return dt.date(month // 12, month % 12 + 1, 1)
+
+
 def members_on(unit: OrgUnit, day: dt.date) -> int:
     return Stint.objects.members_on(day).in_subtree(unit).count()
 
@@ -117,7 +123,7 @@ def dashboard(request):
     }
     history = [(str(d.year) if d != day else _("today"), counts[d]) for d in years]
     # Admissions per month over the last twelve months, against the pace a target needs.
-    since = dt.date(day.year - 1, day.month, 1)
+    since = twelve_months(day)
     by_month = admissions_by_month(unit, since, day)
     paces = targets_report(unit, day, metrics=["ADMITTED"])
     own = [p for p in paces if p.target.unit_id == unit.pk and p.target.metric == "ADMITTED"]

@@ -246,22 +246,20 @@ def development(unit: OrgUnit, start: dt.date, end: dt.date) -> Development:
     timing, result.deadlines_missed = pace(
         [u.path for u in roots], start, end, [k for k, _n in FUNNEL]
     )
-    previous = None
+    # No share of the step before: the steps of a period are not one cohort (a step taken
+    # this year may follow one taken last year), so a share read as a conversion rate went
+    # over 100 %.
     for kind, name in FUNNEL:
-        n = steps.get(kind, 0)
-        rate = round(100 * n / previous, 1) if previous else None
         median, timed = timing.get(kind, (None, 0))
         result.funnel.append(
             {
                 "step": kind,
                 "name": name,
-                "candidates": n,
-                "from_previous": rate,
+                "candidates": steps.get(kind, 0),
                 "median_working_days": median,
                 "timed": timed,
             }
         )
-        previous = n
     return result
 
 

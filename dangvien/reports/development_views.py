@@ -31,9 +31,21 @@ def period(request) -> tuple[dt.date, dt.date, str | None]:
         )
     except ValidationError as e:
         return dt.date(end_default.year, 1, 1), end_default, e.messages[0]
+    end, error = up_to_today(start, end, end_default)
+    if error:
+        return dt.date(end_default.year, 1, 1), end_default, error
     if end < start:
         return start, start, _("The period ends before it begins.")
     return start, end, None
+
+
+def up_to_today(start: dt.date, end: dt.date, day: dt.date) -> tuple[dt.date, str | None]:
+    """A period's end, no later than `day` (today): a report states what has happened, so
+    one asked for the whole of this year is dated and counted to today. A period that has
+    not begun yet is refused."""
+    if start > day:
+        return day, _("The period begins after today (%(d)s).") % {"d": f"{day:%d/%m/%Y}"}
+    return min(end, day), None
 
 
 def development_page(request):

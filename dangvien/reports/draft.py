@@ -37,7 +37,6 @@ from dangvien.orgs.models import OrgUnit
 from .pdf import FORECASTS, font_file, number, percent
 
 CHART = "[[biểu đồ: {}]]"  # a paragraph the chart's picture replaces
-HISTORY_FROM = 2010  # as the dashboard's chart of members
 NAMES_SHOWN = 10  # localities named in a sentence; the rest counted
 
 
@@ -72,21 +71,14 @@ class Draft:
     charts: dict[str, tuple[str, list[str], list[int]]] = field(default_factory=dict)
 
 
-def members_on(unit: OrgUnit, day: dt.date) -> int:
-    from dangvien.membership.models import Stint
-
-    return Stint.objects.members_on(day).in_subtree(unit).count()
-
-
 def draft(unit: OrgUnit, start: dt.date, end: dt.date, user=None) -> Draft:
     from dangvien.admission.deadlines import alerts
     from dangvien.admission.models import Candidate, Stage
-    from dangvien.membership.models import Stint
     from dangvien.targets.models import SHARES, Term
     from dangvien.targets.pace import targets_report
 
     from .coverage import coverage
-    from .dashboard import month_labels
+    from .dashboard import history_start, members_on_days, month_labels
     from .development import development
     from .structure import structure
 
@@ -107,14 +99,14 @@ def draft(unit: OrgUnit, start: dt.date, end: dt.date, user=None) -> Draft:
         f"{number(f['college_or_higher'])} ({percent(pct['college_or_higher'])})"
         + (f"; tuổi bình quân {number(s.average_age)}." if s.average_age is not None else "."),
     ]
-    first = Stint.objects.in_subtree(unit).order_by("start_on").values_list("start_on", flat=True)
-    start_year = max(HISTORY_FROM, first[0].year if first else end.year)
-    years = list(range(start_year, end.year + 1))
+    # As the dashboard's chart: the unit's history, its predecessors' before it began.
+    years = list(range(history_start(unit, end), end.year + 1))
     days = [dt.date(y, 1, 1) for y in years if dt.date(y, 1, 1) < end] + [end]
+    counts = members_on_days(unit, days)
     d.charts["members"] = (
         "Số đảng viên ngày 01 tháng 01 hằng năm và ngày báo cáo",
         [str(x.year) if x != end else day_vi(end) for x in days],
-        [members_on(unit, x) for x in days],
+        [counts[x] for x in days],
     )
     members.append(CHART.format("members"))
     d.sections.append(("Tình hình đảng viên và cơ cấu", members))

@@ -242,7 +242,6 @@ def development_xlsx(r) -> bytes:
             [
                 "Bước",
                 "Số người",
-                "So với bước trước",
                 "Trung vị ngày làm việc từ bước trước",
                 "Số hồ sơ tính thời gian",
             ],
@@ -250,19 +249,18 @@ def development_xlsx(r) -> bytes:
                 [
                     s["name"],
                     s["candidates"],
-                    fraction(s["from_previous"]),
                     s["median_working_days"],
                     s["timed"],
                 ]
                 for s in r.funnel
             ],
-            [None, COUNT, PERCENT, DECIMAL, COUNT],
+            [None, COUNT, DECIMAL, COUNT],
             [
                 "Số người làm từng bước trong kỳ. Ngày làm việc không kể thứ Bảy, Chủ nhật, "
                 "ngày lễ, Tết và ngày nghỉ bù; thời gian của một bước tính cho người làm bước "
                 "đó trong kỳ, từ bước trước gần nhất."
             ],
-            [44, 12, 14, 18, 16],
+            [44, 12, 18, 16],
         )
     )
     doc.add(

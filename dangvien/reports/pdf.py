@@ -182,17 +182,16 @@ def development_pdf(report) -> bytes:
         tables.append(
             Table(
                 "Các bước của quy trình kết nạp trong kỳ",
-                ["Bước", "Số người", "So với bước trước", "Trung vị ngày làm việc từ bước trước"],
+                ["Bước", "Số người", "Trung vị ngày làm việc từ bước trước"],
                 [
                     [
                         str(s["name"]),
                         number(s["candidates"]),
-                        percent(s["from_previous"]),
                         number(s.get("median_working_days")),
                     ]
                     for s in r.funnel
                 ],
-                (5, 2, 2, 3),
+                (5, 2, 3),
             )
         )
     if r.deadlines_missed:
@@ -372,29 +371,27 @@ def dashboard_pdf(unit: OrgUnit, day: dt.date, user=None) -> bytes:
     from django.utils import translation
 
     from dangvien.admission.models import Candidate, Stage
-    from dangvien.membership.models import Stint
     from dangvien.targets.models import Term
     from dangvien.targets.pace import targets_report
 
     from .coverage import coverage
-    from .dashboard import HISTORY_FROM, members_on, month_labels
+    from .dashboard import history_start, members_on_days, month_labels, twelve_months
     from .development import development
 
-    now = members_on(unit, day)
     term = Term.objects.filter(unit=unit, start__lte=day, end__gte=day).first()
-    since_year = now - members_on(unit, dt.date(day.year, 1, 1))
+    # The page's figures: the unit's history, its predecessors' before it began.
+    days = [dt.date(y, 1, 1) for y in range(history_start(unit, day), day.year + 1)] + [day]
+    year_start = dt.date(day.year, 1, 1)
+    counts = members_on_days(unit, [*days, year_start, *([term.start] if term else [])])
+    now = counts[day]
+    since_year = now - counts[year_start]
     lines = [
         f"Số đảng viên đến ngày {day_vi(day)}: {number(now)}.",
         f"Tăng, giảm từ ngày 01/01/{day.year}: {since_year:+d}.",
     ]
     if term:
-        lines.append(
-            f"Tăng, giảm từ đầu nhiệm kỳ {term.span}: {now - members_on(unit, term.start):+d}."
-        )
-    first = Stint.objects.in_subtree(unit).order_by("start_on").values_list("start_on", flat=True)
-    start_year = max(HISTORY_FROM, first[0].year if first else day.year)
-    days = [dt.date(y, 1, 1) for y in range(start_year, day.year + 1)] + [day]
-    since = dt.date(day.year - 1, day.month, 1)
+        lines.append(f"Tăng, giảm từ đầu nhiệm kỳ {term.span}: {now - counts[term.start]:+d}.")
+    since = twelve_months(day)
     per_month = {m["month"]: m["admitted"] for m in development(unit, since, day).by_month}
     paces = [p for p in targets_report(unit, day) if p.target.metric == "ADMITTED"]
     candidates = (
@@ -408,7 +405,7 @@ def dashboard_pdf(unit: OrgUnit, day: dt.date, user=None) -> bytes:
         Table(
             "Số đảng viên ngày 01 tháng 01 hằng năm và ngày báo cáo",
             ["Ngày", "Đảng viên"],
-            [[day_vi(x), number(members_on(unit, x))] for x in days],
+            [[day_vi(x), number(counts[x])] for x in days],
             (3, 2),
         ),
         Table(

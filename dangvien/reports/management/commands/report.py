@@ -85,6 +85,12 @@ class Command(BaseCommand):
             end = parse_date(opts["end"], field="--to")
         except ValidationError as e:
             raise CommandError(e.messages[0]) from e
+        from dangvien.core.views import today
+        from dangvien.reports.development_views import up_to_today
+
+        end, error = up_to_today(start, end, today())
+        if error:
+            raise CommandError(error)
         if end < start:
             raise CommandError(_("The period ends before it begins."))
         return start, end
