@@ -94,6 +94,13 @@ def test_steps_out_of_order_or_wrongly_dated_are_refused(org):
         services.record(
             c, Step(kind=K.APPLICATION, date=D(2020, 1, 1)), by=None, version=c.version, today=LATER
         )
+    count = c.events.count()
+    # Lan was born on 15/08/1995: nobody worked or lived with her before that.
+    with pytest.raises(TransitionError, match="trước ngày sinh của người được giới thiệu"):
+        step(
+            c, K.INTRODUCTION, D(2017, 4, 5), introducer=org.an, worked_together_since=D(1990, 1, 1)
+        )
+    assert c.events.count() == count
     prepare(c, org)
     step(c, K.CELL_VOTE, D(2017, 5, 10), full_members=12, in_favour=10)
     with pytest.raises(TransitionError, match="trước bước trước"):

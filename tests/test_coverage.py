@@ -64,6 +64,12 @@ def test_coverage_page_as_the_board_and_as_a_ward(client, personas, org):
         "/statistics/coverage/", {"unit": "CITY", "date": "30/11/2017"}
     ).content.decode()
     assert 'id="localities-total">3<' in body and "Tổ dân phố 1, Phường B" in body
+    # Each list says what its columns are; a cell is named with its organisation (many
+    # cells share a name such as "Chi bộ Thôn 1").
+    too_small = body.split('id="cells_too_small"')[1].split("</table>")[0]
+    assert "<th>Chi bộ (trực thuộc)</th>" in too_small and "Đảng viên chính thức" in too_small
+    a1 = OrgUnit.objects.get(code="A1")
+    assert f"{a1.name}, {a1.parent.name}" in too_small
     client.force_login(personas.ward_a_officer)
     body = client.get("/statistics/coverage/", {"date": "30/11/2017"}).content.decode()
     assert 'id="localities-total">2<' in body and "Phường B" not in body
@@ -90,7 +96,7 @@ def test_the_coverage_page_lists_the_first_places_and_counts_them_all(
         "/statistics/coverage/", {"unit": "CITY"}, HTTP_ACCEPT_LANGUAGE="vi"
     ).content.decode()
     section = body.split('id="without_members"')[1].split("</table>")[0]
-    assert section.count("<tr>") == 2
+    assert section.split("<tbody>")[1].count("<tr>") == 2
     n = len(coverage(org.city, today()).without_members)
     assert n >= 5 and f"({n})</h3>" in body
     assert f"…và {n - 2} nơi khác: tệp PDF và tệp Excel liệt kê đầy đủ." in body

@@ -152,3 +152,28 @@ def test_the_new_wards_chart_carries_the_cells_moved_under_it_from_elsewhere(org
         == members_on(org.ward_a, before) + members_on(org.ward_b, before) + 1
     )
     assert counts[day] == members_on(ward_ab, day) == 2  # An in AB1, the teacher in SCH-P
+
+
+def test_comparing_with_before_the_merge_counts_the_old_wards_under_the_new_one(
+    client, personas, org, merged
+):
+    """The statistics page and its Excel compare each organisation with what its
+    predecessors had: the merged ward's earlier figure is the old wards' sum, not 0."""
+    from openpyxl import load_workbook
+
+    from dangvien.reports.structure import grassroots_rows
+
+    day, _ward_ab, _cell = merged
+    earlier = dt.date(2018, 1, 1)
+    old = {r.code: r.members for r in grassroots_rows(org.city, earlier)}
+    assert old["WARDA"] + old["WARDB"] > 0
+    client.force_login(personas.city_officer)
+    params = {"unit": "CITY", "date": f"{day:%d/%m/%Y}", "compare": "01/01/2018"}
+    page = client.get("/statistics/", params)
+    (row,) = [r for r in page.context["orgs"] if r["org"].code == "WARDAB"]
+    assert row["before"] == old["WARDA"] + old["WARDB"]
+    sheet = client.get("/statistics/", {**params, "format": "xlsx"})
+    wb = load_workbook(io.BytesIO(sheet.content))
+    ws = wb[[n for n in wb.sheetnames if "cơ sở" in n][0]]
+    found = [r for r in ws.iter_rows(values_only=True) if r and r[0] == "Đảng bộ phường AB"]
+    assert found and found[0][2] == old["WARDA"] + old["WARDB"]

@@ -228,6 +228,13 @@ def check_order(c: Candidate, step: Step, events: list[Event], today: dt.date) -
             raise InvalidField(field, wrong)
     if kind == K.INTRODUCTION and step.introducer is None:
         raise TransitionError(_("Choose the full member who introduces."))
+    born = c.person.birth_date
+    if step.worked_together_since and born and step.worked_together_since < born:
+        raise InvalidField(
+            "worked_together_since",
+            _("%(d)s is before the applicant was born (%(born)s).")
+            % {"d": f"{step.worked_together_since:%d/%m/%Y}", "born": f"{born:%d/%m/%Y}"},
+        )
     if kind in (K.VERIFICATION_REQUEST, K.VERIFICATION_ANSWER) and not step.subject.strip():
         raise TransitionError(_("Say whose background is verified (e.g. the father)."))
     if kind == K.CARD_ISSUED and not step.card_number.strip():

@@ -119,15 +119,16 @@ class CandidateGenerator:
         """Stints of the full members in `cell`'s subtree on `day`, by start date."""
         return self.stints.full_members(cell, day or self.day)
 
-    def together_since(self, stint: Stint) -> dt.date:
+    def together_since(self, stint: Stint, born: dt.date) -> dt.date:
         """When the member started in this cell, counting the cells it was reorganised
-        from (a merge does not reset the time an introducer has known the applicant)."""
+        from (a merge does not reset the time an introducer has known the applicant), and
+        not before the applicant, born on `born`, lived there."""
         since = stint.start_on
         earlier = {s.end_on: s for s in self.stints.of_membership[stint.membership_id] if s.end_on}
         while stint.reason_in == Stint.ReasonIn.REORGANISED and since in earlier:
             stint = earlier[since]
             since = stint.start_on
-        return since
+        return max(since, born)
 
     def introducers(self, c: Candidate, stints: list[Stint], day: dt.date) -> list[Stint]:
         """The full members of `stints` who may introduce `c` on `day`: they have known
@@ -137,7 +138,7 @@ class CandidateGenerator:
         found = [
             s
             for s in stints
-            if self.together_since(s) <= since
+            if self.together_since(s, c.person.birth_date) <= since
             and s.membership.person_id not in (c.helper_id, c.person_id)
         ]
         self.rng.shuffle(found)
@@ -323,7 +324,7 @@ class CandidateGenerator:
                         K.INTRODUCTION,
                         day,
                         introducer=st.membership.person,
-                        worked_together_since=self.together_since(st),
+                        worked_together_since=self.together_since(st, c.person.birth_date),
                     ),
                 )
             )

@@ -260,7 +260,7 @@ class Dossier:
                     K.INTRODUCTION,
                     day,
                     introducer=s.membership.person,
-                    worked_together_since=gen.together_since(s),
+                    worked_together_since=gen.together_since(s, c.person.birth_date),
                 ),
             )
 

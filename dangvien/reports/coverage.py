@@ -257,7 +257,7 @@ def cells_report(
     result: Coverage, unit: OrgUnit, day: dt.date, stands_for, *, gaps_only: bool = False
 ) -> None:
     holding = OrgUnit.objects.subtree(unit, on=day).filter(kind__in=OrgUnit.MEMBER_HOLDING_KINDS)
-    holding = holding.exclude(kind=OrgUnit.Kind.PARTY_GROUP)
+    holding = holding.exclude(kind=OrgUnit.Kind.PARTY_GROUP).select_related("parent")
     full: dict[str, int] = defaultdict(int)
     for path, n in (
         Stint.objects.members_on(day)
@@ -279,7 +279,9 @@ def cells_report(
     with_committee = set() if gaps_only else cells_with_committee(holding, day)
     for cell in cells:
         n = in_cell.get(cell.path, 0)
-        row = {"code": cell.code, "name": cell.name, "full_members": n}
+        # (with the organisation it is in: many cells are "Chi bộ Thôn 1")
+        within = cell.parent.name if cell.parent and cell.kind == OrgUnit.Kind.CELL else ""
+        row = {"code": cell.code, "name": cell.name, "commune": within, "full_members": n}
         if n < MIN_FULL_MEMBERS:
             result.cells_too_small.append(row)
         if n >= COMMITTEE_FROM and cell.pk not in with_committee and not gaps_only:
@@ -327,8 +329,15 @@ def cells_report(
         total = sum(places.values())
         local = sum(n for place, n in places.items() if place in here)
         if total and local * 2 < total:
+            within = cell.parent.name if cell.parent and cell.kind == OrgUnit.Kind.CELL else ""
             result.cells_living_elsewhere.append(
-                {"code": cell.code, "name": cell.name, "members": total, "local": local}
+                {
+                    "code": cell.code,
+                    "name": cell.name,
+                    "commune": within,
+                    "members": total,
+                    "local": local,
+                }
             )
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from dangvien.accounts.audit import A, log
 from dangvien.core.dates import parse_date
@@ -93,6 +94,18 @@ def development_page(request):
 
 
 SHOWN = 100  # places listed per section on the coverage page
+PLACE = _lazy("Hamlet, village or residential group")
+CELL = _lazy("Cell (within)")
+# Each coverage list's columns: what its rows are, and what its second column says.
+COVERAGE_COLUMNS = {
+    "without_members": (PLACE, ""),
+    "relapsed": (PLACE, _lazy("Members it had")),
+    "at_risk": (PLACE, _lazy("Members")),
+    "without_own_cell": (PLACE, _lazy("Shares the cell")),
+    "cells_too_small": (CELL, _lazy("Full members")),
+    "cells_due_committee": (CELL, _lazy("Full members")),
+    "cells_living_elsewhere": (CELL, _lazy("Members")),
+}
 
 
 def coverage_page(request):
@@ -146,7 +159,8 @@ def coverage_page(request):
     # a member: the page would render them all on every visit); the cards count them all
     # and the PDF and the Excel file list them all.
     sections = [
-        (key, title, rows, rows[:SHOWN], max(len(rows) - SHOWN, 0)) for key, title, rows in listed
+        (key, title, rows, rows[:SHOWN], max(len(rows) - SHOWN, 0), *COVERAGE_COLUMNS[key])
+        for key, title, rows in listed
     ]
     return render(
         request,

@@ -364,19 +364,32 @@ def coverage_xlsx(c) -> bytes:
         items = getattr(c, key)
         cells = key.startswith("cells_")
         if cells:
-            headers = ["STT", "Mã", "Chi bộ", "Đảng viên chính thức"]
+            headers = ["STT", "Mã", "Chi bộ", "Trực thuộc", "Đảng viên chính thức"]
             rows = [
-                [i, x.get("code", ""), x.get("name", ""), x.get("full_members", x.get("members"))]
+                [
+                    i,
+                    x.get("code", ""),
+                    x.get("name", ""),
+                    x.get("commune") or "",
+                    x.get("full_members", x.get("members")),
+                ]
                 for i, x in enumerate(items, 1)
             ]
-            formats: list[str | None] = [COUNT, None, None, COUNT]
+            formats: list[str | None] = [COUNT, None, None, None, COUNT]
             if key == "cells_living_elsewhere":
-                headers = ["STT", "Mã", "Chi bộ", "Đảng viên", "Cư trú tại địa bàn"]
+                headers = ["STT", "Mã", "Chi bộ", "Trực thuộc", "Đảng viên", "Cư trú tại địa bàn"]
                 rows = [
-                    [i, x.get("code", ""), x.get("name", ""), x.get("members"), x.get("local")]
+                    [
+                        i,
+                        x.get("code", ""),
+                        x.get("name", ""),
+                        x.get("commune") or "",
+                        x.get("members"),
+                        x.get("local"),
+                    ]
                     for i, x in enumerate(items, 1)
                 ]
-                formats = [COUNT, None, None, COUNT, COUNT]
+                formats = [COUNT, None, None, None, COUNT, COUNT]
         else:
             headers = ["STT", "Mã", "Tên", "Xã, phường"]
             rows = [

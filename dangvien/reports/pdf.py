@@ -279,7 +279,7 @@ def coverage_pdf(c) -> bytes:
         tables.append(
             Table(
                 f"{title} ({number(len(items))})",
-                ["STT", "Mã", "Tên", "Xã, phường"],
+                ["STT", "Mã", "Tên", "Trực thuộc" if key.startswith("cells_") else "Xã, phường"],
                 [
                     [str(i), x.get("code", ""), x.get("name", ""), x.get("commune") or ""]
                     for i, x in enumerate(items, 1)

@@ -344,6 +344,28 @@ class OrgRow:
         }
 
 
+def carried_over(earlier: list["OrgRow"], day: dt.date) -> dict[str, int]:
+    """The members of the rows of an earlier date by the organisation that holds them on
+    `day`: an organisation closed since counts under the one that succeeded it (the 2025
+    reform gave the city's organisations new codes; compared to 2017, every row read 0)."""
+    successors = dict(
+        OrgUnit.successors.through.objects.values_list("from_orgunit__code", "to_orgunit__code")
+    )
+    closed = dict(
+        OrgUnit.objects.filter(valid_to__lte=day, code__in=successors).values_list(
+            "code", "valid_to"
+        )
+    )
+    out: dict[str, int] = {}
+    for row in earlier:
+        code, seen = row.code, {row.code}
+        while code in closed and successors.get(code) not in (None, *seen):
+            code = successors[code]
+            seen.add(code)
+        out[code] = out.get(code, 0) + row.members
+    return out
+
+
 def grassroots_rows(unit: OrgUnit, day: dt.date) -> list[OrgRow]:
     """One row per grassroots organisation of `unit`'s subtree on `day`, in tree order.
 

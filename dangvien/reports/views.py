@@ -17,6 +17,7 @@ from .structure import (
     BREAKDOWN_TITLES,
     HEADLINE,
     ORG_KEYS,
+    carried_over,
     compare_headline,
     compare_rows,
     grassroots_rows,
@@ -112,7 +113,7 @@ def statistics(request):
                 for k, rows in later.breakdowns.items()
             ],
         }
-    before = {o.code: o.members for o in org_rows_of(unit, earlier.day)} if other else {}
+    before = carried_over(org_rows_of(unit, earlier.day), later.day) if other else {}
     # The first ORGS_SHOWN organisations in tree order: a province has hundreds, the
     # country thousands, and the Excel file lists them all; the total counts them all.
     org_rows = [

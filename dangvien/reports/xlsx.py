@@ -27,6 +27,7 @@ from .structure import (
     OrgRow,
     Row,
     Structure,
+    carried_over,
     compare_headline,
     compare_rows,
     grassroots_rows,
@@ -231,7 +232,7 @@ class Document:
         ws, r = self.sheet(_("By grassroots organisation"), len(labels))
         ws.column_dimensions["A"].width = 40
         r = self.header(ws, r, labels)
-        before = {o.code: o.members for o in earlier or []}
+        before = carried_over(earlier or [], self.s.day)
         total = dict.fromkeys(["members", *[k for k, _l in ORG_KEYS]], 0)
         total_before = 0
         for o in rows:
