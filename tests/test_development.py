@@ -127,5 +127,5 @@ def test_development_page_for_the_board_and_a_ward(client, personas, org):
     assert bad.content.decode().count('role="alert"') == 1  # said once
     client.force_login(personas.ward_b_officer)
     other = client.get("/statistics/development/", {"unit": "WARDA"}).content.decode()
-    assert "Mã đơn vị không tồn tại hoặc ngoài phạm vi: “WARDA”" in other
+    assert "Không có đơn vị nào trong phạm vi của bạn có mã hoặc tên “WARDA”" in other
     assert "Đảng bộ phường B" in other and 'value="WARDA"' not in other

@@ -60,7 +60,12 @@ def test_a_unit_out_of_scope_is_refused_in_vietnamese(client, personas, org, url
     by_code = client.get(url, {"unit": "A1"})
     assert by_code.status_code == 200
     assert by_code.context["unit"] == org.ward_b  # the officer's own, never ward A's
-    assert by_code.content.decode().count("Mã đơn vị không tồn tại hoặc ngoài phạm vi: “A1”") == 1
+    assert (
+        by_code.content.decode().count(
+            "Không có đơn vị nào trong phạm vi của bạn có mã hoặc tên “A1”"
+        )
+        == 1
+    )
     assert "Tổ dân phố 1 – Đảng bộ phường A" not in by_code.content.decode()
     by_name = client.get(url, {"unit": "Chi bộ Tổ dân phố 2 – Đảng bộ phường A"})
     assert by_name.context["unit"] == org.ward_b
@@ -76,7 +81,7 @@ def test_the_dashboard_shows_its_own_unit_for_a_unit_out_of_scope(client, person
     assert got.context["unit"] == org.ward_b
     html = got.content.decode()
     assert field_value(html) == "Đảng bộ phường B – Đảng bộ thành phố Thử"
-    assert html.count("Mã đơn vị không tồn tại hoặc ngoài phạm vi: “WARDA”") == 1
+    assert html.count("Không có đơn vị nào trong phạm vi của bạn có mã hoặc tên “WARDA”") == 1
 
 
 def test_the_options_offer_only_the_scope_and_cells_when_asked(client, personas, org):
@@ -127,3 +132,27 @@ def test_the_terms_form_searches_its_committee_by_name(client, personas, org, ma
     assert "Đảng bộ phường C không thuộc các đơn vị của bạn" in wrong.content.decode()
     client.post("/targets/terms/", form | {"unit": "Đảng bộ phường B – Đảng bộ thành phố Thử"})
     assert Term.objects.get().unit == org.ward_b
+
+
+def test_a_word_that_is_also_a_closed_units_code_is_read_as_a_name(org):
+    """ "Pleiku" typed on a page is the open ward named so, not the city committee closed
+    in 2025 whose code is PLEIKU (its report said 0 everywhere); the code as a link
+    writes it still opens the closed one."""
+    import datetime as dt
+
+    from dangvien.core.views import today
+    from dangvien.orgs.picker import resolve_unit
+
+    reform = dt.date(2025, 7, 1)
+    old = f.unit("PLEIKU", "Đảng bộ thành phố Pleiku", OrgUnit.Kind.SUPERIOR, org.city)
+    old.valid_to = reform
+    old.save(update_fields=["valid_to"])
+    new = f.unit(
+        "PLEIKU-P", "Đảng bộ phường Pleiku", OrgUnit.Kind.GRASSROOTS_COMMITTEE, org.city,
+        valid_from=reform,
+    )  # fmt: skip
+    everyone = OrgUnit.objects.all()
+    assert resolve_unit(everyone, "Pleiku", today()) == new
+    assert resolve_unit(everyone, "pleiku", today()) == new
+    assert resolve_unit(everyone, "PLEIKU", today()) == old
+    assert resolve_unit(everyone, "Pleiku", dt.date(2020, 1, 1)) == old  # open then

@@ -153,14 +153,21 @@ def resolve_unit(visible, text: str, day: dt.date) -> OrgUnit | None:
     name is what they typed, told apart by the superior or grassroots organisation
     after " – " (the labels of the pickers), else the only unit whose name contains it
     (accents and case ignored). Indexed queries, never every unit in scope."""
-    from dangvien.core.text import search_key
-
     text = text.strip()
     if not text:
         return None
-    unit = visible.select_related("parent").filter(code=text.upper()).first()
-    if unit is not None:
-        return unit
+    coded = visible.select_related("parent").filter(code=text.upper()).first()
+    # A code as links write it, or the code of a unit open on the day; a word typed in
+    # lower case that is also the code of a closed unit ("Pleiku") is first a name.
+    if coded is not None and (text == text.upper() or coded.exists_on(day)):
+        return coded
+    found = _by_name(visible, text, day)
+    return found if found is not None or coded is None else coded
+
+
+def _by_name(visible, text: str, day: dt.date) -> OrgUnit | None:
+    from dangvien.core.text import search_key
+
     pool = visible.on(day).exclude(kind=OrgUnit.Kind.PARTY_GROUP).select_related("parent")
     # A merged cell's own name holds " – " too ('Chi bộ Tổ dân phố 2 – Tổ dân phố 3'):
     # the superior follows the last " – " that leaves a unit's whole name before it.

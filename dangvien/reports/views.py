@@ -43,7 +43,10 @@ def asked_unit(request, day: dt.date | None = None) -> tuple[OrgUnit | None, str
     if unit is not None:
         return unit, None
     if " " not in typed and typed.replace("-", "").replace("_", "").isalnum():
-        error = _("Unknown unit code “%(code)s”.") % {"code": typed.upper()}
+        # (one word: a code from a link, or a name cut short; said as typed)
+        error = _(
+            "No unit in your scope has the code or name “%(typed)s”: pick one from the list."
+        ) % {"typed": typed}
     else:
         error = _("No unit in your scope is called “%(name)s”: pick one from the list.") % {
             "name": typed
