@@ -175,8 +175,22 @@ def test_list_board_and_alerts_pages(client, personas, org):
     assert response.context["with_list"] == 1 and response.context["communes"] == 2
     assert "Vũ Thị Lan" in response.content.decode()
     response = client.get(reverse("candidate_board"))
-    columns = {stage.value: cards for stage, cards in response.context["columns"]}
+    columns = {stage.value: cards for stage, _n, cards in response.context["columns"]}
     assert [card[0].pk for card in columns["CELL_VOTED"]] == [c.pk]
+    assert "CEREMONY_HELD" not in columns  # the ceremony puts a dossier on probation
+    # A column shows its first cards and links to the list of the stage for the rest.
+    from dangvien.admission import views as admission_views
+
+    for i in range(3):
+        lan(org, name=f"Người Xếp Hàng {i}", birth=D(1996, 1, 1 + i))
+    admission_views.BOARD_CARDS = 2
+    try:
+        response = client.get(reverse("candidate_board"))
+    finally:
+        admission_views.BOARD_CARDS = 30
+    listed = {stage.value: (n, cards) for stage, n, cards in response.context["columns"]}
+    assert listed["LISTED"][0] == 3 and len(listed["LISTED"][1]) == 2
+    assert "stage=LISTED" in response.content.decode()
     response = client.get(reverse("alerts"), {"date": "2017-09-01"})
     assert [a.kind for a in response.context["alerts"]] == ["deadline"]
     client.force_login(personas.ward_b_officer)

@@ -344,7 +344,7 @@ def test_board_counts_active_candidates_as_home_does_and_closed_ones_apart(clien
     assert board.context["closed_total"] == 1
     body = board.content.decode()
     assert "1 quần chúng đang trong quy trình" in body and 'id="closed-total">1<' in body
-    assert "CARD_ISSUED" not in [s.value for s, _cards in board.context["columns"]]
+    assert "CARD_ISSUED" not in [s.value for s, _n, _cards in board.context["columns"]]
 
 
 def test_a_favicon_is_linked_and_shipped(client, personas):

@@ -295,6 +295,16 @@ def cell_helpers(cell: OrgUnit, day):
     )
 
 
+BOARD_CARDS = 30  # cards shown per column of the board
+
+
+def urgency(card) -> tuple:
+    """A board card's order: the nearest deadline first (the overdue before them), then
+    those with none, by name."""
+    c, due = card
+    return (due is None, due.due if due else dt.date.max, c.person.full_name)
+
+
 def board(request):
     """Active candidates by stage (counted as home counts them); closed dossiers apart."""
     unit, error = chosen_unit(request)
@@ -317,7 +327,12 @@ def board(request):
         {
             "unit": unit,
             "error": error,
-            "columns": [(Stage(s), cards) for s, cards in columns.items()],
+            # Each column's most urgent cards (overdue first, then the nearest deadline;
+            # a province has hundreds per stage): the list by stage has them all.
+            "columns": [
+                (Stage(s), len(cards), sorted(cards, key=urgency)[:BOARD_CARDS])
+                for s, cards in columns.items()
+            ],
             "closed": [(Stage(s), closed[s]) for s in CLOSED],
             "closed_total": sum(closed.values()),
             "tag": tag,

@@ -152,7 +152,7 @@ def test_candidate_from_source_list_to_ceremony(live_server, browser, org):
     record(page, "GRASSROOTS_VOTE", "2017-05-25", committee_members="9", in_favour="8")
     record(page, "DECISION", "2017-07-03", document_number="456-QĐ/TU")
     record(page, "CEREMONY", "2017-07-20")
-    assert "Đã tổ chức lễ kết nạp" in page.inner_text("#stage")
+    assert "Đang dự bị" in page.inner_text("#stage")  # from the ceremony on
     assert "9-KNĐ" in page.inner_text(".checklist")
     assert "là đảng viên dự bị từ ngày 20/07/2017" in page.inner_text("p.notice")
     page.click("dd a:has-text('Đảng viên dự bị từ')")
