@@ -238,3 +238,41 @@ def test_the_organisation_table_follows_a_new_member(client, personas, org):
     assert ward_b() == ward_b() == 1
     f.member(f.person("Đinh Văn Mới"), org.cell_b1, ceremony=D(2015, 1, 1))
     assert ward_b() == 2
+
+
+def test_a_small_units_personal_figures_are_withheld_from_a_names_only_role(client, personas, org):
+    """Ward A's members on 30/11/2017 are fewer than 10: a leader who sees names only is
+    not shown its figures by sex, age, ethnicity and religion (with the names, they would
+    tell who is who), on the page, in its Excel file or on the dashboard; the board, with
+    the personal-data right, sees them all."""
+    from dangvien.accounts.models import Role
+    from dangvien.reports.structure import SMALL_GROUP
+
+    assert structure(org.ward_a, D(2017, 11, 30)).figures["members"] < SMALL_GROUP
+    leader = f.user("leader.a", Role.Kind.LEADER, org.ward_a)
+    asked = {"unit": "WARDA", "date": "30/11/2017"}
+    client.force_login(leader)
+    page = client.get(reverse("statistics"), asked)
+    body = page.content.decode()
+    assert 'id="withheld"' in body and page.context["s"].average_age is None
+    titles = [str(t) for t, _rows in page.context["breakdowns"]]
+    assert len(titles) == 4 and not {"Giới tính", "Độ tuổi", "Dân tộc", "Tôn giáo"} & set(titles)
+    assert "women" not in page.context["s"].figures and "Nữ" not in [
+        str(label) for label, _n, _p in page.context["headline"]
+    ]
+    (row,) = [r for r in page.context["orgs"] if r["org"].code == "WARDA"]
+    assert row["cells"][0] == (None, None) and "—" in body
+    # Compared with another date, both dates are withheld alike.
+    both = client.get(reverse("statistics"), {**asked, "compare": "30/11/2016"})
+    assert "women" not in [r.key for r in both.context["compared"]["headline"]]
+    xlsx = workbook(client.get(reverse("statistics"), {**asked, "format": "xlsx"}).content)
+    assert not {"Giới tính", "Độ tuổi", "Dân tộc", "Tôn giáo"} & set(xlsx.sheetnames)
+    assert "Nữ" not in [c for row in xlsx.worksheets[0].iter_rows(values_only=True) for c in row]
+    dashboard = client.get(reverse("dashboard"), {"unit": "WARDA"})
+    assert not {"sex", "age", "ethnicity", "religion"} & {
+        c["key"] for c in dashboard.context["structure"]
+    }
+    client.force_login(personas.city_officer)
+    full = client.get(reverse("statistics"), asked)
+    assert 'id="withheld"' not in full.content.decode()
+    assert "women" in full.context["s"].figures

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from dangvien.accounts.scoping import prefix_q
+from dangvien.accounts.scoping import personal_everywhere, prefix_q
 from dangvien.core.views import today
 from dangvien.membership.models import Stint, member_on_q
 from dangvien.orgs.models import OrgUnit, with_predecessors
@@ -109,6 +109,7 @@ def dashboard(request):
     unit, wrong = asked_unit(request)
     if unit is None:
         return render(request, "reports/dashboard.html", {"error": _("You have no unit.")})
+    names_only = not personal_everywhere(request.user, under=unit.path)
     year_start = dt.date(day.year, 1, 1)
     term = Term.objects.filter(unit=unit, start__lte=day, end__gte=day).first()
     # Members on 1 January of each year, then today (with the term's first day: one query).
@@ -190,7 +191,9 @@ def dashboard(request):
         "reports/dashboard.html",
         {
             "structure": fresh.cached(
-                "structure_charts", (unit.pk, day), lambda: structure_charts(unit, day)
+                "structure_charts",
+                (unit.pk, day, names_only),
+                lambda: structure_charts(unit, day, names_only),
             ),
             "unit": unit,
             "wrong": wrong,  # the unit asked for is not one the user sees: theirs instead
@@ -283,12 +286,15 @@ def month_labels(start: dt.date, end: dt.date) -> list[str]:
     return out
 
 
-def structure_charts(unit: OrgUnit, day: dt.date) -> list[dict]:
+def structure_charts(unit: OrgUnit, day: dt.date, names_only: bool = False) -> list[dict]:
     """The members' structure on `day`: one horizontal bar chart per breakdown (count and
-    share of each category), each with the rows of its table."""
-    from .structure import BREAKDOWN_TITLES, structure
+    share of each category), each with the rows of its table (`names_only`: as a role
+    that sees names only may see them, `structure.withheld`)."""
+    from .structure import BREAKDOWN_TITLES, structure, withheld
 
     s = structure(unit, day)
+    if names_only:
+        s = withheld(s)
     out = []
     for key in STRUCTURE_CHARTS:
         rows = [r for r in s.breakdowns.get(key, []) if r.count]

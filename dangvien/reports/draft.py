@@ -80,18 +80,26 @@ def draft(unit: OrgUnit, start: dt.date, end: dt.date, user=None) -> Draft:
     from .coverage import coverage
     from .dashboard import history_start, members_on_days, month_labels
     from .development import development
-    from .structure import structure
+    from .structure import SMALL_GROUP, for_viewer, structure
 
     d = Draft(unit, start, end)
     # I. Members and structure.
     s = structure(unit, end)
+    if user is not None:
+        s, _other = for_viewer(user, s)
     f, pct = s.figures, s.pct
     members = [
         f"Đến ngày {day_vi(end)}, {unit.name} có {number(f['members'])} đảng viên "
         f"(chính thức {number(f['official'])}, dự bị {number(f['probationary'])}), "
         f"sinh hoạt ở {number(f['grassroots_orgs'])} tổ chức cơ sở đảng và "
         f"{number(f['cells'])} chi bộ trực thuộc.",
-        f"Về cơ cấu: đảng viên nữ {number(f['women'])} ({percent(pct['women'])}); "
+        (
+            f"Về cơ cấu: trình độ cao đẳng trở lên {number(f['college_or_higher'])} "
+            f"({percent(pct['college_or_higher'])}); cơ cấu theo giới tính, độ tuổi, dân tộc, "
+            f"tôn giáo không nêu vì đơn vị có dưới {SMALL_GROUP} đảng viên."
+        )
+        if s.withheld
+        else f"Về cơ cấu: đảng viên nữ {number(f['women'])} ({percent(pct['women'])}); "
         f"dân tộc thiểu số {number(f['ethnic_minority'])} ({percent(pct['ethnic_minority'])}); "
         f"có đạo {number(f['religious'])} ({percent(pct['religious'])}); "
         f"trong độ tuổi thanh niên (đến 30 tuổi) {number(f['youth'])} "

@@ -44,18 +44,25 @@ def maybe_day(params: dict, key: str) -> dt.date | None:
 
 
 def structure_xlsx(unit: OrgUnit, params: dict, user) -> Rendered:
-    from .structure import structure
+    from dangvien.accounts.scoping import personal_everywhere
+
+    from .structure import for_viewer, structure
     from .xlsx import structure_xlsx as render
 
     result = structure(unit, day(params, "day"))
     compare = maybe_day(params, "compare")
-    if compare is None:
-        return render(result, None), f"thong-ke-{unit.code}-{result.day.isoformat()}.xlsx", XLSX
+    other = structure(unit, compare) if compare is not None else None
+    # As the page shows them to the user (`structure.for_viewer`).
+    personal = user is None or personal_everywhere(user, under=unit.path)
+    if not personal:
+        result, other = for_viewer(user, result, other)
+    if other is None:
+        name = f"thong-ke-{unit.code}-{result.day.isoformat()}.xlsx"
+        return render(result, None, personal=personal), name, XLSX
     # Both dates side by side, the earlier first (as on the page).
-    other = structure(unit, compare)
     earlier, later = (other, result) if other.day < result.day else (result, other)
     name = f"thong-ke-{unit.code}-{earlier.day.isoformat()}-{later.day.isoformat()}.xlsx"
-    return render(later, earlier), name, XLSX
+    return render(later, earlier, personal=personal), name, XLSX
 
 
 def development_xlsx(unit: OrgUnit, params: dict, user) -> Rendered:

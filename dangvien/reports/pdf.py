@@ -440,10 +440,12 @@ def dashboard_pdf(unit: OrgUnit, day: dt.date, user=None) -> bytes:
     ]
     # The dashboard's structure charts, as their tables.
     from .dashboard import STRUCTURE_CHARTS
-    from .structure import BREAKDOWN_TITLES, structure
+    from .structure import BREAKDOWN_TITLES, for_viewer, structure
 
     with translation.override("vi"):
         s = structure(unit, day)
+        if user is not None:
+            s, _other = for_viewer(user, s)
         for key in STRUCTURE_CHARTS:
             rows = [r for r in s.breakdowns.get(key, []) if r.count]
             if rows:

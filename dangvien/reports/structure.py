@@ -68,6 +68,7 @@ class Structure:
     pct: dict[str, float]
     average_age: float | None
     breakdowns: dict[str, list[Row]] = field(default_factory=dict)
+    withheld: bool = False  # personal figures left out (`withheld`)
 
     def as_json(self) -> dict:
         out: dict = {
@@ -86,6 +87,62 @@ class Structure:
             },
         }
         return out
+
+
+# A small group's shares tell its members' personal details to anyone who knows who they
+# are (two members, both Kinh, both over 60): a role that sees names only (README "Demo
+# logins": no birth date, sex, ethnicity or religion) is shown the figures built from
+# those details for groups of at least SMALL_GROUP members only.
+SMALL_GROUP = 10
+PERSONAL_FIGURES = ("women", "ethnic_minority", "religious", "youth")
+PERSONAL_BREAKDOWNS = ("sex", "age", "ethnicity", "religion")
+
+
+def withheld(s: "Structure", force: bool = False) -> "Structure":
+    """`s` for a role that sees names only: without the figures built from personal
+    details when it counts fewer than SMALL_GROUP members (or when `force`d: a date
+    compared with one that is withheld)."""
+    if s.withheld or (s.figures["members"] >= SMALL_GROUP and not force):
+        return s
+    return Structure(
+        s.unit,
+        s.day,
+        {k: v for k, v in s.figures.items() if k not in PERSONAL_FIGURES},
+        {k: v for k, v in s.pct.items() if k not in PERSONAL_FIGURES},
+        None,
+        {k: v for k, v in s.breakdowns.items() if k not in PERSONAL_BREAKDOWNS},
+        withheld=True,
+    )
+
+
+def for_viewer(user, s: "Structure", other: "Structure | None" = None):
+    """`s` (and `other`, the date compared) as `user` may see them on `s.unit`: withheld
+    for a role that sees names only there, both dates alike."""
+    from dangvien.accounts.scoping import personal_everywhere
+
+    if personal_everywhere(user, under=s.unit.path):
+        return s, other
+    s, other = withheld(s), withheld(other) if other is not None else None
+    if other is not None and (s.withheld or other.withheld):
+        s, other = withheld(s, force=True), withheld(other, force=True)
+    return s, other
+
+
+def withheld_rows(rows: list["OrgRow"]) -> list["OrgRow"]:
+    """`withheld` for the rows per grassroots organisation: a small one's personal
+    columns are None."""
+    return [
+        r
+        if r.members >= SMALL_GROUP
+        else OrgRow(
+            r.code,
+            r.name,
+            r.members,
+            {k: None if k in PERSONAL_FIGURES else v for k, v in r.figures.items()},
+            {k: None if k in PERSONAL_FIGURES else v for k, v in r.pct.items()},
+        )
+        for r in rows
+    ]
 
 
 def percent(part: int, whole: int) -> float:
@@ -331,8 +388,8 @@ class OrgRow:
     code: str  # "" for the members outside any grassroots organisation
     name: str
     members: int
-    figures: dict[str, int]
-    pct: dict[str, float]
+    figures: dict[str, int | None]  # None: withheld (`withheld_rows`)
+    pct: dict[str, float | None]
 
     def as_json(self) -> dict:
         return {
@@ -407,8 +464,9 @@ def grassroots_rows(unit: OrgUnit, day: dt.date) -> list[OrgRow]:
             continue
         got = sums.get(p) or dict.fromkeys(["members", *keys], 0)
         n = got["members"]
-        figures = {k: got[k] for k in keys}
-        rows.append(OrgRow(code, name, n, figures, {k: percent(figures[k], n) for k in keys}))
+        figures: dict[str, int | None] = {k: got[k] for k in keys}
+        pct: dict[str, float | None] = {k: percent(got[k], n) for k in keys}
+        rows.append(OrgRow(code, name, n, figures, pct))
     return rows
 
 
@@ -441,9 +499,10 @@ def compare_headline(a: Structure, b: Structure) -> list[Compared]:
         )
     ]
     for key, label in HEADLINE:
-        rows.append(
-            Compared(key, str(label), a.figures[key], a.pct[key], b.figures[key], b.pct[key])
-        )
+        if key in a.figures and key in b.figures:  # (not a figure `withheld`)
+            rows.append(
+                Compared(key, str(label), a.figures[key], a.pct[key], b.figures[key], b.pct[key])
+            )
     for key, label in (("grassroots_orgs", _("Grassroots organisations")), ("cells", _("Cells"))):
         rows.append(Compared(key, str(label), a.figures[key], None, b.figures[key], None))
     return rows

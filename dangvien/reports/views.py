@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangvien.accounts.audit import A, log
-from dangvien.accounts.scoping import roles_for
+from dangvien.accounts.scoping import personal_everywhere, roles_for
 from dangvien.core.dates import parse_date
 from dangvien.core.views import LATEST_AS_OF, day_from
 from dangvien.orgs.models import OrgUnit
@@ -20,8 +20,10 @@ from .structure import (
     carried_over,
     compare_headline,
     compare_rows,
+    for_viewer,
     grassroots_rows,
     structure,
+    withheld_rows,
 )
 
 
@@ -100,11 +102,19 @@ def statistics(request):
         return export(request, "structure_xlsx", unit, params)
     result = structure(unit, day)
     other = structure(unit, compare_day) if compare_day else None
+    result, other = for_viewer(request.user, result, other)
+    names_only = not personal_everywhere(request.user, under=unit.path)
     # Both dates side by side, the earlier first; the change is later − earlier.
     earlier, later = (other, result) if other is None or other.day < day else (result, other)
-    headline = [(label, result.figures[key], result.pct[key]) for key, label in HEADLINE]
+    headline = [
+        (label, result.figures[key], result.pct[key])
+        for key, label in HEADLINE
+        if key in result.figures  # (not a figure withheld)
+    ]
     breakdowns = [(BREAKDOWN_TITLES[k], rows) for k, rows in result.breakdowns.items()]
     orgs = org_rows_of(later.unit, later.day)
+    if names_only:
+        orgs = withheld_rows(orgs)
     compared = None
     if other is not None:
         compared = {

@@ -23,6 +23,7 @@ from .structure import (
     BREAKDOWN_TITLES,
     HEADLINE,
     ORG_KEYS,
+    PERSONAL_FIGURES,
     Compared,
     OrgRow,
     Row,
@@ -80,6 +81,7 @@ class Document:
         self.wb = Workbook()
         self.used: set[str] = set()
         self.first = True
+        self.personal = True
         unit = s.unit
         superior = unit.parent if unit.parent_id else None
         # Issuing committee: the unit's superior above, the unit below (as in the
@@ -200,7 +202,11 @@ class Document:
             rows: list[tuple[str, int | None, float | None]] = [
                 (_("Members"), s.figures["members"], 100.0 if s.figures["members"] else 0.0)
             ]
-            rows += [(str(label), s.figures[key], s.pct[key]) for key, label in HEADLINE]
+            rows += [
+                (str(label), s.figures[key], s.pct[key])
+                for key, label in HEADLINE
+                if key in s.figures  # (not a figure withheld)
+            ]
             rows += [
                 (_("Grassroots organisations"), s.figures["grassroots_orgs"], None),
                 (_("Cells"), s.figures["cells"], None),
@@ -216,6 +222,11 @@ class Document:
         else:
             self.compared_table(title, compare_rows(self.earlier.breakdowns[name], rows))
 
+    def org_keys(self) -> list:
+        """The per-organisation columns: without those built from personal details for a
+        role that sees names only."""
+        return [(k, label) for k, label in ORG_KEYS if self.personal or k not in PERSONAL_FIGURES]
+
     def organisations(self, rows: list[OrgRow], earlier: list[OrgRow] | None):
         labels = [_("Grassroots organisation"), _("Members")]
         fmts: list[str | None] = [None, COUNT]
@@ -226,22 +237,22 @@ class Document:
                 pgettext("difference", "Change"),
             ]
             fmts += [COUNT, COUNT_CHANGE]
-        for _key, label in ORG_KEYS:
+        for _key, label in self.org_keys():
             labels += [str(label), "%"]
             fmts += [COUNT, PERCENT]
         ws, r = self.sheet(_("By grassroots organisation"), len(labels))
         ws.column_dimensions["A"].width = 40
         r = self.header(ws, r, labels)
         before = carried_over(earlier or [], self.s.day)
-        total = dict.fromkeys(["members", *[k for k, _l in ORG_KEYS]], 0)
+        total = dict.fromkeys(["members", *[k for k, _l in self.org_keys()]], 0)
         total_before = 0
         for o in rows:
             values: list = [o.name, o.members]
             if earlier is not None:
                 values += [before.get(o.code, 0), o.members - before.get(o.code, 0)]
-            for key, _label in ORG_KEYS:
+            for key, _label in self.org_keys():
                 values += [o.figures[key], fraction(o.pct[key])]
-                total[key] += o.figures[key]
+                total[key] += o.figures[key] or 0  # (the sheet's rows are not withheld)
             total["members"] += o.members
             total_before += before.get(o.code, 0)
             r = self.line(ws, r, values, fmts)
@@ -249,7 +260,7 @@ class Document:
         values = [_("Total"), n]
         if earlier is not None:
             values += [total_before, n - total_before]
-        for key, _label in ORG_KEYS:
+        for key, _label in self.org_keys():
             values += [total[key], (round(total[key] / n, 4) if n else 0.0)]
         r = self.line(ws, r, values, fmts)
         for c in range(1, len(labels) + 1):
@@ -262,10 +273,13 @@ class Document:
         return out.getvalue()
 
 
-def structure_xlsx(s: Structure, earlier: Structure | None = None) -> bytes:
+def structure_xlsx(s: Structure, earlier: Structure | None = None, personal: bool = True) -> bytes:
     """The statistics document of `s` (with `earlier`, both dates and the change): a
-    headline sheet, one sheet per breakdown and one row per grassroots organisation."""
+    headline sheet, one sheet per breakdown and one row per grassroots organisation
+    (without `personal`, for a role that sees names only: no column of the figures built
+    from personal details, which a small organisation's would tell)."""
     doc = Document(s, earlier)
+    doc.personal = personal
     doc.headline()
     for name, rows in s.breakdowns.items():
         doc.breakdown(name, rows)
