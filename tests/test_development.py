@@ -129,3 +129,25 @@ def test_development_page_for_the_board_and_a_ward(client, personas, org):
     other = client.get("/statistics/development/", {"unit": "WARDA"}).content.decode()
     assert "Không có đơn vị nào trong phạm vi của bạn có mã hoặc tên “WARDA”" in other
     assert "Đảng bộ phường B" in other and 'value="WARDA"' not in other
+
+
+def test_a_few_admissions_are_not_split_by_personal_details_for_a_names_only_role(
+    client, personas, org
+):
+    """Ward A admitted one member in 2017 (Bình): its split by sex, ethnicity, religion
+    and age would tell a leader who sees names only Bình's details; the board sees it."""
+    from dangvien.accounts.models import Role
+    from dangvien.admission.models import PERSONAL_TAGS
+
+    leader = f.user("leader.a", Role.Kind.LEADER, org.ward_a)
+    asked = {"unit": "WARDA", "from": "01/01/2017", "to": "31/12/2017"}
+    client.force_login(leader)
+    page = client.get("/statistics/development/", asked)
+    r = page.context["r"]
+    assert r.admitted == 1 and r.withheld and 'id="withheld"' in page.content.decode()
+    assert not (r.by_sex or r.by_ethnicity or r.by_religion or r.by_age)
+    assert not {g["code"] for g in r.by_group} & set(PERSONAL_TAGS)
+    assert [str(t) for t, _c in page.context["breakdowns"]] == ["Nghề nghiệp"]
+    client.force_login(personas.city_officer)
+    full = client.get("/statistics/development/", asked).context["r"]
+    assert not full.withheld and full.by_ethnicity == {"Kinh": 0, "Dân tộc thiểu số": 1}

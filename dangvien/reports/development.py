@@ -57,6 +57,7 @@ class Development:
     funnel: list[dict] = field(default_factory=list)
     deadlines_missed: list[dict] = field(default_factory=list)
     rolled_up: list[dict] = field(default_factory=list)  # predecessors whose data is included
+    withheld: bool = False  # no split by personal details (`for_viewer`)
 
     def as_json(self) -> dict:
         return {
@@ -78,6 +79,24 @@ class Development:
             "deadlines_missed": self.deadlines_missed,
             "rolled_up": self.rolled_up,
         }
+
+
+def for_viewer(user, r: Development) -> Development:
+    """`r` as `user` may see it: for a role that sees names only, a period of fewer than
+    `structure.SMALL_GROUP` admissions has no split by sex, ethnicity, religion or age
+    and no priority group telling one (a single admission's would tell the new member's),
+    as `structure.withheld` for the members."""
+    from dangvien.accounts.scoping import personal_everywhere
+    from dangvien.admission.models import PERSONAL_TAGS
+
+    from .structure import SMALL_GROUP
+
+    if user is None or r.admitted >= SMALL_GROUP or personal_everywhere(user, under=r.unit.path):
+        return r
+    r.by_sex, r.by_ethnicity, r.by_religion, r.by_age = {}, {}, {}, {}
+    r.by_group = [g for g in r.by_group if g.get("code") not in PERSONAL_TAGS]
+    r.withheld = True
+    return r
 
 
 def admissions(unit: OrgUnit, start: dt.date, end: dt.date):

@@ -11,7 +11,7 @@ from dangvien.accounts.audit import A, log
 from dangvien.core.dates import parse_date
 from dangvien.core.views import today
 
-from .development import development
+from .development import development, for_viewer
 from .exports import table_response
 from .views import asked_unit
 
@@ -60,7 +60,7 @@ def development_page(request):
 
         log(A.EXPORT, unit, detail=f"development report {start}–{end} (xlsx)")
         return export(request, "development_xlsx", unit, {"start": str(start), "end": str(end)})
-    report = development(unit, start, end)
+    report = for_viewer(request.user, development(unit, start, end))
     if request.GET.get("format") == "csv" and not error:
         log(A.EXPORT, unit, detail=f"development report {start}–{end}")
         return table_response(
@@ -79,6 +79,8 @@ def development_page(request):
         (_("Age at admission"), report.by_age),
         (_("Occupation"), report.by_occupation),
     ]
+    if report.withheld:
+        breakdowns = [(title, counts) for title, counts in breakdowns if counts]
     return render(
         request,
         "reports/development.html",

@@ -66,21 +66,21 @@ def structure_xlsx(unit: OrgUnit, params: dict, user) -> Rendered:
 
 
 def development_xlsx(unit: OrgUnit, params: dict, user) -> Rendered:
-    from .development import development
+    from .development import development, for_viewer
     from .office import development_xlsx as render
 
     start, end = day(params, "start"), day(params, "end")
     name = f"phat-trien-dang-vien-{unit.code}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
-    return render(development(unit, start, end)), name, XLSX
+    return render(for_viewer(user, development(unit, start, end))), name, XLSX
 
 
 def development_pdf(unit: OrgUnit, params: dict, user) -> Rendered:
-    from .development import development
+    from .development import development, for_viewer
     from .pdf import development_pdf as render
 
     start, end = day(params, "start"), day(params, "end")
     name = f"phat-trien-dang-vien-{unit.code}-{start:%Y%m%d}-{end:%Y%m%d}.pdf"
-    return render(development(unit, start, end)), name, PDF
+    return render(for_viewer(user, development(unit, start, end))), name, PDF
 
 
 def coverage_xlsx(unit: OrgUnit, params: dict, user) -> Rendered:

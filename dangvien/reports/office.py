@@ -235,7 +235,8 @@ def development_xlsx(r) -> bytes:
         ("Theo tuổi khi kết nạp", "Tuổi khi kết nạp", r.by_age),
         ("Theo nghề nghiệp", "Nghề nghiệp", r.by_occupation),
     ):
-        doc.add(counts_sheet(title, heading, counts, r.admitted))
+        if counts or not r.withheld:  # (withheld: no sheet, `development.for_viewer`)
+            doc.add(counts_sheet(title, heading, counts, r.admitted))
     doc.add(
         Sheet(
             "Quy trình kết nạp",
