@@ -71,3 +71,23 @@ def test_the_people_workbook_has_date_cells_and_a_named_sheet(client, personas, 
         client.get("/people/", {"q": "Nguyễn Văn An", "format": "csv", "purpose": "rà soát"})
     )
     assert csv_rows[1][1] == org.an.birth_date.strftime("%d/%m/%Y")
+
+
+def test_an_alert_without_a_deadline_is_not_marked_overdue_in_the_file(org):
+    """An introducer who left the cell needs action at once but has no deadline: the
+    file's "Quá hạn" column says nothing rather than "có" beside an empty date."""
+    from dangvien.admission.deadlines import Alert
+    from dangvien.admission.views import alert_rows, name_cells
+
+    c = lan(org)
+    name_cells([c])  # (as the view does before writing the file)
+    rows = list(
+        alert_rows(
+            [
+                Alert(c, "introducer_left", "Người giới thiệu đã chuyển đi", None, True),
+                Alert(c, "deadline", "Hạn", dt.date(2017, 1, 1), True),
+            ],
+            [],
+        )
+    )
+    assert [r[4] for r in rows] == ["", "có"]

@@ -606,7 +606,9 @@ def alert_rows(items, moves):
             a.candidate.cell_label,
             a.message,
             a.due,
-            _("yes") if a.overdue else "",
+            # (an alert with no deadline, such as an introducer who left, is urgent,
+            # not overdue)
+            _("yes") if a.overdue and a.due else "",
         ]
     if not moves:
         return
