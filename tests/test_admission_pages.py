@@ -511,3 +511,14 @@ def test_the_forms_checklist_marks_what_does_not_apply(client, personas, org):
     checklist = dict(client.get(reverse("candidate_detail", args=[young.pk])).context["checklist"])
     assert checklist["4-KNĐ"] is False
     assert checklist["8-KNĐ"] is None and checklist["15-KNĐ"] is None
+
+
+def test_the_dossier_names_the_cell_up_to_its_grassroots_organisation(org):
+    """As the board and the list do: a cell under a sub-committee is named with both."""
+    from dangvien.admission.views import cell_line
+    from dangvien.orgs.models import OrgUnit
+
+    sub = f.unit("A-CS", "Đảng bộ bộ phận Cảnh sát", OrgUnit.Kind.SUB_COMMITTEE, org.ward_a)
+    cell = f.unit("A-CS-1", "Chi bộ 1", OrgUnit.Kind.CELL, sub)
+    assert cell_line(cell) == "Chi bộ 1 – Đảng bộ bộ phận Cảnh sát – Đảng bộ phường A"
+    assert cell_line(org.cell_a1) == "Chi bộ Tổ dân phố 1 – Đảng bộ phường A"

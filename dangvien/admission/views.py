@@ -409,6 +409,7 @@ def candidate_detail(request, pk: int):
             "blocked": blocked,
             "checklist": checklist,
             "membership": membership_line(c.membership, day) if c.membership else "",
+            "cell_line": cell_line(c.cell),
             "day": day,
             "as_of": as_of,
             "personal": personal,
@@ -444,6 +445,19 @@ def not_applicable(c: Candidate, events: list[Event]) -> set[str]:
         if not (young and c.youth_union_exists):
             out.add("4-KNĐ")
     return out
+
+
+def cell_line(cell: OrgUnit) -> str:
+    """The cell, then each unit above it up to its grassroots organisation ("Chi bộ 2 –
+    Đảng bộ bộ phận Cảnh sát – Đảng bộ Công an thành phố Pleiku"): the board and the
+    list name the cell by its grassroots organisation, so the dossier names that too."""
+    names = [cell.name]
+    if not cell.is_grassroots:
+        for unit in reversed(cell.ancestors()):
+            names.append(unit.name)
+            if unit.is_grassroots:
+                break
+    return " – ".join(names)
 
 
 def membership_line(m: Membership, day: dt.date) -> str:
