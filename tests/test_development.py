@@ -108,6 +108,12 @@ def test_a_period_is_counted_and_dated_no_later_than_today(client, personas, org
         "/statistics/development/", {"unit": "CITY", "from": f"01/01/{day.year + 1}"}
     ).content.decode()
     assert "bắt đầu sau ngày hôm nay" in refused
+    # A reversed period: the error, over this year's report (not a day of zeros).
+    reversed_ = client.get(
+        "/statistics/development/", {"unit": "CITY", "from": "31/12/2017", "to": "01/01/2017"}
+    )
+    assert "kết thúc trước" in reversed_.content.decode()
+    assert (reversed_.context["start"], reversed_.context["end"]) == (D(day.year, 1, 1), day)
 
 
 def test_development_page_for_the_board_and_a_ward(client, personas, org):

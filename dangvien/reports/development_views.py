@@ -35,8 +35,8 @@ def period(request) -> tuple[dt.date, dt.date, str | None]:
     end, error = up_to_today(start, end, end_default)
     if error:
         return dt.date(end_default.year, 1, 1), end_default, error
-    if end < start:
-        return start, start, _("The period ends before it begins.")
+    if end < start:  # the error, and the default period rather than a day of zeros
+        return dt.date(end_default.year, 1, 1), end_default, _("The period ends before it begins.")
     return start, end, None
 
 
