@@ -187,6 +187,7 @@ def test_the_page_shows_medians_and_late_dossiers_in_vietnamese(pipeline, client
     assert "Thời hạn bị chậm trong kỳ" in body
     assert re.search(r"Tổ chức lễ kết nạp</td><td[^>]*>2</td><td[^>]*>18,5<", body)
     assert 'id="late-1">1<' in body and 'id="late-2">1<' in body
+    assert 'id="open-2">1<' in body and 'id="open-1">0<' in body
     assert f'href="/candidates/{pipeline["xuan"].pk}/"' in body
     assert "27/08/2019" in body and "28/08/2019" in body
     for english in ("Median", "Deadline", "Late", "CEREMONY", "confirmation_review"):
@@ -202,6 +203,10 @@ def test_command_json_xlsx_and_pdf_carry_the_same_figures(pipeline, org, tmp_pat
     ceremony = next(s for s in data["funnel"] if s["step"] == "CEREMONY")
     assert ceremony["median_working_days"] == 18.5
     assert [x["late"] for x in data["deadlines_missed"]] == [1, 1, 1, 0]
+    # Xuân's decision (28/08, nothing received) put her ceremony due 30 working days
+    # later, in October: still not held on 31/12, so open at the end of the year (the
+    # alerts page lists such dossiers); no other deadline ran out untaken.
+    assert [x["open"] for x in data["deadlines_missed"]] == [0, 1, 0, 0]
     out = tmp_path / "dev.xlsx"
     call_command(*args, "--format", "xlsx", "--output", str(out))
     capsys.readouterr()

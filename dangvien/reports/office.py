@@ -267,17 +267,21 @@ def development_xlsx(r) -> bytes:
     doc.add(
         Sheet(
             "Thời hạn bị chậm",
-            ["Thời hạn", "Số việc làm trong kỳ", "Chậm", "Tỷ lệ chậm"],
-            [[x["name"], x["taken"], x["late"], fraction(x["pct"])] for x in r.deadlines_missed],
-            [None, COUNT, COUNT, PERCENT],
+            ["Thời hạn", "Số việc làm trong kỳ", "Chậm", "Tỷ lệ chậm", "Quá hạn chưa làm"],
+            [
+                [x["name"], x["taken"], x["late"], fraction(x["pct"]), x["open"]]
+                for x in r.deadlines_missed
+            ],
+            [None, COUNT, COUNT, PERCENT, COUNT],
             [
                 "Thời hạn theo Điều lệ và hướng dẫn: quyết định kết nạp trong 60 ngày làm việc "
                 "từ nghị quyết chi bộ (90 ngày khi được gia hạn); lễ kết nạp trong 30 ngày làm "
                 "việc từ ngày nhận quyết định; chi bộ xét công nhận chính thức trong 30 ngày "
                 "làm việc sau khi hết 12 tháng dự bị; quyết định công nhận chính thức trong 30 "
-                "ngày làm việc từ nghị quyết chi bộ."
+                "ngày làm việc từ nghị quyết chi bộ. Quá hạn chưa làm: hồ sơ hết hạn trong kỳ "
+                "mà đến cuối kỳ chưa làm bước đó (không kể hồ sơ đã đóng)."
             ],
-            [56, 16, 10, 12],
+            [56, 16, 10, 12, 16],
         )
     )
     names = {key: name for key, name, _kind in DEADLINES}

@@ -198,12 +198,18 @@ def development_pdf(report) -> bytes:
         tables.append(
             Table(
                 "Thời hạn bị chậm trong kỳ",
-                ["Thời hạn", "Số việc làm trong kỳ", "Chậm", "Tỷ lệ chậm"],
+                ["Thời hạn", "Số việc làm trong kỳ", "Chậm", "Tỷ lệ chậm", "Quá hạn chưa làm"],
                 [
-                    [x["name"], number(x["taken"]), number(x["late"]), percent(x["pct"])]
+                    [
+                        x["name"],
+                        number(x["taken"]),
+                        number(x["late"]),
+                        percent(x["pct"]),
+                        number(x["open"]),
+                    ]
                     for x in r.deadlines_missed
                 ],
-                (6, 2, 1.5, 1.5),
+                (6, 2, 1.5, 1.5, 2),
             )
         )
         late = [(x["name"], i) for x in r.deadlines_missed for i in x["items"]]

@@ -47,6 +47,12 @@ DEADLINES = [
         "CONFIRMATION_DECISION",
     ),
 ]
+# The steps that close a dossier: no deadline runs after them.
+EXITS = ("WITHDRAWN", "REJECTED", "STRUCK_OFF")
+# How far back a clock that runs out in the period can have started: the longest is the
+# confirmation review's, twelve months of probation and 30 working days after the
+# ceremony (with room for an extension).
+CLOCK_REACH = dt.timedelta(days=500)
 # Every kind the timing and the deadlines read.
 KINDS = {
     "LISTED",
@@ -58,7 +64,18 @@ KINDS = {
     "CONFIRMATION_CELL_VOTE",
     "CONFIRMATION_DECISION",
     "EXCEPTION",
+    "CARD_ISSUED",
+    *EXITS,
 }
+# The steps of the deadlines in their order, and the card: a later one recorded means the
+# earlier was taken (a dossier entered late may hold the decision without the vote).
+IN_ORDER = [
+    "DECISION",
+    "CEREMONY",
+    "CONFIRMATION_CELL_VOTE",
+    "CONFIRMATION_DECISION",
+    "CARD_ISSUED",
+]
 
 
 class Days:
@@ -213,13 +230,23 @@ def missed(
     end: dt.date,
     days: Days,
 ) -> list[dict]:
-    """For each deadline: the steps taken in the period, those taken late, and who."""
+    """For each deadline: the steps taken in the period, those taken late, and who; and
+    the dossiers whose deadline ran out in the period with the step still not taken at its
+    end (`open`: the alerts page lists them today), closed dossiers left out."""
     out = []
     for key, name, kind in DEADLINES:
-        taken, late = 0, []
+        taken, late, still = 0, [], 0
         for cid, steps in dossiers.items():
             step = _first(steps, kind)
-            if step is None or not start <= step.date <= end:
+            if step is None or step.date > end:
+                later = IN_ORDER[IN_ORDER.index(kind) + 1 :]
+                done = any(s.kind in later and s.date <= end for s in steps)
+                due = due_day(key, steps, Step(kind, end), days)
+                closed = any(s.kind in EXITS and due and s.date <= due for s in steps)
+                if due is not None and start <= due < end and not (closed or done):
+                    still += 1
+                continue
+            if not start <= step.date <= end:
                 continue
             due = due_day(key, steps, step, days)
             if due is None:
@@ -245,6 +272,7 @@ def missed(
                 "taken": taken,
                 "late": len(late),
                 "pct": round(100 * len(late) / taken, 1) if taken else None,
+                "open": still,
                 "items": [x.as_json() for x in late],
             }
         )
@@ -258,7 +286,8 @@ def pace(paths: list[str], start: dt.date, end: dt.date, order: list[str]):
 
     live = Event.objects.filter(voided_at__isnull=True, kind__in=KINDS)
     ours = live.filter(prefix_q("candidate__cell__path", paths))
-    active = ours.filter(date__range=(start, end)).values("candidate")
+    # The dossiers with a step in the period, and those whose clock may run out in it.
+    active = ours.filter(date__range=(start - CLOCK_REACH, end)).values("candidate")
     dossiers: dict[int, list[Step]] = defaultdict(list)
     who: dict[int, tuple[str, str]] = {}
     rows = (
