@@ -149,7 +149,13 @@ def test_coverage_reads_where_members_lived_on_the_day(org, personas, tdp_a2):
     # Cell A1 serves group 1; its member now lives in group 2.
     assert not before.cells_living_elsewhere
     assert after.cells_living_elsewhere == [
-        {"code": "A1", "name": "Chi bộ Tổ dân phố 1", "members": 1, "local": 0}
+        {
+            "code": "A1",
+            "name": "Chi bộ Tổ dân phố 1",
+            "commune": "Đảng bộ phường A",
+            "members": 1,
+            "local": 0,
+        }
     ]
     # The party's own counts do not depend on where members live.
     assert structure(org.ward_a, D(2020, 2, 1)).figures["members"] == 2
@@ -189,7 +195,13 @@ def test_coverage_queries_do_not_grow_with_members(org, personas, tdp_a2):
     c = coverage(org.ward_a, D(2021, 1, 1))
     assert {r["code"]: r["members"] for r in c.at_risk} == {"WA-TDP1": 1}  # An alone
     assert c.cells_living_elsewhere == [
-        {"code": "A1", "name": "Chi bộ Tổ dân phố 1", "members": 7, "local": 1}
+        {
+            "code": "A1",
+            "name": "Chi bộ Tổ dân phố 1",
+            "commune": "Đảng bộ phường A",
+            "members": 7,
+            "local": 1,
+        }
     ]
     old = coverage(org.ward_a, D(2018, 6, 1))  # before the six moved
     assert {r["code"]: r["members"] for r in old.at_risk} == {"WA-TDP2": 1}  # Bình
