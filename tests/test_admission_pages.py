@@ -187,7 +187,7 @@ def test_list_board_and_alerts_pages(client, personas, org):
     try:
         response = client.get(reverse("candidate_board"))
     finally:
-        admission_views.BOARD_CARDS = 30
+        admission_views.BOARD_CARDS = 20
     listed = {stage.value: (n, cards) for stage, n, cards in response.context["columns"]}
     assert listed["LISTED"][0] == 3 and len(listed["LISTED"][1]) == 2
     assert "stage=LISTED" in response.content.decode()

@@ -295,7 +295,7 @@ def cell_helpers(cell: OrgUnit, day):
     )
 
 
-BOARD_CARDS = 30  # cards shown per column of the board
+BOARD_CARDS = 20  # cards shown per column of the board
 
 
 def urgency(card) -> tuple:
