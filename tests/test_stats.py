@@ -125,6 +125,11 @@ def test_without_a_build_reports_count_from_the_rows(tree):
 
 # ---- random sequences -------------------------------------------------------------
 
+# Each example writes and recounts in the database: no deadline, and a fixture per test.
+SLOW = dict(
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 days = st.integers(0, (END - START).days).map(lambda n: START + dt.timedelta(days=n))
 
 
@@ -290,11 +295,7 @@ class World:
             self.transfer(n + 2, a, b)
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(max_examples=30, **SLOW)
 @given(ops=st.lists(operations(), min_size=1, max_size=12), probes=st.lists(days, max_size=4))
 @pytest.mark.parametrize("merge_from", [store.MERGE_FROM, 1], ids=["per-change", "merged"])
 def test_random_histories_read_the_same_as_a_recount(tree, ops, probes, merge_from, monkeypatch):
@@ -323,11 +324,7 @@ def stored(data: dict) -> dict:
     }
 
 
-@settings(
-    max_examples=20,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(max_examples=20, **SLOW)
 @given(
     before=st.lists(operations(), min_size=1, max_size=10),
     after=st.lists(operations(), max_size=6),
@@ -399,11 +396,7 @@ def test_a_unit_that_becomes_a_superior_committee_counts_its_members(tree):
     check(tree["superiors"], [D(2014, 4, 4), D(2020, 1, 1)])
 
 
-@settings(
-    max_examples=10,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(max_examples=10, **SLOW)
 @given(before=st.lists(operations(), min_size=1, max_size=10))
 def test_the_admitted_totals_added_to_an_older_build_equal_a_rebuild(tree, before):
     """The migration `stats.0004_admitted` adds the admissions to counts built before
@@ -497,11 +490,7 @@ def test_a_contribution_stored_with_its_keys_gets_its_day_of_year_key():
     assert keys_of({"k": ["members", "d:03:1975-03-14", "bd:03-14"]}).count("bd:03-14") == 1
 
 
-@settings(
-    max_examples=10,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(max_examples=10, **SLOW)
 @given(ops=st.lists(operations(), min_size=1, max_size=10))
 def test_the_day_of_year_totals_derived_from_the_day_keys_equal_a_rebuild(tree, ops):
     """The migration `stats.0008_birthday_keys` derives the day-of-year totals from the

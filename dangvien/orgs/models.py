@@ -324,6 +324,26 @@ def unit_on(unit: OrgUnit, day: dt.date) -> OrgUnit:
     return unit
 
 
+def holders_on(codes, day: dt.date) -> dict[str, str]:
+    """Code → the code of the unit that holds it on `day`: itself while it is open, else
+    the unit that succeeded it, followed while that one closed by `day` too (a loop of
+    successors, were one recorded, ends where it turns back)."""
+    links = dict(
+        OrgUnit.successors.through.objects.values_list("from_orgunit__code", "to_orgunit__code")
+    )
+    closed = set(
+        OrgUnit.objects.filter(valid_to__lte=day, code__in=links).values_list("code", flat=True)
+    )
+    out = {}
+    for code in codes:
+        here, seen = code, {code}
+        while here in closed and links[here] not in seen:
+            here = links[here]
+            seen.add(here)
+        out[code] = here
+    return out
+
+
 def with_predecessors(unit_ids) -> set[int]:
     """`unit_ids` and every unit they succeeded, transitively (one query per generation):
     a ward formed by a merge carries the history of the wards it replaced."""

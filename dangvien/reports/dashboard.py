@@ -8,6 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from dangvien.accounts.scoping import personal_everywhere, prefix_q
+from dangvien.core.civil import add_months
 from dangvien.core.views import today
 from dangvien.membership.models import Stint, member_on_q
 from dangvien.orgs.models import OrgUnit, with_predecessors
@@ -28,8 +29,7 @@ WEEK = 7
 
 def twelve_months(day: dt.date) -> dt.date:
     """The first day of the twelve months that end with `day`'s month."""
-    month = day.year * 12 + day.month - 1 - 11
-    return dt.date(month // 12, month % 12 + 1, 1)
+    return add_months(day.replace(day=1), -11)
 
 
 def members_on(unit: OrgUnit, day: dt.date) -> int:

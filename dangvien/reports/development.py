@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 
 from dangvien.accounts.scoping import prefix_q
 from dangvien.membership.models import ExitReason, Membership, Stint
-from dangvien.orgs.models import OrgUnit, with_predecessors
+from dangvien.orgs.models import OrgUnit, holders_on, with_predecessors
 from dangvien.people.models import Occupation, Sex
 from dangvien.reference.models import Ethnicity, Religion
 
@@ -334,22 +334,17 @@ def by_organisation(admitted, unit: OrgUnit, end: dt.date) -> list[dict]:
     units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=per_unit)}
     codes = {c for u in units.values() for c in u.path.strip("/").split("/")}
     everything = {u.code: u for u in OrgUnit.objects.filter(code__in=codes)}
-    successors = dict(
-        OrgUnit.successors.through.objects.values_list("from_orgunit__code", "to_orgunit__code")
-    )
+    orgs = {}
+    for pk in per_unit:
+        chain = [everything[c] for c in units[pk].path.strip("/").split("/") if c in everything]
+        orgs[pk] = next((u for u in chain if u.is_grassroots), units[pk])
+    holder = holders_on({o.code for o in orgs.values()}, end)
+    holders = {u.code: u for u in OrgUnit.objects.filter(code__in=set(holder.values()))}
     totals: Counter[str] = Counter()
     merged: dict[str, set[str]] = {}
     for pk, n in per_unit.items():
-        chain = [everything[c] for c in units[pk].path.strip("/").split("/") if c in everything]
-        org = next((u for u in chain if u.is_grassroots), units[pk])
-        current = org
-        seen = {current.code}
-        while current.valid_to and current.valid_to <= end and current.code in successors:
-            nxt = successors[current.code]
-            if nxt in seen:
-                break
-            seen.add(nxt)
-            current = everything.get(nxt) or OrgUnit.objects.get(code=nxt)
+        org = orgs[pk]
+        current = holders[holder[org.code]]
         totals[current.code] += n
         if current.code != org.code:
             merged.setdefault(current.code, set()).add(former_name(org, current))

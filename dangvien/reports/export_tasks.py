@@ -46,7 +46,7 @@ def maybe_day(params: dict, key: str) -> dt.date | None:
 def structure_xlsx(unit: OrgUnit, params: dict, user) -> Rendered:
     from dangvien.accounts.scoping import personal_everywhere
 
-    from .structure import for_viewer, structure
+    from .structure import structure, withheld_pair
     from .xlsx import structure_xlsx as render
 
     result = structure(unit, day(params, "day"))
@@ -55,7 +55,7 @@ def structure_xlsx(unit: OrgUnit, params: dict, user) -> Rendered:
     # As the page shows them to the user (`structure.for_viewer`).
     personal = user is None or personal_everywhere(user, under=unit.path)
     if not personal:
-        result, other = for_viewer(user, result, other)
+        result, other = withheld_pair(result, other)
     if other is None:
         name = f"thong-ke-{unit.code}-{result.day.isoformat()}.xlsx"
         return render(result, None, personal=personal), name, XLSX

@@ -69,13 +69,7 @@ KINDS = {
 }
 # The steps of the deadlines in their order, and the card: a later one recorded means the
 # earlier was taken (a dossier entered late may hold the decision without the vote).
-IN_ORDER = [
-    "DECISION",
-    "CEREMONY",
-    "CONFIRMATION_CELL_VOTE",
-    "CONFIRMATION_DECISION",
-    "CARD_ISSUED",
-]
+IN_ORDER = [kind for _key, _name, kind in DEADLINES] + ["CARD_ISSUED"]
 
 
 class Days:

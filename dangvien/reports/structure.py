@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dangvien.core.dates import add_years
 from dangvien.membership.models import Stint
-from dangvien.orgs.models import OrgUnit
+from dangvien.orgs.models import OrgUnit, holders_on
 from dangvien.people.models import (
     COLLEGE_OR_HIGHER,
     GeneralEducation,
@@ -115,17 +115,23 @@ def withheld(s: "Structure", force: bool = False) -> "Structure":
     )
 
 
-def for_viewer(user, s: "Structure", other: "Structure | None" = None):
-    """`s` (and `other`, the date compared) as `user` may see them on `s.unit`: withheld
-    for a role that sees names only there, both dates alike."""
-    from dangvien.accounts.scoping import personal_everywhere
-
-    if personal_everywhere(user, under=s.unit.path):
-        return s, other
+def withheld_pair(s: "Structure", other: "Structure | None"):
+    """`withheld` of `s` and of `other`, the date compared: both alike (one date shown
+    whole beside one withheld would tell the difference)."""
     s, other = withheld(s), withheld(other) if other is not None else None
     if other is not None and (s.withheld or other.withheld):
         s, other = withheld(s, force=True), withheld(other, force=True)
     return s, other
+
+
+def for_viewer(user, s: "Structure", other: "Structure | None" = None):
+    """`s` (and `other`) as `user` may see them on `s.unit`: `withheld_pair` for a role
+    that sees names only there."""
+    from dangvien.accounts.scoping import personal_everywhere
+
+    if personal_everywhere(user, under=s.unit.path):
+        return s, other
+    return withheld_pair(s, other)
 
 
 def withheld_rows(rows: list["OrgRow"]) -> list["OrgRow"]:
@@ -405,21 +411,10 @@ def carried_over(earlier: list["OrgRow"], day: dt.date) -> dict[str, int]:
     """The members of the rows of an earlier date by the organisation that holds them on
     `day`: an organisation closed since counts under the one that succeeded it (the 2025
     reform gave the city's organisations new codes; compared to 2017, every row read 0)."""
-    successors = dict(
-        OrgUnit.successors.through.objects.values_list("from_orgunit__code", "to_orgunit__code")
-    )
-    closed = dict(
-        OrgUnit.objects.filter(valid_to__lte=day, code__in=successors).values_list(
-            "code", "valid_to"
-        )
-    )
+    holder = holders_on({row.code for row in earlier}, day)
     out: dict[str, int] = {}
     for row in earlier:
-        code, seen = row.code, {row.code}
-        while code in closed and successors.get(code) not in (None, *seen):
-            code = successors[code]
-            seen.add(code)
-        out[code] = out.get(code, 0) + row.members
+        out[holder[row.code]] = out.get(holder[row.code], 0) + row.members
     return out
 
 

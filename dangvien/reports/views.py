@@ -20,9 +20,9 @@ from .structure import (
     carried_over,
     compare_headline,
     compare_rows,
-    for_viewer,
     grassroots_rows,
     structure,
+    withheld_pair,
     withheld_rows,
 )
 
@@ -102,8 +102,9 @@ def statistics(request):
         return export(request, "structure_xlsx", unit, params)
     result = structure(unit, day)
     other = structure(unit, compare_day) if compare_day else None
-    result, other = for_viewer(request.user, result, other)
     names_only = not personal_everywhere(request.user, under=unit.path)
+    if names_only:
+        result, other = withheld_pair(result, other)
     # Both dates side by side, the earlier first; the change is later − earlier.
     earlier, later = (other, result) if other is None or other.day < day else (result, other)
     headline = [

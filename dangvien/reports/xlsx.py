@@ -76,12 +76,11 @@ def d(day) -> str:
 class Document:
     """The workbook: one sheet per table, each with heading and signature."""
 
-    def __init__(self, s: Structure, earlier: Structure | None):
-        self.s, self.earlier = s, earlier
+    def __init__(self, s: Structure, earlier: Structure | None, personal: bool = True):
+        self.s, self.earlier, self.personal = s, earlier, personal
         self.wb = Workbook()
         self.used: set[str] = set()
         self.first = True
-        self.personal = True
         unit = s.unit
         superior = unit.parent if unit.parent_id else None
         # Issuing committee: the unit's superior above, the unit below (as in the
@@ -278,8 +277,7 @@ def structure_xlsx(s: Structure, earlier: Structure | None = None, personal: boo
     headline sheet, one sheet per breakdown and one row per grassroots organisation
     (without `personal`, for a role that sees names only: no column of the figures built
     from personal details, which a small organisation's would tell)."""
-    doc = Document(s, earlier)
-    doc.personal = personal
+    doc = Document(s, earlier, personal)
     doc.headline()
     for name, rows in s.breakdowns.items():
         doc.breakdown(name, rows)
