@@ -28,7 +28,7 @@ from dangvien.reports.structure import AGE_BANDS, structure
 from dangvien.stats import read, store
 from dangvien.stats.check import differences
 from dangvien.stats.contrib import decode, keys_of
-from dangvien.stats.models import Built, PersonStat, UnitCount
+from dangvien.stats.models import Built, PersonStat, StatKey, UnitCount
 from tests import factories as f
 
 D = dt.date
@@ -404,19 +404,13 @@ def test_the_admitted_totals_added_to_an_older_build_equal_a_rebuild(tree, befor
     from django.db import connection
 
     from dangvien.stats import sqlbuild
-    from dangvien.stats.models import StatKey
 
     def state():
-        totals = set(UnitCount.objects.values_list("unit_id", "key", "since", "n"))
-        keys = set(StatKey.objects.values_list("unit_id", "key", "month"))
         people = {p.pk: stored(p.data) for p in PersonStat.objects.all()}
-        return totals, keys, {pk: d for pk, d in people.items() if d}
+        return (*counted(), {pk: d for pk, d in people.items() if d})
 
     with transaction.atomic():
-        world = World(tree)
-        for op in before:
-            world.do(*op)
-        store.rebuild()
+        rebuilt_after(tree, before)
         rebuilt = state()
         admitted = any(k == "admitted" for _u, k, _s, _n in rebuilt[0])
         assert admitted or not Membership.objects.exists()
@@ -433,6 +427,20 @@ def test_the_admitted_totals_added_to_an_older_build_equal_a_rebuild(tree, befor
             sqlbuild.add_admitted(cur, store.all_superiors())
         assert state() == rebuilt
         transaction.set_rollback(True)
+
+
+def counted() -> tuple[set, set]:
+    """Every running total and every key, as rows."""
+    totals = set(UnitCount.objects.values_list("unit_id", "key", "since", "n"))
+    return totals, set(StatKey.objects.values_list("unit_id", "key", "month"))
+
+
+def rebuilt_after(tree, ops) -> None:
+    """`ops` applied to the tree, then the counts rebuilt from the rows."""
+    world = World(tree)
+    for op in ops:
+        world.do(*op)
+    store.rebuild()
 
 
 def test_ages_in_the_turning_years_are_read_from_their_birthdays(tree):
@@ -499,21 +507,11 @@ def test_the_day_of_year_totals_derived_from_the_day_keys_equal_a_rebuild(tree, 
 
     from django.db import connection
 
-    from dangvien.stats.models import StatKey
-
     migration = importlib.import_module("dangvien.stats.migrations.0008_birthday_keys")
 
-    def state():
-        totals = set(UnitCount.objects.values_list("unit_id", "key", "since", "n"))
-        keys = set(StatKey.objects.values_list("unit_id", "key", "month"))
-        return totals, keys
-
     with transaction.atomic():
-        world = World(tree)
-        for op in ops:
-            world.do(*op)
-        store.rebuild()
-        rebuilt = state()
+        rebuilt_after(tree, ops)
+        rebuilt = counted()
         assert any(k.startswith("bd:") for _u, k, _s, _n in rebuilt[0]) or not (
             Membership.objects.exists()
         )
@@ -522,5 +520,5 @@ def test_the_day_of_year_totals_derived_from_the_day_keys_equal_a_rebuild(tree, 
         StatKey.objects.filter(key__startswith="bd:").delete()
         # The migration uses the schema editor's connection only.
         migration.forwards(None, SimpleNamespace(connection=connection))
-        assert state() == rebuilt
+        assert counted() == rebuilt
         transaction.set_rollback(True)
