@@ -122,6 +122,21 @@ def test_yearly_summary_by_grassroots_organisation(org, moved):
     assert [r.unit.code for r in rows] == ["WARDA"] and total.total == 3
 
 
+def test_the_summary_lists_the_organisations_of_its_year_only(org):
+    """A commune dissolved before the year is not a row of zeros; one dissolved during
+    the year, or holding ratings of the year, is listed."""
+    from dangvien.orgs.models import OrgUnit
+
+    K = OrgUnit.Kind.GRASSROOTS_COMMITTEE
+    f.unit("OLD", "Đảng bộ xã Cũ", K, org.city, valid_to=D(2024, 7, 1))
+    f.unit("MID", "Đảng bộ xã Giữa", K, org.city, valid_to=D(2025, 7, 1))
+    f.unit("NEW", "Đảng bộ xã Mới", K, org.city, valid_from=D(2026, 1, 1))
+    codes = {r.unit.code for r in ratings.summary(org.city, 2025)[0]}
+    assert {"WARDA", "WARDB", "MID"} <= codes
+    assert not codes & {"OLD", "NEW"}
+    assert "OLD" in {r.unit.code for r in ratings.summary(org.city, 2024)[0]}
+
+
 def test_ratings_page(client, org, personas, moved):
     an = membership(org.an)
     client.force_login(personas.secretary_a)

@@ -169,9 +169,21 @@ class SummaryRow:
 
 def summary(unit: OrgUnit, year: int) -> tuple[list[SummaryRow], SummaryRow]:
     """Ratings of `year` in `unit`'s subtree, counted by grade for each grassroots
-    organisation (one grouped query), and the total."""
+    organisation that existed some day of the year or holds ratings of it (one grouped
+    query), and the total. A commune dissolved before the year is not listed."""
+    counted = list(
+        QualityRating.objects.filter(year=year, unit__path__startswith=unit.path)
+        .values("unit__path", "grade")
+        .annotate(n=Count("pk"))
+    )
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    during = Q(valid_from__lte=last) & (Q(valid_to__isnull=True) | Q(valid_to__gt=first))
+    # (the units above a rated cell: its grassroots organisation is one of them)
+    parts = {tuple(r["unit__path"].rstrip("/").split("/")) for r in counted}
+    rated = Q(path__in={"/".join(p[:i]) + "/" for p in parts for i in range(1, len(p) + 1)})
     grassroots = list(
         OrgUnit.objects.filter(path__startswith=unit.path, kind__in=OrgUnit.GRASSROOTS_KINDS)
+        .filter(during | rated)
         .order_by("path")
         .only("code", "name", "path", "kind")
     )
@@ -179,11 +191,6 @@ def summary(unit: OrgUnit, year: int) -> tuple[list[SummaryRow], SummaryRow]:
         grassroots = [unit.grassroots()]
     rows = {g.path: SummaryRow(g) for g in grassroots}
     total = SummaryRow(unit)
-    counted = (
-        QualityRating.objects.filter(year=year, unit__path__startswith=unit.path)
-        .values("unit__path", "grade")
-        .annotate(n=Count("pk"))
-    )
     for r in counted:
         path, grade, n = r["unit__path"], r["grade"], r["n"]
         owner = max((p for p in rows if path.startswith(p)), key=len, default=None)
