@@ -43,7 +43,7 @@ def test_report_structure_xlsx(org, tmp_path):
     ws = load_workbook(out).active
     # The heading block: the superior, then the issuing unit.
     assert ws["A1"].value == "ĐẢNG BỘ THÀNH PHỐ THỬ"
-    assert ws["A2"].value == "ĐẢNG BỘ PHƯỜNG A"
+    assert ws["A2"].value == "ĐẢNG ỦY PHƯỜNG A"
 
 
 @pytest.mark.parametrize(

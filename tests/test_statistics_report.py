@@ -69,7 +69,7 @@ def test_one_sheet_per_table_with_heading_and_signature(org):
         words = texts(ws)
         assert PARTY == "ĐẢNG CỘNG SẢN VIỆT NAM" and PARTY in words
         assert ws["A1"].value == "ĐẢNG BỘ THÀNH PHỐ THỬ"  # the superior
-        assert ws["A2"].value == "ĐẢNG BỘ PHƯỜNG A"  # the issuing unit
+        assert ws["A2"].value == "ĐẢNG ỦY PHƯỜNG A"  # the issuing committee
         assert "Thử, ngày 30 tháng 11 năm 2017" in words
         assert SIGN_LEFT in words and SIGN_RIGHT in words
         assert int(ws.page_setup.paperSize) == 9  # A4

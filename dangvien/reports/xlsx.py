@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from dangvien.admission.documents import date_line, place_of
+from dangvien.admission.documents import committee, date_line, place_of
 
 from .structure import (
     BREAKDOWN_TITLES,
@@ -83,11 +83,12 @@ class Document:
         self.first = True
         unit = s.unit
         superior = unit.parent if unit.parent_id else None
-        # Issuing committee: the unit's superior above, the unit below (as in the
-        # party document heading); a top unit issues under its own name.
+        # Issuing body: the superior organisation above, the unit's committee below
+        # ("TỈNH ỦY GIA LAI", not "ĐẢNG BỘ TỈNH GIA LAI"), as in the party document
+        # heading (Hướng dẫn 36-HD/VPTW) and the other exports (`office.Office`).
         self.heading_left = [
             (superior.name.upper() if superior else ""),
-            unit.name.upper(),
+            committee(unit).upper(),
         ]
         self.date_line = date_line(place_of(unit), s.day)
         if earlier is None:
