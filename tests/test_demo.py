@@ -165,7 +165,7 @@ def test_demo_recent_admissions_have_dossiers_that_pass_the_rules(demo, capsys):
     assert steps["CEREMONY"] > 250 and steps["CONFIRMATION_DECISION"] > 100
     linked = Candidate.objects.filter(membership__isnull=False).select_related("membership")
     assert linked.count() == report["admitted"] - without
-    for c in linked.prefetch_related("events"):
+    for c in linked.prefetch_related("events__recorded_by__roles"):
         m, events = c.membership, list(c.events.all())
         dates = {e.kind: e.date for e in events}
         if m.ceremony_on > today:  # decided, the ceremony to come: nothing after it
@@ -181,11 +181,19 @@ def test_demo_recent_admissions_have_dossiers_that_pass_the_rules(demo, capsys):
             assert c.stage == Stage.STRUCK_OFF
         else:
             assert c.stage == Stage.PROBATION  # from the ceremony on
-        # Each step passed the rule check of its day when it was recorded.
+        # Each step passed the rule check of its day when it was recorded, and names
+        # the demo officer who recorded it: one whose role ran that day (the cell of
+        # that day may be one the 2025 reform closed since).
         for e in events:
             upto = [x for x in events if x.date <= e.date]
             _rs, found = services.findings_for(c, upto, on=e.date)
             assert not [f for f in found if f.severity == BLOCKING], (c, e.kind)
+            assert e.recorded_by is not None, (c, e.kind)
+            assert any(
+                (r.valid_from is None or r.valid_from <= e.date)
+                and (r.valid_to is None or e.date < r.valid_to)
+                for r in e.recorded_by.roles.all()
+            ), (c, e.kind, e.recorded_by)
 
 
 def structure_of(code: str, day: dt.date, capsys) -> dict:

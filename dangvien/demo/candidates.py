@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
+from dangvien.accounts.models import Role
 from dangvien.admission import services
 from dangvien.admission.models import Candidate, Event, Stage, Tag
 from dangvien.admission.services import Step, TransitionError
@@ -59,6 +60,35 @@ EXTRA_TAGS = [
 ]
 
 
+class Recorders:
+    """Who records a demo dossier's steps: the demo officer whose role covers the cell on
+    the step's day, the nearest first (a ward's officer before the organisation board);
+    where no demo login covered the cell then (a commune of another district before the
+    2025 reform), the organisation board, which keys in the records it takes over. Read
+    after the demo's users are written."""
+
+    KINDS = (Role.Kind.GRASSROOTS_OFFICER, Role.Kind.ORG_BOARD)
+
+    def __init__(self) -> None:
+        roles = Role.objects.filter(kind__in=self.KINDS).select_related("user", "unit")
+        self.roles = sorted(roles, key=lambda r: -len(r.unit.path))
+        self.paths: dict[int, str] = {}
+
+    def on(self, c: Candidate, day: dt.date):
+        if c.cell_id not in self.paths:
+            self.paths[c.cell_id] = OrgUnit.objects.get(pk=c.cell_id).path
+        path = self.paths[c.cell_id]
+        for r in self.roles:
+            if (
+                path.startswith(r.unit.path)
+                and (r.valid_from is None or r.valid_from <= day)
+                and (r.valid_to is None or day < r.valid_to)
+            ):
+                return r.user
+        board = [r.user for r in self.roles if r.kind == Role.Kind.ORG_BOARD]
+        return board[-1] if board else None
+
+
 class CandidateGenerator:
     def __init__(
         self,
@@ -77,6 +107,7 @@ class CandidateGenerator:
         self.rel = {r.code: r for r in Religion.objects.all()}
         self.blocked = 0
         self._stints = stints  # one read shared by the generators of one load
+        self.recorders = Recorders()
 
     def run(self) -> int:
         rng = self.rng
@@ -159,7 +190,7 @@ class CandidateGenerator:
             listed_on=listed,
             tags=self.tags(p),
             helper=helper,
-            by=None,
+            by=self.recorders.on(Candidate(cell=cell), listed),
             today=self.day,
             youth_union_exists=youth_union_exists,
             difficult_area=p.ethnicity.code != Ethnicity.KINH,
@@ -263,12 +294,14 @@ class CandidateGenerator:
             c.refresh_from_db(fields=["stage", "stage_since", "version"])
             if not c.is_closed:
                 step = Step(kind=K.WITHDRAWN, date=max(day, c.stage_since), note=CLOSED_NOTE)
-                services.record(c, step, by=None, version=c.version, today=step.date)
+                by = self.recorders.on(c, step.date)
+                services.record(c, step, by=by, version=c.version, today=step.date)
 
     def record(self, c: Candidate, step: Step) -> bool:
         c.refresh_from_db(fields=["stage", "stage_since", "version"])
         try:
-            services.record(c, step, by=None, version=c.version, today=self.day)
+            by = self.recorders.on(c, step.date)
+            services.record(c, step, by=by, version=c.version, today=self.day)
         except services.Blocked as e:
             self.blocked += 1
             self.log(_("  refused for %(name)s: %(e)s") % {"name": c.person.full_name, "e": e})
