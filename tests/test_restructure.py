@@ -11,6 +11,8 @@ from dangvien.orgs.models import LocalityCell, OrgUnit
 from dangvien.orgs.restructure import Kind, Op, apply, plan
 from dangvien.reports.structure import structure
 
+from . import factories as f
+
 D = dt.date
 DAY = D(2024, 1, 1)
 BEFORE = DAY - dt.timedelta(days=1)
@@ -161,7 +163,6 @@ def test_undo_restores_the_tree_while_nothing_newer_depends_on_it(org, capsys):
 
 
 def test_undo_is_refused_once_a_member_joined_the_successor(org):
-    from . import factories as f
 
     effect = apply([Op(Kind.ABSORB, "A2", DAY, target="A1")])
     moved = apply([Op(Kind.RENAME, "A1", D(2024, 3, 1), name="Chi bộ mới")])
@@ -256,6 +257,22 @@ def test_the_board_previews_applies_and_undoes_on_the_page(client, personas, org
     assert members("A1", DAY) == 1 and OrgUnit.objects.get(code="A2").valid_to is None
     bad = client.post("/units/restructure/", form | {"day": "31/02/2024", "action": "apply"})
     assert "dd/mm/yyyy" in bad.content.decode()
+
+
+def test_the_page_lists_the_days_units_closed_whether_applied_here_or_loaded(client, personas, org):
+    """A reform loaded with the history is no restructuring of this page, but the page
+    says when units closed and formed; the days outside the officer's units are not."""
+    client.force_login(personas.city_officer)
+    page = client.get("/units/restructure/").content.decode()
+    assert "Chưa có lần sắp xếp nào áp dụng qua trang này." in page
+    assert 'id="unit-history"' not in page  # nothing has closed
+    OrgUnit.objects.filter(code__in=["A1", "A2"]).update(valid_to=D(2025, 7, 1))
+    f.unit("A9", "Chi bộ Mới", OrgUnit.Kind.CELL, org.ward_a, valid_from=D(2025, 7, 1))
+    f.unit("X1", "Đảng bộ Khác", OrgUnit.Kind.SUPERIOR, valid_to=D(2024, 1, 1))
+    page = client.get("/units/restructure/").content.decode()
+    history = page.split('id="unit-history"')[1].split("</table>")[0]
+    assert '<td>01/07/2025</td><td class="num">2</td><td class="num">1</td>' in history
+    assert "01/01/2024" not in history  # another committee's unit
 
 
 def test_a_ward_officer_may_not_restructure(client, personas, org):

@@ -4,6 +4,7 @@ would change, apply it, and undo a recent one while nothing newer depends on it.
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -132,8 +133,28 @@ def restructure_page(request):
     return render(
         request,
         "orgs/restructure.html",
-        {"form": form, "effect": effect, "recent": recent},
+        {"form": form, "effect": effect, "recent": recent, "history": history(units)},
     )
+
+
+def history(units, days: int = 10) -> list[dict]:
+    """The last `days` days on which some of `units` closed, newest first, with how many
+    closed and how many began that day: the restructurings the data holds, whether
+    applied here or loaded with the history (the demo's 2025 reform)."""
+    closed = dict(
+        units.filter(valid_to__isnull=False)
+        .values_list("valid_to")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    last = sorted(closed, reverse=True)[:days]
+    opened = dict(
+        units.filter(valid_from__in=last)
+        .values_list("valid_from")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [{"day": d, "closed": closed[d], "opened": opened.get(d, 0)} for d in last]
 
 
 def locality_restructure_page(request):
