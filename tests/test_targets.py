@@ -75,6 +75,22 @@ def test_report_targets_command_and_page(org, client, personas, capsys):
     assert "chậm tiến độ" in body and ">4<" in body  # the children's sum beside the city's 4
 
 
+def test_the_targets_page_names_one_term_once_and_shows_sums_only_with_children(
+    org, client, personas
+):
+    term = term_with(org, ADMITTED=4)
+    Target.objects.create(term=term, unit=org.ward_a, metric="ADMITTED", value=3)
+    client.force_login(personas.city_officer)
+    body = client.get("/targets/", {"unit": "CITY", "date": "30/11/2017"}).content.decode()
+    table = body.split('id="targets"')[1].split("</table>")[0]
+    line = body.split('id="term-line">')[1].split("</p>")[0]
+    assert term.name in line and "Thời gian nhiệm kỳ đã qua" in line
+    assert term.name not in table and "Thời gian nhiệm kỳ đã qua" not in table
+    assert "Tổng của đơn vị trực thuộc" in table  # the city's row has its wards' 3
+    ward = client.get("/targets/", {"unit": "WARDA", "date": "30/11/2017"}).content.decode()
+    assert "Tổng của đơn vị trực thuộc" not in ward  # a ward's target has no children's
+
+
 # The terms page: an organisation-board officer defines a term and its targets.
 
 

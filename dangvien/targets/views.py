@@ -56,11 +56,17 @@ def target_list(request):
     except BadCursor:
         return bad_cursor(request)
     table = [(p, children.get((p.target.unit_id, p.target.metric, p.target.term_id))) for p in page]
+    # One term for every row (the usual case): named once above the table with how much
+    # of it has passed, not on every row; the children's sums only where a row has one.
+    # (each committee has its own term rows: one term is one name and span)
+    terms = {(p.target.term.name, p.target.term.start, p.target.term.end) for p in rows}
     return render(
         request,
         "targets/targets.html",
         {
             "rows": table,
+            "one_term": rows[0] if len(terms) == 1 else None,
+            "with_sums": any(total is not None for _p, total in table),
             "page": page,
             "unit": unit,
             "day": day,
