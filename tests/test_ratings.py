@@ -123,18 +123,23 @@ def test_yearly_summary_by_grassroots_organisation(org, moved):
 
 
 def test_the_summary_lists_the_organisations_of_its_year_only(org):
-    """A commune dissolved before the year is not a row of zeros; one dissolved during
-    the year, or holding ratings of the year, is listed."""
+    """The organisations open at the year's end, when cells rate their members, and those
+    holding ratings of the year: a commune merged away during the year is not a row of
+    zeros."""
     from dangvien.orgs.models import OrgUnit
 
     K = OrgUnit.Kind.GRASSROOTS_COMMITTEE
-    f.unit("OLD", "Đảng bộ xã Cũ", K, org.city, valid_to=D(2024, 7, 1))
-    f.unit("MID", "Đảng bộ xã Giữa", K, org.city, valid_to=D(2025, 7, 1))
+    merged = f.unit("MID", "Đảng bộ xã Giữa", K, org.city, valid_to=D(2025, 7, 1))
     f.unit("NEW", "Đảng bộ xã Mới", K, org.city, valid_from=D(2026, 1, 1))
-    codes = {r.unit.code for r in ratings.summary(org.city, 2025)[0]}
-    assert {"WARDA", "WARDB", "MID"} <= codes
-    assert not codes & {"OLD", "NEW"}
-    assert "OLD" in {r.unit.code for r in ratings.summary(org.city, 2024)[0]}
+    rated = f.unit("RATED", "Đảng bộ xã Đã xếp loại", K, org.city, valid_to=D(2025, 7, 1))
+    cell = f.unit("RATED-1", "Chi bộ 1", OrgUnit.Kind.CELL, rated, valid_to=D(2025, 7, 1))
+    QualityRating.objects.create(membership=membership(org.an), year=2025, grade=G.GOOD, unit=cell)
+    rows, total = ratings.summary(org.city, 2025)
+    by_code = {r.unit.code: r for r in rows}
+    assert {"WARDA", "WARDB", "RATED"} <= set(by_code)
+    assert not set(by_code) & {"MID", "NEW"}
+    assert by_code["RATED"].counts == {"GOOD": 1} and total.total == 1
+    assert merged.code in {r.unit.code for r in ratings.summary(org.city, 2024)[0]}
 
 
 def test_ratings_page(client, org, personas, moved):

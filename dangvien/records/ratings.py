@@ -169,21 +169,22 @@ class SummaryRow:
 
 def summary(unit: OrgUnit, year: int) -> tuple[list[SummaryRow], SummaryRow]:
     """Ratings of `year` in `unit`'s subtree, counted by grade for each grassroots
-    organisation that existed some day of the year or holds ratings of it (one grouped
-    query), and the total. A commune dissolved before the year is not listed."""
+    organisation open at the year's end (today, for the running year), when the cells
+    rate their members, or holding ratings of the year (one grouped query), and the
+    total. A commune merged away during the year is not a row of zeros."""
     counted = list(
         QualityRating.objects.filter(year=year, unit__path__startswith=unit.path)
         .values("unit__path", "grade")
         .annotate(n=Count("pk"))
     )
-    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    during = Q(valid_from__lte=last) & (Q(valid_to__isnull=True) | Q(valid_to__gt=first))
+    end = min(dt.date(year, 12, 31), today())
+    open_at_end = Q(valid_from__lte=end) & (Q(valid_to__isnull=True) | Q(valid_to__gt=end))
     # (the units above a rated cell: its grassroots organisation is one of them)
     parts = {tuple(r["unit__path"].rstrip("/").split("/")) for r in counted}
     rated = Q(path__in={"/".join(p[:i]) + "/" for p in parts for i in range(1, len(p) + 1)})
     grassroots = list(
         OrgUnit.objects.filter(path__startswith=unit.path, kind__in=OrgUnit.GRASSROOTS_KINDS)
-        .filter(during | rated)
+        .filter(open_at_end | rated)
         .order_by("path")
         .only("code", "name", "path", "kind")
     )
