@@ -72,13 +72,16 @@ class Membership(models.Model):
     person = models.ForeignKey(
         Person, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("person")
     )
-    decision_on = models.DateField(_("admission decision date"))
+    # Indexed: the development report starts from the period's decisions and
+    # confirmations, not from every admission of the subtree.
+    decision_on = models.DateField(_("admission decision date"), db_index=True)
     decision_number = models.CharField(_("decision number"), max_length=40, blank=True)
     ceremony_on = models.DateField(_("admission ceremony date"), db_index=True)
     confirmed_on = models.DateField(
         _("full member since"),
         null=True,
         blank=True,
+        db_index=True,
         help_text=_("The exact end of the 12 months of probation, once confirmed."),
     )
     card_number = models.CharField(
