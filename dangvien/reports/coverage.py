@@ -184,7 +184,7 @@ def coverage(
     members = (
         Stint.objects.members_on(day)
         .annotate(lived=lived_on(day))
-        .filter(lived__locality__in=list(stands_for))
+        .filter(lived__locality__any=list(stands_for))
     )
     counts: dict[int, int] = defaultdict(int)
     old_only: dict[int, bool] = {}
@@ -209,7 +209,7 @@ def coverage(
             Membership.objects.filter(ceremony_on__lte=day)
             .filter(Q(exit_on__isnull=True) | Q(exit_on__gt=since))
             # One filter() call: the conditions hold for the same residence row.
-            .filter(lived_during(since, day), **{f"{HOME}locality__in": list(stands_for)})
+            .filter(lived_during(since, day), **{f"{HOME}locality__any": list(stands_for)})
             .values_list(f"{HOME}locality")
             .annotate(n=Count("id", distinct=True))
             .order_by()
@@ -259,15 +259,24 @@ def cells_report(
     holding = OrgUnit.objects.subtree(unit, on=day).filter(kind__in=OrgUnit.MEMBER_HOLDING_KINDS)
     holding = holding.exclude(kind=OrgUnit.Kind.PARTY_GROUP).select_related("parent")
     full: dict[str, int] = defaultdict(int)
-    for path, n in (
-        Stint.objects.members_on(day)
-        .in_subtree(unit)
-        .filter(membership__confirmed_on__lte=day)
-        .values_list("unit__path")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        full[path] += n
+    # The subtree's members on the day by unit and residence, with the full members
+    # among them: one pass over their stints serves the cells' sizes and where their
+    # members live (the dashboard's gaps need the sizes only: no residence join).
+    by_place: dict[str, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
+    members = Stint.objects.members_on(day).in_subtree(unit)
+    is_full = Count("id", filter=Q(membership__confirmed_on__lte=day))
+    if gaps_only:
+        for path, n in members.values_list("unit__path").annotate(n=is_full).order_by():
+            full[path] += n
+    else:
+        for path, residence, n, n_full in (
+            members.annotate(lived=lived_on(day))
+            .values_list("unit__path", "lived__locality")
+            .annotate(n=Count("id"), full=is_full)
+            .order_by()
+        ):
+            by_place[path][residence] += n
+            full[path] += n_full
     # Each unit's count added to the cells above it (a cell's path is a prefix of theirs).
     cells = list(holding)
     in_cell: dict[str, int] = defaultdict(int)
@@ -296,18 +305,7 @@ def cells_report(
         .values_list("cell", "locality")
     ):
         served[cell_id].add(loc_id)
-    # Members by (unit, residence) in one GROUP BY, folded into the cells that hold them.
-    by_place: dict[str, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
-    for path, residence, n in (
-        Stint.objects.members_on(day)
-        .in_subtree(unit)
-        .annotate(lived=lived_on(day))
-        .values_list("unit__path", "lived__locality")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        by_place[path][residence] += n
-    # Each unit's members by residence, added to the cells above it.
+    # Each unit's members by residence (`by_place`, above), added to the cells above it.
     placed: dict[str, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
     for path, places in by_place.items():
         for above in ancestors(path):
