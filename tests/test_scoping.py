@@ -174,3 +174,19 @@ def test_a_names_only_leader_is_not_offered_personal_filters_or_columns(client, 
     client.force_login(personas.ward_a_officer)
     officer = client.get(reverse("person_list"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert 'name="religion"' in officer and "Ngày sinh" in officer
+
+
+def test_prefix_q_drops_the_paths_under_another_and_selects_the_same_units(org):
+    from dangvien.accounts.scoping import prefix_q
+
+    paths = [u.path for u in OrgUnit.objects.all()]
+    q = prefix_q("path", paths)
+    # Only the top units' paths are left, and they select every unit.
+    tops = sorted({p for p in paths if not any(p != o and p.startswith(o) for o in paths)})
+    assert [value for _lookup, value in q.children] == tops
+    assert OrgUnit.objects.filter(q).count() == len(paths)
+    ward = org.ward_a.path
+    assert set(OrgUnit.objects.filter(prefix_q("path", [ward, ward + "X/", ward]))) == set(
+        OrgUnit.objects.filter(path__startswith=ward)
+    )
+    assert not OrgUnit.objects.filter(prefix_q("path", [])).exists()
