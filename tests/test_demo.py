@@ -189,11 +189,11 @@ def test_demo_recent_admissions_have_dossiers_that_pass_the_rules(demo, capsys):
             _rs, found = services.findings_for(c, upto, on=e.date)
             assert not [f for f in found if f.severity == BLOCKING], (c, e.kind)
             assert e.recorded_by is not None, (c, e.kind)
-            assert any(
-                (r.valid_from is None or r.valid_from <= e.date)
-                and (r.valid_to is None or e.date < r.valid_to)
-                for r in e.recorded_by.roles.all()
-            ), (c, e.kind, e.recorded_by)
+            assert any(r.holds_on(e.date) for r in e.recorded_by.roles.all()), (
+                c,
+                e.kind,
+                e.recorded_by,
+            )
 
 
 def structure_of(code: str, day: dt.date, capsys) -> dict:

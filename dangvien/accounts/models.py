@@ -46,6 +46,12 @@ class Role(models.Model):
     def __str__(self) -> str:
         return f"{self.user} – {self.get_kind_display()} – {self.unit}"
 
+    def holds_on(self, day) -> bool:
+        """Whether the role runs on `day` (no date: from, or until, always)."""
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day < self.valid_to
+        )
+
 
 class AuditQuerySet(models.QuerySet):
     """Append-only: no bulk update or delete through the ORM."""

@@ -72,21 +72,16 @@ class Recorders:
     def __init__(self) -> None:
         roles = Role.objects.filter(kind__in=self.KINDS).select_related("user", "unit")
         self.roles = sorted(roles, key=lambda r: -len(r.unit.path))
+        board = [r.user for r in self.roles if r.kind == Role.Kind.ORG_BOARD]
+        self.board = board[-1] if board else None
         self.paths: dict[int, str] = {}
 
-    def on(self, c: Candidate, day: dt.date):
-        if c.cell_id not in self.paths:
-            self.paths[c.cell_id] = OrgUnit.objects.get(pk=c.cell_id).path
-        path = self.paths[c.cell_id]
-        for r in self.roles:
-            if (
-                path.startswith(r.unit.path)
-                and (r.valid_from is None or r.valid_from <= day)
-                and (r.valid_to is None or day < r.valid_to)
-            ):
-                return r.user
-        board = [r.user for r in self.roles if r.kind == Role.Kind.ORG_BOARD]
-        return board[-1] if board else None
+    def on(self, cell_id: int, day: dt.date):
+        if cell_id not in self.paths:
+            self.paths[cell_id] = OrgUnit.objects.get(pk=cell_id).path
+        path = self.paths[cell_id]
+        here = (r.user for r in self.roles if path.startswith(r.unit.path) and r.holds_on(day))
+        return next(here, self.board)
 
 
 class CandidateGenerator:
@@ -190,7 +185,7 @@ class CandidateGenerator:
             listed_on=listed,
             tags=self.tags(p),
             helper=helper,
-            by=self.recorders.on(Candidate(cell=cell), listed),
+            by=self.recorders.on(cell.pk, listed),
             today=self.day,
             youth_union_exists=youth_union_exists,
             difficult_area=p.ethnicity.code != Ethnicity.KINH,
@@ -294,13 +289,13 @@ class CandidateGenerator:
             c.refresh_from_db(fields=["stage", "stage_since", "version"])
             if not c.is_closed:
                 step = Step(kind=K.WITHDRAWN, date=max(day, c.stage_since), note=CLOSED_NOTE)
-                by = self.recorders.on(c, step.date)
+                by = self.recorders.on(c.cell_id, step.date)
                 services.record(c, step, by=by, version=c.version, today=step.date)
 
     def record(self, c: Candidate, step: Step) -> bool:
         c.refresh_from_db(fields=["stage", "stage_since", "version"])
         try:
-            by = self.recorders.on(c, step.date)
+            by = self.recorders.on(c.cell_id, step.date)
             services.record(c, step, by=by, version=c.version, today=self.day)
         except services.Blocked as e:
             self.blocked += 1

@@ -267,7 +267,7 @@ class Dossier:
     def step(self, c: Candidate, step: Step) -> None:
         c.refresh_from_db(fields=["stage", "stage_since", "version"])
         try:
-            by = self.gen.recorders.on(c, step.date)
+            by = self.gen.recorders.on(c.cell_id, step.date)
             services.record(c, step, by=by, version=c.version, today=self.gen.day)
         except TransitionError as e:  # Blocked among them
             raise Skip(_("refused by the rules")) from e
@@ -276,7 +276,9 @@ class Dossier:
         """An event whose effect on the membership the simulation has written already,
         after the same rule check as `services.record`."""
         events = list(c.events.all())
-        event = Event(candidate=c, recorded_by=self.gen.recorders.on(c, step.date), **step.__dict__)
+        event = Event(
+            candidate=c, recorded_by=self.gen.recorders.on(c.cell_id, step.date), **step.__dict__
+        )
         _rs, found = services.findings_for(c, [*events, event], on=step.date)
         if any(f.severity == BLOCKING for f in found):
             raise Skip(_("refused by the rules"))

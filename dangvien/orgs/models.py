@@ -304,6 +304,12 @@ class Restructuring(models.Model):
         return f"{self.day:%d/%m/%Y} {self.summary[:80]}"
 
 
+def paths_above(path: str) -> list[str]:
+    """The paths of a unit and of every unit above it ("A/B/" → "A/", "A/B/")."""
+    parts = path.rstrip("/").split("/")
+    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
 def unit_on(unit: OrgUnit, day: dt.date) -> OrgUnit:
     """The unit that stood for `unit` on `day`: itself while it existed, else the
     predecessor (through merges, carried-over cells and renames) that existed then, so

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from dangvien.core.errors import ActionError, InvalidField
 from dangvien.membership.models import Membership, Stint
-from dangvien.orgs.models import OrgUnit
+from dangvien.orgs.models import OrgUnit, paths_above
 from dangvien.people.models import Person
 
 from .cards import check_scope, today
@@ -178,13 +178,11 @@ def summary(unit: OrgUnit, year: int) -> tuple[list[SummaryRow], SummaryRow]:
         .annotate(n=Count("pk"))
     )
     end = min(dt.date(year, 12, 31), today())
-    open_at_end = Q(valid_from__lte=end) & (Q(valid_to__isnull=True) | Q(valid_to__gt=end))
+    ours = OrgUnit.objects.filter(path__startswith=unit.path, kind__in=OrgUnit.GRASSROOTS_KINDS)
     # (the units above a rated cell: its grassroots organisation is one of them)
-    parts = {tuple(r["unit__path"].rstrip("/").split("/")) for r in counted}
-    rated = Q(path__in={"/".join(p[:i]) + "/" for p in parts for i in range(1, len(p) + 1)})
+    rated = {above for r in counted for above in paths_above(r["unit__path"])}
     grassroots = list(
-        OrgUnit.objects.filter(path__startswith=unit.path, kind__in=OrgUnit.GRASSROOTS_KINDS)
-        .filter(open_at_end | rated)
+        (ours.on(end) | ours.filter(path__in=rated))
         .order_by("path")
         .only("code", "name", "path", "kind")
     )

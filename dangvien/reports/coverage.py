@@ -22,7 +22,13 @@ from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q
 from dangvien.accounts.scoping import prefix_q
 from dangvien.core.dates import add_years
 from dangvien.membership.models import Membership, Stint
-from dangvien.orgs.models import Locality, LocalityCell, OrgUnit, with_predecessors
+from dangvien.orgs.models import (
+    Locality,
+    LocalityCell,
+    OrgUnit,
+    paths_above,
+    with_predecessors,
+)
 from dangvien.people.models import Position, resident_on_q
 from dangvien.records.positions import cells_with_committee
 
@@ -247,12 +253,6 @@ def coverage(
     return result
 
 
-def ancestors(path: str) -> list[str]:
-    """The paths of a unit and of every unit above it ("A/B/" → "A/", "A/B/")."""
-    parts = path.rstrip("/").split("/")
-    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-
-
 def cells_report(
     result: Coverage, unit: OrgUnit, day: dt.date, stands_for, *, gaps_only: bool = False
 ) -> None:
@@ -282,7 +282,7 @@ def cells_report(
     in_cell: dict[str, int] = defaultdict(int)
     paths = {cell.path for cell in cells}
     for path, n in full.items():
-        for above in ancestors(path):
+        for above in paths_above(path):
             if above in paths:
                 in_cell[above] += n
     with_committee = set() if gaps_only else cells_with_committee(holding, day)
@@ -308,7 +308,7 @@ def cells_report(
     # Each unit's members by residence (`by_place`, above), added to the cells above it.
     placed: dict[str, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
     for path, places in by_place.items():
-        for above in ancestors(path):
+        for above in paths_above(path):
             if above in paths:
                 for place, n in places.items():
                     placed[above][place] += n
