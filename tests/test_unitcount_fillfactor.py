@@ -1,22 +1,25 @@
-"""`stats_unitcount` keeps room on its pages (fillfactor 50, migration stats.0006) so that a
-large import's update of the running totals is HOT (no index entries written)."""
+"""The count tables keep room on their pages (fillfactor 50, migrations stats.0006 and
+stats.0009) so that a large import's updates of the changes and the checkpoints are HOT
+(no index entries written)."""
 
 import pytest
 from django.db import connection
 
 
 @pytest.mark.django_db
-def test_the_running_totals_leave_room_on_every_page():
+def test_the_counts_leave_room_on_every_page():
     if connection.vendor != "postgresql":
         pytest.skip("fillfactor is PostgreSQL's; SQLite has no such setting")
     with connection.cursor() as cur:
-        cur.execute("SELECT reloptions FROM pg_class WHERE relname = 'stats_unitcount'")
-        (options,) = cur.fetchone()
-    assert "fillfactor=50" in options
+        for table in ("stats_unitcount", "stats_checkpoint"):
+            cur.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [table])
+            (options,) = cur.fetchone()
+            assert "fillfactor=50" in options, table
 
 
 DERIVED = {
     "stats_unitcount": "unit_id",
+    "stats_checkpoint": "unit_id",
     "stats_statkey": "unit_id",
     "stats_personstat": "person_id",
     "people_personscope": "person_id",

@@ -81,7 +81,7 @@ def history_start(unit: OrgUnit, day: dt.date) -> int:
 
 def own_members_on_days(unit: OrgUnit, days: list[dt.date]) -> dict[dt.date, int]:
     """`members_on(unit, day)` for each of `days` in one query: a superior committee's
-    from its precomputed running totals, any other unit's in one pass over its stints."""
+    from its precomputed counts, any other unit's in one pass over its stints."""
     if stats.covers(unit):
         return on_days(unit.pk, "members", days)
     days = sorted(set(days))

@@ -10,9 +10,9 @@ it reads every year-month key, the day-of-year keys of the date's month, and the
 keys of that month only for the birth years whose birthday moves a member from one
 band to the next.
 
-Each admission adds one more running total, `admitted`: +1 from the day of the admission
+Each admission adds one more count, `admitted`: +1 from the day of the admission
 decision, never taken back, in each superior committee above the unit of the membership's
-admitting stint; the admissions of a month are that total's change over the month (the
+admitting stint; the admissions of a month are that count's change over the month (the
 dashboard's chart and the development report read them without counting memberships).
 """
 

@@ -1,11 +1,18 @@
 """Precomputed member counts of the large subtrees (issue #14, item 2).
 
 The structure report of a superior committee (a province, the country) reads these
-rows instead of counting every member's stint: for each superior unit and each count
-key ("members", "women", "eth:KINH", "ym:1975-03", …) the running total from a date on
-(`since`) until the unit's next row for that key. A report for a date reads, per key,
-the last row on or before it: one index seek per key, so its cost grows with the keys
-(about a hundred, plus the birth months) and not with the members counted.
+rows instead of counting every member's stint. For each superior unit and each count
+key ("members", "women", "eth:KINH", "ym:1975-03", …) they keep:
+
+- `UnitCount`: the count's net change on each day it changed (`since`, `n`);
+- `Checkpoint`: the count's total before the first day of each month that follows a
+  month with a change (`at`, `n`: the sum of the changes before `at`).
+
+The total on a day is the last checkpoint on or before it plus the changes from that
+checkpoint to the day: two index seeks and at most a month of changes per key. A write
+adds its changes on their days and moves the checkpoints after them (one a month), not
+a running total on every later day: an import of members admitted on thousands of past
+days touches a month's row where running totals moved every later day's.
 
 Grassroots organisations and the units below them are small (a few thousand members at
 most) and keep being counted from the stints directly.
@@ -19,6 +26,9 @@ from django.utils.translation import gettext_lazy as _
 # person, and no index of the unit's own where a unique index leads with it (migration
 # 0007). Django still deletes them with their unit or person.
 class UnitCount(models.Model):
+    """The net change of a count on one day (`since`); a day whose changes cancel has no
+    row."""
+
     unit = models.ForeignKey(
         "orgs.OrgUnit",
         on_delete=models.CASCADE,
@@ -35,15 +45,42 @@ class UnitCount(models.Model):
         verbose_name = _("precomputed count")
         verbose_name_plural = _("precomputed counts")
         constraints = [
-            # Serves the report's seek:
-            # WHERE unit=? AND key=? AND since<=? ORDER BY since DESC LIMIT 1.
+            # Serves the report's sum of a month's changes:
+            # WHERE unit=? AND key=? AND since BETWEEN ? AND ?; and a write's upsert.
             models.UniqueConstraint(
                 fields=["unit", "key", "since"], name="unitcount_unit_key_since"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.unit_id} {self.key} {self.since}: {self.n}"
+        return f"{self.unit_id} {self.key} {self.since}: {self.n:+}"
+
+
+class Checkpoint(models.Model):
+    """A count's total before `at` (the first day of a month): the sum of its changes on
+    the days before. There is one after every month in which the count changed, so a
+    report sums at most one month of changes after it."""
+
+    unit = models.ForeignKey(
+        "orgs.OrgUnit",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    key = models.CharField(max_length=40)
+    at = models.DateField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Serves the report's seek:
+            # WHERE unit=? AND key=? AND at<=? ORDER BY at DESC LIMIT 1.
+            models.UniqueConstraint(fields=["unit", "key", "at"], name="checkpoint_unit_key_at")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.key} before {self.at}: {self.n}"
 
 
 class StatKey(models.Model):

@@ -3,24 +3,56 @@
 import datetime as dt
 
 from django.db import connections, router
-from django.db.models import OuterRef, Subquery
 
 from dangvien.core.dates import add_years
 from dangvien.orgs.models import OrgUnit
 
-from .models import Built, StatKey, UnitCount
+from .models import Built, Checkpoint, StatKey, UnitCount
 
 T = UnitCount._meta.db_table
+C = Checkpoint._meta.db_table
 K = StatKey._meta.db_table
-# One seek per key: the last running total on or before the day; the keys of month 0
-# (all but the birthdays'), then the birthday keys asked for.
-SEEK = f"""(
-    SELECT c.n FROM {T} c WHERE c.unit_id = k.unit_id AND c."key" = k."key" AND c.since <= %s
-    ORDER BY c.since DESC LIMIT 1)"""
+
+
+def total(unit: str, key: str) -> str:
+    """SQL of a count's total on a day: the last checkpoint on or before the day, plus the
+    changes from the first of the day's month to the day. There is a checkpoint on the
+    first of every month that follows a month with a change (`models.Checkpoint`), so
+    the checkpoint read holds every change before that month.
+
+    `unit` and `key` are SQL (a column, or "%s"); the parameters, in order: (unit, key,)
+    the day, (unit, key,) the first of its month, the day (`on(day)`)."""
+    return f"""(COALESCE((
+        SELECT p.n FROM {C} p WHERE p.unit_id = {unit} AND p."key" = {key} AND p.at <= %s
+        ORDER BY p.at DESC LIMIT 1), 0) + COALESCE((
+        SELECT SUM(c.n) FROM {T} c WHERE c.unit_id = {unit} AND c."key" = {key}
+        AND c.since BETWEEN %s AND %s), 0))"""
+
+
+def on(day: dt.date) -> list[dt.date]:
+    """The parameters of `total` for `day` (unit and key given as columns)."""
+    return [day, day.replace(day=1), day]
+
+
+def before(unit: str, key: str, at: str) -> str:
+    """SQL of a count's total before `at`, the first day of a month with no checkpoint
+    yet: the last checkpoint before it, plus the changes from that checkpoint's day to
+    `at` (those of months whose checkpoints are still to be written, in a batch that
+    writes them)."""
+    seek = f"""FROM {C} p WHERE p.unit_id = {unit} AND p."key" = {key} AND p.at < {at}
+        ORDER BY p.at DESC LIMIT 1"""
+    return f"""(COALESCE((SELECT p.n {seek}), 0) + COALESCE((
+        SELECT SUM(c.n) FROM {T} c WHERE c.unit_id = {unit} AND c."key" = {key}
+        AND c.since < {at} AND c.since >= COALESCE((SELECT p.at {seek}), '0001-01-01')), 0))"""
+
+
+# Every key of the unit on the day: the keys of month 0 (all but the birthdays'), then the
+# birthday keys asked for.
+ON_DAY = total("k.unit_id", 'k."key"')
 LATEST = f"""
-SELECT k."key", {SEEK} FROM {K} k WHERE k.unit_id = %s AND k.month = 0
+SELECT k."key", {ON_DAY} FROM {K} k WHERE k.unit_id = %s AND k.month = 0
 UNION ALL
-SELECT k."key", {SEEK} FROM {K} k WHERE k.unit_id = %s AND k."key" IN ({{keys}})
+SELECT k."key", {ON_DAY} FROM {K} k WHERE k.unit_id = %s AND k."key" IN ({{keys}})
 """
 Bands = list[tuple[int | None, int | None]]
 
@@ -36,13 +68,12 @@ def members_of(units: list[OrgUnit], day: dt.date) -> dict[str, int]:
     superiors = [u.pk for u in units if u.kind == OrgUnit.Kind.SUPERIOR]
     if not superiors or not Built.objects.exists():
         return {}
-    latest = UnitCount.objects.filter(unit=OuterRef("pk"), key="members", since__lte=day)
-    found = (
-        OrgUnit.objects.filter(pk__in=superiors)
-        .annotate(n=Subquery(latest.order_by("-since").values("n")[:1]))
-        .values_list("path", "n")
-    )
-    return {path: n or 0 for path, n in found}
+    marks = ", ".join(["%s"] * len(superiors))
+    members = total("u.id", "'members'")
+    sql = f"SELECT u.path, {members} FROM {OrgUnit._meta.db_table} u WHERE u.id IN ({marks})"
+    with connections[router.db_for_read(UnitCount)].cursor() as cur:
+        cur.execute(sql, [*on(day), *superiors])
+        return {path: n or 0 for path, n in cur.fetchall()}
 
 
 def counts(unit: OrgUnit, day: dt.date, youth_cutoff: dt.date, bands: Bands) -> dict[str, int]:
@@ -53,7 +84,7 @@ def counts(unit: OrgUnit, day: dt.date, youth_cutoff: dt.date, bands: Bands) -> 
     sql = LATEST.format(keys=", ".join(["%s"] * len(wanted)))
     # Raw SQL is not routed by itself: ask the router (a replica for report pages).
     with connections[router.db_for_read(UnitCount)].cursor() as cur:
-        cur.execute(sql, [day, unit.pk, day, unit.pk, *wanted])
+        cur.execute(sql, [*on(day), unit.pk, *on(day), unit.pk, *wanted])
         for key, n in cur.fetchall():
             if n:
                 out[key] = n

@@ -1,5 +1,5 @@
-"""`rebuild()` in SQL: every person's contribution and the running totals computed by the
-database, so that the rebuild of a national database (six million members) is a few
+"""`rebuild()` in SQL: every person's contribution and the counts' changes and checkpoints
+computed by the database, so that the rebuild of a national database (six million members) is a few
 statements over whole tables rather than a Python loop over persons.
 
 It mirrors `contrib.contribution` step by step, on both SQLite and PostgreSQL (the SQL
@@ -15,9 +15,9 @@ differs only in the JSON and date functions, `Dialect`):
    decision: `stats_adm`, each membership's first admitting stint).
 5. `stats_ev`: +1 on each period's first day and −1 on its end, once per superior unit,
    with the person's attributes.
-6. Per key family (`families`): the changes per unit, key and day (one GROUP BY), then
-   their running totals (a window sum) into `stats_unitcount`, and the keys into
-   `stats_statkey`.
+6. Per key family (`families`): the changes per unit, key and day (one GROUP BY) into
+   `stats_unitcount`, the checkpoint after each month with a change (a window sum of the
+   months' changes) into `stats_checkpoint`, and the keys into `stats_statkey`.
 7. `stats_personstat`: each person's stored contribution as JSON, in the form
    `contrib.encode` writes (the attributes, then the periods with their superior units).
 
@@ -34,10 +34,11 @@ from dangvien.people.models import COLLEGE_OR_HIGHER, GeneralEducation, Sex
 from dangvien.reference.models import Ethnicity, Religion
 
 from .contrib import ADMITTED
-from .models import PersonStat, StatKey, UnitCount
+from .models import Checkpoint, PersonStat, StatKey, UnitCount
 
 P = PersonStat._meta.db_table
 T = UnitCount._meta.db_table
+C = Checkpoint._meta.db_table
 K = StatKey._meta.db_table
 TEMP = (
     "stats_us",
@@ -70,6 +71,7 @@ class Dialect:
     json: str  # a JSON value read back from a subquery (SQLite loses its JSON type there)
     ids: str  # the JSON list of `u.ids`
     ids_type: str
+    next_month: str  # the first day of the month after `day`
 
 
 SQLITE = Dialect(
@@ -83,6 +85,7 @@ SQLITE = Dialect(
     json="json({})",
     ids="json(u.ids)",
     ids_type="text",
+    next_month="date(day, 'start of month', '+1 month')",
 )
 POSTGRESQL = Dialect(
     ym="'ym:' || to_char(bd, 'YYYY-MM')",
@@ -95,6 +98,7 @@ POSTGRESQL = Dialect(
     json="{}",
     ids="u.ids",
     ids_type="jsonb",
+    next_month="CAST(date_trunc('month', day) + interval '1 month' AS date)",
 )
 
 
@@ -193,7 +197,8 @@ def attributes(d: Dialect) -> str:
 
 def add_admitted(cur, superiors: dict[int, list[int]]) -> int:
     """Add the `admitted` running totals to counts built before they existed (the
-    migration `stats.0004_admitted`), and each person's admissions (`a`) to their stored
+    migration `stats.0004_admitted`, on the running totals the counts were kept as until
+    `stats.0009_checkpoints` converted them), and each person's admissions (`a`) to their stored
     contribution, from the rows: what `build` would have written for them. Returns the
     number of totals written."""
     d = dialect()
@@ -242,9 +247,10 @@ def add_admitted(cur, superiors: dict[int, list[int]]) -> int:
 
 
 def build(cur, superiors: dict[int, list[int]]) -> tuple[int, int]:
-    """Write every person's contribution to `stats_personstat`, and the running totals
-    and keys they make to `stats_unitcount` and `stats_statkey` (all three empty before).
-    Returns the number of persons counted and of totals written."""
+    """Write every person's contribution to `stats_personstat`, and the changes,
+    checkpoints and keys they make to `stats_unitcount`, `stats_checkpoint` and
+    `stats_statkey` (all four empty before). Returns the number of persons counted and of
+    changes written."""
     d = dialect()
     units(cur, superiors, d)
 
@@ -313,8 +319,9 @@ def build(cur, superiors: dict[int, list[int]]) -> tuple[int, int]:
     )
     if connection.vendor == "postgresql":
         cur.execute("ANALYZE stats_ev")
-    # 6. Per key family: the changes per unit, key and day, then their running totals
-    # (a day whose changes cancel adds no row) and the keys each unit has.
+    # 6. Per key family: the changes per unit, key and day (a day whose changes cancel
+    # adds no row), the checkpoint after each month that has one (the total of the
+    # changes up to that month's end) and the keys each unit has.
     rows = 0
     for key, group, cond, params in families(d):
         cur.execute(
@@ -325,10 +332,15 @@ def build(cur, superiors: dict[int, list[int]]) -> tuple[int, int]:
         )
         cur.execute(
             f"""INSERT INTO {T} (unit_id, "key", since, n)
-            SELECT unit_id, "key", day, SUM(d) OVER (PARTITION BY unit_id, "key" ORDER BY day)
-            FROM stats_fam WHERE d <> 0"""
+            SELECT unit_id, "key", day, d FROM stats_fam WHERE d <> 0"""
         )
         rows += cur.rowcount
+        cur.execute(
+            f"""INSERT INTO {C} (unit_id, "key", at, n)
+            SELECT unit_id, "key", at, SUM(d) OVER (PARTITION BY unit_id, "key" ORDER BY at)
+            FROM (SELECT unit_id, "key", {d.next_month} AS at, SUM(d) AS d
+                  FROM stats_fam WHERE d <> 0 GROUP BY unit_id, "key", {d.next_month}) q"""
+        )
         cur.execute(
             f"""INSERT INTO {K} (unit_id, "key", month)
             SELECT DISTINCT unit_id, "key", {KEY_MONTH} FROM stats_fam WHERE d <> 0"""

@@ -27,7 +27,8 @@ from dangvien.records.models import Exemption
 
 from . import fresh, sqlbuild
 from .contrib import Deltas, add_deltas, contribution, decode, encode
-from .models import Built, PersonStat, StatKey, UnitCount
+from .models import Built, Checkpoint, PersonStat, StatKey, UnitCount
+from .read import before as total_before
 
 PERSON_FIELDS = (
     "id",
@@ -177,16 +178,21 @@ def changes(ids: list[int], deltas: Deltas) -> None:
 
 
 T = UnitCount._meta.db_table
+C = Checkpoint._meta.db_table
 K = StatKey._meta.db_table
 P = PersonStat._meta.db_table
-INSERT_MISSING = f"""
-INSERT INTO {T} (unit_id, "key", since, n)
-SELECT %s, %s, %s, COALESCE((
-    SELECT c.n FROM {T} c WHERE c.unit_id = %s AND c."key" = %s AND c.since < %s
-    ORDER BY c.since DESC LIMIT 1), 0)
-WHERE NOT EXISTS (SELECT 1 FROM {T} c WHERE c.unit_id = %s AND c."key" = %s AND c.since = %s)
+# A checkpoint on `at` where there is none: the count's total before `at` as it stands.
+NEW_CHECKPOINT = f"""
+INSERT INTO {C} (unit_id, "key", at, n)
+SELECT %s, %s, %s, {total_before("%s", "%s", "%s")}
+WHERE NOT EXISTS (SELECT 1 FROM {C} p WHERE p.unit_id = %s AND p."key" = %s AND p.at = %s)
 """
-ADD = f'UPDATE {T} SET n = n + %s WHERE unit_id = %s AND "key" = %s AND since >= %s'
+ADD_CHANGE = f"""
+INSERT INTO {T} (unit_id, "key", since, n) VALUES (%s, %s, %s, %s)
+ON CONFLICT (unit_id, "key", since) DO UPDATE SET n = {T}.n + excluded.n
+"""
+MOVE_CHECKPOINTS = f'UPDATE {C} SET n = n + %s WHERE unit_id = %s AND "key" = %s AND at > %s'
+DROP_CANCELLED = f'DELETE FROM {T} WHERE unit_id = %s AND "key" = %s AND since = %s AND n = 0'
 NEW_KEY = f"""
 INSERT INTO {K} (unit_id, "key", month) SELECT %s, %s, %s
 WHERE NOT EXISTS (SELECT 1 FROM {K} k WHERE k.unit_id = %s AND k."key" = %s)
@@ -201,20 +207,26 @@ def key_month(key: str) -> int:
     return int(key[3:5]) if key.startswith("bd:") else 0
 
 
-# Past this many changed (unit, key, day) totals, `apply` moves the timelines of the keys
-# concerned set-based in the database (`apply_merged`) instead of two statements per
-# change (a large import).
+def next_month(day: dt.date) -> dt.date:
+    """The first day of the month after `day`'s: where the checkpoint after it stands."""
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+# Past this many changed (unit, key, day) counts, `apply` works set-based in the database
+# (`apply_merged`) instead of a few statements per change (a large import).
 MERGE_FROM = 2000
 
 
 def apply(deltas: Deltas) -> None:
-    """Add each delta to the running totals from its day on: a row is opened on that day
-    (carrying the total before it) when there is none, then every row from that day on
-    moves by the delta.
+    """Add each delta to its count's change on its day, and to the count's checkpoints
+    after that day; a month that had no change of the count gets its checkpoint first
+    (holding the total before it, as it stood), and a day whose changes now cancel loses
+    its row.
 
-    Two transactions must not do this at once: a row one opens could miss the other's
-    delta. On PostgreSQL it takes the audit chain's transaction-long lock (the one every
-    audited write takes anyway, so no new ordering between locks); SQLite has one writer."""
+    Two transactions must not do this at once: a checkpoint one opens could miss the
+    other's delta. On PostgreSQL it takes the audit chain's transaction-long lock (the one
+    every audited write takes anyway, so no new ordering between locks); SQLite has one
+    writer."""
     rows = [(u, k, d, n) for (u, k, d), n in deltas.items() if n]
     if not rows:
         return
@@ -222,10 +234,15 @@ def apply(deltas: Deltas) -> None:
     if len(rows) >= MERGE_FROM:
         apply_merged(rows)
         return
+    months = sorted({(u, k, next_month(d)) for u, k, d, _n in rows})
     with connection.cursor() as cur:
         cur.executemany(NEW_KEY, sorted({(u, k, key_month(k), u, k) for u, k, _d, _n in rows}))
-        cur.executemany(INSERT_MISSING, [(u, k, d, u, k, d, u, k, d) for u, k, d, _n in rows])
-        cur.executemany(ADD, [(n, u, k, d) for u, k, d, n in rows])
+        # Every checkpoint before any change: each then gets the changes before it.
+        # (Parameters: (unit, key, at) for the row, thrice in `read.before`, the check.)
+        cur.executemany(NEW_CHECKPOINT, [(u, k, m) * 5 for u, k, m in months])
+        cur.executemany(ADD_CHANGE, rows)
+        cur.executemany(MOVE_CHECKPOINTS, [(n, u, k, d) for u, k, d, n in rows])
+        cur.executemany(DROP_CANCELLED, [(u, k, d) for u, k, d, _n in rows])
 
 
 TEMP_DELTAS = ("stats_delta", "stats_dcum")
@@ -233,11 +250,13 @@ NO_END = "9999-12-31"  # after every day a count is kept for
 
 
 def apply_merged(rows: list[tuple[int, str, dt.date, int]]) -> None:
-    """`apply` for many changes, set-based in the database: the changes go to a temporary
-    table with their running sum per (unit, key); a row is opened on each changed day that
-    has none (carrying the total before it); then every row of the keys concerned, from
-    their first changed day on, moves by the sum of the changes up to its day. The rows
-    of the timelines before the first change are not touched."""
+    """`apply` for many changes, set-based in the database. The deltas go to a temporary
+    table, and from there in (unit, key, day) order with the running sum of each key's
+    deltas. Every checkpoint after a changed day moves by the sum of the deltas before
+    it (the running sum of the last changed day before it; those before a key's first
+    change are not touched); the deltas are added to the changes of their days (a row
+    updated, or a row inserted in index order); then each month after a changed day that
+    has no checkpoint gets one, with the total as it now stands."""
     with connection.cursor() as cur:
         for t in TEMP_DELTAS:
             cur.execute(f"DROP TABLE IF EXISTS {t}")
@@ -246,40 +265,54 @@ def apply_merged(rows: list[tuple[int, str, dt.date, int]]) -> None:
             "day date, d integer)"
         )
         write_rows(cur, "stats_delta", ["unit_id", '"key"', "day", "d"], rows)
-        # Each changed day with the running sum of the changes up to it, and the next
-        # changed day of its key (a far date for the last): the rows it moves.
+        # Each changed day with the running sum of its key's deltas up to it, the key's
+        # next changed day (a far date for the last: the checkpoints it moves are those
+        # after it, up to that next day) and the first day of the next month.
         cur.execute(
             f"""CREATE TEMPORARY TABLE stats_dcum AS
-            SELECT unit_id, "key", day,
-                SUM(d) OVER (PARTITION BY unit_id, "key" ORDER BY day) AS c,
-                COALESCE(LEAD(day) OVER (PARTITION BY unit_id, "key" ORDER BY day),
-                    '{NO_END}') AS till
-            FROM stats_delta"""
+            SELECT unit_id, "key", day, d, SUM(d) OVER w AS c,
+                COALESCE(LEAD(day) OVER w, '{NO_END}') AS till,
+                {sqlbuild.dialect().next_month} AS nxt
+            FROM stats_delta WINDOW w AS (PARTITION BY unit_id, "key" ORDER BY day)"""
         )
-        cur.execute('CREATE INDEX stats_dcum_key ON stats_dcum (unit_id, "key", day)')
         if connection.vendor == "postgresql":
             cur.execute("ANALYZE stats_dcum")
+        # The checkpoints there are move by the deltas before them.
+        cur.execute(
+            f"""UPDATE {C} SET n = n + x.c FROM stats_dcum x
+            WHERE x.unit_id = {C}.unit_id AND x."key" = {C}."key"
+            AND {C}.at > x.day AND {C}.at <= x.till"""
+        )
+        cur.execute(
+            f"""UPDATE {T} SET n = {T}.n + x.d FROM stats_dcum x
+            WHERE x.unit_id = {T}.unit_id AND x."key" = {T}."key" AND x.day = {T}.since"""
+        )
         cur.execute(
             f"""INSERT INTO {T} (unit_id, "key", since, n)
-            SELECT x.unit_id, x."key", x.day, COALESCE((
-                SELECT c.n FROM {T} c WHERE c.unit_id = x.unit_id AND c."key" = x."key"
-                AND c.since < x.day ORDER BY c.since DESC LIMIT 1), 0)
-            FROM stats_dcum x WHERE NOT EXISTS (
+            SELECT unit_id, "key", day, d FROM stats_dcum x WHERE NOT EXISTS (
                 SELECT 1 FROM {T} c
-                WHERE c.unit_id = x.unit_id AND c."key" = x."key" AND c.since = x.day)"""
+                WHERE c.unit_id = x.unit_id AND c."key" = x."key" AND c.since = x.day)
+            ORDER BY unit_id, "key", day"""
         )
-        # Each row from its key's first change on, by the changes up to its day: one
-        # index range [day, till) per changed day (a bounded range: an open one, or a
-        # seek per row, costs twice the time on a large import).
         cur.execute(
-            f"""UPDATE {T} SET n = n + x.c FROM stats_dcum x
-            WHERE x.unit_id = {T}.unit_id AND x."key" = {T}."key"
-            AND {T}.since >= x.day AND {T}.since < x.till"""
+            f"""DELETE FROM {T} WHERE n = 0 AND EXISTS (SELECT 1 FROM stats_dcum x
+            WHERE x.unit_id = {T}.unit_id AND x."key" = {T}."key" AND x.day = {T}.since)"""
+        )
+        # Then each month after a changed day that has no checkpoint gets one, holding the
+        # total as the changes now make it (the statement reads the checkpoints that were
+        # there before it).
+        cur.execute(
+            f"""INSERT INTO {C} (unit_id, "key", at, n)
+            SELECT x.unit_id, x."key", x.nxt, {total_before("x.unit_id", 'x."key"', "x.nxt")}
+            FROM (SELECT DISTINCT unit_id, "key", nxt FROM stats_dcum) x
+            WHERE NOT EXISTS (SELECT 1 FROM {C} p
+                WHERE p.unit_id = x.unit_id AND p."key" = x."key" AND p.at = x.nxt)
+            ORDER BY x.unit_id, x."key", x.nxt"""
         )
         cur.execute(
             f"""INSERT INTO {K} (unit_id, "key", month)
             SELECT DISTINCT unit_id, "key", {sqlbuild.KEY_MONTH}
-            FROM stats_delta x WHERE NOT EXISTS (
+            FROM stats_dcum x WHERE NOT EXISTS (
                 SELECT 1 FROM {K} k WHERE k.unit_id = x.unit_id AND k."key" = x."key")"""
         )
         for t in TEMP_DELTAS:
@@ -301,7 +334,7 @@ def rebuild() -> dict[str, int]:
     """Recompute every count from the rows (`dangvien rebuild-stats`).
 
     The database computes each person's contribution, its changes per unit, key and day
-    and their running totals (`sqlbuild.build`): whole-table statements, so the time
+    and their monthly checkpoints (`sqlbuild.build`): whole-table statements, so the time
     follows the database's scans and memory stays flat whatever the size of the
     country."""
     superiors = all_superiors()
@@ -311,17 +344,17 @@ def rebuild() -> dict[str, int]:
             # TRUNCATE refuses tables with foreign-key checks still pending (deferred to
             # the commit) in the same transaction: run the checks now.
             cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cur.execute(f"TRUNCATE {T}, {K}, {P}")
+            cur.execute(f"TRUNCATE {T}, {C}, {K}, {P}")
             cur.execute("SET CONSTRAINTS ALL DEFERRED")
             cur.execute("SET LOCAL work_mem = '128MB'")
         else:
-            for table in (T, K, P):
+            for table in (T, C, K, P):
                 cur.execute(f"DELETE FROM {table}")
         people, rows = sqlbuild.build(cur, superiors)
         keys = StatKey.objects.count()
         if connection.vendor == "postgresql":
-            cur.execute(f"ANALYZE {T}")
-            cur.execute(f"ANALYZE {K}")
+            for table in (T, C, K):
+                cur.execute(f"ANALYZE {table}")
         Built.objects.create(built_at=timezone.now(), people=people, rows=rows)
         fresh.bump()  # after a bulk load: whatever was cached is stale
     return {"people": people, "keys": keys, "rows": rows}
