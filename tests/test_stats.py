@@ -29,6 +29,7 @@ from dangvien.stats import read, store
 from dangvien.stats.check import differences
 from dangvien.stats.contrib import decode, keys_of
 from dangvien.stats.models import Built, Checkpoint, PersonStat, StatKey, UnitCount
+from dangvien.stats.series import on_days
 from tests import factories as f
 
 D = dt.date
@@ -98,6 +99,29 @@ def test_rebuild_gives_the_same_counts_and_check_passes(tree, capsys):
     check(tree["superiors"], [D(2011, 6, 1), D(2016, 6, 1), D(2024, 1, 1), END])
     call_command("rebuild_stats", "--check")
     assert "khớp" in capsys.readouterr().out
+
+
+LAST = D(9999, 12, 15)
+
+
+@pytest.mark.parametrize("merge_from", [store.MERGE_FROM, 1], ids=["per-change", "merged"])
+def test_a_change_in_the_last_month_a_date_can_hold_has_no_checkpoint_after_it(
+    tree, merge_from, monkeypatch
+):
+    """December 9999 has no month after it to hold a checkpoint: its changes are read
+    from the month's own rows, by the writes and the rebuild alike (an exemption "until
+    15/12/9999" typed for one with no end)."""
+    monkeypatch.setattr(store, "MERGE_FROM", merge_from)
+    p = f.person("Lý Văn Xa", D(1980, 1, 1), "M")
+    m = f.member(p, tree["cells"][0], ceremony=D(2015, 1, 1))
+    Exemption.objects.create(membership=m, reason="AGE", start_on=D(2020, 1, 1), end_on=LAST)
+    assert not Checkpoint.objects.filter(at__gt=D(9999, 11, 30)).exists()
+    check(tree["superiors"], [D(2020, 1, 1), D(2100, 12, 31)])  # (reports end in 2100)
+    same_as_a_rebuild()
+    last = [D(9999, 11, 30), D(9999, 12, 14), D(9999, 12, 15), D(9999, 12, 31)]
+    for unit in tree["superiors"][:2]:  # the province and the city above the cell
+        assert on_days(unit.pk, "exempt", last) == dict(zip(last, [1, 1, 0, 0], strict=True))
+        assert on_days(unit.pk, "members", last) == dict.fromkeys(last, 1)
 
 
 def test_check_reports_counts_gone_wrong(tree):

@@ -25,6 +25,7 @@ differs only in the JSON and date functions, `Dialect`):
 with the Python contribution of each person.
 """
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 
@@ -53,6 +54,7 @@ TEMP_FAMILY = "stats_fam"
 # the periods counted under one key each
 PARTS = {"o": "official", "x": "exempt", "a": "admitted"}
 FAR = "9999-12-31"  # an exemption with no end, while islands are merged
+LAST_MONTH = dt.date(9999, 12, 1)
 # The birth month of a birth-day key ("d:03:1975-03-14", "bd:03-14" → 3), 0 for the
 # others: `store.key_month` in SQL.
 KEY_MONTH = """CASE WHEN "key" LIKE 'd:%' THEN CAST(SUBSTR("key", 3, 2) AS INTEGER)
@@ -339,7 +341,9 @@ def build(cur, superiors: dict[int, list[int]]) -> tuple[int, int]:
             f"""INSERT INTO {C} (unit_id, "key", at, n)
             SELECT unit_id, "key", at, SUM(d) OVER (PARTITION BY unit_id, "key" ORDER BY at)
             FROM (SELECT unit_id, "key", {d.next_month} AS at, SUM(d) AS d
-                  FROM stats_fam WHERE d <> 0 GROUP BY unit_id, "key", {d.next_month}) q"""
+                  FROM stats_fam WHERE d <> 0 AND day < %s
+                  GROUP BY unit_id, "key", {d.next_month}) q""",
+            [LAST_MONTH],  # (December 9999 has no month after it)
         )
         cur.execute(
             f"""INSERT INTO {K} (unit_id, "key", month)

@@ -207,8 +207,11 @@ def key_month(key: str) -> int:
     return int(key[3:5]) if key.startswith("bd:") else 0
 
 
-def next_month(day: dt.date) -> dt.date:
-    """The first day of the month after `day`'s: where the checkpoint after it stands."""
+def next_month(day: dt.date) -> dt.date | None:
+    """The first day of the month after `day`'s: where the checkpoint after it stands
+    (none after December 9999, the last month a date can be in and a report read)."""
+    if (day.year, day.month) == (9999, 12):
+        return None
     return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
@@ -234,7 +237,7 @@ def apply(deltas: Deltas) -> None:
     if len(rows) >= MERGE_FROM:
         apply_merged(rows)
         return
-    months = sorted({(u, k, next_month(d)) for u, k, d, _n in rows})
+    months = sorted({(u, k, m) for u, k, d, _n in rows if (m := next_month(d))})
     with connection.cursor() as cur:
         cur.executemany(NEW_KEY, sorted({(u, k, key_month(k), u, k) for u, k, _d, _n in rows}))
         # Every checkpoint before any change: each then gets the changes before it.
@@ -247,6 +250,7 @@ def apply(deltas: Deltas) -> None:
 
 TEMP_DELTAS = ("stats_delta", "stats_dcum")
 NO_END = "9999-12-31"  # after every day a count is kept for
+LAST_DAY = dt.date(9999, 12, 31)
 
 
 def apply_merged(rows: list[tuple[int, str, dt.date, int]]) -> None:
@@ -304,10 +308,11 @@ def apply_merged(rows: list[tuple[int, str, dt.date, int]]) -> None:
         cur.execute(
             f"""INSERT INTO {C} (unit_id, "key", at, n)
             SELECT x.unit_id, x."key", x.nxt, {total_before("x.unit_id", 'x."key"', "x.nxt")}
-            FROM (SELECT DISTINCT unit_id, "key", nxt FROM stats_dcum) x
+            FROM (SELECT DISTINCT unit_id, "key", nxt FROM stats_dcum WHERE nxt <= %s) x
             WHERE NOT EXISTS (SELECT 1 FROM {C} p
                 WHERE p.unit_id = x.unit_id AND p."key" = x."key" AND p.at = x.nxt)
-            ORDER BY x.unit_id, x."key", x.nxt"""
+            ORDER BY x.unit_id, x."key", x.nxt""",
+            [LAST_DAY],  # (December 9999 has no month after it: NULL on SQLite)
         )
         cur.execute(
             f"""INSERT INTO {K} (unit_id, "key", month)

@@ -38,7 +38,7 @@ def forwards(apps, schema_editor):
             SELECT unit_id, "key", at, n FROM (
                 SELECT unit_id, "key", {nxt} AS at, n, ROW_NUMBER() OVER (
                     PARTITION BY unit_id, "key", {nxt} ORDER BY since DESC) AS r
-                FROM {T}) q
+                FROM {T} WHERE since < '9999-12-01') q
             WHERE r = 1"""
         )
         cur.execute(
