@@ -25,18 +25,24 @@ from django.utils.translation import gettext_lazy as _
 # The count tables are derived from the rows: no database check of each row's unit or
 # person, and no index of the unit's own where a unique index leads with it (migration
 # 0007). Django still deletes them with their unit or person.
+def derived_unit(**options) -> models.ForeignKey:
+    """A count table's unit: no database check, no index of its own (each table's unique
+    index leads with it)."""
+    return models.ForeignKey(
+        "orgs.OrgUnit",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        **options,
+    )
+
+
 class UnitCount(models.Model):
     """The net change of a count on one day (`since`); a day whose changes cancel has no
     row."""
 
-    unit = models.ForeignKey(
-        "orgs.OrgUnit",
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("unit"),
-        db_constraint=False,
-        db_index=False,
-    )
+    unit = derived_unit(verbose_name=_("unit"))
     key = models.CharField(max_length=40)
     since = models.DateField()
     n = models.IntegerField(default=0)
@@ -61,13 +67,7 @@ class Checkpoint(models.Model):
     the days before. There is one after every month in which the count changed, so a
     report sums at most one month of changes after it."""
 
-    unit = models.ForeignKey(
-        "orgs.OrgUnit",
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    unit = derived_unit()
     key = models.CharField(max_length=40)
     at = models.DateField()
     n = models.IntegerField(default=0)
@@ -86,13 +86,7 @@ class Checkpoint(models.Model):
 class StatKey(models.Model):
     """The keys a unit has counts for: the list the report seeks one by one."""
 
-    unit = models.ForeignKey(
-        "orgs.OrgUnit",
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    unit = derived_unit()
     key = models.CharField(max_length=40)
     # The birth month of a birth-day key ("d:03:…"), 0 for every other key: the report
     # reads the day keys of one or two months only.

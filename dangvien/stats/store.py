@@ -249,8 +249,8 @@ def apply(deltas: Deltas) -> None:
 
 
 TEMP_DELTAS = ("stats_delta", "stats_dcum")
-NO_END = "9999-12-31"  # after every day a count is kept for
-LAST_DAY = dt.date(9999, 12, 31)
+LAST_DAY = dt.date.max  # after every day a count is kept for
+NO_END = LAST_DAY.isoformat()
 
 
 def apply_merged(rows: list[tuple[int, str, dt.date, int]]) -> None:
